@@ -1,0 +1,48 @@
+"""quizapp: quizzes with cited article excerpts for science-policy education."""
+
+from pathlib import Path
+
+from flask import Flask
+
+from . import config as config_module
+from .extensions import csrf, db, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+MIGRATIONS = ROOT / "migrations"
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Create and configure an app; ``config`` overrides what the environment sets."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        static_folder=str(ROOT / "static"),
+    )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.update(config_module.from_environment(Path(app.instance_path), config))
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+
+    from .database import configure_engine
+
+    with app.app_context():
+        configure_engine(db.engine)
+
+    from . import errors, filters
+    from .question_cache import QuestionCache
+    from .views import auth, instructor, learner, reader
+
+    app.extensions["quizapp.questions"] = QuestionCache()
+    app.jinja_env.add_extension("jinja2.ext.do")
+    filters.init_app(app)
+    errors.init_app(app)
+    for blueprint in (reader.bp, auth.bp, learner.bp, instructor.bp):
+        app.register_blueprint(blueprint)
+
+    from .cli import register_commands
+
+    register_commands(app)
+    return app

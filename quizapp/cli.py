@@ -1,0 +1,240 @@
+"""The ``quizapp`` command line: the same commands as ``flask --app quizapp``."""
+
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+from flask_migrate import upgrade
+from sqlalchemy import select
+
+from .accounts import MIN_PASSWORD
+from .extensions import db
+from .models.users import ROLES
+
+
+def _report(counts) -> str:
+    return ", ".join(f"{n} {what}" for what, n in sorted(counts.items())) or "nothing to do"
+
+
+@click.command("load")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--seeds", type=click.Path(file_okay=False, path_type=Path), help="Articles folder.")
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
+@with_appcontext
+def load_command(paths: tuple[Path, ...], seeds: Path | None, quiet: bool) -> None:
+    """Load the articles and question banks (validated first, all in one transaction).
+
+    PATHS are bank files or folders (default: questions/). Nothing changes unless every bank is
+    valid. Loading is idempotent; a changed question gets a new version and a question removed
+    from its bank is retired.
+
+    \b
+    Examples:
+      quizapp load
+      quizapp load questions/big-science.yaml
+    """
+    from .articles import ArticleError, load_articles
+    from .checker import check_paths, corpus_from_seeds, format_gcc
+    from .loader import load_banks, load_documents
+
+    seeds = seeds or Path(current_app.config["SEEDS_DIR"])
+    full = not paths
+    paths = paths or (Path(current_app.config["QUESTIONS_DIR"]),)
+    try:
+        articles = load_articles(seeds)
+    except (ArticleError, OSError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    corpus = corpus_from_seeds(seeds)
+    result = check_paths(paths, corpus)
+    if any(d.severity == "error" for d in result.diagnostics):
+        click.echo(format_gcc(result), err=True)
+        raise click.ClickException("nothing was loaded: fix the errors above first")
+    doc_counts = load_documents(articles)
+    bank_counts = load_banks(result.banks, corpus, retire_missing_banks=full)
+    db.session.commit()
+    if not quiet:
+        click.echo(f"articles: {_report(doc_counts)}")
+        click.echo(f"banks: {len(result.banks)} loaded; {_report(bank_counts)}")
+
+
+@click.command("setup")
+@click.pass_context
+@with_appcontext
+def setup_command(ctx: click.Context) -> None:
+    """Create or upgrade the database, then load the shipped articles and banks.
+
+    \b
+    Example:
+      quizapp setup && quizapp run
+    """
+    upgrade(directory=current_app.extensions["migrate"].directory)
+    ctx.invoke(load_command)
+
+
+@click.group("user")
+def user_group() -> None:
+    """Create accounts and change roles.
+
+    \b
+    Examples:
+      quizapp user create prof --role instructor
+      quizapp user set-role alice instructor
+    """
+
+
+@user_group.command("create")
+@click.argument("username")
+@click.option("--role", type=click.Choice(ROLES), default="student", show_default=True)
+@click.option("--email", default=None, help="Email address (optional).")
+@click.option("--full-name", default="", help="Full name shown in the gradebook.")
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    help=f"At least {MIN_PASSWORD} characters (prompted for when omitted).",
+)
+@with_appcontext
+def user_create(username: str, role: str, email: str | None, full_name: str, password: str):
+    """Create an account, e.g. an instructor: quizapp user create prof --role instructor"""
+    from .accounts import AccountError, create_user
+
+    if len(password) < MIN_PASSWORD:
+        raise click.BadParameter(f"use at least {MIN_PASSWORD} characters", param_hint="--password")
+    try:
+        user = create_user(username, password, email=email, full_name=full_name, role=role)
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(f"created {user.role} {user.username}")
+
+
+@user_group.command("set-role")
+@click.argument("username")
+@click.argument("role", type=click.Choice(ROLES))
+@with_appcontext
+def user_set_role(username: str, role: str) -> None:
+    """Change a user's role, e.g.: quizapp user set-role alice instructor"""
+    from .accounts import normalise_username
+    from .database import write_session
+    from .models import User
+
+    session = write_session()
+    user = session.scalar(select(User).where(User.username == normalise_username(username)))
+    if user is None:
+        raise click.ClickException(f"no user called {username!r}")
+    user.role = role
+    session.commit()
+    click.echo(f"{user.username} is now {role}")
+
+
+@click.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(file: Path) -> None:
+    """Back up the database to FILE, safely while the app is serving.
+
+    \b
+    Example:
+      quizapp backup backups/quizapp-$(date +%F).db
+    """
+    from .backup import BackupError, backup
+
+    try:
+        backup(current_app.config["SQLALCHEMY_DATABASE_URI"], file)
+    except (BackupError, OSError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"backed up to {file}")
+
+
+@click.command("restore")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_appcontext
+def restore_command(file: Path, yes: bool) -> None:
+    """Replace the database's contents with the backup in FILE.
+
+    \b
+    Example:
+      quizapp restore backups/quizapp-2026-11-24.db --yes
+    """
+    from .backup import BackupError, restore
+
+    if not yes:
+        click.confirm("This replaces every row in the database. Continue?", abort=True)
+    db.session.remove()
+    db.engine.dispose()
+    try:
+        restore(current_app.config["SQLALCHEMY_DATABASE_URI"], file)
+    except (BackupError, OSError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"restored from {file}")
+
+
+@click.command("demo")
+@click.option("--students", type=click.IntRange(1, 100_000), default=60, show_default=True)
+@click.option("--seed", type=int, default=1, show_default=True, help="Same seed, same data.")
+@click.option("--weeks", type=click.IntRange(1, 52), default=6, show_default=True)
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary.")
+@with_appcontext
+def demo_command(students: int, seed: int, weeks: int, quiet: bool) -> None:
+    """Create a demo class of Faker students with realistic answers and reviews.
+
+    \b
+    Example:
+      quizapp demo --students 60 --seed 1
+    Then log in as demo-instructor / demo-password-123.
+    """
+    from .demo import DEMO_INSTRUCTOR, DEMO_PASSWORD, make_demo
+
+    show = not quiet and sys.stderr.isatty()
+    with click.progressbar(
+        length=students, label="students", file=sys.stderr, hidden=not show
+    ) as bar:
+        try:
+            report = make_demo(students=students, seed=seed, weeks=weeks, progress=bar.update)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from exc
+    if not quiet:
+        click.echo(
+            f"demo class {report.join_code}: {report.students} students, {report.attempts} "
+            f"attempts, {report.answers} answers, {report.reviews} reviews\n"
+            f"log in as {DEMO_INSTRUCTOR} / {DEMO_PASSWORD}"
+        )
+
+
+def register_commands(app) -> None:
+    """Attach the project's commands to ``app.cli``."""
+    from .commands.banks import check_command, schema_command
+
+    for command in (
+        load_command,
+        setup_command,
+        user_group,
+        check_command,
+        schema_command,
+        backup_command,
+        restore_command,
+        demo_command,
+    ):
+        app.cli.add_command(command)
+
+
+def _create_app():
+    from . import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
+def main() -> None:
+    """quizapp: quizzes with cited article excerpts.
+
+    \b
+    Examples:
+      quizapp setup          create the database and load articles and banks
+      quizapp run            serve on http://127.0.0.1:5000
+      quizapp check          validate the question banks in questions/
+    """

@@ -1,0 +1,63 @@
+"""Configuration read from the environment when the app is created."""
+
+import os
+import secrets
+from pathlib import Path
+
+# The repository root: seeds/ and questions/ ship beside the package.
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(RuntimeError):
+    """Raised when the environment cannot configure the app."""
+
+
+def _secret_key(instance_path: Path, production: bool, given: str | None) -> str:
+    """Return SECRET_KEY from the environment, or a per-instance key kept on disk in development."""
+    key = given or os.environ.get("SECRET_KEY")
+    if key:
+        return key
+    if production:
+        raise ConfigError(
+            "SECRET_KEY is not set. In production every app process must share one secret: "
+            'export SECRET_KEY="$(python3 -c "import secrets; print(secrets.token_hex(32))")"'
+        )
+    path = instance_path / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def from_environment(instance_path: Path, overrides: dict | None = None) -> dict:
+    """Return the app configuration: environment variables, then ``overrides`` on top."""
+    overrides = overrides or {}
+    production = overrides.get(
+        "PRODUCTION", os.environ.get("QUIZAPP_ENV", "development") == "production"
+    )
+    url = overrides.get("SQLALCHEMY_DATABASE_URI") or os.environ.get("DATABASE_URL")
+    url = url or f"sqlite:///{instance_path / 'quizapp.sqlite3'}"
+    settings = {
+        "SECRET_KEY": _secret_key(instance_path, production, overrides.get("SECRET_KEY")),
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(url),
+        "SEEDS_DIR": os.environ.get("QUIZAPP_SEEDS", str(ROOT / "seeds")),
+        "QUESTIONS_DIR": os.environ.get("QUIZAPP_QUESTIONS", str(ROOT / "questions")),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        "PRODUCTION": production,
+        "SESSION_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_SECURE": production,
+    }
+    settings.update({k: v for k, v in overrides.items() if k != "SQLALCHEMY_DATABASE_URI"})
+    return settings
+
+
+def normalise_database_url(url: str) -> str:
+    """Return the URL with PostgreSQL pointed at the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url

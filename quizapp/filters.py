@@ -1,0 +1,30 @@
+"""Template filters and response headers shared by every page."""
+
+from datetime import datetime
+
+from flask import Flask, request
+
+
+def format_datetime(value: datetime | None) -> str:
+    """Return a UTC timestamp as readable text (pages localise it when JavaScript runs)."""
+    return "" if value is None else value.strftime("%-d %b %Y, %H:%M UTC")
+
+
+def init_app(app: Flask) -> None:
+    """Register filters and the security headers."""
+    app.add_template_filter(format_datetime, "datetime")
+
+    @app.after_request
+    def _headers(response):
+        headers = response.headers
+        headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+        )
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault("X-Frame-Options", "DENY")
+        if request.is_secure:
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        return response

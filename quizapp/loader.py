@@ -1,0 +1,212 @@
+"""The only writer of course content: articles, passages and question banks."""
+
+import hashlib
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from sqlalchemy import delete, exists, func, select
+
+from .articles import Article
+from .banks import Bank
+from .database import write_session
+from .models import Bank as DbBank
+from .models import Citation, Document, Passage, Question, QuestionVersion
+from .passages import Corpus, Match, segment
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _assign(row, **values) -> bool:
+    """Set attributes on a row; return True when any value changed."""
+    changed = False
+    for key, value in values.items():
+        if getattr(row, key) != value:
+            setattr(row, key, value)
+            changed = True
+    return changed
+
+
+def load_documents(articles: Iterable[Article]) -> Counter:
+    """Upsert articles and their passages in the current transaction; return counts by outcome."""
+    session = write_session()
+    counts: Counter = Counter()
+    for article in articles:
+        doc = session.get(Document, article.id)
+        fields = dict(
+            title=article.title,
+            year=article.year,
+            publication=article.publication,
+            authors=list(article.authors),
+            raw=article.raw,
+            content_hash=_digest(article.body),
+        )
+        if doc is None:
+            session.add(Document(id=article.id, **fields))
+            counts["documents added"] += 1
+        elif _assign(doc, **fields):
+            counts["documents changed"] += 1
+        else:
+            counts["documents unchanged"] += 1
+        counts += _sync_passages(session, article)
+    session.flush()
+    return counts
+
+
+def _sync_passages(session, article: Article) -> Counter:
+    """Make the live passages of one article match its text; retire what is still cited."""
+    counts: Counter = Counter()
+    rows = {
+        p.anchor: p for p in session.scalars(select(Passage).where(Passage.doc_id == article.id))
+    }
+    for passage in segment(article.id, article.body):
+        row = rows.pop(passage.anchor, None)
+        fields = dict(
+            ordinal=passage.ordinal, heading=passage.heading, text=passage.text, retired=False
+        )
+        if row is None:
+            session.add(Passage(doc_id=article.id, anchor=passage.anchor, **fields))
+            counts["passages added"] += 1
+        elif _assign(row, **fields):
+            counts["passages changed"] += 1
+        else:
+            counts["passages unchanged"] += 1
+    for row in rows.values():
+        if row.retired:
+            continue
+        cited = session.scalar(select(exists().where(Citation.passage_id == row.id)))
+        if cited:
+            row.retired = True
+            counts["passages retired"] += 1
+        else:
+            session.execute(delete(Passage).where(Passage.id == row.id))
+            counts["passages removed"] += 1
+    return counts
+
+
+def load_banks(banks: Sequence[Bank], corpus: Corpus, *, retire_missing_banks: bool) -> Counter:
+    """Upsert banks and version their questions in the current transaction; return counts.
+
+    A question whose content (or cited passage) changed gets a new version; answers keep
+    pointing at the version they answered. A question missing from its loaded bank is retired.
+    With ``retire_missing_banks``, banks absent from ``banks`` are retired too.
+    """
+    session = write_session()
+    counts: Counter = Counter()
+    passage_ids = {
+        (doc, anchor): pid
+        for pid, doc, anchor in session.execute(
+            select(Passage.id, Passage.doc_id, Passage.anchor).where(Passage.retired.is_(False))
+        )
+    }
+    seen_questions: set[str] = set()
+    for position, bank in enumerate(banks):
+        _upsert_bank(session, bank, position)
+        for qpos, question in enumerate(bank.questions):
+            seen_questions.add(question.id)
+            outcome = _upsert_question(session, bank.id, qpos, question, corpus, passage_ids)
+            counts[f"questions {outcome}"] += 1
+    loaded = [b.id for b in banks]
+    stale = select(Question).where(Question.retired.is_(False))
+    if not retire_missing_banks:
+        stale = stale.where(Question.bank_id.in_(loaded))
+    for question in session.scalars(stale):
+        if question.id not in seen_questions:
+            question.retired = True
+            counts["questions retired"] += 1
+    if retire_missing_banks:
+        for bank in session.scalars(select(DbBank).where(DbBank.id.not_in(loaded))):
+            if not bank.retired:
+                bank.retired = True
+                counts["banks retired"] += 1
+    session.flush()
+    return counts
+
+
+def _upsert_bank(session, bank: Bank, position: int) -> None:
+    row = session.get(DbBank, bank.id)
+    fields = dict(
+        title=bank.title,
+        doc_id=bank.doc,
+        description=bank.description,
+        source=Path(bank.path).name,
+        position=position,
+        retired=False,
+    )
+    if row is None:
+        session.add(DbBank(id=bank.id, **fields))
+        session.flush()
+    else:
+        _assign(row, **fields)
+
+
+def _resolved_citations(question, corpus: Corpus, passage_ids) -> list[dict]:
+    citations = []
+    for ordinal, cite in enumerate(question.cites, start=1):
+        match = corpus.resolve(cite.doc, cite.quote)
+        if not isinstance(match, Match):
+            raise LoadError(f"{question.id}: {match.message()}")
+        citations.append(
+            dict(
+                passage_id=passage_ids[(match.passage.doc_id, match.passage.anchor)],
+                anchor=match.passage.anchor,
+                ordinal=ordinal,
+                quote=cite.quote,
+                start=match.start,
+                end=match.end,
+            )
+        )
+    return citations
+
+
+def _upsert_question(session, bank_id, position, question, corpus, passage_ids) -> str:
+    """Create or update one question; return added, changed or unchanged."""
+    citations = _resolved_citations(question, corpus, passage_ids)
+    # Which passage each quote lands on is part of the content: an edited article re-versions.
+    anchors = ",".join(f"{c['anchor']}:{c['start']}-{c['end']}" for c in citations)
+    digest = _digest(f"{question.content_hash()}|{anchors}")[:32]
+    row = session.get(Question, question.id)
+    outcome = "unchanged"
+    if row is None:
+        row = Question(id=question.id, bank_id=bank_id, position=position)
+        session.add(row)
+        session.flush()
+        outcome = "added"
+    version = session.scalar(
+        select(QuestionVersion).where(
+            QuestionVersion.question_id == question.id, QuestionVersion.content_hash == digest
+        )
+    )
+    if version is None:
+        latest = session.scalar(
+            select(func.max(QuestionVersion.version)).where(
+                QuestionVersion.question_id == question.id
+            )
+        )
+        version = QuestionVersion(
+            question_id=question.id,
+            version=(latest or 0) + 1,
+            content_hash=digest,
+            type=question.type,
+            prompt=question.prompt,
+            explanation=question.explanation,
+            spec=question.spec,
+            points=float(question.points),
+            difficulty=question.difficulty,
+            tags=list(question.tags),
+        )
+        session.add(version)
+        session.flush()
+        for c in citations:
+            c = {k: v for k, v in c.items() if k != "anchor"}
+            session.add(Citation(version_id=version.id, **c))
+    if outcome == "unchanged" and (row.current_version_id != version.id or row.retired):
+        outcome = "changed"
+    _assign(row, bank_id=bank_id, position=position, retired=False, current_version_id=version.id)
+    return outcome
+
+
+class LoadError(RuntimeError):
+    """Raised when content that passed the checker still cannot be loaded."""

@@ -1,0 +1,84 @@
+"""What students do: attempts, answers, review cards and reviews."""
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from .content import utcnow
+
+
+class Attempt(db.Model):
+    __table_args__ = (
+        Index("ix_attempt_user_bank", "user_id", "bank_id", "finished_at"),
+        Index("ix_attempt_bank", "bank_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    bank_id: Mapped[str] = mapped_column(ForeignKey("bank.id"))
+    # [[question_id, version_id], ...] pinned at start, in this attempt's shuffled order.
+    items: Mapped[list] = mapped_column(JSON)
+    seed: Mapped[int]
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+    score: Mapped[float | None]
+    max_score: Mapped[float]
+
+
+class Answer(db.Model):
+    __table_args__ = (
+        # Exactly-once: one answer per question per attempt, enforced by the database.
+        UniqueConstraint("attempt_id", "position"),
+        Index("ix_answer_user_time", "user_id", "submitted_at"),
+        Index("ix_answer_question", "question_id", "version_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempt.id"))
+    position: Mapped[int]
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    question_id: Mapped[str] = mapped_column(ForeignKey("question.id"))
+    version_id: Mapped[int] = mapped_column(ForeignKey("question_version.id"))
+    response: Mapped[object] = mapped_column(JSON)
+    correct: Mapped[bool]
+    points: Mapped[float]
+    max_points: Mapped[float]
+    submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    duration_ms: Mapped[int | None]
+
+
+class ReviewCard(db.Model):
+    """The FSRS schedule of one question for one student."""
+
+    __table_args__ = (
+        UniqueConstraint("user_id", "question_id"),
+        Index("ix_review_card_due", "user_id", "due"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    question_id: Mapped[str] = mapped_column(ForeignKey("question.id"))
+    due: Mapped[datetime]
+    card: Mapped[dict] = mapped_column(JSON)
+
+
+class Review(db.Model):
+    __table_args__ = (
+        # The form's one-time token makes a replayed review POST a no-op.
+        UniqueConstraint("user_id", "token"),
+        Index("ix_review_user_time", "user_id", "reviewed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    token: Mapped[str] = mapped_column(String(64))
+    question_id: Mapped[str] = mapped_column(ForeignKey("question.id"))
+    version_id: Mapped[int] = mapped_column(ForeignKey("question_version.id"))
+    response: Mapped[object] = mapped_column(JSON)
+    correct: Mapped[bool]
+    points: Mapped[float]
+    max_points: Mapped[float]
+    rating: Mapped[int]
+    reviewed_at: Mapped[datetime] = mapped_column(default=utcnow)

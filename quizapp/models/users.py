@@ -1,0 +1,50 @@
+"""Accounts and their server-side login sessions."""
+
+from datetime import datetime
+from typing import ClassVar
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .content import utcnow
+
+ROLES = ("student", "instructor")
+
+
+class User(UserMixin, db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str] = mapped_column(String(300))
+    role: Mapped[str] = mapped_column(String(16), default="student")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    # Set when loaded for a request: the id of the LoginSession the cookie carries (not a column).
+    login_token: ClassVar[str | None] = None
+
+    @property
+    def is_instructor(self) -> bool:
+        return self.role == "instructor"
+
+    def get_id(self) -> str | None:
+        """Return what the session cookie stores: the login session's id, never the user id."""
+        return self.login_token
+
+
+class LoginSession(db.Model):
+    """One signed-in browser; its random id is what the session cookie carries.
+
+    Revoking the row (logout, password change) refuses the cookie server-side even if copied.
+    """
+
+    __table_args__ = (Index("ix_login_session_user", "user_id", "revoked"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked: Mapped[bool] = mapped_column(default=False)
+
+    user: Mapped[User] = relationship()

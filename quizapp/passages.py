@@ -1,0 +1,202 @@
+"""Articles split into passages, and quotes resolved to exactly one passage (pure)."""
+
+import difflib
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+QUOTES = {c: "'" for c in "‘’‚‛′`"} | {c: '"' for c in "“”„‟″«»"}
+DASHES = {c: "-" for c in "‐‑‒–—―−"}
+TRANSLATE = QUOTES | DASHES
+
+
+@dataclass(frozen=True)
+class Passage:
+    doc_id: str
+    ordinal: int
+    heading: str | None
+    text: str
+    anchor: str
+
+
+def normalize_with_map(text: str) -> tuple[str, list[int]]:
+    """Return the comparison form of text and, per output character, its source index."""
+    out: list[str] = []
+    index: list[int] = []
+    pending_space = False
+    for i, ch in enumerate(text):
+        if ch.isspace():
+            pending_space = bool(out)
+            continue
+        if pending_space:
+            out.append(" ")
+            index.append(i - 1)
+            pending_space = False
+        out.append(TRANSLATE.get(ch, ch))
+        index.append(i)
+    return "".join(out), index
+
+
+def normalize(text: str) -> str:
+    """Return text with quotes, dashes and whitespace made uniform for comparison."""
+    return normalize_with_map(text)[0]
+
+
+def segment(doc_id: str, body: str) -> list[Passage]:
+    """Split an article body into passages (paragraphs) with content-derived anchors."""
+    passages: list[Passage] = []
+    heading: str | None = None
+    seen: dict[str, int] = {}
+    for block in body.split("\n\n"):
+        lines = [line.strip() for line in block.strip().splitlines() if line.strip()]
+        if not lines:
+            continue
+        if lines[0].startswith("## ") and len(lines) == 1:
+            heading = lines[0][3:].strip()
+            continue
+        text = " ".join(lines)
+        base = "p-" + hashlib.sha1(normalize(text).encode()).hexdigest()[:10]
+        # Identical paragraphs in one article would collide; number the repeats in order.
+        seen[base] = seen.get(base, 0) + 1
+        anchor = base if seen[base] == 1 else f"{base}-{seen[base]}"
+        passages.append(Passage(doc_id, len(passages) + 1, heading, text, anchor))
+    return passages
+
+
+@dataclass(frozen=True)
+class Match:
+    passage: Passage
+    start: int
+    end: int
+
+    def message(self) -> str:
+        return f"resolves to passage {self.passage.ordinal} of {self.passage.doc_id!r}"
+
+
+@dataclass(frozen=True)
+class NotFound:
+    doc_id: str
+    quote: str
+    suggestion: str | None
+
+    def message(self) -> str:
+        msg = f'quote not found in "{self.doc_id}"'
+        if self.suggestion:
+            msg += f'; closest passage text: "{self.suggestion}"'
+        return msg
+
+
+@dataclass(frozen=True)
+class Ambiguous:
+    doc_id: str
+    quote: str
+    matches: tuple[Match, ...]
+
+    def message(self) -> str:
+        where = ", ".join(str(m.passage.ordinal) for m in self.matches)
+        return (
+            f'quote is ambiguous in "{self.doc_id}": it matches {len(self.matches)} places '
+            f"(passages {where}); quote more words to make it unique"
+        )
+
+
+@dataclass(frozen=True)
+class UnknownDocument:
+    doc_id: str
+    suggestions: tuple[str, ...]
+
+    def message(self) -> str:
+        msg = f'unknown article "{self.doc_id}"'
+        if self.suggestions:
+            msg += "; did you mean " + " or ".join(f'"{s}"' for s in self.suggestions) + "?"
+        return msg
+
+
+Resolution = Match | NotFound | Ambiguous | UnknownDocument
+
+
+class Corpus:
+    """Passages indexed by document, normalised once, queried many times."""
+
+    def __init__(self, passages_by_doc: Mapping[str, Sequence[Passage]]):
+        self._passages = {doc: list(ps) for doc, ps in passages_by_doc.items()}
+        self._normal = {
+            doc: [normalize_with_map(p.text) for p in ps] for doc, ps in self._passages.items()
+        }
+
+    def doc_ids(self) -> list[str]:
+        return sorted(self._passages)
+
+    def passages(self, doc_id: str) -> Sequence[Passage]:
+        return self._passages.get(doc_id, [])
+
+    def resolve(self, doc_id: str, quote: str) -> Resolution:
+        """Return where a quote lies, or why it does not lie in exactly one place."""
+        if doc_id not in self._passages:
+            close = difflib.get_close_matches(doc_id, self.doc_ids(), n=2, cutoff=0.5)
+            return UnknownDocument(doc_id, tuple(close))
+        needle = normalize(quote)
+        if not needle:
+            return NotFound(doc_id, quote, None)
+        matches = []
+        for passage, (hay, index) in zip(self._passages[doc_id], self._normal[doc_id], strict=True):
+            at = hay.find(needle)
+            while at != -1:
+                start, end = index[at], index[at + len(needle) - 1] + 1
+                matches.append(Match(passage, start, end))
+                at = hay.find(needle, at + 1)
+        if len(matches) == 1:
+            return matches[0]
+        if matches:
+            return Ambiguous(doc_id, quote, tuple(matches))
+        return NotFound(doc_id, quote, self._closest(doc_id, needle))
+
+    def _closest(self, doc_id: str, needle: str) -> str | None:
+        """Return the window of article text most like the quote."""
+        best, best_ratio = None, 0.0
+        words = needle.split()
+        width = max(1, len(words))
+        for hay, _ in self._normal[doc_id]:
+            hay_words = hay.split()
+            quick = difflib.SequenceMatcher(None, needle, hay, autojunk=False)
+            if quick.real_quick_ratio() < best_ratio:
+                continue
+            for i in range(max(1, len(hay_words) - width + 1)):
+                window = " ".join(hay_words[i : i + width])
+                ratio = difflib.SequenceMatcher(None, needle, window, autojunk=False).ratio()
+                if ratio > best_ratio:
+                    best, best_ratio = window, ratio
+        return best if best_ratio >= 0.4 else None
+
+
+def resolve(
+    passages_by_doc: Mapping[str, Sequence[Passage]], doc_id: str, quote: str
+) -> Resolution:
+    """Resolve one quote against a mapping of passages (builds a throwaway Corpus)."""
+    return Corpus(passages_by_doc).resolve(doc_id, quote)
+
+
+def highlight_segments(text: str, spans: Sequence[tuple[int, int]]) -> list[tuple[str, bool]]:
+    """Split text into (segment, marked) pieces; bad spans are clamped or ignored."""
+    clean = sorted(
+        (max(0, s), min(len(text), e))
+        for s, e in spans
+        if isinstance(s, int) and isinstance(e, int)
+    )
+    merged: list[list[int]] = []
+    for s, e in clean:
+        if s >= e:
+            continue
+        if merged and s <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], e)
+        else:
+            merged.append([s, e])
+    pieces, pos = [], 0
+    for s, e in merged:
+        if s > pos:
+            pieces.append((text[pos:s], False))
+        pieces.append((text[s:e], True))
+        pos = e
+    if pos < len(text) or not pieces:
+        pieces.append((text[pos:], False))
+    return pieces

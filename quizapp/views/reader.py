@@ -1,0 +1,43 @@
+"""Public pages: the list of articles and the article reader."""
+
+import re
+
+from flask import Blueprint, abort, render_template, request
+
+from ..content import get_document, list_documents
+from ..passages import highlight_segments
+
+bp = Blueprint("reader", __name__)
+
+HIGHLIGHT = re.compile(r"^(p-[0-9a-f]{6,40}(?:-\d+)?):(\d{1,7})-(\d{1,7})$")
+
+
+def parse_highlight(value: str | None) -> tuple[str, int, int] | None:
+    """Return (anchor, start, end) from ``anchor:start-end``, or None when malformed."""
+    match = HIGHLIGHT.match(value or "")
+    if not match:
+        return None
+    anchor, start, end = match.group(1), int(match.group(2)), int(match.group(3))
+    return (anchor, start, end) if start < end else None
+
+
+@bp.get("/")
+def index():
+    """List the course articles."""
+    return render_template("reader/index.html", documents=list_documents())
+
+
+@bp.get("/read/<doc_id>")
+def read(doc_id: str):
+    """Show one article, optionally with one span highlighted."""
+    document = get_document(doc_id)
+    if document is None:
+        abort(404, description=f"There is no article called “{doc_id}”.")
+    highlight = parse_highlight(request.args.get("highlight"))
+    paragraphs = []
+    for passage in document.passages:
+        spans = []
+        if highlight and highlight[0] == passage.anchor:
+            spans = [(highlight[1], highlight[2])]
+        paragraphs.append((passage, highlight_segments(passage.text, spans)))
+    return render_template("reader/read.html", document=document, paragraphs=paragraphs)

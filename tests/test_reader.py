@@ -1,0 +1,82 @@
+"""The article list and reader pages."""
+
+import re
+
+import pytest
+
+from quizapp.content import get_document
+from quizapp.views.reader import parse_highlight
+
+SLUGS = ["big-science", "internal-strength", "nanoscience", "science-cities", "us-china"]
+
+
+def test_index_lists_the_five_articles(client):
+    html = client.get("/").get_data(as_text=True)
+    for slug in SLUGS:
+        assert f'href="/read/{slug}"' in html
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_reader_shows_article_without_junk(client, slug):
+    response = client.get(f"/read/{slug}")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    for junk in ("](#)", "Leave a Reply", "Dewey Fisher", "Rating:", "Top Articles"):
+        assert junk not in html
+    assert html.count('class="passage"') >= 5
+
+
+def test_passages_carry_their_anchors_as_ids(app, client):
+    html = client.get("/read/big-science").get_data(as_text=True)
+    with app.app_context():
+        anchors = [p.anchor for p in get_document("big-science").passages]
+    ids = re.findall(r'<p id="(p-[0-9a-f-]+)" class="passage"', html)
+    assert ids == anchors
+
+
+def test_highlight_marks_exactly_the_span(app, client):
+    with app.app_context():
+        passage = get_document("big-science").passages[0]
+        anchor, text = passage.anchor, passage.text
+    start = text.index("Centred on a colossal sphere")
+    end = start + len("Centred on a colossal sphere")
+    html = client.get(f"/read/big-science?highlight={anchor}:{start}-{end}").get_data(as_text=True)
+    assert html.count("<mark>") == 1
+    assert "<mark>Centred on a colossal sphere</mark>" in html
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["", "nonsense", "p-zzzz:1-2", "p-0123456789:5-2", "p-0123456789:1-99999999", "p-abc:-1-3"],
+)
+def test_bad_highlight_is_ignored(client, value):
+    response = client.get(f"/read/big-science?highlight={value}")
+    assert response.status_code == 200
+    assert "<mark>" not in response.get_data(as_text=True)
+
+
+def test_highlight_past_the_end_is_clamped_not_an_error(app, client):
+    with app.app_context():
+        anchor = get_document("big-science").passages[0].anchor
+    response = client.get(f"/read/big-science?highlight={anchor}:5-999999")
+    assert response.status_code == 200
+
+
+def test_unknown_article_is_a_friendly_404(client):
+    response = client.get("/read/no-such-article")
+    assert response.status_code == 404
+    html = response.get_data(as_text=True)
+    assert "no-such-article" in html and "Traceback" not in html
+    assert 'href="/"' in html
+
+
+def test_pages_have_skip_link_and_landmarks(client):
+    html = client.get("/read/nanoscience").get_data(as_text=True)
+    assert 'class="skip-link" href="#main"' in html
+    assert '<main id="main"' in html and "<nav" in html and "<header" in html
+
+
+def test_parse_highlight_rejects_inverted_spans():
+    assert parse_highlight("p-0123456789:3-9") == ("p-0123456789", 3, 9)
+    assert parse_highlight("p-0123456789:9-3") is None
+    assert parse_highlight(None) is None

@@ -1,0 +1,1 @@
+"""Click commands for authoring question banks."""

@@ -1,0 +1,73 @@
+"""`quizapp check` and `quizapp schema`."""
+
+from pathlib import Path
+
+import click
+
+from ..config import ROOT
+
+
+@click.command("check")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json is for tools and editors.",
+)
+@click.option(
+    "--seeds",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Articles folder (default: seeds/).",
+)
+def check_command(paths: tuple[Path, ...], fmt: str, seeds: Path | None) -> None:
+    """Check question banks: every problem as path:line:col (exit 1 on any error).
+
+    \b
+    Examples:
+      quizapp check
+      quizapp check questions/big-science.yaml --format json
+    """
+    from ..articles import ArticleError
+    from ..checker import check_paths, corpus_from_seeds, format_gcc, format_json
+
+    try:
+        corpus = corpus_from_seeds(seeds or ROOT / "seeds")
+    except (ArticleError, OSError) as exc:
+        raise click.ClickException(f"cannot read the articles: {exc}") from exc
+    result = check_paths(paths or (ROOT / "questions",), corpus)
+    click.echo(format_json(result) if fmt == "json" else format_gcc(result))
+    if not result.ok:
+        raise SystemExit(1)
+
+
+@click.command("schema")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Where to write (default: questions/schema.json).",
+)
+@click.option("--check", "check_only", is_flag=True, help="Exit 1 if the file is out of date.")
+def schema_command(output: Path | None, check_only: bool) -> None:
+    """Write the JSON Schema editors use to autocomplete and validate banks.
+
+    \b
+    Example:
+      quizapp schema
+    """
+    from ..checker import schema_text, write_schema
+
+    output = output or ROOT / "questions" / "schema.json"
+    if check_only:
+        current = output.read_text(encoding="utf-8") if output.exists() else ""
+        if current != schema_text():
+            raise click.ClickException(f"{output} is out of date: run `quizapp schema`")
+        click.echo(f"{output} is up to date")
+        return
+    write_schema(output)
+    click.echo(f"wrote {output}")

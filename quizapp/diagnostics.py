@@ -1,0 +1,77 @@
+"""Problems found in a file, located GCC-style as path:line:col (pure)."""
+
+import difflib
+from dataclasses import asdict, dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Diagnostic:
+    path: str
+    line: int  # 1-based
+    col: int  # 1-based
+    severity: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}: {self.severity}: {self.message}"
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def did_you_mean(word: str, options) -> str:
+    """Return ' (did you mean "x"?)' for the closest option, or ''."""
+    close = difflib.get_close_matches(str(word), list(options), n=1, cutoff=0.6)
+    return f' (did you mean "{close[0]}"?)' if close else ""
+
+
+class Reporter:
+    """Collects diagnostics for one file; positions come from ruamel.yaml's line/col data."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self.diagnostics: list[Diagnostic] = []
+
+    def at(self, line0: int, col0: int, message: str) -> None:
+        """Record an error at a 0-based position."""
+        self.diagnostics.append(Diagnostic(self.path, line0 + 1, col0 + 1, "error", message))
+
+    def key(self, mapping, key, message: str) -> None:
+        """Record an error at a mapping's key."""
+        self.at(*key_pos(mapping, key), message)
+
+    def value(self, mapping, key, message: str) -> None:
+        """Record an error at a mapping's value."""
+        self.at(*value_pos(mapping, key), message)
+
+    def node(self, node, message: str) -> None:
+        """Record an error at the start of a mapping or sequence node."""
+        self.at(*node_pos(node), message)
+
+    def item(self, seq, index: int, message: str) -> None:
+        """Record an error at one item of a sequence."""
+        try:
+            line, col = seq.lc.item(index)
+        except (AttributeError, KeyError, IndexError, TypeError):
+            line, col = node_pos(seq)
+        self.at(line, col, message)
+
+
+def node_pos(node) -> tuple[int, int]:
+    """Return the 0-based start of a ruamel node (0, 0 when unknown)."""
+    lc = getattr(node, "lc", None)
+    return (lc.line, lc.col) if lc is not None and lc.line is not None else (0, 0)
+
+
+def key_pos(mapping, key) -> tuple[int, int]:
+    try:
+        return tuple(mapping.lc.key(key))
+    except (AttributeError, KeyError, TypeError):
+        return node_pos(mapping)
+
+
+def value_pos(mapping, key) -> tuple[int, int]:
+    try:
+        return tuple(mapping.lc.value(key))
+    except (AttributeError, KeyError, TypeError):
+        return key_pos(mapping, key)

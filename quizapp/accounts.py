@@ -1,0 +1,101 @@
+"""Account services: registration, sign-in with server-side sessions, password changes."""
+
+import secrets
+
+from sqlalchemy import select, update
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .database import write_session
+from .extensions import db
+from .models import LoginSession, User
+
+MIN_PASSWORD = 10
+MAX_PASSWORD = 256
+# Checked against when the username is unknown, so both failures take the same time.
+_DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
+
+
+class AccountError(ValueError):
+    """A problem the user can fix, with a message for them."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+def normalise_username(username: str) -> str:
+    """Return the canonical (case-folded, trimmed) form of a username."""
+    return username.strip().lower()
+
+
+def create_user(
+    username: str,
+    password: str,
+    *,
+    email: str | None = None,
+    full_name: str = "",
+    role: str = "student",
+) -> User:
+    """Create an account in the current transaction; raise AccountError if the name is taken."""
+    session = write_session()
+    username = normalise_username(username)
+    email = (email or "").strip().lower() or None
+    if session.scalar(select(User.id).where(User.username == username)):
+        raise AccountError("That username is taken. Please choose another.", "username")
+    if email and session.scalar(select(User.id).where(User.email == email)):
+        raise AccountError("An account with that email already exists.", "email")
+    user = User(
+        username=username,
+        email=email,
+        full_name=full_name.strip(),
+        role=role,
+        password_hash=generate_password_hash(password, method="scrypt"),
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def authenticate(username: str, password: str) -> User | None:
+    """Return the user when the password matches; the same work is done when it does not."""
+    user = db.session.scalar(select(User).where(User.username == normalise_username(username)))
+    ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
+    return user if user and ok else None
+
+
+def open_session(user: User) -> str:
+    """Record a new signed-in browser for ``user`` and return its token."""
+    token = secrets.token_urlsafe(32)
+    write_session().add(LoginSession(id=token, user_id=user.id))
+    user.login_token = token
+    return token
+
+
+def load_session_user(token: str) -> User | None:
+    """Return the user behind a live session token, or None when revoked or unknown."""
+    user = db.session.scalar(
+        select(User)
+        .join(LoginSession, LoginSession.user_id == User.id)
+        .where(LoginSession.id == token, LoginSession.revoked.is_(False))
+    )
+    if user is not None:
+        user.login_token = token
+    return user
+
+
+def close_session(token: str) -> None:
+    """Revoke one session so its cookie is refused even if it was copied."""
+    write_session().execute(
+        update(LoginSession).where(LoginSession.id == token).values(revoked=True)
+    )
+
+
+def change_password(user: User, password: str) -> None:
+    """Set a new password and sign out every other session of the user."""
+    session = write_session()
+    user.password_hash = generate_password_hash(password, method="scrypt")
+    session.execute(
+        update(LoginSession)
+        .where(LoginSession.user_id == user.id, LoginSession.id != user.login_token)
+        .values(revoked=True)
+    )

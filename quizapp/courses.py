@@ -1,0 +1,105 @@
+"""Classes: created by instructors, joined by students with a code."""
+
+import secrets
+
+from sqlalchemy import func, select
+
+from .database import write_session
+from .extensions import db
+from .models import Course, Membership, User
+from .models.classes import SCORE_POLICIES
+
+# No 0/O or 1/I/L: codes are read aloud and copied from slides.
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+
+def new_join_code() -> str:
+    """Return a random 8-character join code."""
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+
+
+def create_course(instructor_id: int, name: str, policy: str = "best") -> Course:
+    """Create a class with a fresh join code."""
+    session = write_session()
+    while True:
+        code = new_join_code()
+        if not session.scalar(select(Course.id).where(Course.join_code == code)):
+            break
+    course = Course(
+        name=name.strip(),
+        instructor_id=instructor_id,
+        join_code=code,
+        score_policy=policy if policy in SCORE_POLICIES else "best",
+    )
+    session.add(course)
+    session.commit()
+    return course
+
+
+def join_course(user_id: int, code: str) -> Course | None:
+    """Add a student to the class with this code (twice is harmless); None for a bad code."""
+    code = code.strip().upper().replace(" ", "").replace("-", "")
+    session = write_session()
+    course = session.scalar(select(Course).where(Course.join_code == code))
+    if course is None:
+        session.rollback()
+        return None
+    from .quiz import insert_ignoring_duplicates
+
+    session.execute(
+        insert_ignoring_duplicates(Membership).values(course_id=course.id, user_id=user_id)
+    )
+    session.commit()
+    return course
+
+
+def courses_taught(instructor_id: int) -> list[tuple[Course, int]]:
+    """Return the instructor's classes with their number of students."""
+    rows = db.session.execute(
+        select(Course, func.count(Membership.id))
+        .outerjoin(Membership, Membership.course_id == Course.id)
+        .where(Course.instructor_id == instructor_id)
+        .group_by(Course.id)
+        .order_by(Course.created_at.desc(), Course.id.desc())
+    )
+    return [(course, n) for course, n in rows]
+
+
+def courses_joined(user_id: int) -> list[Course]:
+    """Return the classes a student belongs to."""
+    return list(
+        db.session.scalars(
+            select(Course)
+            .join(Membership, Membership.course_id == Course.id)
+            .where(Membership.user_id == user_id)
+            .order_by(Course.name)
+        )
+    )
+
+
+def course_of(instructor_id: int, course_id: int) -> Course | None:
+    """Return the class when this instructor teaches it (others' classes do not exist for them)."""
+    course = db.session.get(Course, course_id)
+    return course if course is not None and course.instructor_id == instructor_id else None
+
+
+def member_ids(course_id: int):
+    """Return a subquery of the user ids in a class."""
+    return select(Membership.user_id).where(Membership.course_id == course_id)
+
+
+def student_of(course_id: int, user_id: int) -> User | None:
+    """Return the student when they belong to the class."""
+    return db.session.scalar(
+        select(User)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.course_id == course_id, User.id == user_id)
+    )
+
+
+def set_policy(course: Course, policy: str) -> None:
+    """Change how a class's gradebook combines attempts."""
+    if policy in SCORE_POLICIES:
+        session = write_session()
+        session.get(Course, course.id).score_policy = policy
+        session.commit()

@@ -1,0 +1,122 @@
+"""WTForms forms (CSRF-protected through Flask-WTF)."""
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
+
+from .accounts import MAX_PASSWORD, MIN_PASSWORD
+
+USERNAME = Regexp(
+    r"^[A-Za-z0-9_.-]+$", message="Use letters, digits, dots, dashes or underscores only."
+)
+PASSWORD_HELP = f"At least {MIN_PASSWORD} characters. Long passphrases are welcome."
+
+
+class LoginForm(FlaskForm):
+    username = StringField(
+        "Username", validators=[DataRequired("Enter your username."), Length(max=64)]
+    )
+    password = PasswordField(
+        "Password", validators=[DataRequired("Enter your password."), Length(max=MAX_PASSWORD)]
+    )
+
+
+class RegisterForm(FlaskForm):
+    username = StringField(
+        "Username",
+        validators=[
+            DataRequired("Choose a username."),
+            Length(3, 64, "Usernames are 3 to 64 characters long."),
+            USERNAME,
+        ],
+        description="Letters, digits, dots, dashes or underscores.",
+    )
+    full_name = StringField("Full name", validators=[Optional(), Length(max=200)])
+    email = EmailField(
+        "Email",
+        validators=[
+            Optional(),
+            Length(max=254),
+            Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message="That does not look like an email."),
+        ],
+        description="Optional; your instructor may use it to match grades.",
+    )
+    password = PasswordField(
+        "Password",
+        validators=[
+            DataRequired("Choose a password."),
+            Length(MIN_PASSWORD, MAX_PASSWORD, f"Use {MIN_PASSWORD} to {MAX_PASSWORD} characters."),
+        ],
+        description=PASSWORD_HELP,
+    )
+    confirm = PasswordField(
+        "Repeat password",
+        validators=[
+            DataRequired("Repeat the password."),
+            EqualTo("password", "The passwords differ."),
+        ],
+    )
+
+
+class PasswordForm(FlaskForm):
+    current = PasswordField("Current password", validators=[DataRequired("Enter your password.")])
+    password = PasswordField(
+        "New password",
+        validators=[
+            DataRequired("Choose a password."),
+            Length(MIN_PASSWORD, MAX_PASSWORD, f"Use {MIN_PASSWORD} to {MAX_PASSWORD} characters."),
+        ],
+        description=PASSWORD_HELP,
+    )
+    confirm = PasswordField(
+        "Repeat new password",
+        validators=[
+            DataRequired("Repeat the password."),
+            EqualTo("password", "The passwords differ."),
+        ],
+    )
+
+
+class ActionForm(FlaskForm):
+    """A form with nothing but its CSRF token, for buttons that POST."""
+
+
+class AnswerForm(FlaskForm):
+    """CSRF token and the signed time the question was shown; the answer inputs are per type."""
+
+    shown = HiddenField()
+
+
+class ReviewForm(AnswerForm):
+    """A review answer: which question, and a one-time token that makes replays harmless."""
+
+    token = HiddenField(validators=[DataRequired(), Length(8, 64)])
+    question = HiddenField(validators=[DataRequired(), Length(1, 64)])
+
+
+class CourseForm(FlaskForm):
+    name = StringField(
+        "Class name",
+        validators=[DataRequired("Name the class."), Length(max=200)],
+        description="For example “Science policy, autumn 2026, section B”.",
+    )
+    policy = SelectField(
+        "Gradebook score",
+        choices=[("best", "Best attempt"), ("latest", "Latest attempt"), ("average", "Average")],
+        default="best",
+    )
+
+
+class PolicyForm(FlaskForm):
+    policy = SelectField(
+        "Score each quiz by",
+        choices=[("best", "Best attempt"), ("latest", "Latest attempt"), ("average", "Average")],
+    )
+
+
+class JoinForm(FlaskForm):
+    code = StringField(
+        "Join code",
+        validators=[DataRequired("Enter the code your instructor gave you."), Length(max=32)],
+        description="Eight letters and digits, e.g. K7QM2XPA.",
+    )

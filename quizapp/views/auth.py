@@ -1,0 +1,103 @@
+"""Registration, sign-in, sign-out and password changes."""
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from .. import accounts
+from ..extensions import db, login_manager
+from ..forms import LoginForm, PasswordForm, RegisterForm
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
+
+login_manager.login_view = "auth.login"
+login_manager.login_message = "Please log in to continue."
+login_manager.login_message_category = "info"
+
+
+@login_manager.user_loader
+def _load_user(token: str):
+    return accounts.load_session_user(token)
+
+
+def _safe_next(target: str | None) -> str:
+    """Return a local path to go to after login; never an external URL."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") and "\\" not in target:
+            return target
+    return url_for("learner.quizzes")
+
+
+def _sign_in(user) -> None:
+    # A fresh cookie at login: nothing an attacker planted before survives (no fixation).
+    session.clear()
+    accounts.open_session(user)
+    db.session.commit()
+    login_user(user)
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    """Create a student account and sign in."""
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.create_user(
+                form.username.data,
+                form.password.data,
+                email=form.email.data,
+                full_name=form.full_name.data or "",
+            )
+        except accounts.AccountError as exc:
+            db.session.rollback()
+            getattr(form, exc.field or "username").errors.append(str(exc))
+        else:
+            _sign_in(user)
+            flash("Welcome! Your account is ready.", "success")
+            return redirect(url_for("learner.quizzes"))
+    return render_template("auth/register.html", form=form), 200 if not form.errors else 400
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Sign in with username and password."""
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = accounts.authenticate(form.username.data, form.password.data)
+        if user is not None:
+            target = _safe_next(request.args.get("next"))
+            _sign_in(user)
+            return redirect(target)
+        form.password.errors.append("Wrong username or password.")
+    status = 400 if form.errors else 200
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    """Sign out and revoke this session server-side."""
+    accounts.close_session(current_user.login_token)
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash("You are logged out.", "success")
+    return redirect(url_for("reader.index"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def password():
+    """Change the password; other signed-in browsers are signed out."""
+    form = PasswordForm()
+    if form.validate_on_submit():
+        if accounts.authenticate(current_user.username, form.current.data) is None:
+            form.current.errors.append("That is not your current password.")
+        else:
+            accounts.change_password(current_user, form.password.data)
+            db.session.commit()
+            flash("Password changed. Other devices have been signed out.", "success")
+            return redirect(url_for("learner.quizzes"))
+    return render_template("auth/password.html", form=form), 400 if form.errors else 200

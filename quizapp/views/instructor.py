@@ -1,0 +1,142 @@
+"""Instructor pages: classes, gradebook, drill-down, item analysis, heatmap, exports, upload."""
+
+from functools import wraps
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from .. import courses, gradebook
+from ..forms import CourseForm, PolicyForm
+
+bp = Blueprint("instructor", __name__, url_prefix="/teach")
+PAGE_SIZE = 50
+
+
+def instructor_required(view):
+    """Allow instructors only: anonymous users log in, students get 403."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(*args, **kwargs):
+        if not current_user.is_instructor:
+            abort(403, description="This page is for instructors.")
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+@bp.after_request
+def _private(response):
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def course_or_404(course_id: int):
+    """Return the signed-in instructor's class, or 404 (others' classes do not exist for them)."""
+    course = courses.course_of(current_user.id, course_id)
+    if course is None:
+        abort(404, description="You have no class with that number.")
+    return course
+
+
+@bp.route("/", methods=["GET", "POST"])
+@instructor_required
+def home():
+    """List the instructor's classes and create new ones."""
+    form = CourseForm()
+    if form.validate_on_submit():
+        course = courses.create_course(current_user.id, form.name.data, form.policy.data)
+        flash(f"Class created. Students join with the code {course.join_code}.", "success")
+        return redirect(url_for(".course", course_id=course.id), 303)
+    return render_template(
+        "instructor/home.html", classes=courses.courses_taught(current_user.id), form=form
+    ), 400 if form.errors else 200
+
+
+@bp.route("/classes/<int:course_id>", methods=["GET", "POST"])
+@instructor_required
+def course(course_id: int):
+    """The gradebook of a class: students x quizzes, sortable and paginated."""
+    course = course_or_404(course_id)
+    form = PolicyForm(policy=course.score_policy)
+    if form.validate_on_submit():
+        courses.set_policy(course, form.policy.data)
+        return redirect(url_for(".course", course_id=course.id), 303)
+    banks, rows = gradebook.gradebook(course.id, course.score_policy)
+    sort = request.args.get("sort", "name")
+    if sort not in {"name", "username", "activity"} | {b.id for b in banks}:
+        sort = "name"
+    descending = request.args.get("dir") == "desc"
+    rows = gradebook.sort_rows(rows, sort, descending)
+    page = request.args.get("page", 1, type=int) or 1
+    pages = max(1, -(-len(rows) // PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    return render_template(
+        "instructor/course.html",
+        course=course,
+        banks=banks,
+        rows=rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE],
+        total=len(rows),
+        averages=gradebook.class_averages(banks, rows),
+        sort=sort,
+        descending=descending,
+        page=page,
+        pages=pages,
+        form=form,
+    )
+
+
+@bp.get("/classes/<int:course_id>/students/<int:user_id>")
+@instructor_required
+def student(course_id: int, user_id: int):
+    """Every attempt and answer of one student, with the feedback they saw."""
+    from .. import quiz
+    from ..question_cache import question_view
+
+    course = course_or_404(course_id)
+    member = courses.student_of(course.id, user_id)
+    if member is None:
+        abort(404, description="That student is not in this class.")
+    attempts = []
+    for attempt in quiz.attempts_of(member.id):
+        answers = quiz.answers_by_position(attempt.id)
+        items = [
+            (pos + 1, question_view(answers[pos].version_id), answers[pos])
+            for pos in sorted(answers)
+        ]
+        attempts.append((attempt, items))
+    return render_template(
+        "instructor/student.html", course=course, member=member, attempts=attempts
+    )
+
+
+@bp.get("/classes/<int:course_id>/heatmap")
+@instructor_required
+def heatmap(course_id: int):
+    """Each article's passages tinted by the class's mastery of the questions citing them."""
+    from .. import charts, progress
+    from ..content import get_document, list_documents
+
+    course = course_or_404(course_id)
+    documents = list_documents()
+    doc_id = request.args.get("doc") or (documents[0].id if documents else None)
+    document = get_document(doc_id) if doc_id else None
+    if doc_id and document is None:
+        abort(404, description="There is no such article.")
+    mastery = (
+        progress.passage_mastery(courses.member_ids(course.id), document.id) if document else {}
+    )
+    selected = request.args.get("passage", type=int)
+    questions = (
+        progress.questions_citing(selected, courses.member_ids(course.id)) if selected else []
+    )
+    return render_template(
+        "instructor/heatmap.html",
+        course=course,
+        documents=documents,
+        document=document,
+        mastery=mastery,
+        chart=charts,
+        selected=selected,
+        questions=questions,
+    )

@@ -1,0 +1,292 @@
+"""Student pages: quizzes, answering with cited feedback, results, progress and review."""
+
+import secrets
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from .. import charts, courses, progress, quiz, review
+from .. import review_answers as review_service
+from ..content import get_document, list_documents
+from ..forms import ActionForm, AnswerForm, JoinForm, ReviewForm
+from ..models.content import utcnow
+from ..question_cache import question_view
+from ..timing import elapsed_ms, issue_stamp
+
+bp = Blueprint("learner", __name__)
+
+
+@bp.before_request
+@login_required
+def _require_login():
+    """Every student page needs a signed-in user."""
+
+
+@bp.after_request
+def _private(response):
+    """Student pages are personal: never cached by the browser or a proxy."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _attempt_or_404(attempt_id: int):
+    attempt = quiz.get_attempt(current_user.id, attempt_id)
+    if attempt is None:
+        abort(404, description="There is no such attempt in your account.")
+    return attempt
+
+
+def _position_or_404(attempt, number: int) -> int:
+    if not 1 <= number <= len(attempt.items):
+        abort(404, description="This quiz has no question with that number.")
+    return number - 1
+
+
+@bp.get("/quizzes")
+def quizzes():
+    """List every quiz with the student's best score and completion."""
+    return render_template(
+        "learner/quizzes.html", rows=progress.quiz_list(current_user.id), form=ActionForm()
+    )
+
+
+@bp.post("/quizzes/<bank_id>/start")
+def start(bank_id: str):
+    """Start a quiz, or resume the unfinished attempt at it."""
+    ActionForm().validate_on_submit() or abort(400, description="The form expired; try again.")
+    attempt = quiz.start_attempt(current_user.id, bank_id)
+    if attempt is None:
+        abort(404, description="There is no quiz with that name.")
+    return redirect(url_for(".resume", attempt_id=attempt.id), 303)
+
+
+@bp.get("/attempts/<int:attempt_id>")
+def resume(attempt_id: int):
+    """Continue an attempt at its first unanswered question."""
+    attempt = _attempt_or_404(attempt_id)
+    position = quiz.first_unanswered(attempt)
+    if position is None or attempt.finished_at is not None:
+        return redirect(url_for(".results", attempt_id=attempt.id))
+    return redirect(url_for(".question", attempt_id=attempt.id, number=position + 1))
+
+
+def _render_question(attempt, position: int, form, error: str | None = None, status: int = 200):
+    view = question_view(attempt.items[position][1])
+    order = quiz.choice_order(attempt, position, view)
+    choices = [(quiz.choice_token(attempt.id, position, i), view.choices[i].html) for i in order]
+    form.shown.data = issue_stamp()
+    return render_template(
+        "learner/question.html",
+        heading=f"Question {position + 1} of {len(attempt.items)}",
+        action=url_for(".answer", attempt_id=attempt.id, number=position + 1),
+        attempt=attempt,
+        number=position + 1,
+        total=len(attempt.items),
+        view=view,
+        choices=choices,
+        form=form,
+        error=error,
+        previous=request.form.getlist("answer") if error else [],
+    ), status
+
+
+@bp.get("/attempts/<int:attempt_id>/q/<int:number>")
+def question(attempt_id: int, number: int):
+    """Show one question of an attempt (or its feedback when already answered)."""
+    attempt = _attempt_or_404(attempt_id)
+    position = _position_or_404(attempt, number)
+    if quiz.answer_at(attempt.id, position) is not None:
+        return redirect(url_for(".feedback", attempt_id=attempt.id, number=number))
+    if attempt.finished_at is not None:
+        return redirect(url_for(".results", attempt_id=attempt.id))
+    return _render_question(attempt, position, AnswerForm(formdata=None))
+
+
+@bp.post("/attempts/<int:attempt_id>/q/<int:number>")
+def answer(attempt_id: int, number: int):
+    """Store the answer exactly once, then show its feedback (Post/Redirect/Get)."""
+    attempt = _attempt_or_404(attempt_id)
+    position = _position_or_404(attempt, number)
+    feedback = url_for(".feedback", attempt_id=attempt.id, number=number)
+    form = AnswerForm()
+    if not form.validate_on_submit():
+        if quiz.answer_at(attempt.id, position) is not None:
+            return redirect(feedback, 303)
+        return _render_question(
+            attempt, position, form, "Your session expired; please answer again.", 400
+        )
+    if attempt.finished_at is not None and quiz.answer_at(attempt.id, position) is None:
+        return redirect(url_for(".results", attempt_id=attempt.id), 303)
+    result = quiz.submit_answer(
+        attempt, position, request.form.getlist("answer"), elapsed_ms(form.shown.data)
+    )
+    if result.error:
+        return _render_question(attempt, position, form, result.error, 400)
+    return redirect(feedback, 303)
+
+
+@bp.get("/attempts/<int:attempt_id>/q/<int:number>/feedback")
+def feedback(attempt_id: int, number: int):
+    """Show right or wrong, why, and the cited excerpts."""
+    attempt = _attempt_or_404(attempt_id)
+    position = _position_or_404(attempt, number)
+    answer = quiz.answer_at(attempt.id, position)
+    if answer is None:
+        return redirect(url_for(".question", attempt_id=attempt.id, number=number))
+    view = question_view(answer.version_id)
+    next_position = quiz.first_unanswered(attempt)
+    return render_template(
+        "learner/feedback.html",
+        attempt=attempt,
+        number=number,
+        total=len(attempt.items),
+        view=view,
+        answer=answer,
+        next_number=None if next_position is None else next_position + 1,
+        form=ActionForm(),
+    )
+
+
+@bp.post("/attempts/<int:attempt_id>/finish")
+def finish(attempt_id: int):
+    """Finish an attempt now; unanswered questions score nothing."""
+    attempt = _attempt_or_404(attempt_id)
+    ActionForm().validate_on_submit() or abort(400, description="The form expired; try again.")
+    quiz.finish_attempt(attempt)
+    return redirect(url_for(".results", attempt_id=attempt.id), 303)
+
+
+@bp.get("/attempts/<int:attempt_id>/results")
+def results(attempt_id: int):
+    """Show the score, every answer beside the right one, and the passages to reread."""
+    attempt = _attempt_or_404(attempt_id)
+    answers = quiz.answers_by_position(attempt.id)
+    items = []
+    for position, (_qid, version_id) in enumerate(attempt.items):
+        answer = answers.get(position)
+        view = question_view(answer.version_id if answer else version_id)
+        items.append((position + 1, view, answer))
+    reread = progress.passages_to_reread(items)
+    return render_template(
+        "learner/results.html", attempt=attempt, items=items, reread=reread, form=ActionForm()
+    )
+
+
+@bp.get("/progress")
+def dashboard():
+    """Show progress per quiz, the score over time and passage mastery per article."""
+    history = progress.score_history(current_user.id)
+    titles = {row.bank_id: row.title for row in progress.quiz_list(current_user.id)}
+    points, path = charts.score_line(
+        [(f"{titles.get(p.bank_id, p.bank_id)}, {p.when:%Y-%m-%d}", p.fraction) for p in history]
+    )
+    documents = list_documents()
+    doc_id = request.args.get("doc") or (documents[0].id if documents else None)
+    document = get_document(doc_id) if doc_id else None
+    mastery = progress.passage_mastery(current_user.id, document.id) if document else {}
+    weakest = sorted(
+        (m for m in progress.passage_mastery(current_user.id).values() if m.answers),
+        key=lambda m: (m.mastery, -m.answers),
+    )[:5]
+    return render_template(
+        "learner/dashboard.html",
+        rows=progress.quiz_list(current_user.id),
+        points=points,
+        path=path,
+        chart=charts,
+        documents=documents,
+        document=document,
+        mastery=mastery,
+        weakest=weakest,
+        doc_titles={d.id: d.title for d in documents},
+        review_due=review.due_count(current_user.id, utcnow()),
+    )
+
+
+@bp.get("/review")
+def review_home():
+    """Show how many review cards are due and when the next one falls due."""
+    now = utcnow()
+    return render_template(
+        "learner/review_home.html",
+        due=review.due_count(current_user.id, now),
+        next_due=review.next_due_after(current_user.id, now),
+    )
+
+
+@bp.get("/review/next")
+def review_next():
+    """Show the most overdue card's question, or say nothing is due."""
+    card = review.next_due(current_user.id, utcnow())
+    if card is None:
+        return redirect(url_for(".review_home"))
+    token = secrets.token_urlsafe(16)
+    return _render_review(card.question_id, token, ReviewForm(formdata=None))
+
+
+def _render_review(question_id: str, token: str, form, error=None, status=200):
+    version_id = quiz.current_version(question_id)
+    if version_id is None:
+        abort(404, description="That question is no longer offered.")
+    view = question_view(version_id)
+    order = list(range(len(view.choices)))
+    secrets.SystemRandom().shuffle(order)
+    form.shown.data = issue_stamp()
+    form.token.data = token
+    form.question.data = question_id
+    return render_template(
+        "learner/question.html",
+        heading="Review",
+        action=url_for(".review_answer"),
+        attempt=None,
+        number=1,
+        total=0,
+        view=view,
+        choices=[(quiz.choice_token(f"review-{token}", 0, i), view.choices[i].html) for i in order],
+        form=form,
+        error=error,
+        previous=request.form.getlist("answer") if error else [],
+    ), status
+
+
+@bp.post("/review/answer")
+def review_answer():
+    """Store one review answer exactly once and show its feedback."""
+    form = ReviewForm()
+    if not form.validate_on_submit():
+        abort(400, description="The review form expired or was incomplete; please try again.")
+    result = review_service.submit_review(
+        current_user.id, form.token.data, form.question.data, request.form.getlist("answer")
+    )
+    if result.error:
+        return _render_review(form.question.data, form.token.data, form, result.error, 400)
+    return redirect(url_for(".review_feedback", review_id=result.review.id), 303)
+
+
+@bp.get("/review/<int:review_id>")
+def review_feedback(review_id: int):
+    """Show the feedback of one review answer."""
+    row = review_service.get_review(current_user.id, review_id)
+    if row is None:
+        abort(404, description="There is no such review in your account.")
+    return render_template(
+        "learner/review_feedback.html",
+        view=question_view(row.version_id),
+        answer=row,
+        due=review.due_count(current_user.id, utcnow()),
+    )
+
+
+@bp.route("/classes/join", methods=["GET", "POST"])
+def join():
+    """Join a class with the code the instructor gave."""
+    form = JoinForm()
+    if form.validate_on_submit():
+        course = courses.join_course(current_user.id, form.code.data)
+        if course is not None:
+            flash(f"You joined {course.name}.", "success")
+            return redirect(url_for(".join"), 303)
+        form.code.errors.append("No class has that code. Check it with your instructor.")
+    return render_template(
+        "learner/join.html", form=form, classes=courses.courses_joined(current_user.id)
+    ), 400 if form.errors else 200

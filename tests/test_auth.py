@@ -1,0 +1,136 @@
+"""Accounts: registration, login, logout, password change, server-side sessions."""
+
+from sqlalchemy import select
+
+from quizapp.extensions import db
+from quizapp.models import User
+
+from .conftest import Auth, csrf_from
+
+
+def test_register_creates_a_student_and_signs_in(app, client, auth):
+    response = auth.register("Alice", email="alice@example.org", full_name="Alice Liddell")
+    assert response.status_code == 302 and response.location.endswith("/quizzes")
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.username == "alice"))
+        assert user.role == "student" and user.email == "alice@example.org"
+        assert user.password_hash.startswith("scrypt:")
+        assert Auth.PASSWORD not in user.password_hash
+    assert client.get("/quizzes").status_code == 200
+
+
+def test_register_rejects_short_password_and_keeps_what_was_typed(client, auth):
+    response = auth.register("bob", password="short", email="bob@example.org")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Use 10 to 256 characters." in html
+    assert 'value="bob"' in html and 'value="bob@example.org"' in html
+    assert "short" not in html.split("<main", 1)[1].replace("Use 10", "")
+
+
+def test_long_passphrases_are_accepted(client, auth):
+    assert auth.register("carol", password="x" * 200).status_code == 302
+
+
+def test_duplicate_username_is_a_friendly_error(client, auth):
+    auth.register("dave")
+    auth.logout()
+    response = auth.register("DAVE")
+    assert response.status_code == 400
+    assert "That username is taken" in response.get_data(as_text=True)
+
+
+def test_login_failure_says_the_same_for_unknown_user_and_wrong_password(client, auth):
+    auth.register("erin")
+    auth.logout()
+    wrong = auth.login("erin", "not the password").get_data(as_text=True)
+    unknown = auth.login("nobody", "not the password").get_data(as_text=True)
+    assert "Wrong username or password." in wrong and "Wrong username or password." in unknown
+
+
+def test_login_redirects_only_to_local_next(client, auth):
+    auth.register("fay")
+    auth.logout()
+    token = auth.token()
+    data = {"username": "fay", "password": Auth.PASSWORD, "csrf_token": token}
+    response = client.post("/auth/login?next=https://evil.example/", data=data)
+    assert response.location.endswith("/quizzes")
+    auth.logout()
+    data["csrf_token"] = auth.token()
+    response = client.post("/auth/login?next=/progress", data=data)
+    assert response.location.endswith("/progress")
+
+
+def test_logged_out_pages_redirect_to_login(client):
+    for url in ("/quizzes", "/progress", "/review", "/attempts/1"):
+        response = client.get(url)
+        assert response.status_code == 302 and "/auth/login" in response.location
+
+
+def test_post_without_csrf_token_is_refused(client, auth):
+    auth.register("gus")
+    response = client.post("/auth/logout")
+    assert response.status_code == 400
+    assert client.get("/quizzes").status_code == 200
+
+
+def test_copied_cookie_is_refused_after_logout(app, client, auth):
+    auth.register("hana")
+    cookie = client.get_cookie("session").value
+    auth.logout()
+    thief = app.test_client()
+    thief.set_cookie("session", cookie)
+    response = thief.get("/quizzes")
+    assert response.status_code == 302 and "/auth/login" in response.location
+
+
+def test_session_cookie_changes_at_login(app, client, auth):
+    auth.register("ivan")
+    auth.logout()
+    client.get("/auth/login")
+    before = client.get_cookie("session").value
+    auth.login("ivan")
+    assert client.get_cookie("session").value != before
+
+
+def test_password_change_signs_out_other_sessions(app, client, auth):
+    auth.register("joe")
+    other = app.test_client()
+    Auth(other).login("joe")
+    assert other.get("/quizzes").status_code == 200
+    html = client.get("/auth/password").get_data(as_text=True)
+    new = "another long passphrase"
+    response = client.post(
+        "/auth/password",
+        data={
+            "current": Auth.PASSWORD,
+            "password": new,
+            "confirm": new,
+            "csrf_token": csrf_from(html),
+        },
+    )
+    assert response.status_code == 302
+    assert client.get("/quizzes").status_code == 200
+    assert other.get("/quizzes").status_code == 302
+    assert Auth(app.test_client()).login("joe", new).status_code == 302
+
+
+def test_session_cookie_flags(app, client, auth):
+    response = auth.register("kim")
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_instructor_created_from_the_cli(app, runner):
+    result = runner.invoke(
+        args=["user", "create", "prof", "--role", "instructor", "--password", "a long password 1"]
+    )
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert db.session.scalar(select(User.role).where(User.username == "prof")) == "instructor"
+    result = runner.invoke(args=["user", "set-role", "prof", "student"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert db.session.scalar(select(User.role).where(User.username == "prof")) == "student"
+    result = runner.invoke(args=["user", "set-role", "nobody", "student"])
+    assert result.exit_code != 0 and "no user" in result.output.lower()

@@ -1,0 +1,152 @@
+"""The progress dashboard and spaced review."""
+
+import re
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from quizapp import clock
+from quizapp.extensions import db
+from quizapp.models import Answer, Attempt, Review, ReviewCard
+
+from .conftest import csrf_from
+from .quizhelp import answer_values, bank_ids, take_quiz
+
+
+@pytest.fixture
+def student(client, auth):
+    auth.register("prog")
+    return client
+
+
+@pytest.fixture
+def frozen(monkeypatch):
+    """A clock the test moves by hand."""
+    state = {"now": datetime(2026, 9, 1, 9, 0, 0)}
+    monkeypatch.setattr(clock, "now", lambda: state["now"])
+    return state
+
+
+def test_dashboard_is_empty_before_any_answer(student):
+    html = student.get("/progress").get_data(as_text=True)
+    assert "Finish a quiz to see your score over time." in html
+    assert "No answers yet." in html
+
+
+def test_dashboard_shows_scores_history_and_mastery(app, student):
+    bank = bank_ids(app)[0]
+    take_quiz(app, student, bank, wrong_at={1})
+    take_quiz(app, student, bank)
+    html = student.get("/progress").get_data(as_text=True)
+    assert "<svg" in html and '<title id="history-svg-title">' in html
+    assert html.count('class="dot"') == 2
+    assert "Data table" in html
+    assert "Weakest passages" in html and re.search(r"\d of \d right", html)
+    assert re.search(r'class="band-[1-4]"', html)
+
+
+def test_passage_mastery_counts_answers_per_cited_passage(app, student):
+    from quizapp.progress import passage_mastery
+
+    bank = bank_ids(app)[0]
+    take_quiz(app, student, bank, wrong_at={1, 2})
+    with app.app_context():
+        user_id = db.session.scalar(select(Answer.user_id).limit(1))
+        mastery = passage_mastery(user_id)
+        answers = db.session.scalar(select(func.count()).select_from(Answer))
+        wrong = db.session.scalar(
+            select(func.count()).select_from(Answer).where(Answer.correct.is_(False))
+        )
+    assert sum(m.answers for m in mastery.values()) >= answers
+    assert sum(m.answers - m.correct for m in mastery.values()) >= wrong >= 1
+
+
+def test_each_answered_question_becomes_a_card(app, student, frozen):
+    bank = bank_ids(app)[0]
+    take_quiz(app, student, bank, wrong_at={1})
+    with app.app_context():
+        cards = db.session.scalars(select(ReviewCard)).all()
+        answers = db.session.scalar(select(func.count()).select_from(Answer))
+    assert len(cards) == answers
+    # Again -> due within minutes; Good on a new card -> a learning step later, still today.
+    assert all(frozen["now"] < c.due <= frozen["now"] + timedelta(hours=1) for c in cards)
+
+
+def test_review_runs_due_cards_and_does_not_touch_quiz_scores(app, student, frozen):
+    bank = bank_ids(app)[0]
+    attempt_id = take_quiz(app, student, bank, wrong_at={1})
+    with app.app_context():
+        score_before = db.session.get(Attempt, attempt_id).score
+        n_cards = db.session.scalar(select(func.count()).select_from(ReviewCard))
+    assert "No review cards" not in student.get("/review").get_data(as_text=True)
+    assert "Nothing is due right now" in student.get("/review").get_data(as_text=True)
+    frozen["now"] += timedelta(days=1)
+    html = student.get("/review").get_data(as_text=True)
+    assert f"<strong>{n_cards}</strong>" in html
+    page = student.get("/review/next")
+    assert page.status_code == 200
+    page_html = page.get_data(as_text=True)
+    token = re.search(r'name="token" type="hidden" value="([^"]+)"', page_html).group(1)
+    question = re.search(r'name="question" type="hidden" value="([^"]+)"', page_html).group(1)
+    with app.test_request_context():
+        from quizapp.question_cache import question_view
+        from quizapp.quiz import current_version
+
+        view = question_view(current_version(question))
+    values = answer_values(app, page_html, view, correct=True)
+    data = {
+        "csrf_token": csrf_from(page_html),
+        "token": token,
+        "question": question,
+        "shown": re.search(r'name="shown" type="hidden" value="([^"]*)"', page_html).group(1),
+        "answer": values,
+    }
+    first = student.post("/review/answer", data=data)
+    again = student.post("/review/answer", data=data)
+    assert first.status_code == 303 and first.location == again.location
+    feedback = student.get(first.location).get_data(as_text=True)
+    assert "Right" in feedback and "<mark>" in feedback
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Review)) == 1
+        assert db.session.get(Attempt, attempt_id).score == score_before
+        card = db.session.scalar(select(ReviewCard).where(ReviewCard.question_id == question))
+        assert card.due > frozen["now"]
+    html = student.get("/review").get_data(as_text=True)
+    assert f"<strong>{n_cards - 1}</strong>" in html
+
+
+def test_review_with_nothing_due_goes_back_to_review_home(student):
+    response = student.get("/review/next")
+    assert response.status_code == 302 and response.location.endswith("/review")
+
+
+def test_fsrs_mapping_correct_is_good_wrong_is_again():
+    from fsrs import Rating
+
+    from quizapp.review import rating_for
+
+    assert rating_for(True) == Rating.Good and rating_for(False) == Rating.Again
+
+
+def test_known_card_answered_right_again_is_spaced_out_by_days(app, student, frozen):
+    bank = bank_ids(app)[0]
+    take_quiz(app, student, bank)  # every answer right: each card is on its learning step
+    frozen["now"] += timedelta(days=1)
+    page_html = student.get("/review/next").get_data(as_text=True)
+    question = re.search(r'name="question" type="hidden" value="([^"]+)"', page_html).group(1)
+    with app.test_request_context():
+        from quizapp.question_cache import question_view
+        from quizapp.quiz import current_version
+
+        view = question_view(current_version(question))
+    data = {
+        "csrf_token": csrf_from(page_html),
+        "token": re.search(r'name="token" type="hidden" value="([^"]+)"', page_html).group(1),
+        "question": question,
+        "answer": answer_values(app, page_html, view, correct=True),
+    }
+    assert student.post("/review/answer", data=data).status_code == 303
+    with app.app_context():
+        card = db.session.scalar(select(ReviewCard).where(ReviewCard.question_id == question))
+        assert card.due >= frozen["now"] + timedelta(days=1)

@@ -208,6 +208,7 @@ def demo_command(students: int, seed: int, weeks: int, quiet: bool) -> None:
 def register_commands(app) -> None:
     """Attach the project's commands to ``app.cli``."""
     from .commands.banks import check_command, schema_command
+    from .commands.interchange import export_group, import_group
 
     for command in (
         load_command,
@@ -218,6 +219,8 @@ def register_commands(app) -> None:
         backup_command,
         restore_command,
         demo_command,
+        export_group,
+        import_group,
     ):
         app.cli.add_command(command)
 

@@ -1,6 +1,7 @@
 """WTForms forms (CSRF-protected through Flask-WTF)."""
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 
@@ -119,4 +120,13 @@ class JoinForm(FlaskForm):
         "Join code",
         validators=[DataRequired("Enter the code your instructor gave you."), Length(max=32)],
         description="Eight letters and digits, e.g. K7QM2XPA.",
+    )
+
+
+class UploadForm(FlaskForm):
+    file = FileField(
+        "Bank file (YAML)",
+        validators=[FileRequired("Choose a .yaml file to upload."),
+                    FileAllowed(["yaml", "yml"], "Upload a .yaml or .yml file.")],
+        description="Checked exactly like `quizapp check`; nothing is loaded unless it is valid.",
     )

@@ -128,3 +128,18 @@ def sort_rows(rows: list[StudentRow], key: str, descending: bool) -> list[Studen
     missing = [r for r in rows if value(r) is None]
     present.sort(key=value, reverse=descending)
     return present + sorted(missing, key=lambda r: r.username)
+
+
+def everyone(policy: str = "best") -> tuple[list[BankColumn], list[StudentRow]]:
+    """Return the gradebook of every student account (for exports outside any class)."""
+    students = select(User.id).where(User.role == "student")
+    rows = {
+        uid: StudentRow(uid, username, full_name or "", email)
+        for uid, username, full_name, email in db.session.execute(
+            select(User.id, User.username, User.full_name, User.email).where(User.role == "student")
+        )
+    }
+    for (uid, bank), fraction in scores(students, policy).items():
+        if uid in rows:
+            rows[uid].scores[bank] = fraction
+    return bank_columns(), list(rows.values())

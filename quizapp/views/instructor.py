@@ -2,11 +2,21 @@
 
 from functools import wraps
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_login import current_user, login_required
 
 from .. import courses, gradebook
-from ..forms import CourseForm, PolicyForm
+from ..forms import CourseForm, PolicyForm, UploadForm
 
 bp = Blueprint("instructor", __name__, url_prefix="/teach")
 PAGE_SIZE = 50
@@ -140,3 +150,92 @@ def heatmap(course_id: int):
         selected=selected,
         questions=questions,
     )
+
+
+def _csv_response(header, rows, filename: str, bom: bool = False) -> Response:
+    from ..formats.csvout import stream_rows
+
+    response = Response(
+        stream_with_context(stream_rows(header, rows, bom=bom)), mimetype="text/csv"
+    )
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@bp.get("/items")
+@instructor_required
+def items():
+    """Item analysis of every question, for one class (``?course=``) or all students."""
+    from .. import item_report
+
+    course = course_or_404(request.args.get("course", type=int)) if request.args.get("course") else None
+    users = courses.member_ids(course.id) if course else None
+    reports = item_report.report(user_ids=users)
+    return render_template("instructor/items.html", course=course, reports=reports)
+
+
+@bp.get("/items.csv")
+@instructor_required
+def export_items():
+    """Item analysis as CSV."""
+    from .. import exports, item_report
+
+    course = course_or_404(request.args.get("course", type=int)) if request.args.get("course") else None
+    users = courses.member_ids(course.id) if course else None
+    header, rows = exports.items(item_report.report(user_ids=users))
+    name = f"items-class-{course.id}.csv" if course else "items.csv"
+    return _csv_response(header, rows, name, bool(request.args.get("bom")))
+
+
+@bp.get("/classes/<int:course_id>/scores.csv")
+@instructor_required
+def export_scores(course_id: int):
+    """The gradebook (``format=wide``) or every answer (``format=long``) as CSV."""
+    from .. import exports
+
+    course = course_or_404(course_id)
+    kind = request.args.get("format", "wide")
+    if kind not in ("wide", "long"):
+        abort(404, description="Unknown export format: use wide or long.")
+    header, rows = exports.wide(course) if kind == "wide" else exports.long(course)
+    name = f"class-{course.id}-{'gradebook' if kind == 'wide' else 'answers'}.csv"
+    return _csv_response(header, rows, name, bool(request.args.get("bom")))
+
+
+@bp.route("/banks", methods=["GET", "POST"])
+@instructor_required
+def banks():
+    """Upload a bank (checked exactly like `quizapp check`) and download any bank."""
+    from .. import authoring
+
+    form = UploadForm()
+    result = outcome = source = None
+    if form.validate_on_submit():
+        upload = form.file.data
+        data = upload.read(authoring.MAX_UPLOAD + 1)
+        result, outcome = authoring.check_and_load(data, upload.filename or "upload.yaml")
+        if outcome is None:
+            source = authoring.annotated_lines(data, result.diagnostics)
+        else:
+            flash(f"Loaded: {authoring.describe(outcome)}.", "success")
+            return redirect(url_for(".banks"), 303)
+    status = 400 if form.errors or source is not None else 200
+    return render_template(
+        "instructor/banks.html", form=form, banks=authoring.bank_list(), result=result,
+        source=source, summary=authoring.summary(result) if result else None,
+    ), status
+
+
+@bp.get("/banks/<bank_id>.<fmt>")
+@instructor_required
+def download_bank(bank_id: str, fmt: str):
+    """Download a bank as YAML, GIFT or Moodle XML."""
+    from .. import authoring
+
+    exported = authoring.export_bank(bank_id, fmt)
+    if exported is None:
+        abort(404, description="No such bank or format (use yaml, gift or xml).")
+    body, mimetype = exported
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{bank_id}.{fmt}"'
+    return response

@@ -1,0 +1,166 @@
+"""`quizapp export ...` and `quizapp import gift`: banks and scores in and out."""
+
+import sys
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+
+from ..config import ROOT
+
+
+@click.group("export")
+def export_group() -> None:
+    """Export banks (GIFT, Moodle XML) or scores (CSV).
+
+    \b
+    Examples:
+      quizapp export gift -o exports/
+      quizapp export moodle-xml questions/big-science.yaml -o big-science.xml
+      quizapp export scores --class 1 --format wide -o gradebook.csv
+    """
+
+
+def _checked_banks(paths):
+    from ..articles import load_articles
+    from ..checker import check_paths, corpus_from_seeds, format_gcc
+
+    corpus = corpus_from_seeds(ROOT / "seeds")
+    result = check_paths(paths or (ROOT / "questions",), corpus)
+    if not result.ok:
+        click.echo(format_gcc(result), err=True)
+        raise click.ClickException("fix the errors above before exporting")
+    titles = {a.id: a.title for a in load_articles(ROOT / "seeds")}
+    return result.banks, titles
+
+
+def _excerpts(bank, titles) -> dict[str, list[str]]:
+    return {q.id: [f"“{c.quote}” ({titles.get(c.doc, c.doc)})" for c in q.cites]
+            for q in bank.questions}
+
+
+def _write_banks(paths, output: Path | None, suffix: str, dump) -> None:
+    banks, titles = _checked_banks(paths)
+    if output is not None and (output.is_dir() or not output.suffix):
+        output.mkdir(parents=True, exist_ok=True)
+        for bank in banks:
+            target = output / f"{bank.id}{suffix}"
+            target.write_text(dump(bank, _excerpts(bank, titles)), encoding="utf-8")
+            click.echo(f"wrote {target}", err=True)
+        return
+    text = "\n".join(dump(bank, _excerpts(bank, titles)) for bank in banks)
+    if output is None or str(output) == "-":
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {output} ({len(banks)} banks)", err=True)
+
+
+OUTPUT = click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+                      help="A file, or a folder for one file per bank (default: stdout).")
+
+
+@export_group.command("gift")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@OUTPUT
+def export_gift(paths, output) -> None:
+    """Write banks (default: questions/) in Moodle's GIFT format."""
+    from ..formats import gift
+
+    _write_banks(paths, output, ".gift", gift.dump)
+
+
+@export_group.command("moodle-xml")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@OUTPUT
+def export_moodle_xml(paths, output) -> None:
+    """Write banks (default: questions/) as Moodle XML."""
+    from ..formats import moodle_xml
+
+    _write_banks(paths, output, ".xml", moodle_xml.dump)
+
+
+def _write_csv(header, rows, output: Path | None, bom: bool) -> None:
+    from ..formats.csvout import stream_rows
+
+    stream = (open(output, "w", encoding="utf-8", newline="") if output and str(output) != "-"
+              else sys.stdout)
+    count = -1
+    try:
+        for count, line in enumerate(stream_rows(header, rows, bom=bom)):
+            stream.write(line)
+    finally:
+        if stream is not sys.stdout:
+            stream.close()
+    if output and str(output) != "-":
+        click.echo(f"wrote {output} ({count} rows)", err=True)
+
+
+@export_group.command("scores")
+@click.option("--class", "course_id", type=int, default=None,
+              help="Class id (see the Teach page); default: every student.")
+@click.option("--format", "fmt", type=click.Choice(["wide", "long"]), default="wide",
+              show_default=True, help="wide: a column per bank; long: a row per answer.")
+@click.option("--bom", is_flag=True, help="Start with a UTF-8 BOM (for Excel).")
+@OUTPUT
+@with_appcontext
+def export_scores(course_id, fmt, bom, output) -> None:
+    """Write scores as CSV (RFC 4180, UTF-8), for spreadsheets and LMS gradebooks."""
+    from .. import exports
+    from ..extensions import db
+    from ..models import Course
+
+    course = None
+    if course_id is not None:
+        course = db.session.get(Course, course_id)
+        if course is None:
+            raise click.BadParameter(f"no class with id {course_id}", param_hint="--class")
+    header, rows = exports.wide(course) if fmt == "wide" else exports.long(course)
+    _write_csv(header, rows, output, bom)
+
+
+@export_group.command("items")
+@click.option("--class", "course_id", type=int, default=None, help="Class id; default: all.")
+@click.option("--bom", is_flag=True, help="Start with a UTF-8 BOM (for Excel).")
+@OUTPUT
+@with_appcontext
+def export_items(course_id, bom, output) -> None:
+    """Write the item analysis of every question as CSV."""
+    from .. import exports, item_report
+    from ..courses import member_ids
+
+    users = member_ids(course_id) if course_id is not None else None
+    header, rows = exports.items(item_report.report(user_ids=users))
+    _write_csv(header, rows, output, bom)
+
+
+@click.group("import")
+def import_group() -> None:
+    """Import banks from other quiz tools.
+
+    \b
+    Example:
+      quizapp import gift moodle-export.gift -o questions/imported.yaml
+    """
+
+
+@import_group.command("gift")
+@click.argument("file", type=click.File("r", encoding="utf-8"))
+@click.option("--bank", "bank_id", default=None, help="Bank id (default: from the file name).")
+@OUTPUT
+def import_gift(file, bank_id, output) -> None:
+    """Convert a GIFT file into a YAML bank; `quizapp check` then lists the cites to add."""
+    from ..formats import bank_yaml, gift
+
+    name = bank_id or Path(file.name).stem.lower().replace("_", "-").replace(" ", "-")
+    try:
+        data = gift.load(file.read(), name)
+    except (gift.GiftError, ValueError) as exc:
+        raise click.ClickException(f"{file.name}: {exc}") from exc
+    text = bank_yaml.dump_data(data)
+    if output is None or str(output) == "-":
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {output} ({len(data['questions'])} questions); now run "
+                   f"`quizapp check {output}` and add the cites it asks for", err=True)

@@ -1,0 +1,1 @@
+"""Pure formatters: CSV, GIFT, Moodle XML and bank YAML."""

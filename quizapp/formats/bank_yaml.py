@@ -1,0 +1,59 @@
+"""Write a bank back out as the YAML instructors author (pure)."""
+
+import io
+
+from ruamel.yaml import YAML
+
+from ..banks import Bank
+
+HEADER = "# yaml-language-server: $schema=schema.json\n"
+
+
+def bank_to_data(bank: Bank) -> dict:
+    """Return the bank as plain data in authoring order and shape."""
+    questions = []
+    for q in bank.questions:
+        item = {"id": q.id, "type": q.type, "prompt": q.prompt}
+        spec = dict(q.spec)
+        if "choices" in spec:
+            item["choices"] = [
+                {k: v for k, v in (("text", c["text"]), ("correct", c.get("correct") or None),
+                                   ("feedback", c.get("feedback"))) if v is not None}
+                for c in spec.pop("choices")
+            ]
+        for key, value in spec.items():
+            if value is not None and not (key == "tolerance" and not value):
+                item[key] = value
+        item["explanation"] = q.explanation
+        item["cite"] = [
+            {"quote": c.quote} if c.doc == bank.doc else {"doc": c.doc, "quote": c.quote}
+            for c in q.cites
+        ]
+        if q.tags:
+            item["tags"] = list(q.tags)
+        item["difficulty"] = q.difficulty
+        if q.points != 1:
+            item["points"] = int(q.points) if float(q.points).is_integer() else q.points
+        questions.append(item)
+    data = {"bank": bank.id, "title": bank.title}
+    if bank.doc:
+        data["doc"] = bank.doc
+    if bank.description:
+        data["description"] = bank.description
+    data["questions"] = questions
+    return data
+
+
+def dump_data(data: dict) -> str:
+    """Return YAML text for bank data."""
+    yaml = YAML()
+    yaml.width = 100
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    out = io.StringIO()
+    yaml.dump(data, out)
+    return HEADER + out.getvalue()
+
+
+def dump(bank: Bank) -> str:
+    """Return the bank as authoring YAML."""
+    return dump_data(bank_to_data(bank))

@@ -1,12 +1,42 @@
-"""Friendly error pages: never a traceback to a user."""
+"""Friendly error pages: never a traceback to a user; 500s carry an id that is in the log."""
 
-from flask import Flask, render_template
-from werkzeug.exceptions import HTTPException
+import uuid
+
+from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+MESSAGES = {
+    400: "The request could not be understood. If you submitted a form, go back and try again.",
+    404: "There is nothing at this address. Check the link, or start from the articles.",
+    405: "This address does not accept that kind of request.",
+    413: "That upload is too large.",
+    429: "Too many attempts in a short time. Please wait a minute and try again.",
+}
 
 
 def init_app(app: Flask) -> None:
     """Render every HTTP error with the site layout."""
 
+    @app.errorhandler(CSRFError)
+    def _csrf(exc: CSRFError):
+        exc.description = "Your form expired or came from elsewhere. Reload the page and try again."
+        return render_template("error.html", error=exc), 400
+
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
+        if exc.code == 429 or (exc.code in MESSAGES and exc.description == type(exc).description):
+            exc.description = MESSAGES[exc.code]
         return render_template("error.html", error=exc), exc.code
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        if isinstance(exc, HTTPException):
+            return _http_error(exc)
+        request_id = uuid.uuid4().hex[:12]
+        app.logger.exception("unhandled error %s on %s %s", request_id, request.method, request.path)
+        error = InternalServerError(
+            description="Something went wrong on our side and has been logged. "
+            f"If it keeps happening, tell your instructor the error id {request_id}."
+        )
+        return render_template("error.html", error=error, request_id=request_id), 500

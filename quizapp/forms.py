@@ -3,6 +3,7 @@
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 
 from .accounts import MAX_PASSWORD, MIN_PASSWORD
@@ -10,6 +11,11 @@ from .accounts import MAX_PASSWORD, MIN_PASSWORD
 USERNAME = Regexp(
     r"^[A-Za-z0-9_.-]+$", message="Use letters, digits, dots, dashes or underscores only."
 )
+POLICY_CHOICES = [
+    SelectChoice("best", "Best attempt"),
+    SelectChoice("latest", "Latest attempt"),
+    SelectChoice("average", "Average of attempts"),
+]
 PASSWORD_HELP = f"At least {MIN_PASSWORD} characters. Long passphrases are welcome."
 
 
@@ -103,7 +109,7 @@ class CourseForm(FlaskForm):
     )
     policy = SelectField(
         "Gradebook score",
-        choices=[("best", "Best attempt"), ("latest", "Latest attempt"), ("average", "Average")],
+        choices=POLICY_CHOICES,
         default="best",
     )
 
@@ -111,7 +117,7 @@ class CourseForm(FlaskForm):
 class PolicyForm(FlaskForm):
     policy = SelectField(
         "Score each quiz by",
-        choices=[("best", "Best attempt"), ("latest", "Latest attempt"), ("average", "Average")],
+        choices=POLICY_CHOICES,
     )
 
 

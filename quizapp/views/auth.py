@@ -6,7 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_login import current_user, login_required, login_user, logout_user
 
 from .. import accounts
-from ..extensions import db, login_manager
+from ..extensions import db, limiter, login_manager
 from ..forms import LoginForm, PasswordForm, RegisterForm
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -38,7 +38,17 @@ def _sign_in(user) -> None:
     login_user(user)
 
 
+def _account_key() -> str:
+    return "account:" + accounts.normalise_username(request.form.get("username", ""))[:64]
+
+
+# Per address and per account, counting only submissions: reading the form is never limited.
+IP_LIMIT = limiter.limit("20 per minute", methods=["POST"])
+ACCOUNT_LIMIT = limiter.limit("10 per minute", key_func=_account_key, methods=["POST"])
+
+
 @bp.route("/register", methods=["GET", "POST"])
+@IP_LIMIT
 def register():
     """Create a student account and sign in."""
     form = RegisterForm()
@@ -61,6 +71,8 @@ def register():
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@IP_LIMIT
+@ACCOUNT_LIMIT
 def login():
     """Sign in with username and password."""
     form = LoginForm()

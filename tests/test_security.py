@@ -1,0 +1,78 @@
+"""Headers, error pages, rate limits and input limits."""
+
+import pytest
+
+from .conftest import Auth, csrf_from
+
+
+def test_security_headers_on_every_response(client):
+    for url in ("/", "/read/big-science", "/auth/login", "/nope", "/static/style.css"):
+        with client.get(url) as response:
+            headers = response.headers
+            csp = headers["Content-Security-Policy"]
+            assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
+            assert "unsafe-inline" not in csp
+            assert headers["X-Content-Type-Options"] == "nosniff"
+            assert headers["Referrer-Policy"]
+            assert "Strict-Transport-Security" not in headers
+
+
+def test_hsts_and_secure_cookies_under_https(app):
+    app.config.update(SESSION_COOKIE_SECURE=True)
+    client = app.test_client()
+    response = client.get("/auth/login", base_url="https://localhost")
+    assert "max-age" in response.headers["Strict-Transport-Security"]
+    token = csrf_from(response.get_data(as_text=True))
+    response = client.post(
+        "/auth/register",
+        base_url="https://localhost",
+        headers={"Referer": "https://localhost/auth/register"},  # checked under HTTPS
+        data={"username": "secure", "password": Auth.PASSWORD, "confirm": Auth.PASSWORD,
+              "csrf_token": token},
+    )
+    assert response.status_code == 302
+    cookie = response.headers["Set-Cookie"]
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+@pytest.mark.parametrize("method,url,status", [
+    ("get", "/no/such/page", 404),
+    ("post", "/", 405),
+    ("get", "/read/..%2F..%2Fetc%2Fpasswd", 404),
+    ("get", "/read/" + "x" * 300, 404),
+])
+def test_friendly_error_pages(client, method, url, status):
+    response = getattr(client, method)(url)
+    assert response.status_code == status
+    html = response.get_data(as_text=True)
+    assert "Traceback" not in html and "<h1>" in html and 'href="/"' in html
+
+
+def test_oversized_request_is_413(client):
+    response = client.post("/auth/login", data={"username": "x" * (3 * 1024 * 1024)})
+    assert response.status_code == 413
+    assert "too large" in response.get_data(as_text=True)
+
+
+def test_unexpected_error_shows_an_id_and_logs_it(app, client, caplog):
+    @app.get("/boom")
+    def boom():
+        raise RuntimeError("kaboom")
+
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    response = client.get("/boom")
+    assert response.status_code == 500
+    html = response.get_data(as_text=True)
+    assert "kaboom" not in html and "Traceback" not in html
+    request_id = html.split("Error id: <code>")[1].split("</code>")[0]
+    assert any(request_id in record.getMessage() for record in caplog.records)
+
+
+def test_login_is_rate_limited_per_account_with_a_friendly_page(client, auth):
+    auth.register("target")
+    auth.logout()
+    statuses = [auth.login("target", "wrong password!").status_code for _ in range(12)]
+    assert statuses[:10] == [400] * 10 and statuses[-1] == 429
+    response = auth.login("target")
+    assert response.status_code == 429
+    assert "Too many attempts" in response.get_data(as_text=True)

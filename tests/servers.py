@@ -5,6 +5,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -34,14 +35,16 @@ class Gunicorn:
             "--log-level", "warning", "quizapp:create_app()",
         ]
         self.proc: subprocess.Popen | None = None
+        self.log = tempfile.TemporaryFile()
 
     def start(self, timeout: float = 30) -> "Gunicorn":
         self.proc = subprocess.Popen(self.args, cwd=ROOT, env=self.env, start_new_session=True,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                     stdout=subprocess.DEVNULL, stderr=self.log)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"gunicorn exited: {self.proc.stderr.read().decode()[-2000:]}")
+                self.log.seek(0)
+                raise RuntimeError(f"gunicorn exited: {self.log.read().decode()[-2000:]}")
             try:
                 if requests.get(self.url + "/", timeout=1).status_code == 200:
                     return self
@@ -62,8 +65,7 @@ class Gunicorn:
                 self.proc.wait(10)
             except subprocess.TimeoutExpired:
                 self.kill()
-        if self.proc and self.proc.stderr:
-            self.proc.stderr.close()
+        self.log.close()
 
     def __enter__(self):
         return self.start()

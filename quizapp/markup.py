@@ -6,22 +6,26 @@ import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-# HTML in the source is escaped by markdown-it (html=False); nh3 then keeps only these tags.
-_md = MarkdownIt("zero", {"html": False, "linkify": False}).enable(
+# html=False makes markdown-it escape any HTML in the source; only inline rules are enabled,
+# so headings, lists, images and the like stay plain text.
+_md = MarkdownIt("zero", {"html": False, "linkify": False, "typographer": False}).enable(
     ["emphasis", "backticks", "link", "escape", "newline", "paragraph"]
 )
 _TAGS = {"em", "strong", "code", "a", "p", "br"}
-_ATTRIBUTES = {"a": {"href"}}
+# "*": set() clears nh3's default generic attributes (title, lang) so only href survives.
+_ATTRIBUTES = {"a": {"href"}, "*": set()}
 _SCHEMES = {"http", "https", "mailto"}
 
 
 def _clean(html: str) -> Markup:
+    """Return html sanitised down to the allowed tags, as safe Markup (belt and braces)."""
     return Markup(
         nh3.clean(
             html,
             tags=_TAGS,
             attributes=_ATTRIBUTES,
             url_schemes=_SCHEMES,
+            url_relative="deny",  # a relative or //host link is not one of the allowed schemes
             link_rel="noopener noreferrer",
         ).strip()
     )

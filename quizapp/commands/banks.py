@@ -4,7 +4,9 @@ from pathlib import Path
 
 import click
 
-from ..config import ROOT
+# Paths are relative to the current directory, like any command-line tool.
+QUESTIONS = Path("questions")
+SEEDS = Path("seeds")
 
 
 @click.command("check")
@@ -19,12 +21,21 @@ from ..config import ROOT
 )
 @click.option(
     "--seeds",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Articles folder (default: seeds/).",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=SEEDS,
+    show_default=True,
+    help="Folder of the articles that quotes are checked against.",
 )
-def check_command(paths: tuple[Path, ...], fmt: str, seeds: Path | None) -> None:
+@click.option(
+    "--coverage",
+    "show_coverage",
+    is_flag=True,
+    help="Also list, per article, the substantive passages no question cites.",
+)
+def check_command(paths: tuple[Path, ...], fmt: str, seeds: Path, show_coverage: bool) -> None:
     """Check question banks: every problem as path:line:col (exit 1 on any error).
+
+    PATHS are bank files or folders of *.yaml files (default: questions/).
 
     \b
     Examples:
@@ -32,14 +43,23 @@ def check_command(paths: tuple[Path, ...], fmt: str, seeds: Path | None) -> None
       quizapp check questions/big-science.yaml --format json
     """
     from ..articles import ArticleError
-    from ..checker import check_paths, corpus_from_seeds, format_gcc, format_json
+    from ..checker import (
+        check_paths,
+        corpus_from_seeds,
+        coverage,
+        format_coverage,
+        format_gcc,
+        format_json,
+    )
 
     try:
-        corpus = corpus_from_seeds(seeds or ROOT / "seeds")
+        corpus = corpus_from_seeds(seeds)
     except (ArticleError, OSError) as exc:
         raise click.ClickException(f"cannot read the articles: {exc}") from exc
-    result = check_paths(paths or (ROOT / "questions",), corpus)
+    result = check_paths(paths or (QUESTIONS,), corpus)
     click.echo(format_json(result) if fmt == "json" else format_gcc(result))
+    if show_coverage:
+        click.echo(format_coverage(coverage(result.banks, corpus)))
     if not result.ok:
         raise SystemExit(1)
 
@@ -62,7 +82,7 @@ def schema_command(output: Path | None, check_only: bool) -> None:
     """
     from ..checker import schema_text, write_schema
 
-    output = output or ROOT / "questions" / "schema.json"
+    output = output or QUESTIONS / "schema.json"
     if check_only:
         current = output.read_text(encoding="utf-8") if output.exists() else ""
         if current != schema_text():

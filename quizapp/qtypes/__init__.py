@@ -1,6 +1,12 @@
-"""Question types; importing this package registers every type."""
+"""Question types; importing this package registers every type module in it."""
 
-from . import choice, numeric, short_text, true_false  # noqa: F401  (registers the types)
+import importlib
+import pkgutil
+
 from .base import REGISTRY, InvalidResponse, QuestionType, Score, get_type
+
+# Each module registers its class on import, so adding a type means adding one module here.
+for _module in pkgutil.iter_modules(__path__):
+    importlib.import_module(f"{__name__}.{_module.name}")
 
 __all__ = ["REGISTRY", "InvalidResponse", "QuestionType", "Score", "get_type"]

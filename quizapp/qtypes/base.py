@@ -1,5 +1,6 @@
 """The question-type registry: one small class per type (pure)."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -25,11 +26,11 @@ class QuestionType:
     keys: ClassVar[dict[str, dict]] = {}  # type-specific key -> JSON Schema
     required: ClassVar[tuple[str, ...]] = ()
 
-    def parse(self, node, report) -> dict:
+    def parse(self, node, diag) -> dict:
         """Return the validated type-specific fields of a question mapping."""
         raise NotImplementedError
 
-    def parse_response(self, spec: dict, values: list[str]):
+    def parse_response(self, spec: dict, form_values: list[str]):
         """Return the canonical response for submitted form values, or InvalidResponse."""
         raise NotImplementedError
 
@@ -63,6 +64,23 @@ def get_type(name: str) -> QuestionType:
 
 
 def full(points: float, fraction: float) -> Score:
-    """Return a Score for a fraction of the points."""
+    """Return a Score for a fraction of the points (clamped to 0..1)."""
     fraction = max(0.0, min(1.0, fraction))
     return Score(round(points * fraction, 4), points, fraction >= 1 - 1e-9)
+
+
+def kind(value) -> str:
+    """Return what a YAML value is, in authors' words, for error messages."""
+    if value is None:
+        return "empty"
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, int | float):
+        return f"the number {value}"
+    if isinstance(value, str):
+        return f'the text "{value}"'
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return type(value).__name__

@@ -3,28 +3,33 @@
 import math
 import re
 
-from .base import InvalidResponse, QuestionType, Score, full, register
+from .base import InvalidResponse, QuestionType, Score, full, kind, register
 
-# Digits with optional thousands separators (comma, space, thin/no-break space) and a decimal part.
-NUMBER = re.compile(r"^([-+−]?)(\d{1,3}(?:[, \u00a0\u2009\u202f]\d{3})+|\d+)(\.\d+)?$")
+# Digits, optionally grouped in thousands by a comma or a (thin, no-break) space, then decimals.
+NUMBER = re.compile(
+    r"([-+\u2212]?)(\d{1,3}(?:[, \u00a0\u2009\u202f]\d{3})+|\d+|(?=\.\d))((?:\.\d+)?)", re.ASCII
+)
 
 
 def parse_number(text: str, unit: str | None = None) -> float | None:
-    """Return the number a learner typed, or None when it is not one."""
+    """Return the number a learner typed (optionally followed by the unit), or None."""
     text = text.strip()
-    if unit and text.lower().endswith(unit.lower()):
-        text = text[: -len(unit)].strip()
-    text = re.sub(r"\s*(%|[a-zA-Z°µ²³/]+\.?)$", "", text).strip()
-    match = NUMBER.match(text)
+    if unit and text.casefold().endswith(unit.strip().casefold()):
+        text = text[: -len(unit.strip())].rstrip()
+    match = NUMBER.fullmatch(text)
     if not match:
         return None
     sign, whole, decimals = match.groups()
-    value = float(re.sub(r"[^\d]", "", whole) + (decimals or ""))
-    return -value if sign in ("-", "−") else value
+    value = float(re.sub(r"\D", "", whole or "0") + decimals)
+    return -value if sign in ("-", "\u2212") else value
+
+
+def _finite_number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _fmt(value: float) -> str:
-    return f"{value:,.10g}" if abs(value) >= 1000 else f"{value:.10g}"
+    return f"{value:,.10g}" if abs(value) >= 10000 else f"{value:.10g}"
 
 
 @register
@@ -36,44 +41,47 @@ class Numeric(QuestionType):
             "type": "number",
             "minimum": 0,
             "default": 0,
-            "description": "Accepted absolute difference.",
+            "description": "Accepted absolute difference from the answer.",
         },
-        "unit": {"type": "string", "description": "Unit shown to learners, e.g. m or %."},
+        "unit": {
+            "type": "string",
+            "minLength": 1,
+            "description": "Unit shown to learners (e.g. m or %); they may type it or not.",
+        },
     }
     required = ("answer",)
 
-    def parse(self, node, report) -> dict:
+    def parse(self, node, diag) -> dict:
         answer, tolerance, unit = node.get("answer"), node.get("tolerance", 0), node.get("unit")
-        if "answer" in node and (
-            isinstance(answer, bool)
-            or not isinstance(answer, int | float)
-            or not math.isfinite(answer)
-        ):
-            report.value(node, "answer", f"answer must be a number, not {answer!r}")
+        if "answer" in node and not _finite_number(answer):
+            diag.value(node, "answer", f"answer must be a number, not {kind(answer)}")
             answer = 0
-        if isinstance(tolerance, bool) or not isinstance(tolerance, int | float):
-            report.value(node, "tolerance", f"tolerance must be a number, not {tolerance!r}")
+        if not _finite_number(tolerance):
+            diag.value(node, "tolerance", f"tolerance must be a number, not {kind(tolerance)}")
             tolerance = 0
         elif tolerance < 0:
-            report.value(node, "tolerance", f"tolerance must not be negative (got {tolerance})")
+            diag.value(node, "tolerance", f"tolerance must not be negative (got {tolerance})")
             tolerance = 0
         if unit is not None and (not isinstance(unit, str) or not unit.strip()):
-            report.value(node, "unit", "unit must be non-empty text")
+            problem = (
+                "must not be empty" if isinstance(unit, str) else f"must be text, not {kind(unit)}"
+            )
+            diag.value(node, "unit", f"unit {problem}")
             unit = None
         return {"answer": answer or 0, "tolerance": tolerance, "unit": unit}
 
-    def parse_response(self, spec, values):
-        value = parse_number(values[0], spec.get("unit")) if len(values) == 1 else None
+    def parse_response(self, spec, form_values):
+        unit = spec.get("unit")
+        value = parse_number(form_values[0], unit) if len(form_values) == 1 else None
         if value is None:
-            return InvalidResponse(
-                "Type a number, for example 2400, 2,400 or 2400 " + (spec.get("unit") or "") + "."
-            )
+            example = "2400, 2,400 or 2 400" + (f" {unit}" if unit else "")
+            return InvalidResponse(f"Type a number, for example {example}.")
         return value
 
     def grade(self, spec, response, points) -> Score:
-        ok = (
-            abs(float(response) - float(spec["answer"])) <= float(spec.get("tolerance") or 0) + 1e-9
-        )
+        # The small slack keeps 0.1 + 0.2 style float error from failing a boundary answer.
+        gap = abs(float(response) - float(spec["answer"]))
+        ok = gap <= float(spec.get("tolerance") or 0) + 1e-9 * max(1.0, abs(spec["answer"]))
         return full(points, 1.0 if ok else 0.0)
 
     def describe_response(self, spec, response) -> str:
@@ -81,8 +89,7 @@ class Numeric(QuestionType):
         return _fmt(float(response)) + (f" {unit}" if unit else "")
 
     def describe_correct(self, spec) -> str:
-        unit = spec.get("unit")
-        text = _fmt(float(spec["answer"])) + (f" {unit}" if unit else "")
+        text = self.describe_response(spec, spec["answer"])
         if spec.get("tolerance"):
             text += f" (± {_fmt(float(spec['tolerance']))})"
         return text

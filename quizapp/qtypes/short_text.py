@@ -3,65 +3,80 @@
 import re
 import unicodedata
 
-from .base import InvalidResponse, QuestionType, Score, full, register
+from .base import InvalidResponse, QuestionType, Score, full, kind, register
+
+MAX_LENGTH = 200
 
 
 def normalise(text: str) -> str:
-    """Return text case-folded, without diacritics or punctuation, with single spaces."""
+    """Return text case-folded, without diacritics, punctuation becoming single spaces."""
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     no_punct = "".join(" " if unicodedata.category(c)[0] in "PS" else c for c in stripped)
     return " ".join(no_punct.casefold().split())
 
 
+def _key(text: str) -> str:
+    # Spaces are dropped too, so "U.S.", "US" and "u s" all compare equal.
+    return normalise(text).replace(" ", "")
+
+
 @register
 class ShortText(QuestionType):
+    """A word or two typed in; accepted answers are compared leniently.
+
+    Both sides are normalised (NFKD, combining marks dropped, case-folded, punctuation and
+    spaces ignored). An optional regex is matched with fullmatch, case-insensitively, against
+    the normalised response, in which punctuation has become single spaces.
+    """
+
     name = "short_text"
     keys = {
         "accept": {
             "type": "array",
             "minItems": 1,
             "items": {"type": "string", "minLength": 1},
-            "description": "Accepted answers (case, accents and punctuation ignored).",
+            "description": "Accepted answers (case, accents, punctuation and spaces ignored).",
         },
         "regex": {
             "type": "string",
-            "description": "Optional regular expression matched against the normalised answer.",
+            "description": "Also accept normalised answers this regular expression fullmatches.",
         },
     }
     required = ("accept",)
 
-    def parse(self, node, report) -> dict:
+    def parse(self, node, diag) -> dict:
         accept = node.get("accept")
         if "accept" in node and (
             not isinstance(accept, list)
             or not accept
-            or not all(isinstance(a, str) and normalise(a) for a in accept)
+            or not all(isinstance(a, str) and _key(a) for a in accept)
         ):
-            report.value(node, "accept", "accept must be a non-empty list of non-empty texts")
+            diag.value(node, "accept", "accept must be a non-empty list of non-empty texts")
             accept = []
         regex = node.get("regex")
-        if regex is not None:
+        if regex is not None and not isinstance(regex, str):
+            diag.value(node, "regex", f"regex must be text, not {kind(regex)}")
+            regex = None
+        elif regex is not None:
             try:
-                re.compile(regex) if isinstance(regex, str) else None
+                re.compile(regex, re.IGNORECASE)
             except re.error as exc:
-                report.value(node, "regex", f"regex does not compile: {exc}")
+                diag.value(node, "regex", f"regex does not compile: {exc}")
                 regex = None
-            if not isinstance(regex, str | None):
-                report.value(node, "regex", "regex must be text")
-                regex = None
-        return {"accept": list(accept or []), "regex": regex}
+        return {"accept": [str(a) for a in accept or []], "regex": regex}
 
-    def parse_response(self, spec, values):
-        if len(values) != 1 or not normalise(values[0]):
+    def parse_response(self, spec, form_values):
+        if len(form_values) != 1 or not normalise(form_values[0]):
             return InvalidResponse("Type an answer.")
-        return values[0].strip()[:200]
+        if len(form_values[0]) > MAX_LENGTH:
+            return InvalidResponse(f"Keep the answer under {MAX_LENGTH} characters.")
+        return form_values[0].strip()
 
     def grade(self, spec, response, points) -> Score:
-        given = normalise(response)
-        ok = given in {normalise(a) for a in spec["accept"]}
+        ok = _key(response) in {_key(a) for a in spec["accept"]}
         if not ok and spec.get("regex"):
-            ok = re.fullmatch(spec["regex"], given, re.IGNORECASE) is not None
+            ok = re.fullmatch(spec["regex"], normalise(response), re.IGNORECASE) is not None
         return full(points, 1.0 if ok else 0.0)
 
     def describe_correct(self, spec) -> str:

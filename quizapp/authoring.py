@@ -10,7 +10,7 @@ from .diagnostics import Diagnostic
 from .extensions import db
 from .loader import load_banks
 from .models import Bank as DbBank
-from .models import Citation, Passage, QuestionVersion
+from .models import Citation, Document, Passage, QuestionVersion
 from .models import Question as DbQuestion
 from .passages import Corpus
 from .passages import Passage as PurePassage
@@ -45,9 +45,15 @@ def check_upload(data: bytes, filename: str, corpus: Corpus) -> checker.CheckRes
         )
         for q in bank.questions:
             if q.id in taken:
-                result.diagnostics.append(Diagnostic(
-                    filename, q.line, q.col, "error",
-                    f'duplicate question id "{q.id}" (already used in bank "{taken[q.id]}")'))
+                result.diagnostics.append(
+                    Diagnostic(
+                        filename,
+                        q.line,
+                        q.col,
+                        "error",
+                        f'duplicate question id "{q.id}" (already used in bank "{taken[q.id]}")',
+                    )
+                )
     result.diagnostics.sort()
     return result
 
@@ -108,8 +114,17 @@ def bank_from_db(bank_id: str) -> Bank | None:
     ):
         cites.setdefault(version_id, []).append(Cite(doc, quote, 0, 0))
     questions = tuple(
-        Question(qid, v.type, v.prompt, v.explanation, tuple(cites.get(v.id, [])),
-                 tuple(v.tags), v.difficulty, v.points, v.spec)
+        Question(
+            qid,
+            v.type,
+            v.prompt,
+            v.explanation,
+            tuple(cites.get(v.id, [])),
+            tuple(v.tags),
+            v.difficulty,
+            v.points,
+            v.spec,
+        )
         for qid, v in versions
     )
     return Bank(row.id, row.title, row.doc_id, row.description, questions, row.source)
@@ -134,5 +149,7 @@ def export_bank(bank_id: str, fmt: str) -> tuple[str, str] | None:
 
 def _excerpts(bank: Bank) -> dict[str, list[str]]:
     """Return per question the quoted words with their article, for general feedback."""
-    titles = dict(db.session.execute(select(Passage.doc_id, Passage.doc_id)).all())
-    return {q.id: [f"“{c.quote}” ({titles.get(c.doc, c.doc)})" for c in q.cites] for q in bank.questions}
+    titles = dict(db.session.execute(select(Document.id, Document.title)).all())
+    return {
+        q.id: [f"“{c.quote}” ({titles.get(c.doc, c.doc)})" for c in q.cites] for q in bank.questions
+    }

@@ -34,7 +34,9 @@ def init_app(app: Flask) -> None:
         if isinstance(exc, HTTPException):
             return _http_error(exc)
         request_id = uuid.uuid4().hex[:12]
-        app.logger.exception("unhandled error %s on %s %s", request_id, request.method, request.path)
+        app.logger.exception(
+            "unhandled error %s on %s %s", request_id, request.method, request.path
+        )
         error = InternalServerError(
             description="Something went wrong on our side and has been logged. "
             f"If it keeps happening, tell your instructor the error id {request_id}."

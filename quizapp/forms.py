@@ -132,7 +132,9 @@ class JoinForm(FlaskForm):
 class UploadForm(FlaskForm):
     file = FileField(
         "Bank file (YAML)",
-        validators=[FileRequired("Choose a .yaml file to upload."),
-                    FileAllowed(["yaml", "yml"], "Upload a .yaml or .yml file.")],
+        validators=[
+            FileRequired("Choose a .yaml file to upload."),
+            FileAllowed(["yaml", "yml"], "Upload a .yaml or .yml file."),
+        ],
         description="Checked exactly like `quizapp check`; nothing is loaded unless it is valid.",
     )

@@ -20,6 +20,7 @@ fi
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
 .venv/bin/ruff check .
+.venv/bin/ruff format --check .
 
 # pg_virtualenv starts a throwaway cluster (even as root), exports PG* and removes it afterwards.
 set +e

@@ -23,23 +23,47 @@ def free_port() -> int:
 class Gunicorn:
     """One gunicorn master (with its workers) serving the app on a loopback port."""
 
-    def __init__(self, database_url: str, workers: int = 2, secret: str = "shared-test-secret",
-                 port: int | None = None, threads: int = 1):
+    def __init__(
+        self,
+        database_url: str,
+        workers: int = 2,
+        secret: str = "shared-test-secret",
+        port: int | None = None,
+        threads: int = 1,
+    ):
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.env = dict(os.environ, DATABASE_URL=database_url, SECRET_KEY=secret,
-                        RATELIMIT_ENABLED="false")
+        self.env = dict(
+            os.environ, DATABASE_URL=database_url, SECRET_KEY=secret, RATELIMIT_ENABLED="false"
+        )
         self.args = [
-            sys.executable, "-m", "gunicorn", "--workers", str(workers), "--threads", str(threads),
-            "--bind", f"127.0.0.1:{self.port}", "--graceful-timeout", "1",
-            "--log-level", "warning", "quizapp:create_app()",
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            str(workers),
+            "--threads",
+            str(threads),
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--graceful-timeout",
+            "1",
+            "--log-level",
+            "warning",
+            "quizapp:create_app()",
         ]
         self.proc: subprocess.Popen | None = None
-        self.log = tempfile.TemporaryFile()
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the server
 
     def start(self, timeout: float = 30) -> "Gunicorn":
-        self.proc = subprocess.Popen(self.args, cwd=ROOT, env=self.env, start_new_session=True,
-                                     stdout=subprocess.DEVNULL, stderr=self.log)
+        self.proc = subprocess.Popen(
+            self.args,
+            cwd=ROOT,
+            env=self.env,
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=self.log,
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

@@ -40,9 +40,10 @@ def test_acknowledged_answers_survive_sigkill(app, database_url):
     students = [Student(server.url, f"crash{i}").register() for i in range(6)]
     acknowledged: list[tuple[int, int]] = []
     stop = threading.Event()
-    threads = [threading.Thread(target=_student_loop,
-                                args=(app, server, s, banks, acknowledged, stop))
-               for s in students]
+    threads = [
+        threading.Thread(target=_student_loop, args=(app, server, s, banks, acknowledged, stop))
+        for s in students
+    ]
     for t in threads:
         t.start()
     rng = random.Random(20)
@@ -61,18 +62,25 @@ def test_acknowledged_answers_survive_sigkill(app, database_url):
         stored = set(db.session.execute(select(Answer.attempt_id, Answer.position)).all())
         duplicates = db.session.execute(
             select(Answer.attempt_id, Answer.position, func.count())
-            .group_by(Answer.attempt_id, Answer.position).having(func.count() > 1)).all()
+            .group_by(Answer.attempt_id, Answer.position)
+            .having(func.count() > 1)
+        ).all()
         attempts = db.session.scalars(select(Attempt)).all()
         for attempt in attempts:  # every attempt is consistent and can be resumed
             positions = [p for a, p in stored if a == attempt.id]
             assert all(0 <= p < len(attempt.items) for p in positions)
             if attempt.finished_at is not None:
-                total = db.session.scalar(select(func.coalesce(func.sum(Answer.points), 0))
-                                          .where(Answer.attempt_id == attempt.id))
+                total = db.session.scalar(
+                    select(func.coalesce(func.sum(Answer.points), 0)).where(
+                        Answer.attempt_id == attempt.id
+                    )
+                )
                 assert attempt.score == pytest.approx(total)
     lost = set(acknowledged) - stored
-    print(f"\n{KILLS} kills: {len(acknowledged)} acknowledged, {len(stored)} stored, "
-          f"{len(lost)} lost, {len(duplicates)} duplicated")
+    print(
+        f"\n{KILLS} kills: {len(acknowledged)} acknowledged, {len(stored)} stored, "
+        f"{len(lost)} lost, {len(duplicates)} duplicated"
+    )
     assert len(acknowledged) >= 20, "the load did not get going"
     assert len(acknowledged) == len(set(acknowledged)), "an answer was acknowledged twice"
     assert not lost and not duplicates

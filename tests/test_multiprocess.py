@@ -56,11 +56,14 @@ def test_same_answer_posted_to_both_processes_at_once_is_stored_once(app, two_no
     student = Student(one.url, "twin").register()
     path = student.start(bank_ids(app)[0])
     data = student.answer_form(app, path)
-    responses = _parallel([
-        lambda base=base: student.http.post(base + path, data=data, allow_redirects=False,
-                                            timeout=30)
-        for base in (one.url, two.url) * 5
-    ])
+    responses = _parallel(
+        [
+            lambda base=base: student.http.post(
+                base + path, data=data, allow_redirects=False, timeout=30
+            )
+            for base in (one.url, two.url) * 5
+        ]
+    )
     assert {r.status_code for r in responses} == {303}
     assert len({r.headers["Location"] for r in responses}) == 1
     with app.app_context():
@@ -73,10 +76,12 @@ def test_two_tabs_answering_different_questions_at_once(app, two_nodes):
     path = student.start(bank_ids(app)[0])
     second = path.replace("/q/1", "/q/2")
     forms = [student.answer_form(app, path), student.answer_form(app, second)]
-    responses = _parallel([
-        lambda: student.http.post(one.url + path, data=forms[0], allow_redirects=False),
-        lambda: student.http.post(two.url + second, data=forms[1], allow_redirects=False),
-    ])
+    responses = _parallel(
+        [
+            lambda: student.http.post(one.url + path, data=forms[0], allow_redirects=False),
+            lambda: student.http.post(two.url + second, data=forms[1], allow_redirects=False),
+        ]
+    )
     assert [r.status_code for r in responses] == [303, 303]
     with app.app_context():
         positions = sorted(db.session.scalars(select(Answer.position)))
@@ -90,11 +95,16 @@ def test_finishing_twice_at_once_gives_one_finish_and_one_score(app, two_nodes):
     student.post(path, student.answer_form(app, path))
     attempt_id = int(path.split("/")[2])
     token = student.answer_form(app, path.replace("/q/1", "/q/2"))["csrf_token"]
-    responses = _parallel([
-        lambda base=base: student.http.post(f"{base}/attempts/{attempt_id}/finish",
-                                            data={"csrf_token": token}, allow_redirects=False)
-        for base in (one.url, two.url) * 3
-    ])
+    responses = _parallel(
+        [
+            lambda base=base: student.http.post(
+                f"{base}/attempts/{attempt_id}/finish",
+                data={"csrf_token": token},
+                allow_redirects=False,
+            )
+            for base in (one.url, two.url) * 3
+        ]
+    )
     assert {r.status_code for r in responses} == {303}
     with app.app_context():
         attempt = db.session.get(Attempt, attempt_id)

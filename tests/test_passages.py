@@ -68,7 +68,7 @@ def test_anchors_of_other_paragraphs_survive_any_single_edit(paragraphs, data):
 
 
 def test_normalize_quotes_dashes_and_spaces():
-    assert normalize("“It’s”\u00a0a —  test–case\n") == "\"It's\" a - test-case"
+    assert normalize("“It’s”\u00a0a —  test–case\n") == '"It\'s" a - test-case'
     text = "a\u00a0 “b”  c"
     norm, index = normalize_with_map(text)
     assert len(norm) == len(index) and all(text[i] for i in index)
@@ -115,14 +115,31 @@ def test_unknown_document_suggests_a_name():
 def test_highlight_segments_merges_clamps_and_ignores_bad_spans():
     assert highlight_segments("abcdef", [(1, 3)]) == [("a", False), ("bc", True), ("def", False)]
     assert highlight_segments("abcdef", [(1, 3), (2, 5)]) == [
-        ("a", False), ("bcde", True), ("f", False)]
+        ("a", False),
+        ("bcde", True),
+        ("f", False),
+    ]
     assert highlight_segments("abc", [(2, 99)]) == [("ab", False), ("c", True)]
     assert highlight_segments("abc", [(2, 1), (-5, 0)]) == [("abc", False)]
     assert highlight_segments("", []) == [("", False)]
 
 
-fancy = st.sampled_from(["alpha", "beta’s", "“gamma”", "delta—epsilon", "zeta", "eta\u00a0theta",
-                         "iota", "kappa", "lambda", "mu", "nu–xi", "omicron"])
+fancy = st.sampled_from(
+    [
+        "alpha",
+        "beta’s",
+        "“gamma”",
+        "delta—epsilon",
+        "zeta",
+        "eta\u00a0theta",
+        "iota",
+        "kappa",
+        "lambda",
+        "mu",
+        "nu–xi",
+        "omicron",
+    ]
+)
 
 
 @settings(max_examples=200, deadline=None, derandomize=True)

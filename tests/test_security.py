@@ -27,20 +27,27 @@ def test_hsts_and_secure_cookies_under_https(app):
         "/auth/register",
         base_url="https://localhost",
         headers={"Referer": "https://localhost/auth/register"},  # checked under HTTPS
-        data={"username": "secure", "password": Auth.PASSWORD, "confirm": Auth.PASSWORD,
-              "csrf_token": token},
+        data={
+            "username": "secure",
+            "password": Auth.PASSWORD,
+            "confirm": Auth.PASSWORD,
+            "csrf_token": token,
+        },
     )
     assert response.status_code == 302
     cookie = response.headers["Set-Cookie"]
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
 
-@pytest.mark.parametrize("method,url,status", [
-    ("get", "/no/such/page", 404),
-    ("post", "/", 405),
-    ("get", "/read/..%2F..%2Fetc%2Fpasswd", 404),
-    ("get", "/read/" + "x" * 300, 404),
-])
+@pytest.mark.parametrize(
+    "method,url,status",
+    [
+        ("get", "/no/such/page", 404),
+        ("post", "/", 405),
+        ("get", "/read/..%2F..%2Fetc%2Fpasswd", 404),
+        ("get", "/read/" + "x" * 300, 404),
+    ],
+)
 def test_friendly_error_pages(client, method, url, status):
     response = getattr(client, method)(url)
     assert response.status_code == status

@@ -22,8 +22,12 @@ class Student:
 
     def register(self) -> "Student":
         page = self.http.get(self.url("/auth/register")).text
-        data = {"username": self.username, "password": Auth.PASSWORD,
-                "confirm": Auth.PASSWORD, "csrf_token": csrf_from(page)}
+        data = {
+            "username": self.username,
+            "password": Auth.PASSWORD,
+            "confirm": Auth.PASSWORD,
+            "csrf_token": csrf_from(page),
+        }
         response = self.http.post(self.url("/auth/register"), data=data, allow_redirects=False)
         assert response.status_code == 302, response.text[:500]
         return self
@@ -31,8 +35,7 @@ class Student:
     def start(self, bank_id: str) -> str:
         """Start or resume a quiz; return the path of the question it lands on."""
         token = csrf_from(self.http.get(self.url("/quizzes")).text)
-        response = self.http.post(self.url(f"/quizzes/{bank_id}/start"),
-                                  data={"csrf_token": token})
+        response = self.http.post(self.url(f"/quizzes/{bank_id}/start"), data={"csrf_token": token})
         assert response.status_code == 200, response.status_code
         return response.url.replace(self.base, "")
 
@@ -40,12 +43,16 @@ class Student:
         """Return the form data that answers the question at ``path``."""
         page = self.http.get(self.url(path)).text
         view = current_view(app, path)
-        return {"csrf_token": csrf_from(page), "shown": SHOWN.search(page).group(1),
-                "answer": answer_values(app, page, view, correct)}
+        return {
+            "csrf_token": csrf_from(page),
+            "shown": SHOWN.search(page).group(1),
+            "answer": answer_values(app, page, view, correct),
+        }
 
     def post(self, path: str, data: dict, **kwargs) -> requests.Response:
-        return self.http.post(self.url(path), data=data, allow_redirects=False, timeout=30,
-                              **kwargs)
+        return self.http.post(
+            self.url(path), data=data, allow_redirects=False, timeout=30, **kwargs
+        )
 
     def next_question(self, feedback_location: str) -> str | None:
         """Follow a feedback page to the next question's path (None at the end)."""

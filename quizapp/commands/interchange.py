@@ -35,8 +35,9 @@ def _checked_banks(paths):
 
 
 def _excerpts(bank, titles) -> dict[str, list[str]]:
-    return {q.id: [f"“{c.quote}” ({titles.get(c.doc, c.doc)})" for c in q.cites]
-            for q in bank.questions}
+    return {
+        q.id: [f"“{c.quote}” ({titles.get(c.doc, c.doc)})" for c in q.cites] for q in bank.questions
+    }
 
 
 def _write_banks(paths, output: Path | None, suffix: str, dump) -> None:
@@ -56,8 +57,13 @@ def _write_banks(paths, output: Path | None, suffix: str, dump) -> None:
         click.echo(f"wrote {output} ({len(banks)} banks)", err=True)
 
 
-OUTPUT = click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
-                      help="A file, or a folder for one file per bank (default: stdout).")
+OUTPUT = click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="A file, or a folder for one file per bank (default: stdout).",
+)
 
 
 @export_group.command("gift")
@@ -83,24 +89,33 @@ def export_moodle_xml(paths, output) -> None:
 def _write_csv(header, rows, output: Path | None, bom: bool) -> None:
     from ..formats.csvout import stream_rows
 
-    stream = (open(output, "w", encoding="utf-8", newline="") if output and str(output) != "-"
-              else sys.stdout)
-    count = -1
-    try:
-        for count, line in enumerate(stream_rows(header, rows, bom=bom)):
+    if not output or str(output) == "-":
+        sys.stdout.writelines(stream_rows(header, rows, bom=bom))
+        return
+    count = -1  # the header is not a row
+    with open(output, "w", encoding="utf-8", newline="") as stream:
+        for line in stream_rows(header, rows, bom=bom):
             stream.write(line)
-    finally:
-        if stream is not sys.stdout:
-            stream.close()
-    if output and str(output) != "-":
-        click.echo(f"wrote {output} ({count} rows)", err=True)
+            count += 1
+    click.echo(f"wrote {output} ({count} rows)", err=True)
 
 
 @export_group.command("scores")
-@click.option("--class", "course_id", type=int, default=None,
-              help="Class id (see the Teach page); default: every student.")
-@click.option("--format", "fmt", type=click.Choice(["wide", "long"]), default="wide",
-              show_default=True, help="wide: a column per bank; long: a row per answer.")
+@click.option(
+    "--class",
+    "course_id",
+    type=int,
+    default=None,
+    help="Class id (see the Teach page); default: every student.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["wide", "long"]),
+    default="wide",
+    show_default=True,
+    help="wide: a column per bank; long: a row per answer.",
+)
 @click.option("--bom", is_flag=True, help="Start with a UTF-8 BOM (for Excel).")
 @OUTPUT
 @with_appcontext
@@ -162,5 +177,8 @@ def import_gift(file, bank_id, output) -> None:
         click.echo(text, nl=False)
     else:
         output.write_text(text, encoding="utf-8")
-        click.echo(f"wrote {output} ({len(data['questions'])} questions); now run "
-                   f"`quizapp check {output}` and add the cites it asks for", err=True)
+        click.echo(
+            f"wrote {output} ({len(data['questions'])} questions); now run "
+            f"`quizapp check {output}` and add the cites it asks for",
+            err=True,
+        )

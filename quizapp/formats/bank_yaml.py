@@ -17,8 +17,15 @@ def bank_to_data(bank: Bank) -> dict:
         spec = dict(q.spec)
         if "choices" in spec:
             item["choices"] = [
-                {k: v for k, v in (("text", c["text"]), ("correct", c.get("correct") or None),
-                                   ("feedback", c.get("feedback"))) if v is not None}
+                {
+                    k: v
+                    for k, v in (
+                        ("text", c["text"]),
+                        ("correct", c.get("correct") or None),
+                        ("feedback", c.get("feedback")),
+                    )
+                    if v is not None
+                }
                 for c in spec.pop("choices")
             ]
         for key, value in spec.items():

@@ -79,8 +79,11 @@ def _answers(q) -> str:
 
 # --- import ---------------------------------------------------------------------------------
 
-QUESTION = re.compile(r"^::(?P<id>(?:\\.|[^:])*)::(?:\[(?P<fmt>\w+)\])?(?P<prompt>(?:\\.|[^{])*)"
-                      r"\{(?P<body>(?:\\.|[^}])*)\}\s*$", re.S)
+QUESTION = re.compile(
+    r"^::(?P<id>(?:\\.|[^:])*)::(?:\[(?P<fmt>\w+)\])?(?P<prompt>(?:\\.|[^{])*)"
+    r"\{(?P<body>(?:\\.|[^}])*)\}\s*$",
+    re.S,
+)
 META = re.compile(r"^//\s*\[(tag|difficulty|points|unit|cite|doc):([^\]]*)\]\s*(.*)$")
 
 
@@ -134,7 +137,7 @@ def load(text: str, bank_id: str = "imported") -> dict:
                 bank_id = found.group(1) if found else bank_id
             else:
                 qlines.append(line)
-        for key, value, rest in meta:
+        for key, value, _rest in meta:
             if key == "doc":
                 doc = value.strip()
         if qlines:
@@ -154,8 +157,11 @@ def _question(source: str, meta) -> dict:
     body, general = _cut(match.group("body"), "####")
     explanation = unescape(general or "")
     explanation = explanation.split("\n\nSource: ")[0]
-    item = {"id": unescape(match.group("id")), "type": None,
-            "prompt": unescape(match.group("prompt"))}
+    item = {
+        "id": unescape(match.group("id")),
+        "type": None,
+        "prompt": unescape(match.group("prompt")),
+    }
     stripped = body.strip()
     if stripped.upper() in ("TRUE", "FALSE", "T", "F"):
         item.update(type="true_false", answer=stripped.upper().startswith("T"))
@@ -187,9 +193,7 @@ def _question(source: str, meta) -> dict:
                 choices.append(choice)
             item.update(type="multiple" if weighted else "single", choices=choices)
     item["explanation"] = explanation
-    item["cite"] = [
-        {"doc": v.strip(), "quote": rest.strip()} for k, v, rest in meta if k == "cite"
-    ]
+    item["cite"] = [{"doc": v.strip(), "quote": rest.strip()} for k, v, rest in meta if k == "cite"]
     tags = [v.strip() for k, v, _ in meta if k == "tag"]
     if tags:
         item["tags"] = tags

@@ -4,8 +4,13 @@ import xml.etree.ElementTree as ET
 
 from ..banks import Bank
 
-TYPES = {"single": "multichoice", "multiple": "multichoice", "true_false": "truefalse",
-         "numeric": "numerical", "short_text": "shortanswer"}
+TYPES = {
+    "single": "multichoice",
+    "multiple": "multichoice",
+    "true_false": "truefalse",
+    "numeric": "numerical",
+    "short_text": "shortanswer",
+}
 
 
 def _text(parent, tag: str, value: str, fmt: str | None = None) -> ET.Element:
@@ -81,29 +86,41 @@ def _answers(el, q) -> None:
 
 def load(text: str) -> list[dict]:
     """Return the questions of a Moodle XML file as plain dicts (type, prompt, answers...)."""
-    reverse = {"multichoice": None, "truefalse": "true_false", "numerical": "numeric",
-               "shortanswer": "short_text"}
+    reverse = {
+        "multichoice": None,
+        "truefalse": "true_false",
+        "numerical": "numeric",
+        "shortanswer": "short_text",
+    }
     questions = []
     for el in ET.fromstring(text).findall("question"):
         kind = el.get("type")
         if kind == "category":
             continue
-        item = {"id": el.findtext("name/text"), "prompt": el.findtext("questiontext/text"),
-                "points": float(el.findtext("defaultgrade") or 1),
-                "tags": [t.findtext("text") for t in el.findall("tags/tag")]}
+        item = {
+            "id": el.findtext("name/text"),
+            "prompt": el.findtext("questiontext/text"),
+            "points": float(el.findtext("defaultgrade") or 1),
+            "tags": [t.findtext("text") for t in el.findall("tags/tag")],
+        }
         answers = el.findall("answer")
         if kind == "multichoice":
             item["type"] = "single" if el.findtext("single") == "true" else "multiple"
             item["choices"] = [
-                {"text": a.findtext("text"), "correct": float(a.get("fraction")) > 0,
-                 "feedback": a.findtext("feedback/text") or None}
+                {
+                    "text": a.findtext("text"),
+                    "correct": float(a.get("fraction")) > 0,
+                    "feedback": a.findtext("feedback/text") or None,
+                }
                 for a in answers
             ]
         else:
             item["type"] = reverse[kind]
             if kind == "truefalse":
-                item["answer"] = next(a.findtext("text") for a in answers
-                                      if float(a.get("fraction")) > 0) == "true"
+                item["answer"] = (
+                    next(a.findtext("text") for a in answers if float(a.get("fraction")) > 0)
+                    == "true"
+                )
             elif kind == "numerical":
                 item["answer"] = float(answers[0].findtext("text"))
                 item["tolerance"] = float(answers[0].findtext("tolerance") or 0)

@@ -162,14 +162,21 @@ def _csv_response(header, rows, filename: str, bom: bool = False) -> Response:
     return response
 
 
+def _class_filter():
+    """Return the class named by ``?course=`` (or None for everyone) and its member ids."""
+    if not request.args.get("course"):
+        return None, None
+    course = course_or_404(request.args.get("course", type=int))
+    return course, courses.member_ids(course.id)
+
+
 @bp.get("/items")
 @instructor_required
 def items():
     """Item analysis of every question, for one class (``?course=``) or all students."""
     from .. import item_report
 
-    course = course_or_404(request.args.get("course", type=int)) if request.args.get("course") else None
-    users = courses.member_ids(course.id) if course else None
+    course, users = _class_filter()
     reports = item_report.report(user_ids=users)
     return render_template("instructor/items.html", course=course, reports=reports)
 
@@ -180,8 +187,7 @@ def export_items():
     """Item analysis as CSV."""
     from .. import exports, item_report
 
-    course = course_or_404(request.args.get("course", type=int)) if request.args.get("course") else None
-    users = courses.member_ids(course.id) if course else None
+    course, users = _class_filter()
     header, rows = exports.items(item_report.report(user_ids=users))
     name = f"items-class-{course.id}.csv" if course else "items.csv"
     return _csv_response(header, rows, name, bool(request.args.get("bom")))
@@ -221,8 +227,12 @@ def banks():
             return redirect(url_for(".banks"), 303)
     status = 400 if form.errors or source is not None else 200
     return render_template(
-        "instructor/banks.html", form=form, banks=authoring.bank_list(), result=result,
-        source=source, summary=authoring.summary(result) if result else None,
+        "instructor/banks.html",
+        form=form,
+        banks=authoring.bank_list(),
+        result=result,
+        source=source,
+        summary=authoring.summary(result) if result else None,
     ), status
 
 

@@ -1,0 +1,186 @@
+"""Classical test theory item analysis: facility, discrimination, distractors, reliability.
+
+Pure functions over plain records, so the statistics are checked against hand-computed
+fixtures. Definitions follow Moodle's quiz statistics report:
+
+- facility: mean fraction of the marks scored on the item (0 = nobody, 1 = everybody).
+- discrimination (point-biserial): correlation of the item score with the student's score on
+  the *other* items (corrected item-total), so an item does not correlate with itself.
+- discrimination (upper-lower): mean item fraction of the top 27% of students by rest score
+  minus that of the bottom 27%.
+- reliability: Cronbach's alpha over students who answered every item; KR-20 is the same
+  number when every item is scored right/wrong, and is reported only then.
+"""
+
+import math
+import statistics
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+# Below this many responses the statistics are too noisy to flag an item.
+MIN_RESPONSES_TO_FLAG = 5
+EASY, HARD = 0.9, 0.2
+LOW_DISCRIMINATION = 0.2
+UPPER_LOWER_SHARE = 0.27
+
+
+@dataclass(frozen=True)
+class Response:
+    """One student's (first) answer to one item."""
+
+    student: object
+    item: str
+    score: float
+    max_score: float
+    choice: str | None = None  # key of the choice picked, for choice items
+    seconds: float | None = None
+
+    @property
+    def fraction(self) -> float:
+        return self.score / self.max_score if self.max_score else 0.0
+
+
+@dataclass(frozen=True)
+class ItemStats:
+    """How one item performed."""
+
+    item: str
+    n: int
+    facility: float | None = None
+    discrimination_pb: float | None = None
+    discrimination_ul: float | None = None
+    choice_shares: dict[str, float] = field(default_factory=dict)
+    mean_seconds: float | None = None
+    flags: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Reliability:
+    """Internal consistency of a set of items."""
+
+    k: int  # items
+    n: int  # students who answered every item
+    alpha: float | None
+    kr20: float | None
+
+
+def _correlation(xs: Sequence[float], ys: Sequence[float]) -> float | None:
+    if len(xs) < 3:
+        return None
+    try:
+        return statistics.correlation(xs, ys)
+    except statistics.StatisticsError:  # one of the two is constant
+        return None
+
+
+def _rest_scores(responses: Sequence[Response]) -> dict[tuple[object, str], float]:
+    """Return each (student, item)'s score on every other item, as a fraction of its marks."""
+    totals: dict[object, list[float]] = defaultdict(lambda: [0.0, 0.0])
+    for r in responses:
+        totals[r.student][0] += r.score
+        totals[r.student][1] += r.max_score
+    rest = {}
+    for r in responses:
+        score, out_of = totals[r.student]
+        out_of -= r.max_score
+        rest[(r.student, r.item)] = (score - r.score) / out_of if out_of else 0.0
+    return rest
+
+
+def _upper_lower(pairs: list[tuple[float, float]]) -> float | None:
+    """Return the mean item fraction of the top 27% by rest score minus the bottom 27%."""
+    size = math.floor(len(pairs) * UPPER_LOWER_SHARE)
+    if size < 1:
+        return None
+    ranked = sorted(pairs, key=lambda p: p[0])
+    lower = [item for _, item in ranked[:size]]
+    upper = [item for _, item in ranked[-size:]]
+    return statistics.fmean(upper) - statistics.fmean(lower)
+
+
+def _flags(stats: ItemStats, correct: set[str]) -> list[str]:
+    if stats.n < MIN_RESPONSES_TO_FLAG or stats.facility is None:
+        return []
+    flags = []
+    if stats.facility >= EASY:
+        flags.append("very easy")
+    elif stats.facility <= HARD:
+        flags.append("very hard")
+    if stats.discrimination_pb is not None:
+        if stats.discrimination_pb < 0:
+            flags.append("negative discrimination: check the key")
+        elif stats.discrimination_pb < LOW_DISCRIMINATION:
+            flags.append("low discrimination")
+    if correct and stats.choice_shares:
+        key_share = max(stats.choice_shares.get(c, 0.0) for c in correct)
+        for choice, share in stats.choice_shares.items():
+            if choice in correct:
+                continue
+            if share == 0:
+                flags.append(f"distractor {choice} never chosen")
+            elif share > key_share:
+                flags.append(f"distractor {choice} chosen more than the key")
+    return flags
+
+
+def item_statistics(
+    responses: Iterable[Response],
+    choices_by_item: Mapping[str, Sequence[str]] | None = None,
+    correct_choices_by_item: Mapping[str, set[str]] | None = None,
+    items: Iterable[str] = (),
+) -> dict[str, ItemStats]:
+    """Return the statistics of every item answered, and of every item in ``items`` (n=0)."""
+    responses = list(responses)
+    choices_by_item = choices_by_item or {}
+    correct_choices_by_item = correct_choices_by_item or {}
+    rest = _rest_scores(responses)
+    by_item: dict[str, list[Response]] = defaultdict(list)
+    for r in responses:
+        by_item[r.item].append(r)
+    result = {item: ItemStats(item=item, n=0) for item in items}
+    for item, answers in by_item.items():
+        fractions = [r.fraction for r in answers]
+        rests = [rest[(r.student, item)] for r in answers]
+        shares = {}
+        if item in choices_by_item:
+            counts = {key: 0 for key in choices_by_item[item]}
+            for r in answers:
+                if r.choice in counts:
+                    counts[r.choice] += 1
+            shares = {key: count / len(answers) for key, count in counts.items()}
+        seconds = [r.seconds for r in answers if r.seconds is not None]
+        stats = ItemStats(
+            item=item,
+            n=len(answers),
+            facility=statistics.fmean(fractions),
+            discrimination_pb=_correlation(fractions, rests),
+            discrimination_ul=_upper_lower(list(zip(rests, fractions, strict=True))),
+            choice_shares=shares,
+            mean_seconds=statistics.fmean(seconds) if seconds else None,
+        )
+        flags = _flags(stats, correct_choices_by_item.get(item, set()))
+        result[item] = ItemStats(**{**stats.__dict__, "flags": flags})
+    return result
+
+
+def reliability(responses: Iterable[Response]) -> Reliability:
+    """Return Cronbach's alpha (and KR-20 for right/wrong items) over complete answer sets."""
+    scores: dict[object, dict[str, float]] = defaultdict(dict)
+    dichotomous = True
+    items: set[str] = set()
+    for r in responses:
+        scores[r.student][r.item] = r.score
+        items.add(r.item)
+        dichotomous &= r.score in (0, r.max_score)
+    complete = [s for s in scores.values() if len(s) == len(items)]
+    k, n = len(items), len(complete)
+    if k < 2 or n < 2:
+        return Reliability(k, n, None, None)
+    order = sorted(items)
+    item_variance = sum(statistics.pvariance([s[i] for s in complete]) for i in order)
+    total_variance = statistics.pvariance([sum(s.values()) for s in complete])
+    if total_variance == 0:
+        return Reliability(k, n, None, None)
+    alpha = k / (k - 1) * (1 - item_variance / total_variance)
+    return Reliability(k, n, alpha, alpha if dichotomous else None)

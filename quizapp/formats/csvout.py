@@ -1,0 +1,54 @@
+"""CSV that spreadsheets and LMS gradebooks read safely: RFC 4180, UTF-8, no formula injection.
+
+A cell a spreadsheet would run as a formula (starting with ``= + - @``, a tab or a carriage
+return, or their full-width forms) is prefixed with an apostrophe, as OWASP advises. Numbers
+stay numbers (a negative score is not text), datetimes are ISO 8601 in UTC, booleans are
+``true``/``false`` and missing values are empty.
+"""
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from decimal import Decimal
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+BOM = "\ufeff"
+
+
+def neutralise(value: str) -> str:
+    """Return text a spreadsheet shows as text, never evaluates as a formula."""
+    return "'" + value if value.lstrip(" ").startswith(FORMULA_STARTS) else value
+
+
+def cell(value) -> str | int | float:
+    """Return one value as it should appear in a CSV cell."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float | Decimal):
+        return value
+    if isinstance(value, datetime):
+        if value.tzinfo is None:  # stored naive, always UTC
+            value = value.replace(tzinfo=UTC)
+        return value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return neutralise(str(value))
+
+
+def stream_rows(header: list[str], rows: Iterable[Iterable], bom: bool = False) -> Iterator[str]:
+    """Yield the CSV text line by line (CRLF endings), the header first, in constant memory."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+
+    def flush() -> str:
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text
+
+    writer.writerow([cell(h) for h in header])
+    yield (BOM if bom else "") + flush()
+    for row in rows:
+        writer.writerow([cell(v) for v in row])
+        yield flush()

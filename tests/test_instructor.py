@@ -1,0 +1,230 @@
+"""Instructor pages: classes, joining, gradebook, drill-down, heatmap, item analysis, exports."""
+
+import csv
+import io
+import re
+
+import pytest
+from sqlalchemy import select
+
+from quizapp.accounts import create_user
+from quizapp.extensions import db
+from quizapp.models import Course
+
+from .conftest import Auth, csrf_from
+from .quizhelp import bank_ids, take_quiz
+
+
+def make_user(app, username, role="student", **extra):
+    with app.app_context():
+        create_user(username, Auth.PASSWORD, role=role, **extra)
+        db.session.commit()
+
+
+@pytest.fixture
+def teacher(app, client):
+    make_user(app, "prof", "instructor", full_name="Prof Ada")
+    Auth(client).login("prof")
+    return client
+
+
+def create_class(client, name="Policy 101", policy="best") -> tuple[int, str]:
+    token = csrf_from(client.get("/teach/").get_data(as_text=True))
+    response = client.post("/teach/", data={"name": name, "policy": policy, "csrf_token": token})
+    assert response.status_code == 303
+    course_id = int(re.search(r"/classes/(\d+)", response.location).group(1))
+    page = client.get(response.location).get_data(as_text=True)
+    code = re.search(r"<code>([A-Z0-9]{8})</code>", page).group(1)
+    return course_id, code
+
+
+def join(app, username, code, full_name="") -> "FlaskClient":  # noqa: F821
+    make_user(app, username, email=f"{username}@example.org", full_name=full_name)
+    student = app.test_client()
+    Auth(student).login(username)
+    token = csrf_from(student.get("/classes/join").get_data(as_text=True))
+    response = student.post("/classes/join", data={"code": code.lower(), "csrf_token": token})
+    assert response.status_code == 303, response.get_data(as_text=True)
+    return student
+
+
+def test_instructor_creates_a_class_and_sees_it(teacher):
+    course_id, code = create_class(teacher)
+    html = teacher.get("/teach/").get_data(as_text=True)
+    assert "Policy 101" in html and code in html
+
+
+def test_empty_class_says_so(teacher):
+    course_id, _ = create_class(teacher)
+    html = teacher.get(f"/teach/classes/{course_id}").get_data(as_text=True)
+    assert "No students in this class yet" in html
+
+
+def test_bad_join_code_is_a_friendly_error(app, client, auth):
+    auth.register("lost")
+    token = csrf_from(client.get("/classes/join").get_data(as_text=True))
+    response = client.post("/classes/join", data={"code": "NOPE1234", "csrf_token": token})
+    assert response.status_code == 400
+    assert "No class has that code" in response.get_data(as_text=True)
+
+
+def test_gradebook_shows_students_scores_and_average(app, teacher):
+    course_id, code = create_class(teacher)
+    bank = bank_ids(app)[0]
+    good = join(app, "good", code, "Good Student")
+    take_quiz(app, good, bank)
+    poor = join(app, "poor", code, "Poor Student")
+    take_quiz(app, poor, bank, wrong_at={1, 2, 3})
+    join(app, "idle", code)
+    html = teacher.get(f"/teach/classes/{course_id}").get_data(as_text=True)
+    assert "Good Student" in html and "Poor Student" in html and "idle" in html
+    assert "100%" in html and "0%" in html and "50%" in html  # the class average
+    html = teacher.get(f"/teach/classes/{course_id}?sort={bank}&dir=desc").get_data(as_text=True)
+    assert html.index("Good Student") < html.index("Poor Student")
+    html = teacher.get(f"/teach/classes/{course_id}?sort={bank}&dir=asc").get_data(as_text=True)
+    assert html.index("Poor Student") < html.index("Good Student")
+
+
+def test_score_policy_latest_and_average(app, teacher):
+    course_id, code = create_class(teacher, policy="latest")
+    bank = bank_ids(app)[0]
+    student = join(app, "twice", code)
+    take_quiz(app, student, bank)
+    take_quiz(app, student, bank, wrong_at={1, 2, 3})
+    page = teacher.get(f"/teach/classes/{course_id}").get_data(as_text=True)
+    assert ">0%<" in gradebook_row(page, "twice")
+    token = csrf_from(page)
+    teacher.post(f"/teach/classes/{course_id}", data={"policy": "average", "csrf_token": token})
+    page = teacher.get(f"/teach/classes/{course_id}").get_data(as_text=True)
+    assert ">50%<" in gradebook_row(page, "twice")
+    teacher.post(f"/teach/classes/{course_id}", data={"policy": "best", "csrf_token": token})
+    page = teacher.get(f"/teach/classes/{course_id}").get_data(as_text=True)
+    assert ">100%<" in gradebook_row(page, "twice")
+
+
+def gradebook_row(page: str, username: str) -> str:
+    """Return the gradebook table row of one student."""
+    rows = re.findall(r"<tr>(.*?)</tr>", page, re.S)
+    return next(r for r in rows if f'<span class="meta">{username}</span>' in r)
+
+
+def test_drill_down_shows_every_answer_with_feedback(app, teacher):
+    course_id, code = create_class(teacher)
+    student = join(app, "drill", code)
+    take_quiz(app, student, bank_ids(app)[0], wrong_at={1})
+    with app.app_context():
+        from quizapp.models import User
+
+        uid = db.session.scalar(select(User.id).where(User.username == "drill"))
+    html = teacher.get(f"/teach/classes/{course_id}/students/{uid}").get_data(as_text=True)
+    assert "<mark>" in html and "Your answer" in html and "wrong" in html
+
+
+def test_heatmap_tints_passages_and_lists_citing_questions(app, teacher):
+    course_id, code = create_class(teacher)
+    student = join(app, "heat", code)
+    take_quiz(app, student, bank_ids(app)[0], wrong_at={1})
+    html = teacher.get(f"/teach/classes/{course_id}/heatmap?doc=big-science").get_data(as_text=True)
+    assert re.search(r'class="band-[1-4]', html) and "not answered yet" in html
+    passage = re.search(r"passage=(\d+)", html).group(1)
+    html = teacher.get(
+        f"/teach/classes/{course_id}/heatmap?doc=big-science&passage={passage}"
+    ).get_data(as_text=True)
+    assert "Question citing this paragraph" in html or "No question cites" in html
+
+
+def test_instructor_cannot_see_another_instructors_class(app, teacher):
+    course_id, _ = create_class(teacher)
+    make_user(app, "other-prof", "instructor")
+    other = app.test_client()
+    Auth(other).login("other-prof")
+    for url in (
+        f"/teach/classes/{course_id}",
+        f"/teach/classes/{course_id}/heatmap",
+        f"/teach/classes/{course_id}/scores.csv",
+        f"/teach/items?course={course_id}",
+    ):
+        assert other.get(url).status_code == 404, url
+
+
+def test_student_gets_403_on_instructor_pages(client, auth):
+    auth.register("nosy")
+    for url in ("/teach/", "/teach/items", "/teach/banks"):
+        assert client.get(url).status_code == 403
+
+
+def test_wide_csv_has_out_of_headers_and_numbers(app, teacher):
+    course_id, code = create_class(teacher)
+    student = join(app, "csvstu", code, "Csv Student")
+    bank = bank_ids(app)[0]
+    take_quiz(app, student, bank)
+    response = teacher.get(f"/teach/classes/{course_id}/scores.csv?format=wide")
+    assert response.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert rows[0][:4] == ["username", "full name", "email", "class"]
+    assert all(re.search(r"\(out of \d+(\.\d+)?\)$", h) for h in rows[0][4:])
+    row = next(r for r in rows if r[0] == "csvstu")
+    assert row[1:4] == ["Csv Student", "csvstu@example.org", "Policy 101"]
+    scored = [i for i in range(4, len(row)) if row[i]]
+    assert scored, row
+    for i in scored:  # every answer was right: full marks, as plain numbers
+        assert float(row[i]) == pytest.approx(float(re.search(r"out of ([\d.]+)", rows[0][i])[1]))
+
+
+def test_long_csv_has_one_row_per_answer(app, teacher):
+    course_id, code = create_class(teacher)
+    student = join(app, "longstu", code)
+    take_quiz(app, student, bank_ids(app)[0], wrong_at={1})
+    text = teacher.get(f"/teach/classes/{course_id}/scores.csv?format=long").get_data(as_text=True)
+    rows = list(csv.DictReader(io.StringIO(text)))
+    with app.app_context():
+        from quizapp.models import Answer
+
+        n = len(db.session.scalars(select(Answer)).all())
+    assert len(rows) == n
+    assert rows[0]["username"] == "longstu" and rows[0]["class"] == "Policy 101"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", rows[0]["submitted at"])
+    assert {r["correct"] for r in rows} == {"true", "false"}
+    assert all(r["cited passages"].count("#p-") >= 1 for r in rows)
+
+
+def test_item_analysis_page_and_csv(app, teacher):
+    course_id, code = create_class(teacher)
+    for i in range(3):
+        take_quiz(app, join(app, f"item{i}", code), bank_ids(app)[0], wrong_at={i + 1})
+    html = teacher.get(f"/teach/items?course={course_id}").get_data(as_text=True)
+    assert "Facility" in html and "Point-biserial" in html
+    text = teacher.get(f"/teach/items.csv?course={course_id}").get_data(as_text=True)
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert {r["responses"] for r in rows if r["bank"] == bank_ids(app)[0]} == {"3"}
+
+
+def _demo_snapshot(url):
+    from quizapp import create_app
+    from quizapp.models import Answer, User
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "t", "TESTING": True})
+    result = app.test_cli_runner().invoke(args=["demo", "--students", "4", "--seed", "7", "-q"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        answers = [
+            (a.question_id, a.correct, a.points)
+            for a in db.session.scalars(select(Answer).order_by(Answer.id))
+        ]
+        names = [u.full_name for u in db.session.scalars(select(User).order_by(User.id))]
+        courses = db.session.scalars(select(Course.name)).all()
+        db.engine.dispose()
+    return answers, names, courses
+
+
+def test_demo_is_deterministic_with_a_seed(database_url, templates):
+    backend = "sqlite" if database_url.startswith("sqlite") else "postgresql"
+    other = templates.clone(backend)
+    try:
+        first, second = _demo_snapshot(database_url), _demo_snapshot(other)
+    finally:
+        templates.drop(other)
+    assert first == second
+    answers, names, courses = first
+    assert len(names) == 5 and len(answers) >= 4 and courses == ["Demo class (seed 7)"]
+    assert {c for _, c, _ in answers} == {True, False}

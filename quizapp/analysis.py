@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 
 # Below this many responses the statistics are too noisy to flag an item.
 MIN_RESPONSES_TO_FLAG = 5
-EASY, HARD = 0.9, 0.2
-LOW_DISCRIMINATION = 0.2
+EASY, HARD = 0.95, 0.2  # flag above / below these facilities
+LOW_DISCRIMINATION = 0.1
 UPPER_LOWER_SHARE = 0.27
 
 
@@ -103,15 +103,15 @@ def _flags(stats: ItemStats, correct: set[str]) -> list[str]:
     if stats.n < MIN_RESPONSES_TO_FLAG or stats.facility is None:
         return []
     flags = []
-    if stats.facility >= EASY:
-        flags.append("very easy")
-    elif stats.facility <= HARD:
-        flags.append("very hard")
+    if stats.facility > EASY:
+        flags.append("too easy")
+    elif stats.facility < HARD:
+        flags.append("too hard")
     if stats.discrimination_pb is not None:
         if stats.discrimination_pb < 0:
             flags.append("negative discrimination: check the key")
         elif stats.discrimination_pb < LOW_DISCRIMINATION:
-            flags.append("low discrimination")
+            flags.append("weak discrimination")
     if correct and stats.choice_shares:
         key_share = max(stats.choice_shares.get(c, 0.0) for c in correct)
         for choice, share in stats.choice_shares.items():

@@ -5,7 +5,7 @@ from collections import Counter
 from sqlalchemy import select
 
 from . import checker
-from .banks import MAX_BYTES, Bank, Cite, Question
+from .banks import Bank, Cite, Question
 from .diagnostics import Diagnostic
 from .extensions import db
 from .loader import load_banks
@@ -14,6 +14,7 @@ from .models import Citation, Document, Passage, QuestionVersion
 from .models import Question as DbQuestion
 from .passages import Corpus
 from .passages import Passage as PurePassage
+from .safe_yaml import MAX_BYTES
 
 MAX_UPLOAD = MAX_BYTES
 

@@ -110,7 +110,7 @@ def _class(item_scores, picks=None):
 
 def test_flags_an_item_everyone_gets_right():
     stats = item_statistics(_class([1] * 10))
-    assert stats["q"].flags == ["very easy"]
+    assert stats["q"].flags == ["too easy"]
     assert stats["q"].discrimination_pb is None  # a constant item correlates with nothing
 
 
@@ -127,3 +127,16 @@ def test_flags_distractors_never_chosen_or_preferred_to_the_key():
     assert "distractor C never chosen" in stats["q"].flags
     assert "distractor B chosen more than the key" in stats["q"].flags
     assert stats["q"].choice_shares == {"A": 0.4, "B": 0.6, "C": 0.0}
+
+
+def test_flags_an_item_almost_nobody_gets_right():
+    stats = item_statistics(_class([0] * 9 + [1]))
+    assert "too hard" in stats["q"].flags
+    assert "negative discrimination: check the key" not in stats["q"].flags
+
+
+def test_flags_weak_discrimination():
+    # right and wrong answers alternate with ability: the correlation is small and positive
+    stats = item_statistics(_class([0, 1, 0, 1, 1, 0, 1, 0, 0, 1]))
+    assert 0 <= stats["q"].discrimination_pb < 0.1
+    assert "weak discrimination" in stats["q"].flags

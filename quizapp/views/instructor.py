@@ -15,8 +15,11 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from .. import courses, gradebook
+from .. import authoring, charts, courses, exports, gradebook, item_report, progress, quiz
+from ..content import get_document, list_documents
+from ..formats.csvout import stream_rows
 from ..forms import CourseForm, PolicyForm, UploadForm
+from ..question_cache import question_view
 
 bp = Blueprint("instructor", __name__, url_prefix="/teach")
 PAGE_SIZE = 50
@@ -100,8 +103,6 @@ def course(course_id: int):
 @instructor_required
 def student(course_id: int, user_id: int):
     """Every attempt and answer of one student, with the feedback they saw."""
-    from .. import quiz
-    from ..question_cache import question_view
 
     course = course_or_404(course_id)
     member = courses.student_of(course.id, user_id)
@@ -124,8 +125,6 @@ def student(course_id: int, user_id: int):
 @instructor_required
 def heatmap(course_id: int):
     """Each article's passages tinted by the class's mastery of the questions citing them."""
-    from .. import charts, progress
-    from ..content import get_document, list_documents
 
     course = course_or_404(course_id)
     documents = list_documents()
@@ -153,8 +152,6 @@ def heatmap(course_id: int):
 
 
 def _csv_response(header, rows, filename: str, bom: bool = False) -> Response:
-    from ..formats.csvout import stream_rows
-
     response = Response(
         stream_with_context(stream_rows(header, rows, bom=bom)), mimetype="text/csv"
     )
@@ -174,8 +171,6 @@ def _class_filter():
 @instructor_required
 def items():
     """Item analysis of every question, for one class (``?course=``) or all students."""
-    from .. import item_report
-
     course, users = _class_filter()
     reports = item_report.report(user_ids=users)
     return render_template("instructor/items.html", course=course, reports=reports)
@@ -185,8 +180,6 @@ def items():
 @instructor_required
 def export_items():
     """Item analysis as CSV."""
-    from .. import exports, item_report
-
     course, users = _class_filter()
     header, rows = exports.items(item_report.report(user_ids=users))
     name = f"items-class-{course.id}.csv" if course else "items.csv"
@@ -197,8 +190,6 @@ def export_items():
 @instructor_required
 def export_scores(course_id: int):
     """The gradebook (``format=wide``) or every answer (``format=long``) as CSV."""
-    from .. import exports
-
     course = course_or_404(course_id)
     kind = request.args.get("format", "wide")
     if kind not in ("wide", "long"):
@@ -212,8 +203,6 @@ def export_scores(course_id: int):
 @instructor_required
 def banks():
     """Upload a bank (checked exactly like `quizapp check`) and download any bank."""
-    from .. import authoring
-
     form = UploadForm()
     result = outcome = source = None
     if form.validate_on_submit():
@@ -240,8 +229,6 @@ def banks():
 @instructor_required
 def download_bank(bank_id: str, fmt: str):
     """Download a bank as YAML, GIFT or Moodle XML."""
-    from .. import authoring
-
     exported = authoring.export_bank(bank_id, fmt)
     if exported is None:
         abort(404, description="No such bank or format (use yaml, gift or xml).")

@@ -1,5 +1,6 @@
 """Untrusted YAML read defensively: size, encoding, tags, anchors and depth checked (pure)."""
 
+import re
 from collections.abc import Mapping
 
 from ruamel.yaml import YAML, events
@@ -132,6 +133,23 @@ def _scan(text: str, report: Reporter) -> tuple[bool, tuple[int, int]]:
     return ok, first
 
 
+QUOTED_OR_COMMENT = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\']|\'\')*\'|#[^\n]*')
+
+
+def _flow_too_deep(text: str) -> int | None:
+    """Return the offset where [ ] { } nesting passes MAX_DEPTH, or None.
+
+    ruamel's scanner slows down quadratically on deep flow collections, so this cheap pass
+    over the text outside quotes and comments refuses them before the parser sees them.
+    """
+    depth = 0
+    for match in re.finditer(r"[\[\]{}]", QUOTED_OR_COMMENT.sub(lambda m: " " * len(m[0]), text)):
+        depth += 1 if match[0] in "[{" else -1
+        if depth > MAX_DEPTH:
+            return match.start()
+    return None
+
+
 def _directive(text: str) -> tuple[int, int]:
     for number, line in enumerate(text.splitlines()):
         if line.startswith("%YAML"):
@@ -143,6 +161,10 @@ def load_mapping(data: bytes | str, report: Reporter):
     """Return the document as ruamel round-trip nodes if it is a mapping, else None (reported)."""
     text = decode(data, report)
     if text is None:
+        return None
+    deep = _flow_too_deep(text)
+    if deep is not None:
+        report.at(*_position(text, deep), f"nesting is deeper than {MAX_DEPTH} levels")
         return None
     try:
         ok, first = _scan(text, report)

@@ -89,4 +89,5 @@ def restore(database_url: str, source: Path) -> None:
     ]
     result = subprocess.run(cmd, env=env, capture_output=True, text=True)
     if result.returncode:
-        raise BackupError(result.stderr.strip() or "pg_restore failed")
+        detail = result.stderr.strip() or "pg_restore failed"
+        raise BackupError(f"could not restore the backup {source}: {detail}")

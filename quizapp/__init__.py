@@ -35,11 +35,13 @@ def create_app(config: dict | None = None) -> Flask:
     from . import errors, filters
     from .question_cache import QuestionCache
     from .views import auth, instructor, learner, reader
+    from .views.ids import IdConverter
 
     app.extensions["quizapp.questions"] = QuestionCache()
     app.jinja_env.add_extension("jinja2.ext.do")
     filters.init_app(app)
     errors.init_app(app)
+    app.url_map.converters["int"] = IdConverter
     for blueprint in (reader.bp, auth.bp, learner.bp, instructor.bp):
         app.register_blueprint(blueprint)
 

@@ -20,6 +20,7 @@ from ..content import get_document, list_documents
 from ..formats.csvout import stream_rows
 from ..forms import CourseForm, PolicyForm, UploadForm
 from ..question_cache import question_view
+from .ids import query_id
 
 bp = Blueprint("instructor", __name__, url_prefix="/teach")
 PAGE_SIZE = 50
@@ -44,9 +45,9 @@ def _private(response):
     return response
 
 
-def course_or_404(course_id: int):
+def course_or_404(course_id: int | None):
     """Return the signed-in instructor's class, or 404 (others' classes do not exist for them)."""
-    course = courses.course_of(current_user.id, course_id)
+    course = courses.course_of(current_user.id, course_id) if course_id is not None else None
     if course is None:
         abort(404, description="You have no class with that number.")
     return course
@@ -81,7 +82,7 @@ def course(course_id: int):
         sort = "name"
     descending = request.args.get("dir") == "desc"
     rows = gradebook.sort_rows(rows, sort, descending)
-    page = request.args.get("page", 1, type=int) or 1
+    page = request.args.get("page", 1, type=query_id) or 1
     pages = max(1, -(-len(rows) // PAGE_SIZE))
     page = min(max(page, 1), pages)
     return render_template(
@@ -135,7 +136,7 @@ def heatmap(course_id: int):
     mastery = (
         progress.passage_mastery(courses.member_ids(course.id), document.id) if document else {}
     )
-    selected = request.args.get("passage", type=int)
+    selected = request.args.get("passage", type=query_id)
     questions = (
         progress.questions_citing(selected, courses.member_ids(course.id)) if selected else []
     )
@@ -163,7 +164,7 @@ def _class_filter():
     """Return the class named by ``?course=`` (or None for everyone) and its member ids."""
     if not request.args.get("course"):
         return None, None
-    course = course_or_404(request.args.get("course", type=int))
+    course = course_or_404(request.args.get("course", type=query_id))
     return course, courses.member_ids(course.id)
 
 

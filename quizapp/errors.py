@@ -2,7 +2,7 @@
 
 import uuid
 
-from flask import Flask, render_template, request
+from flask import Flask, abort, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -15,8 +15,21 @@ MESSAGES = {
 }
 
 
+def _has_nul() -> bool:
+    fields = [request.path, *request.args.keys(), *request.args.values()]
+    if request.method == "POST":
+        fields += [*request.form.keys(), *request.form.values()]
+    return any("\x00" in value for value in fields)
+
+
 def init_app(app: Flask) -> None:
     """Render every HTTP error with the site layout."""
+
+    @app.before_request
+    def _refuse_nul():
+        # No text here may hold NUL, and PostgreSQL refuses it in strings (it would be a 500).
+        if _has_nul():
+            abort(400, description="The request contains a NUL character, which is not allowed.")
 
     @app.errorhandler(CSRFError)
     def _csrf(exc: CSRFError):

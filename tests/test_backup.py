@@ -34,8 +34,8 @@ def test_restore_into_a_fresh_database_gives_back_every_answer(
 
     backend = "sqlite" if database_url.startswith("sqlite") else "postgresql"
     fresh = templates.clone(backend)
+    other = create_app({"SQLALCHEMY_DATABASE_URI": fresh, "SECRET_KEY": "t"})
     try:
-        other = create_app({"SQLALCHEMY_DATABASE_URI": fresh, "SECRET_KEY": "t"})
         result = other.test_cli_runner().invoke(args=["restore", str(backup), "--yes"])
         assert result.exit_code == 0, result.output
         for table in (Answer.__table__, Attempt.__table__, User.__table__):
@@ -43,6 +43,8 @@ def test_restore_into_a_fresh_database_gives_back_every_answer(
             assert original, table.name
             assert rows(fresh, table) == original, table.name
     finally:
+        with other.app_context():
+            db.engine.dispose()
         templates.drop(fresh)
 
 
@@ -72,8 +74,8 @@ def test_backup_while_answers_keep_arriving_is_consistent(
         writer.join(60)
     backend = "sqlite" if database_url.startswith("sqlite") else "postgresql"
     fresh = templates.clone(backend)
+    other = create_app({"SQLALCHEMY_DATABASE_URI": fresh, "SECRET_KEY": "t"})
     try:
-        other = create_app({"SQLALCHEMY_DATABASE_URI": fresh, "SECRET_KEY": "t"})
         assert other.test_cli_runner().invoke(args=["restore", str(backup), "--yes"]).exit_code == 0
         restored = rows(fresh, Answer.__table__)
         now = {r[0]: r for r in rows(database_url, Answer.__table__)}
@@ -85,6 +87,8 @@ def test_backup_while_answers_keep_arriving_is_consistent(
             answered = db.session.scalar(select(func.count()).select_from(Answer))
             assert answered == len(restored)
     finally:
+        with other.app_context():
+            db.engine.dispose()
         templates.drop(fresh)
 
 

@@ -2,8 +2,8 @@
 invalid input. Hypothesis runs derandomized (a fixed seed), so CI sees the same requests."""
 
 import re
-from urllib.parse import quote
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -21,9 +21,29 @@ TOTAL_REQUESTS = 10_000
 COUNTED = (Answer, Attempt, Bank, Course, Question, Review, User)
 
 NASTY = [
-    "", " ", "0", "-1", "1.5", "1e309", "NaN", "99999999999999999999", "-9223372036854775809",
-    "\x00", "a\x00b", "%00", "<script>alert(1)</script>", "' OR 1=1 --", "../../etc/passwd",
-    "\u202e\u0000\ufeff", "𝔘𝔫𝔦𝔠𝔬𝔡𝔢", "x" * 5000, "true", "[]", "{}", "desc", "asc",
+    "",
+    " ",
+    "0",
+    "-1",
+    "1.5",
+    "1e309",
+    "NaN",
+    "99999999999999999999",
+    "-9223372036854775809",
+    "\x00",
+    "a\x00b",
+    "%00",
+    "<script>alert(1)</script>",
+    "' OR 1=1 --",
+    "../../etc/passwd",
+    "\u202e\u0000\ufeff",
+    "𝔘𝔫𝔦𝔠𝔬𝔡𝔢",
+    "x" * 5000,
+    "true",
+    "[]",
+    "{}",
+    "desc",
+    "asc",
 ]
 text = st.one_of(st.sampled_from(NASTY), st.text(max_size=80))
 number = st.one_of(
@@ -46,8 +66,9 @@ TARGETS = [
     Target("anon", "GET", "/", ("q",)),
     Target("anon", "GET", "/read/{doc}", ("highlight",)),
     Target("anon", "POST", "/auth/login", ("username", "password", "next")),
-    Target("anon", "POST", "/auth/register", ("username", "password", "confirm", "full_name",
-                                                "email")),
+    Target(
+        "anon", "POST", "/auth/register", ("username", "password", "confirm", "full_name", "email")
+    ),
     Target("student", "POST", "/auth/password", ("current", "password", "confirm")),
     Target("student", "GET", "/quizzes", ("page",)),
     Target("student", "POST", "/quizzes/{bank}/start"),
@@ -113,8 +134,11 @@ def requests(draw, target: Target, site: Site):
     def fill(match):
         name = match.group(1)
         known = {
-            "attempt": site.attempt, "course": site.course, "bank": site.banks[0],
-            "doc": "big-science", "fmt": "yaml",
+            "attempt": site.attempt,
+            "course": site.course,
+            "bank": site.banks[0],
+            "doc": "big-science",
+            "fmt": "yaml",
         }
         pick = draw(st.one_of(st.just(known.get(name)), number, text)) if name in known else None
         if name not in known:
@@ -136,8 +160,13 @@ def test_fuzzed_requests_never_fail_and_never_write_on_refusal(site, target):
     examples = -(-TOTAL_REQUESTS // len(TARGETS))
     client = site.clients[target.role]
 
-    @settings(max_examples=examples, derandomize=True, database=None, deadline=None,
-              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    @settings(
+        max_examples=examples,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
     @given(requests(target, site))
     def check(request):
         path, data = request

@@ -113,9 +113,16 @@ def _split(body: str) -> list[str]:
 
 
 def _cut(text: str, sep: str) -> tuple[str, str | None]:
-    """Split at the first unescaped separator."""
-    match = re.search(r"(?<!\\)" + re.escape(sep), text)
-    return (text, None) if not match else (text[: match.start()], text[match.end() :])
+    """Split at the first unescaped separator (a backslash escapes the next character only)."""
+    i = 0
+    while i < len(text):
+        if text[i] == "\\":
+            i += 2
+        elif text.startswith(sep, i):
+            return text[:i], text[i + len(sep) :]
+        else:
+            i += 1
+    return text, None
 
 
 def load(text: str, bank_id: str = "imported") -> dict:

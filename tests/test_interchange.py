@@ -1,0 +1,141 @@
+"""GIFT and Moodle XML: every shipped question survives the round trip; special characters too."""
+
+import dataclasses
+import functools
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from quizapp.checker import check_paths, corpus_from_seeds
+from quizapp.formats import gift, moodle_xml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@functools.cache
+def shipped():
+    result = check_paths(
+        [ROOT / "questions", ROOT / "tests/data/banks"], corpus_from_seeds(ROOT / "seeds")
+    )
+    assert result.ok
+    return result.banks
+
+
+@pytest.fixture(scope="module")
+def banks():
+    return shipped()
+
+
+def essence(question: dict) -> dict:
+    """Return what a round trip must keep: type, prompt, choices, key, feedback, tolerance."""
+    keep = {"type": question["type"], "prompt": question["prompt"]}
+    if "choices" in question:
+        keep["choices"] = [
+            (c["text"], bool(c.get("correct")), c.get("feedback") or None)
+            for c in question["choices"]
+        ]
+    for key in ("answer", "unit", "accept"):
+        if question.get(key) is not None:
+            keep[key] = question[key]
+    if question["type"] == "numeric":
+        keep["tolerance"] = float(question.get("tolerance") or 0)
+        keep["answer"] = float(question["answer"])
+    return keep
+
+
+def authored(bank) -> list[dict]:
+    return [essence({"type": q.type, "prompt": q.prompt, **q.spec}) for q in bank.questions]
+
+
+def test_yaml_to_gift_to_yaml_keeps_every_question(banks):
+    for bank in banks:
+        back = gift.load(gift.dump(bank), bank.id)
+        assert [essence(q) for q in back["questions"]] == authored(bank), bank.id
+        assert [q["id"] for q in back["questions"]] == [q.id for q in bank.questions]
+
+
+def test_moodle_xml_is_well_formed_and_parses_back(banks):
+    for bank in banks:
+        text = moodle_xml.dump(bank)
+        root = ET.fromstring(text.encode("utf-8"))
+        assert root.tag == "quiz"
+        assert root.find("question[@type='category']") is not None, "banks become categories"
+        assert [essence(q) for q in moodle_xml.load(text)] == authored(bank), bank.id
+
+
+def test_gift_carries_the_explanation_and_excerpt_as_general_feedback(banks):
+    bank = banks[0]
+    question = bank.questions[0]
+    text = gift.dump(bank, {question.id: ["“a quoted excerpt” (An article)"]})
+    assert "####" in text
+    assert "a quoted excerpt" in text
+
+
+SPECIAL = st.text(alphabet=st.sampled_from(list("~=#{}:\\ abc-é\"'")), min_size=1, max_size=30)
+
+
+@settings(max_examples=300, derandomize=True, database=None)
+@given(
+    prompt=SPECIAL.filter(str.strip),
+    right=SPECIAL.filter(str.strip),
+    wrong=SPECIAL.filter(str.strip),
+    feedback=SPECIAL.filter(str.strip),
+)
+def test_gift_special_characters_survive(prompt, right, wrong, feedback):
+    if right.strip() == wrong.strip():
+        return
+    bank = shipped()[0]
+    question = next(q for q in bank.questions if q.type == "single")
+    spec = {
+        "choices": [
+            {"text": right.strip(), "correct": True},
+            {"text": wrong.strip(), "correct": False, "feedback": feedback.strip()},
+        ]
+    }
+    question = dataclasses.replace(question, prompt=prompt.strip(), spec=spec)
+    one = dataclasses.replace(bank, questions=(question,))
+    for back in (gift.load(gift.dump(one))["questions"], moodle_xml.load(moodle_xml.dump(one))):
+        assert [essence(q) for q in back] == authored(one)
+
+
+PLAIN_GIFT = """// A Moodle export: no cites
+::juno-size::How much liquid fills JUNO's sphere? {
+=20,000 tonnes#Right.
+~2,400 tonnes#That is a depth.
+}
+
+::jinping-depth::How deep is Jinping, in metres? {#2400:50}
+
+::micius::Name the quantum satellite. {=Micius =Mozi}
+"""
+
+
+def test_cli_export_and_import_round_trip(runner, tmp_path):
+    out = tmp_path / "gift"
+    result = runner.invoke(args=["export", "gift", "questions/big-science.yaml", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    [exported] = out.glob("*.gift")
+    yaml_file = tmp_path / "back.yaml"
+    result = runner.invoke(args=["import", "gift", str(exported), "-o", str(yaml_file)])
+    assert result.exit_code == 0, result.output
+    again = check_paths([yaml_file], corpus_from_seeds(ROOT / "seeds"))
+    original = next(b for b in shipped() if b.id == "big-science")
+    assert [q.canonical() for q in again.banks[0].questions] == [
+        q.canonical() for q in original.questions
+    ]
+
+
+def test_imported_plain_gift_needs_cites_and_check_says_where(runner, tmp_path):
+    source = tmp_path / "moodle.gift"
+    source.write_text(PLAIN_GIFT, encoding="utf-8")
+    target = tmp_path / "moodle.yaml"
+    result = runner.invoke(args=["import", "gift", str(source), "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(args=["check", str(target)])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert len([line for line in result.output.splitlines() if "cite" in line]) >= 3
+    assert all(line.startswith(f"{target}:") for line in result.output.splitlines()[:3])

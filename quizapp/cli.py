@@ -10,19 +10,29 @@ from flask_migrate import upgrade
 from sqlalchemy import select
 
 from .accounts import MIN_PASSWORD
+from .commands.database import with_database
 from .extensions import db
 from .models.users import ROLES
 
+STATES = ("added", "changed", "retired", "unchanged")
+
 
 def _report(counts) -> str:
-    return ", ".join(f"{n} {what}" for what, n in sorted(counts.items())) or "nothing to do"
+    """Return loader counts as "questions: 1 changed, 2 unchanged; passages: ..."."""
+    by_noun: dict[str, list[str]] = {}
+    for key in sorted(counts, key=lambda k: STATES.index(k.rsplit(" ", 1)[1])):
+        noun, state = key.rsplit(" ", 1)
+        by_noun.setdefault(noun, []).append(f"{counts[key]} {state}")
+    return "; ".join(f"{noun}: {', '.join(parts)}" for noun, parts in by_noun.items()) or (
+        "nothing to do"
+    )
 
 
 @click.command("load")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--seeds", type=click.Path(file_okay=False, path_type=Path), help="Articles folder.")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
-@with_appcontext
+@with_database
 def load_command(paths: tuple[Path, ...], seeds: Path | None, quiet: bool) -> None:
     """Load the articles and question banks (validated first, all in one transaction).
 
@@ -96,7 +106,7 @@ def user_group() -> None:
     confirmation_prompt=True,
     help=f"At least {MIN_PASSWORD} characters (prompted for when omitted).",
 )
-@with_appcontext
+@with_database
 def user_create(username: str, role: str, email: str | None, full_name: str, password: str):
     """Create an account, e.g. an instructor: quizapp user create prof --role instructor"""
     from .accounts import AccountError, create_user
@@ -114,7 +124,7 @@ def user_create(username: str, role: str, email: str | None, full_name: str, pas
 @user_group.command("set-role")
 @click.argument("username")
 @click.argument("role", type=click.Choice(ROLES))
-@with_appcontext
+@with_database
 def user_set_role(username: str, role: str) -> None:
     """Change a user's role, e.g.: quizapp user set-role alice instructor"""
     from .accounts import normalise_username
@@ -178,7 +188,7 @@ def restore_command(file: Path, yes: bool) -> None:
 @click.option("--seed", type=int, default=1, show_default=True, help="Same seed, same data.")
 @click.option("--weeks", type=click.IntRange(1, 52), default=6, show_default=True)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary.")
-@with_appcontext
+@with_database
 def demo_command(students: int, seed: int, weeks: int, quiet: bool) -> None:
     """Create a demo class of Faker students with realistic answers and reviews.
 

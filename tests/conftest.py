@@ -182,6 +182,13 @@ def auth(client):
 
 
 @pytest.fixture
+def student(client, auth):
+    """The test client, signed in as a newly registered student."""
+    auth.register("stu")
+    return client
+
+
+@pytest.fixture
 def live_server(app):
     """Serve the app over real HTTP on a free loopback port for the duration of a test."""
     import threading

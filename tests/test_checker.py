@@ -175,9 +175,10 @@ def test_deep_nesting_is_refused_without_recursion(corpus):
     for text in ("x: " + "[" * 10_000 + "]" * 10_000, "x: " + "{a: " * 10_000 + "}" * 10_000):
         result = check_text(text, "deep.yaml", corpus)
         assert [str(d) for d in result.diagnostics] == [
-            "deep.yaml:1:53: error: nesting is deeper than 50 levels"
+            # the 51st opening bracket, caught before the parser scans ahead
+            "deep.yaml:1:54: error: nesting is deeper than 50 levels"
             if text[3] == "["
-            else "deep.yaml:1:200: error: nesting is deeper than 50 levels"
+            else "deep.yaml:1:204: error: nesting is deeper than 50 levels"
         ]
 
 

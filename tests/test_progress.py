@@ -15,12 +15,6 @@ from .quizhelp import answer_values, bank_ids, take_quiz
 
 
 @pytest.fixture
-def student(client, auth):
-    auth.register("prog")
-    return client
-
-
-@pytest.fixture
 def frozen(monkeypatch):
     """A clock the test moves by hand."""
     state = {"now": datetime(2026, 9, 1, 9, 0, 0)}

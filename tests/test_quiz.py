@@ -15,12 +15,6 @@ from .conftest import Auth, csrf_from
 from .quizhelp import answer, answer_values, attempt_id_of, bank_ids, current_view, start, take_quiz
 
 
-@pytest.fixture
-def student(client, auth):
-    auth.register("stu")
-    return client
-
-
 def test_quiz_list_shows_every_bank_with_counts(app, student):
     html = student.get("/quizzes").get_data(as_text=True)
     for bank_id in bank_ids(app):

@@ -4,9 +4,9 @@ import sys
 from pathlib import Path
 
 import click
-from flask.cli import with_appcontext
 
 from ..config import ROOT
+from .database import with_database
 
 
 @click.group("export")
@@ -118,7 +118,7 @@ def _write_csv(header, rows, output: Path | None, bom: bool) -> None:
 )
 @click.option("--bom", is_flag=True, help="Start with a UTF-8 BOM (for Excel).")
 @OUTPUT
-@with_appcontext
+@with_database
 def export_scores(course_id, fmt, bom, output) -> None:
     """Write scores as CSV (RFC 4180, UTF-8), for spreadsheets and LMS gradebooks."""
     from .. import exports
@@ -138,7 +138,7 @@ def export_scores(course_id, fmt, bom, output) -> None:
 @click.option("--class", "course_id", type=int, default=None, help="Class id; default: all.")
 @click.option("--bom", is_flag=True, help="Start with a UTF-8 BOM (for Excel).")
 @OUTPUT
-@with_appcontext
+@with_database
 def export_items(course_id, bom, output) -> None:
     """Write the item analysis of every question as CSV."""
     from .. import exports, item_report

@@ -1,0 +1,132 @@
+"""`quizapp load`: checked first, all or nothing, idempotent, versioned; shipped banks playable."""
+
+import re
+import shutil
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from quizapp.extensions import db
+from quizapp.models import Answer, Attempt, Question, QuestionVersion
+
+from .quizhelp import take_quiz
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "tests/data/banks/sample-big-science.yaml"
+
+
+def versions(app) -> dict[str, tuple[int, bool]]:
+    """Return per question its number of versions and whether it is retired."""
+    with app.app_context():
+        rows = db.session.execute(
+            select(Question.id, func.count(QuestionVersion.id), Question.retired)
+            .join(QuestionVersion, QuestionVersion.question_id == Question.id)
+            .group_by(Question.id, Question.retired)
+        )
+        return {qid: (n, retired) for qid, n, retired in rows}
+
+
+def copy_sample(tmp_path) -> Path:
+    folder = tmp_path / "banks"
+    folder.mkdir()
+    return Path(shutil.copy(SAMPLE, folder))
+
+
+def test_loading_twice_changes_nothing(app, runner):
+    first = runner.invoke(args=["load"])
+    assert first.exit_code == 0, first.output
+    assert re.search(r"questions: \d+ added", first.output), first.output
+    before = versions(app)
+    again = runner.invoke(args=["load"])
+    assert again.exit_code == 0, again.output
+    assert re.search(r"banks: \d+ loaded; questions: \d+ unchanged\n", again.output), again.output
+    assert versions(app) == before
+
+
+def test_changed_question_gets_a_new_version_and_old_answers_keep_theirs(
+    app, runner, student, tmp_path
+):
+    attempt_id = take_quiz(app, student, "sample-big-science")
+    bank = copy_sample(tmp_path)
+    bank.write_text(bank.read_text().replace("How much liquid fills", "What mass of liquid fills"))
+    result = runner.invoke(args=["load", str(bank.parent)])
+    assert result.exit_code == 0, result.output
+    assert "questions: 1 changed, 2 unchanged" in result.output
+    assert versions(app)["sample-juno-liquid"] == (2, False)
+    with app.app_context():
+        answered = db.session.scalar(
+            select(QuestionVersion.prompt)
+            .join(Answer, Answer.version_id == QuestionVersion.id)
+            .where(Answer.attempt_id == attempt_id, Answer.question_id == "sample-juno-liquid")
+        )
+        score = db.session.get(Attempt, attempt_id).score
+    assert answered.startswith("How much liquid fills")  # the version that was answered
+    take_quiz(app, student, "sample-big-science")  # a new attempt runs on the new version
+    with app.app_context():
+        assert db.session.get(Attempt, attempt_id).score == score
+
+
+def test_removed_question_is_retired_with_its_history(app, runner, student, tmp_path):
+    take_quiz(app, student, "sample-big-science")
+    bank = copy_sample(tmp_path)
+    text = bank.read_text()
+    start = text.index("  - id: sample-jinping-depth")
+    end = text.index("  - id:", start + 1)
+    bank.write_text(text[:start] + text[end:])
+    result = runner.invoke(args=["load", str(bank.parent)])
+    assert result.exit_code == 0, result.output
+    assert "questions: 1 retired, 2 unchanged" in result.output
+    assert versions(app)["sample-jinping-depth"] == (1, True)
+    with app.app_context():
+        kept = db.session.scalar(
+            select(func.count()).where(Answer.question_id == "sample-jinping-depth")
+        )
+    assert kept == 1
+    attempt_id = take_quiz(app, student, "sample-big-science")
+    with app.app_context():
+        offered = db.session.get(Attempt, attempt_id).items
+    assert "sample-jinping-depth" not in {qid for qid, _version in offered}
+
+
+def test_one_invalid_bank_means_nothing_changes(app, runner, tmp_path):
+    before = versions(app)
+    bank = copy_sample(tmp_path)
+    bank.write_text(bank.read_text().replace("How much liquid fills", "What mass of liquid fills"))
+    (bank.parent / "broken.yaml").write_text("bank: broken\ntitle: Broken\nquestions: 7\n")
+    result = runner.invoke(args=["load", str(bank.parent)])
+    assert result.exit_code == 1
+    assert "broken.yaml:3:" in result.output
+    assert "Traceback" not in result.output
+    assert versions(app) == before
+
+
+def test_every_shipped_bank_can_be_taken_end_to_end(app, runner, student):
+    result = runner.invoke(args=["load"])
+    assert result.exit_code == 0, result.output
+    shipped = [path.stem for path in sorted((ROOT / "questions").glob("*.yaml"))]
+    for bank in shipped:
+        attempt_id = take_quiz(app, student, bank)
+        with app.app_context():
+            attempt = db.session.get(Attempt, attempt_id)
+            assert attempt.finished_at is not None or attempt.score is not None, bank
+            assert attempt.score == attempt.max_score, bank
+
+
+def test_commands_on_an_empty_database_say_what_to_run(tmp_path):
+    from quizapp import create_app
+
+    empty = create_app(
+        {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'empty.db'}", "SECRET_KEY": "t"}
+    )
+    for args in (
+        ["load"],
+        ["demo", "--students", "2"],
+        ["export", "scores"],
+        ["user", "create", "x", "--password", "long enough password"],
+    ):
+        result = empty.test_cli_runner().invoke(args=args)
+        assert result.exit_code == 1, (args, result.output)
+        assert "run `quizapp setup`" in result.output, (args, result.output)
+        assert "Traceback" not in result.output
+    with empty.app_context():
+        db.engine.dispose()

@@ -1,0 +1,92 @@
+"""A student's whole visit in real Chromium: register, quiz, a wrong answer with its excerpt,
+read in context, reload and resume elsewhere, results and dashboard; desktop and phone."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from ..conftest import VIEWPORTS, Auth, screenshot
+from ..quizhelp import current_view
+
+pytestmark = pytest.mark.browser
+BANK = "Sample: China's big-science bet"
+
+
+def answer(page, app, right: bool):
+    """Answer the question on screen rightly or wrongly, as a student would, by its labels."""
+    view = current_view(app, page.url)
+    if view.type == "true_false":
+        page.get_by_label(str(view.spec["answer"] == right), exact=True).check()
+    elif view.type in ("single", "multiple"):
+        right_ones = [c for c in view.choices if c.correct]
+        wrong_ones = [c for c in view.choices if not c.correct]
+        wanted = (
+            (right_ones if view.type == "multiple" else right_ones[:1]) if right else wrong_ones[:1]
+        )
+        for choice in wanted:
+            page.get_by_label(re.sub(r"<[^>]+>", "", str(choice.html)), exact=True).check()
+    else:
+        key = view.spec["answer"] if view.type == "numeric" else view.spec["accept"][0]
+        page.locator("input[name=answer]").fill(str(key) if right else "no idea 12345")
+    page.get_by_role("button", name="Submit answer").click()
+    expect(page.locator("#feedback")).to_be_visible()
+
+
+def test_student_journey(app, live_server, browser, database_url):
+    backend = database_url.split(":", 1)[0].split("+")[0]
+    context = browser.new_context(viewport=VIEWPORTS["desktop"])
+    page = context.new_page()
+    page.goto(f"{live_server}/auth/register")
+    page.get_by_label("Username").fill("lin")
+    page.get_by_label("Password", exact=True).fill(Auth.PASSWORD)
+    page.get_by_label("Repeat password").fill(Auth.PASSWORD)
+    page.get_by_role("button", name="Create account").click()
+    page.goto(f"{live_server}/quizzes")
+    page.get_by_role("button", name=f"Start {BANK}").click()
+    expect(page).to_have_url(re.compile(r"/attempts/\d+/q/1$"))
+    screenshot(page, f"student-question-{backend}")
+
+    answer(page, app, right=False)
+    feedback = page.locator("#feedback")
+    expect(feedback).to_contain_text("Not quite")
+    expect(feedback).to_contain_text("Correct answer")
+    mark = page.locator("figure.excerpt mark").first
+    expect(mark).to_be_visible()
+    quoted = mark.inner_text()
+    for name, viewport in VIEWPORTS.items():
+        page.set_viewport_size(viewport)
+        screenshot(page, f"student-feedback-{name}-{backend}")
+    page.set_viewport_size(VIEWPORTS["desktop"])
+
+    page.get_by_role("link", name=re.compile("Read in context")).first.click()
+    expect(page).to_have_url(re.compile(r"/read/big-science\?highlight="))
+    in_context = page.locator("main mark")
+    expect(in_context).to_have_text(quoted)
+    expect(in_context).to_be_in_viewport()
+    page.go_back()
+    page.get_by_role("link", name="Next question").click()
+    question_two = page.url
+    page.reload()
+    assert page.url == question_two  # a reload stays on the same question
+
+    # Another device: log in afresh, resume at the first unanswered question
+    other = browser.new_context(viewport=VIEWPORTS["phone"]).new_page()
+    other.goto(f"{live_server}/auth/login")
+    other.get_by_label("Username").fill("lin")
+    other.get_by_label("Password").fill(Auth.PASSWORD)
+    other.get_by_role("button", name="Log in").click()
+    other.goto(f"{live_server}/quizzes")
+    other.get_by_role("button", name=f"Resume {BANK}").click()
+    expect(other).to_have_url(question_two)
+    while "/q/" in other.url:
+        answer(other, app, right=True)
+        other.get_by_role("link", name=re.compile("Next question|See your results")).click()
+    expect(other.get_by_role("main")).to_contain_text("of 3")
+    screenshot(other, f"student-results-phone-{backend}")
+
+    page.goto(f"{live_server}/progress")
+    expect(page.locator("svg").first).to_be_visible()
+    screenshot(page, f"student-dashboard-{backend}")
+    other.context.close()
+    context.close()

@@ -10,9 +10,17 @@ def format_datetime(value: datetime | None) -> str:
     return "" if value is None else value.strftime("%-d %b %Y, %H:%M UTC")
 
 
+def format_points(value: float | None) -> str:
+    """Return points for reading: 1 not 1.0, 0.67 not 0.6666666666666666."""
+    if value is None:
+        return "–"
+    return f"{round(value, 2):g}"
+
+
 def init_app(app: Flask) -> None:
     """Register filters and the security headers."""
     app.add_template_filter(format_datetime, "datetime")
+    app.add_template_filter(format_points, "points")
 
     @app.after_request
     def _headers(response):

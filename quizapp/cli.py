@@ -1,6 +1,5 @@
 """The ``quizapp`` command line: the same commands as ``flask --app quizapp``."""
 
-import sys
 from pathlib import Path
 
 import click
@@ -11,6 +10,7 @@ from sqlalchemy import select
 
 from .accounts import MIN_PASSWORD
 from .commands.database import with_database
+from .commands.progress import progress_bar
 from .extensions import db
 from .models.users import ROLES
 
@@ -62,7 +62,11 @@ def load_command(paths: tuple[Path, ...], seeds: Path | None, quiet: bool) -> No
         click.echo(format_gcc(result), err=True)
         raise click.ClickException("nothing was loaded: fix the errors above first")
     doc_counts = load_documents(articles)
-    bank_counts = load_banks(result.banks, corpus, retire_missing_banks=full)
+    total = sum(len(bank.questions) for bank in result.banks)
+    with progress_bar(total, "questions", quiet) as bar:
+        bank_counts = load_banks(
+            result.banks, corpus, retire_missing_banks=full, progress=bar.update
+        )
     db.session.commit()
     if not quiet:
         click.echo(f"articles: {_report(doc_counts)}")
@@ -142,8 +146,9 @@ def user_set_role(username: str, role: str) -> None:
 
 @click.command("backup")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary.")
 @with_appcontext
-def backup_command(file: Path) -> None:
+def backup_command(file: Path, quiet: bool) -> None:
     """Back up the database to FILE, safely while the app is serving.
 
     \b
@@ -152,11 +157,18 @@ def backup_command(file: Path) -> None:
     """
     from .backup import BackupError, backup
 
-    try:
-        backup(current_app.config["SQLALCHEMY_DATABASE_URI"], file)
-    except (BackupError, OSError) as exc:
-        raise click.ClickException(str(exc)) from exc
-    click.echo(f"backed up to {file}")
+    with progress_bar(1, "pages", quiet) as bar:  # the page count comes with the first step
+
+        def pages(_status, remaining: int, total: int) -> None:
+            bar.length = total
+            bar.update(total - remaining - bar.pos)
+
+        try:
+            backup(current_app.config["SQLALCHEMY_DATABASE_URI"], file, progress=pages)
+        except (BackupError, OSError) as exc:
+            raise click.ClickException(str(exc)) from exc
+    if not quiet:
+        click.echo(f"backed up to {file}")
 
 
 @click.command("restore")
@@ -199,10 +211,7 @@ def demo_command(students: int, seed: int, weeks: int, quiet: bool) -> None:
     """
     from .demo import DEMO_INSTRUCTOR, DEMO_PASSWORD, make_demo
 
-    show = not quiet and sys.stderr.isatty()
-    with click.progressbar(
-        length=students, label="students", file=sys.stderr, hidden=not show
-    ) as bar:
+    with progress_bar(students, "students", quiet) as bar:
         try:
             report = make_demo(students=students, seed=seed, weeks=weeks, progress=bar.update)
         except ValueError as exc:

@@ -86,12 +86,15 @@ def _sync_passages(session, article: Article) -> Counter:
     return counts
 
 
-def load_banks(banks: Sequence[Bank], corpus: Corpus, *, retire_missing_banks: bool) -> Counter:
+def load_banks(
+    banks: Sequence[Bank], corpus: Corpus, *, retire_missing_banks: bool, progress=None
+) -> Counter:
     """Upsert banks and version their questions in the current transaction; return counts.
 
     A question whose content (or cited passage) changed gets a new version; answers keep
     pointing at the version they answered. A question missing from its loaded bank is retired.
-    With ``retire_missing_banks``, banks absent from ``banks`` are retired too.
+    With ``retire_missing_banks``, banks absent from ``banks`` are retired too. ``progress``
+    is called with 1 after each question.
     """
     session = write_session()
     counts: Counter = Counter()
@@ -108,6 +111,8 @@ def load_banks(banks: Sequence[Bank], corpus: Corpus, *, retire_missing_banks: b
             seen_questions.add(question.id)
             outcome = _upsert_question(session, bank.id, qpos, question, corpus, passage_ids)
             counts[f"questions {outcome}"] += 1
+            if progress:
+                progress(1)
     loaded = [b.id for b in banks]
     stale = select(Question).where(Question.retired.is_(False))
     if not retire_missing_banks:

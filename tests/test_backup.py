@@ -2,6 +2,7 @@
 
 import threading
 
+import pytest
 from sqlalchemy import create_engine, func, select, text
 
 from quizapp import create_app
@@ -100,3 +101,11 @@ def test_restore_refuses_a_file_that_is_not_a_backup(runner, tmp_path, database_
     assert "Traceback" not in result.output
     assert "backup" in result.output.lower()
     assert runner.invoke(args=["restore", str(tmp_path / "missing.db"), "--yes"]).exit_code != 0
+
+
+def test_backup_is_quiet_in_scripts(runner, tmp_path, database_url):
+    if not database_url.startswith("sqlite"):
+        pytest.skip("pg_dump reports no progress")
+    result = runner.invoke(args=["backup", str(tmp_path / "a.db")])
+    assert result.output == f"backed up to {tmp_path / 'a.db'}\n"  # no progress bar off a TTY
+    assert runner.invoke(args=["backup", "-q", str(tmp_path / "b.db")]).output == ""

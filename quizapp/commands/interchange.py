@@ -7,6 +7,7 @@ import click
 
 from ..config import ROOT
 from .database import with_database
+from .progress import progress_bar
 
 
 @click.group("export")
@@ -93,8 +94,12 @@ def _write_csv(header, rows, output: Path | None, bom: bool) -> None:
         sys.stdout.writelines(stream_rows(header, rows, bom=bom))
         return
     count = -1  # the header is not a row
-    with open(output, "w", encoding="utf-8", newline="") as stream:
-        for line in stream_rows(header, rows, bom=bom):
+    lines = stream_rows(header, rows, bom=bom)
+    with (
+        open(output, "w", encoding="utf-8", newline="") as stream,
+        progress_bar(None, "rows", iterable=lines) as bar,
+    ):
+        for line in bar:
             stream.write(line)
             count += 1
     click.echo(f"wrote {output} ({count} rows)", err=True)

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as config_module
 from .extensions import csrf, db, limiter, login_manager, migrate
@@ -20,6 +21,12 @@ def create_app(config: dict | None = None) -> Flask:
     )
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.update(config_module.from_environment(Path(app.instance_path), config))
+
+    if app.config["PROXY_COUNT"]:
+        # Behind a load balancer: trust exactly that many X-Forwarded-* hops (client address for
+        # rate limits, https for Secure cookies and HSTS); never more, or clients could spoof.
+        n = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)

@@ -53,11 +53,19 @@ def from_environment(instance_path: Path, overrides: dict | None = None) -> dict
         "RATELIMIT_ENABLED": os.environ.get("RATELIMIT_ENABLED", "true").lower() != "false",
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         "PRODUCTION": production,
+        "PROXY_COUNT": _proxy_count(os.environ.get("QUIZAPP_PROXIES", "0")),
         "SESSION_COOKIE_SECURE": production,
         "REMEMBER_COOKIE_SECURE": production,
     }
     settings.update({k: v for k, v in overrides.items() if k != "SQLALCHEMY_DATABASE_URI"})
     return settings
+
+
+def _proxy_count(value: str) -> int:
+    """Return how many reverse proxies in front of the app set X-Forwarded-* headers."""
+    if not value.strip().isdigit():
+        raise ConfigError(f"QUIZAPP_PROXIES must be a whole number of proxies, not {value!r}")
+    return int(value)
 
 
 def normalise_database_url(url: str) -> str:

@@ -83,3 +83,29 @@ def test_login_is_rate_limited_per_account_with_a_friendly_page(client, auth):
     response = auth.login("target")
     assert response.status_code == 429
     assert "Too many attempts" in response.get_data(as_text=True)
+
+
+def test_proxy_headers_are_trusted_only_when_configured(database_url):
+    from quizapp import create_app
+    from quizapp.extensions import db
+
+    def remote(app):
+        seen = {}
+
+        @app.get("/_whoami")
+        def whoami():
+            from flask import request
+
+            seen["addr"], seen["scheme"] = request.remote_addr, request.scheme
+            return ""
+
+        app.test_client().get(
+            "/_whoami", headers={"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https"}
+        )
+        with app.app_context():
+            db.engine.dispose()
+        return seen["addr"], seen["scheme"]
+
+    config = {"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "t"}
+    assert remote(create_app(config)) == ("127.0.0.1", "http")
+    assert remote(create_app({**config, "PROXY_COUNT": 1})) == ("203.0.113.7", "https")

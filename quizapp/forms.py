@@ -19,6 +19,26 @@ POLICY_CHOICES = [
 PASSWORD_HELP = f"At least {MIN_PASSWORD} characters. Long passphrases are welcome."
 
 
+def new_password_fields(label: str) -> tuple[PasswordField, PasswordField]:
+    """Return a new password field and its repeat, with the length rules."""
+    password = PasswordField(
+        label,
+        validators=[
+            DataRequired("Choose a password."),
+            Length(MIN_PASSWORD, MAX_PASSWORD, f"Use {MIN_PASSWORD} to {MAX_PASSWORD} characters."),
+        ],
+        description=PASSWORD_HELP,
+    )
+    confirm = PasswordField(
+        f"Repeat {label.lower()}",
+        validators=[
+            DataRequired("Repeat the password."),
+            EqualTo("password", "The passwords differ."),
+        ],
+    )
+    return password, confirm
+
+
 class LoginForm(FlaskForm):
     username = StringField(
         "Username", validators=[DataRequired("Enter your username."), Length(max=64)]
@@ -48,40 +68,12 @@ class RegisterForm(FlaskForm):
         ],
         description="Optional; your instructor may use it to match grades.",
     )
-    password = PasswordField(
-        "Password",
-        validators=[
-            DataRequired("Choose a password."),
-            Length(MIN_PASSWORD, MAX_PASSWORD, f"Use {MIN_PASSWORD} to {MAX_PASSWORD} characters."),
-        ],
-        description=PASSWORD_HELP,
-    )
-    confirm = PasswordField(
-        "Repeat password",
-        validators=[
-            DataRequired("Repeat the password."),
-            EqualTo("password", "The passwords differ."),
-        ],
-    )
+    password, confirm = new_password_fields("Password")
 
 
 class PasswordForm(FlaskForm):
     current = PasswordField("Current password", validators=[DataRequired("Enter your password.")])
-    password = PasswordField(
-        "New password",
-        validators=[
-            DataRequired("Choose a password."),
-            Length(MIN_PASSWORD, MAX_PASSWORD, f"Use {MIN_PASSWORD} to {MAX_PASSWORD} characters."),
-        ],
-        description=PASSWORD_HELP,
-    )
-    confirm = PasswordField(
-        "Repeat new password",
-        validators=[
-            DataRequired("Repeat the password."),
-            EqualTo("password", "The passwords differ."),
-        ],
-    )
+    password, confirm = new_password_fields("New password")
 
 
 class ActionForm(FlaskForm):

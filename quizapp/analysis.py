@@ -65,6 +65,12 @@ class Reliability:
     kr20: float | None
 
 
+def _variance(xs: Sequence[float]) -> float:
+    """Return the population variance in floats (statistics.pvariance is exact but slow)."""
+    mean = statistics.fmean(xs)
+    return statistics.fmean([(x - mean) ** 2 for x in xs])
+
+
 def _correlation(xs: Sequence[float], ys: Sequence[float]) -> float | None:
     if len(xs) < 3:
         return None
@@ -178,8 +184,8 @@ def reliability(responses: Iterable[Response]) -> Reliability:
     if k < 2 or n < 2:
         return Reliability(k, n, None, None)
     order = sorted(items)
-    item_variance = sum(statistics.pvariance([s[i] for s in complete]) for i in order)
-    total_variance = statistics.pvariance([sum(s.values()) for s in complete])
+    item_variance = sum(_variance([s[i] for s in complete]) for i in order)
+    total_variance = _variance([sum(s.values()) for s in complete])
     if total_variance == 0:
         return Reliability(k, n, None, None)
     alpha = k / (k - 1) * (1 - item_variance / total_variance)

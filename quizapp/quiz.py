@@ -122,9 +122,8 @@ def decode_choices(attempt: Attempt, position: int, view: QuestionView, values) 
 
 @dataclass(frozen=True)
 class Submitted:
-    answer: Answer | None
     error: str | None = None
-    duplicate: bool = False
+    duplicate: bool = False  # the position was already answered: the first answer stands
 
 
 def submit_answer(
@@ -135,7 +134,7 @@ def submit_answer(
     view = question_view(version_id)
     response = view.qtype.parse_response(view.spec, decode_choices(attempt, position, view, values))
     if isinstance(response, InvalidResponse):
-        return Submitted(None, error=response.message)
+        return Submitted(error=response.message)
     score = view.qtype.grade(view.spec, response, view.points)
     session = write_session()
     if session.get_bind().dialect.name == "postgresql":
@@ -166,10 +165,7 @@ def submit_answer(
         if answered == len(attempt.items):
             _finish(session, attempt.id, now)
     session.commit()
-    stored = session.scalar(
-        select(Answer).where(Answer.attempt_id == attempt.id, Answer.position == position)
-    )
-    return Submitted(stored, duplicate=duplicate)
+    return Submitted(duplicate=duplicate)
 
 
 def _finish(session, attempt_id: int, now) -> bool:

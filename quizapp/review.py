@@ -31,7 +31,11 @@ def record(session, user_id: int, question_id: str, correct: bool, when: datetim
 
     session.execute(
         insert_ignoring_duplicates(ReviewCard).values(
-            user_id=user_id, question_id=question_id, due=when, card=Card().to_dict()
+            user_id=user_id,
+            question_id=question_id,
+            due=when,
+            # cards are keyed by (user, question); an explicit id skips fsrs's 1 ms sleep
+            card=Card(card_id=0, due=_aware(when)).to_dict(),
         )
     )
     stmt = select(ReviewCard).where(

@@ -1,0 +1,138 @@
+"""Logged-in students (CSRF tokens scraped once) and the request files each endpoint replays."""
+
+import json
+import random
+import re
+import sqlite3
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from itertools import zip_longest
+from pathlib import Path
+from urllib.parse import urlencode
+
+import requests
+
+from .data import DEMO_PASSWORD, SECRET
+
+CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+@dataclass(frozen=True)
+class Browser:
+    username: str
+    cookie: str
+    csrf: str
+
+
+def login(base: str, username: str, start_banks: tuple[str, ...] = ()) -> Browser:
+    """Log in through the real pages, optionally start quizzes; keep the cookie and token."""
+    http = requests.Session()
+    token = CSRF.search(http.get(base + "/auth/login").text).group(1)
+    data = {"username": username, "password": DEMO_PASSWORD, "csrf_token": token}
+    response = http.post(base + "/auth/login", data=data, allow_redirects=False)
+    if response.status_code != 302:
+        raise RuntimeError(f"login of {username} failed: {response.status_code}")
+    token = CSRF.search(http.get(base + "/quizzes").text).group(1)
+    for bank in start_banks:
+        started = http.post(
+            f"{base}/quizzes/{bank}/start", data={"csrf_token": token}, allow_redirects=False
+        )
+        if started.status_code != 303:
+            raise RuntimeError(f"{username} could not start {bank}: {started.status_code}")
+    return Browser(username, "session=" + http.cookies["session"], token)
+
+
+def login_all(base: str, names, start_banks=()) -> dict[str, Browser]:
+    """Log many users in, a few at a time."""
+    with ThreadPoolExecutor(8) as pool:
+        found = pool.map(lambda n: login(base, n, tuple(start_banks)), names)
+        return {b.username: b for b in found}
+
+
+def interleave(per_user: dict[str, list]) -> list:
+    """Round-robin the users' lists so consecutive requests come from different students."""
+    return [row for group in zip_longest(*per_user.values()) for row in group if row]
+
+
+def _values(attempt_id: int, position: int, view, correct: bool) -> list[str]:
+    """Return the form values answering one question of an attempt (right or wrong)."""
+    from quizapp.quiz import choice_token
+
+    spec = view.spec
+    if view.choices:
+        right = [c.index for c in view.choices if c.correct]
+        wrong = [c.index for c in view.choices if not c.correct]
+        picked = right if correct or not wrong else wrong[:1]
+        picked = picked[:1] if view.type == "single" else picked
+        return [choice_token(attempt_id, position, i) for i in picked]
+    if view.type == "true_false":
+        return [str(bool(spec["answer"]) == correct).lower()]
+    if view.type == "numeric":
+        return [str(spec["answer"] if correct else spec["answer"] * 2 + 7)]
+    return [spec["accept"][0] if correct else "certainly not this"]
+
+
+def fresh_questions(db: Path, browsers: dict[str, Browser]) -> tuple[list, list]:
+    """Return (question GETs, answer POSTs) for every unanswered question of open attempts."""
+    from quizapp import create_app
+    from quizapp.question_cache import question_view
+    from quizapp.timing import issue_stamp
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{db}", "SECRET_KEY": SECRET})
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute(
+            "SELECT a.id, u.username, a.items FROM attempt a JOIN user u ON u.id = a.user_id"
+            " WHERE a.finished_at IS NULL AND NOT EXISTS"
+            " (SELECT 1 FROM answer x WHERE x.attempt_id = a.id) ORDER BY a.id"
+        ).fetchall()
+    gets: dict[str, list] = {}
+    posts: dict[str, list] = {}
+    with app.test_request_context():
+        shown = issue_stamp()
+        for attempt_id, username, items in rows:
+            browser = browsers.get(username)
+            if browser is None:
+                continue
+            for position, (_qid, version_id) in enumerate(json.loads(items)):
+                view = question_view(version_id)
+                path = f"/attempts/{attempt_id}/q/{position + 1}"
+                values = _values(attempt_id, position, view, correct=position % 3 != 0)
+                fields = [("csrf_token", browser.csrf), ("shown", shown)]
+                body = urlencode(fields + [("answer", v) for v in values])
+                gets.setdefault(username, []).append(("GET", path, browser.cookie, ""))
+                posts.setdefault(username, []).append(("POST", path, browser.cookie, body))
+    return interleave(gets), interleave(posts)
+
+
+def demo_class(db: Path) -> tuple[int, list[str]]:
+    """Return the demo class id and its students' usernames."""
+    with sqlite3.connect(db) as conn:
+        course_id = conn.execute(
+            "SELECT id FROM course WHERE name LIKE 'Demo class%' ORDER BY id LIMIT 1"
+        ).fetchone()[0]
+        names = conn.execute(
+            "SELECT u.username FROM user u JOIN membership m ON m.user_id = u.id"
+            " WHERE m.course_id = ? ORDER BY u.id",
+            (course_id,),
+        ).fetchall()
+    return course_id, [n for (n,) in names]
+
+
+def feedback_pages(db: Path, browsers: dict[str, Browser], limit: int = 5000) -> list:
+    """Return GETs of the feedback pages of answers the students gave, in random order."""
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute(
+            "SELECT x.attempt_id, x.position, u.username FROM answer x"
+            " JOIN user u ON u.id = x.user_id WHERE u.username LIKE 'demo%'"
+        ).fetchall()
+    rows = [r for r in rows if r[2] in browsers]
+    random.Random(1).shuffle(rows)
+    return [
+        ("GET", f"/attempts/{a}/q/{p + 1}/feedback", browsers[u].cookie, "")
+        for a, p, u in rows[:limit]
+    ]
+
+
+def pages(path: str, browsers) -> list:
+    """Return one GET of ``path`` per browser."""
+    return [("GET", path, b.cookie, "") for b in browsers]

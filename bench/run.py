@@ -1,0 +1,181 @@
+"""One benchmark run: prepare databases, measure hello and the app, export, scale."""
+
+import os
+import sqlite3
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+
+from . import data, plan, wrk
+from .export import run_export
+from .servers import Server
+
+FRESH_STUDENTS = 200  # students without history on the scale databases: they answer
+
+
+@dataclass(frozen=True)
+class Options:
+    seconds: float = 10
+    warm: float = 2
+    scale_seconds: float = 5
+    connections: int = 4
+    threads: int = 2
+    students: int = 200
+    scale_students: int = 5
+    copies: int = 996  # 5 demo students give ~1,004 answers; x 997 is ~1,000,000
+    quick: bool = False
+    db_dir: str | None = None  # where the temp databases go (default: the system temp dir)
+
+
+@dataclass
+class AppRun:
+    results: dict[str, wrk.WrkResult]
+    notes: list[str]
+
+
+def _check_status(base: str, row: tuple, expected: int = 200) -> None:
+    method, path, cookie, _body = row
+    got = requests.request(
+        method, base + path, headers={"Cookie": cookie}, allow_redirects=False, timeout=30
+    )
+    if got.status_code != expected:
+        raise RuntimeError(f"{method} {path} answered {got.status_code}, not {expected}")
+
+
+def _banks(db: Path) -> list[str]:
+    with sqlite3.connect(db) as conn:
+        return [b for (b,) in conn.execute("SELECT id FROM bank WHERE NOT retired ORDER BY id")]
+
+
+def _files(db: Path, base: str, answering: list[str] | None, folder: Path) -> dict[str, Path]:
+    """Log the students in, start their quizzes and write one request file per endpoint."""
+    course_id, students = plan.demo_class(db)
+    answering = answering or students
+    browsers = plan.login_all(base, answering, _banks(db))
+    history = plan.login_all(base, [s for s in students if s not in browsers])
+    history.update({k: v for k, v in browsers.items() if k in students})
+    teacher = plan.login(base, "demo-instructor")
+    gets, posts = plan.fresh_questions(db, browsers)
+    warm = max(50, len(posts) // 40)
+    rows = {
+        "question page": gets,
+        "answer warm-up": posts[:warm],
+        "answer submit": posts[warm:],
+        "feedback page": plan.feedback_pages(db, history),
+        "student dashboard": plan.pages("/progress", history.values()),
+        "gradebook": plan.pages(f"/teach/classes/{course_id}", [teacher]),
+        "item analysis": plan.pages(f"/teach/items?course={course_id}", [teacher]),
+    }
+    for lines in rows.values():
+        if lines and lines[0][0] == "GET":
+            _check_status(base, lines[0])
+    slug = {name: name.replace(" ", "-") for name in rows}
+    return {n: wrk.write_requests(folder / f"{slug[n]}.tsv", r) for n, r in rows.items()}
+
+
+def measure_hello(opts: Options, folder: Path, log=print) -> wrk.WrkResult:
+    """Measure the bare Flask ceiling."""
+    file = wrk.write_requests(folder / "hello.tsv", [("GET", "/", "", "")])
+    with Server("bench.hello:app", {}) as server:
+        wrk.run(server.url, file, opts.warm, opts.connections, opts.threads)
+        result = wrk.run(server.url, file, opts.seconds, opts.connections, opts.threads)
+    log(f"  hello: {result.rps:,.0f} req/s")
+    return result
+
+
+def _drive(server: Server, db: Path, name: str, file: Path, seconds: float, opts, run: AppRun):
+    """Warm one endpoint, measure it and record notes (answer POSTs are counted in the DB)."""
+    if name != "answer submit":
+        wrk.run(server.url, file, opts.warm, opts.connections, opts.threads)
+    if name == "answer warm-up":
+        return
+    before = data.count(db, "answer")
+    result = run.results[name] = wrk.run(server.url, file, seconds, opts.connections, opts.threads)
+    if result.errors or result.status_errors:
+        run.notes.append(
+            f"{name} [{db.name}]: {result.errors} socket errors, "
+            f"{result.status_errors} non-2xx/3xx responses"
+        )
+    if name == "answer submit":
+        stored = data.count(db, "answer") - before
+        run.notes.append(
+            f"answer submit [{db.name}]: {result.requests:,} POSTs acknowledged, "
+            f"{stored:,} new answers stored (each POST a fresh question; "
+            f"{result.wrapped} replays after the list ran out)"
+        )
+
+
+def measure_app(dbs: list[Path], seconds: float, opts: Options, answering=None, log=print):
+    """Serve the real app on each database; drive each endpoint on them back to back."""
+    runs = [AppRun({}, []) for _ in dbs]
+    with ExitStack() as stack:
+        servers = [stack.enter_context(Server("quizapp:create_app()", data.env(d))) for d in dbs]
+        files = [
+            _files(d, s.url, answering, Path(tempfile.mkdtemp(dir=d.parent, prefix=d.stem)))
+            for d, s in zip(dbs, servers, strict=True)
+        ]
+        for name in files[0]:
+            for db, server, file, run in zip(dbs, servers, files, runs, strict=True):
+                _drive(server, db, name, file[name], seconds, opts, run)
+                if name in run.results:
+                    r = run.results[name]
+                    log(f"  {name}: {r.rps:,.0f} req/s, p50 {r.p50_ms:.1f} ms [{db.name}]")
+    return runs
+
+
+def prepare(opts: Options, tmp: Path, log=print) -> tuple[Path, Path, Path, list[str]]:
+    """Create the main database and the ~1k and ~1M answer databases (in parallel)."""
+    main, small, big = tmp / "main.sqlite3", tmp / "answers-1k.sqlite3", tmp / "answers-1m.sqlite3"
+    with ThreadPoolExecutor(2) as pool:
+        made = pool.submit(data.create, main, opts.students, log)
+        data.create(small, opts.scale_students, log)
+        fresh = data.add_fresh_students(small, FRESH_STUDENTS)
+        data.copy(small, big)
+        started = time.perf_counter()
+        total = data.bulk_answers(big, opts.copies)
+        log(f"  bulk SQL copy: {total:,} answers in {time.perf_counter() - started:.1f} s")
+        made.result()
+    return main, small, big, fresh
+
+
+def run(opts: Options, log=print) -> tuple[str, list[str], dict]:
+    """Run everything; return the table, notes and facts for the report header."""
+    from . import report
+
+    wrk.ensure_wrk(log)
+    tmp = Path(tempfile.mkdtemp(prefix="quizapp-bench-", dir=opts.db_dir))
+    log(f"preparing databases in {tmp}")
+    main, small, big, fresh = prepare(opts, tmp, log)
+    facts = {
+        "answers": {p.name: data.count(p, "answer") for p in (main, small, big)},
+        "tmp": str(tmp),
+    }
+    log("measuring hello-world ceiling")
+    hello = measure_hello(opts, tmp, log)
+    log(f"measuring the app on {main.name}")
+    (primary,) = measure_app([main], opts.seconds, opts, log=log)
+    log("measuring scale: ~1k and ~1M answers")
+    at_1k, at_1m = measure_app([small, big], opts.scale_seconds, opts, fresh, log)
+    log("measuring CSV export")
+    base_s, base_mb = run_export(small, tmp / "small.csv")
+    seconds, peak_mb = run_export(big, tmp / "big.csv")
+    rows = [report.endpoint_row("hello", hello, hello.rps)]
+    for name, result in primary.results.items():
+        small_r, big_r = at_1k.results.get(name), at_1m.results.get(name)
+        scale = (small_r.p50_ms, big_r.p50_ms) if small_r and big_r else None
+        label = f"gradebook ({opts.students} students)" if name == "gradebook" else name
+        rows.append(report.endpoint_row(name, result, hello.rps, scale, label))
+    rows.append(report.csv_row(facts["answers"][big.name], seconds, peak_mb - base_mb))
+    facts["export"] = (
+        f"{seconds:.1f} s, peak RSS {peak_mb:.0f} MB (1k-answer baseline {base_mb:.0f} MB)"
+    )
+    notes = primary.notes + at_1k.notes + at_1m.notes
+    if os.environ.get("BENCH_KEEP") is None:
+        for path in tmp.rglob("*.tsv"):
+            path.unlink()
+    return report.table(rows), notes, facts

@@ -1,0 +1,58 @@
+"""Smoke test of the benchmark's pure parts: wrk output parsing and the results table."""
+
+import pytest
+
+from bench import report, wrk
+from bench.__main__ import options, parse_args
+
+OUTPUT = """Running 10s test @ http://127.0.0.1:8000
+  2 threads and 4 connections
+Requests/sec:   4215.60
+BENCH {"requests": 42156, "duration_us": 10000000, "p50": 693, "p95": 2806, "p99": 5359, \
+"errors": 0, "status_errors": 3, "wrapped": 0}
+"""
+
+
+def test_parse_reads_the_bench_line():
+    result = wrk.parse(OUTPUT)
+    assert result.requests == 42156 and result.status_errors == 3
+    assert result.rps == pytest.approx(4215.6)
+    assert (result.p50_ms, result.p95_ms, result.p99_ms) == (0.693, 2.806, 5.359)
+
+
+def test_parse_without_bench_line_fails():
+    with pytest.raises(ValueError, match="no BENCH line"):
+        wrk.parse("Requests/sec: 10\n")
+
+
+def test_write_requests_refuses_tabs(tmp_path):
+    path = wrk.write_requests(tmp_path / "ok.tsv", [("GET", "/", "", "")])
+    assert path.read_text() == "GET\t/\t\t\n"
+    with pytest.raises(ValueError):
+        wrk.write_requests(tmp_path / "bad.tsv", [("GET", "/\t", "", "")])
+
+
+def test_rows_show_share_target_verdict_and_scale():
+    hello = wrk.WrkResult(50_000, 10.0, 0.5, 1.0, 2.0)
+    answer = wrk.WrkResult(16_000, 10.0, 5.0, 9.0, 12.0)
+    row = report.endpoint_row("answer submit", answer, hello.rps, scale=(5.0, 6.0))
+    assert row[1] == "1,600" and row[5] == "32%" and row[6] == "≥ 30%" and row[7] == "PASS"
+    assert row[8:] == ["5.0 → 6.0", "1.20x", "PASS"]
+    slow = report.endpoint_row("gradebook", wrk.WrkResult(100, 10.0, 50, 60, 70), 5000, (1, 2))
+    assert slow[7] == "FAIL" and slow[10] == "FAIL"
+    assert report.endpoint_row("item analysis", answer, 5000)[6:8] == ["—", "—"]
+
+
+def test_csv_row_and_table():
+    row = report.csv_row(1_000_000, 8.0, 12.0)
+    assert row[1] == "125,000 rows/s" and row[7] == "PASS"
+    assert report.csv_row(1_000_000, 8.0, 60.0)[7] == "FAIL"
+    text = report.table([row])
+    lines = text.splitlines()
+    assert len(lines) == 3 and lines[1].startswith("| --- |")
+    assert all(line.count("|") == len(report.HEADER) + 1 for line in lines)
+
+
+def test_quick_options():
+    opts = options(parse_args(["--quick", "--connections", "8"]))
+    assert opts.quick and opts.connections == 8 and opts.seconds < 10

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 MIN_RESPONSES_TO_FLAG = 5
 EASY, HARD = 0.95, 0.2  # flag above / below these facilities
 LOW_DISCRIMINATION = 0.1
-UPPER_LOWER_SHARE = 0.27
+UPPER_LOWER_PERCENT = 27
 
 
 @dataclass(frozen=True)
@@ -72,12 +72,15 @@ def _variance(xs: Sequence[float]) -> float:
 
 
 def _correlation(xs: Sequence[float], ys: Sequence[float]) -> float | None:
-    if len(xs) < 3:
-        return None
-    try:
-        return statistics.correlation(xs, ys)
-    except statistics.StatisticsError:  # one of the two is constant
-        return None
+    """Return Pearson's r, computed as the database computes it (from sums)."""
+    return pearson_from_sums(
+        len(xs),
+        sum(xs),
+        sum(ys),
+        sum(x * y for x, y in zip(xs, ys, strict=True)),
+        sum(x * x for x in xs),
+        sum(y * y for y in ys),
+    )
 
 
 def _rest_scores(responses: Sequence[Response]) -> dict[tuple[object, str], float]:
@@ -94,18 +97,36 @@ def _rest_scores(responses: Sequence[Response]) -> dict[tuple[object, str], floa
     return rest
 
 
-def _upper_lower(pairs: list[tuple[float, float]]) -> float | None:
-    """Return the mean item fraction of the top 27% by rest score minus the bottom 27%."""
-    size = math.floor(len(pairs) * UPPER_LOWER_SHARE)
+def group_size(n: int) -> int:
+    """Return how many students make the upper (and the lower) 27% of n."""
+    return n * UPPER_LOWER_PERCENT // 100
+
+
+def _upper_lower(rows: list[tuple[float, object, float]]) -> float | None:
+    """Return the mean item fraction of the top 27% by rest score minus the bottom 27%.
+
+    ``rows`` are (rest score, student, item fraction); ties in rest score go by student.
+    """
+    size = group_size(len(rows))
     if size < 1:
         return None
-    ranked = sorted(pairs, key=lambda p: p[0])
-    lower = [item for _, item in ranked[:size]]
-    upper = [item for _, item in ranked[-size:]]
-    return statistics.fmean(upper) - statistics.fmean(lower)
+    ranked = [fraction for _rest, _student, fraction in sorted(rows, key=lambda r: r[:2])]
+    return statistics.fmean(ranked[-size:]) - statistics.fmean(ranked[:size])
 
 
-def _flags(stats: ItemStats, correct: set[str]) -> list[str]:
+def pearson_from_sums(n, sx, sy, sxy, sxx, syy) -> float | None:
+    """Return Pearson's r from running sums (as SQL aggregates give them), None if undefined."""
+    if n < 3:
+        return None
+    covariance = n * sxy - sx * sy
+    spread = (n * sxx - sx * sx) * (n * syy - sy * sy)
+    if spread <= 1e-12 * max(1.0, n * n):
+        return None
+    return covariance / math.sqrt(spread)
+
+
+def flags_for(stats: ItemStats, correct: set[str]) -> list[str]:
+    """Return what an instructor should look at in an item's statistics."""
     if stats.n < MIN_RESPONSES_TO_FLAG or stats.facility is None:
         return []
     flags = []
@@ -161,11 +182,13 @@ def item_statistics(
             n=len(answers),
             facility=statistics.fmean(fractions),
             discrimination_pb=_correlation(fractions, rests),
-            discrimination_ul=_upper_lower(list(zip(rests, fractions, strict=True))),
+            discrimination_ul=_upper_lower(
+                [(rest, r.student, r.fraction) for rest, r in zip(rests, answers, strict=True)]
+            ),
             choice_shares=shares,
             mean_seconds=statistics.fmean(seconds) if seconds else None,
         )
-        flags = _flags(stats, correct_choices_by_item.get(item, set()))
+        flags = flags_for(stats, correct_choices_by_item.get(item, set()))
         result[item] = ItemStats(**{**stats.__dict__, "flags": flags})
     return result
 

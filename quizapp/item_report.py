@@ -1,10 +1,16 @@
-"""Item analysis from stored answers: each student's first answer to each question."""
+"""Item analysis by aggregate SQL over each student's first answer to each question.
 
+The database does the per-answer work (sums, window ranks, group counts); Python only turns a
+few rows per question into statistics, with the same formulas as the pure ``analysis`` module
+(tests check the two agree).
+"""
+
+import json
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import Text, and_, case, cast, func, select
 
-from .analysis import ItemStats, Reliability, Response, item_statistics, reliability
+from .analysis import ItemStats, Reliability, flags_for, group_size, pearson_from_sums
 from .extensions import db
 from .models import Answer, Bank, Question, QuestionVersion
 
@@ -27,29 +33,6 @@ class BankReport:
     reliability: Reliability
 
 
-def _first_answers(bank_id: str | None, user_ids):
-    """Return one row per (student, question): the first answer given, as an aggregate query."""
-    first = select(func.min(Answer.id).label("id")).group_by(Answer.user_id, Answer.question_id)
-    if user_ids is not None:
-        first = first.where(Answer.user_id.in_(user_ids))
-    stmt = (
-        select(
-            Answer.user_id,
-            Answer.question_id,
-            Answer.points,
-            Answer.max_points,
-            Answer.response,
-            Answer.duration_ms,
-            Question.bank_id,
-        )
-        .join(Question, Question.id == Answer.question_id)
-        .where(Answer.id.in_(first))
-    )
-    if bank_id is not None:
-        stmt = stmt.where(Question.bank_id == bank_id)
-    return db.session.execute(stmt)
-
-
 def _letter(index: int) -> str:
     """Return the label of a choice as authored: A, B, C..."""
     return chr(ord("A") + index) if 0 <= index < 26 else str(index)
@@ -63,9 +46,170 @@ def _choice_key(qtype: str, response) -> str | None:
     return None
 
 
-def report(bank_id: str | None = None, user_ids=None) -> list[BankReport]:
-    """Return per bank the statistics of every live question (answers by ``user_ids`` only)."""
-    questions = db.session.execute(
+def _first_answers(bank_id: str | None, user_ids):
+    """Return a CTE of each student's first answer to each live question, with its fraction."""
+    first = select(func.min(Answer.id).label("id")).group_by(Answer.user_id, Answer.question_id)
+    if user_ids is not None:
+        first = first.where(Answer.user_id.in_(user_ids))
+    first = first.subquery()
+    stmt = (
+        select(
+            Answer.user_id,
+            Answer.question_id.label("qid"),
+            Question.bank_id,
+            Answer.points,
+            Answer.max_points,
+            case((Answer.max_points > 0, Answer.points / Answer.max_points), else_=0.0).label(
+                "frac"
+            ),
+            Answer.duration_ms,
+            Answer.response,
+        )
+        .join(first, first.c.id == Answer.id)
+        .join(Question, Question.id == Answer.question_id)
+        .where(Question.retired.is_(False))
+    )
+    if bank_id is not None:
+        stmt = stmt.where(Question.bank_id == bank_id)
+    return stmt.cte("first_answers")
+
+
+def _with_rest_scores(f):
+    """Return a CTE of the first answers with each student's score on the bank's other items."""
+    totals = (
+        select(
+            f.c.user_id,
+            f.c.bank_id,
+            func.sum(f.c.points).label("score"),
+            func.sum(f.c.max_points).label("out_of"),
+        )
+        .group_by(f.c.user_id, f.c.bank_id)
+        .cte("totals")
+    )
+    others = totals.c.out_of - f.c.max_points
+    rest = case((others > 0, (totals.c.score - f.c.points) / others), else_=0.0)
+    return (
+        select(f.c.user_id, f.c.qid, f.c.frac, rest.label("rest"))
+        .join(totals, and_(totals.c.user_id == f.c.user_id, totals.c.bank_id == f.c.bank_id))
+        .cte("rested")
+    )
+
+
+def _item_rows(f, r) -> dict[str, dict]:
+    """Return per question n, facility, mean seconds, Pearson sums and upper-lower means."""
+    rows = {
+        qid: {"n": n, "facility": facility, "seconds": ms / 1000 if ms is not None else None}
+        for qid, n, facility, ms in db.session.execute(
+            select(f.c.qid, func.count(), func.avg(f.c.frac), func.avg(f.c.duration_ms)).group_by(
+                f.c.qid
+            )
+        )
+    }
+    sums = select(
+        r.c.qid,
+        func.count(),
+        func.sum(r.c.frac),
+        func.sum(r.c.rest),
+        func.sum(r.c.frac * r.c.rest),
+        func.sum(r.c.frac * r.c.frac),
+        func.sum(r.c.rest * r.c.rest),
+    ).group_by(r.c.qid)
+    for qid, *values in db.session.execute(sums):
+        rows[qid]["pb"] = pearson_from_sums(*(float(v) for v in values))
+    ranked = select(
+        r.c.qid,
+        r.c.frac,
+        func.row_number().over(partition_by=r.c.qid, order_by=(r.c.rest, r.c.user_id)).label("rn"),
+        func.count().over(partition_by=r.c.qid).label("n"),
+    ).subquery()
+    size = ranked.c.n * 27 // 100  # integer division on every backend, as group_size()
+    upper_lower = select(
+        ranked.c.qid,
+        func.max(ranked.c.n),
+        func.avg(case((ranked.c.rn > ranked.c.n - size, ranked.c.frac))),
+        func.avg(case((ranked.c.rn <= size, ranked.c.frac))),
+    ).group_by(ranked.c.qid)
+    for qid, n, upper, lower in db.session.execute(upper_lower):
+        rows[qid]["ul"] = upper - lower if group_size(n) >= 1 else None
+    return rows
+
+
+def _choice_counts(f, qids: list[str]) -> dict[str, dict[str, int]]:
+    """Return per choice question how often each response was given (responses as JSON text)."""
+    counts: dict[str, dict[str, int]] = {}
+    response = cast(f.c.response, Text)  # PostgreSQL cannot group json values
+    stmt = (
+        select(f.c.qid, response, func.count()).where(f.c.qid.in_(qids)).group_by(f.c.qid, response)
+    )
+    for qid, response, n in db.session.execute(stmt):
+        counts.setdefault(qid, {})[response] = n
+    return counts
+
+
+def _reliability(f) -> dict[str, Reliability]:
+    """Return per bank Cronbach's alpha (and KR-20) over students who answered every item."""
+    per_student = (
+        select(
+            f.c.user_id,
+            f.c.bank_id,
+            func.count().label("k"),
+            func.sum(f.c.points).label("total"),
+        )
+        .group_by(f.c.user_id, f.c.bank_id)
+        .cte("per_student")
+    )
+    items = (
+        select(f.c.bank_id, func.count(func.distinct(f.c.qid)).label("k"))
+        .group_by(f.c.bank_id)
+        .cte("items")
+    )
+    complete = (
+        select(per_student)
+        .join(items, and_(items.c.bank_id == per_student.c.bank_id, items.c.k == per_student.c.k))
+        .cte("complete")
+    )
+    item_variance: dict[str, float] = {}
+    stmt = (
+        select(
+            f.c.bank_id,
+            func.avg(f.c.points * f.c.points) - func.avg(f.c.points) * func.avg(f.c.points),
+        )
+        .join(
+            complete,
+            and_(complete.c.user_id == f.c.user_id, complete.c.bank_id == f.c.bank_id),
+        )
+        .group_by(f.c.bank_id, f.c.qid)
+    )
+    for bank, variance in db.session.execute(stmt):
+        item_variance[bank] = item_variance.get(bank, 0.0) + float(variance)
+    right_wrong = dict(
+        db.session.execute(
+            select(
+                f.c.bank_id,
+                func.sum(case((and_(f.c.points != 0, f.c.points != f.c.max_points), 1), else_=0)),
+            ).group_by(f.c.bank_id)
+        ).all()
+    )
+    k_by_bank = dict(db.session.execute(select(items.c.bank_id, items.c.k)).all())
+    result = {bank: Reliability(k, 0, None, None) for bank, k in k_by_bank.items()}
+    totals = select(
+        complete.c.bank_id,
+        func.count(),
+        func.avg(complete.c.total * complete.c.total)
+        - func.avg(complete.c.total) * func.avg(complete.c.total),
+    ).group_by(complete.c.bank_id)
+    for bank, n, total_variance in db.session.execute(totals):
+        k = k_by_bank[bank]
+        if k < 2 or n < 2 or float(total_variance) <= 1e-12:
+            result[bank] = Reliability(k, n, None, None)
+            continue
+        alpha = k / (k - 1) * (1 - item_variance[bank] / float(total_variance))
+        result[bank] = Reliability(k, n, alpha, alpha if not right_wrong.get(bank) else None)
+    return result
+
+
+def _live_questions(bank_id: str | None):
+    return db.session.execute(
         select(
             Question.id,
             Question.bank_id,
@@ -83,42 +227,65 @@ def report(bank_id: str | None = None, user_ids=None) -> list[BankReport]:
         )
         .order_by(Bank.position, Question.position)
     ).all()
-    meta = {q.id: q for q in questions}
-    labels, correct = {}, {}
-    for q in questions:
-        if q.type == "single":
-            labels[q.id] = {_letter(i): c["text"] for i, c in enumerate(q.spec["choices"])}
-            correct[q.id] = {_letter(i) for i, c in enumerate(q.spec["choices"]) if c["correct"]}
-        elif q.type == "true_false":
-            labels[q.id] = {"true": "True", "false": "False"}
-            correct[q.id] = {"true" if q.spec["answer"] else "false"}
-    by_bank: dict[str, list[Response]] = {}
-    for user, qid, points, max_points, response, ms, bank in _first_answers(bank_id, user_ids):
-        if qid not in meta:
-            continue
-        by_bank.setdefault(bank, []).append(
-            Response(
-                student=user,
-                item=qid,
-                score=points,
-                max_score=max_points,
-                choice=_choice_key(meta[qid].type, response),
-                seconds=ms / 1000 if ms is not None else None,
-            )
-        )
+
+
+def _labels(q) -> tuple[dict[str, str], set[str]]:
+    """Return a choice question's choice labels and its correct keys (empty for other types)."""
+    if q.type == "single":
+        choices = q.spec["choices"]
+        labels = {_letter(i): c["text"] for i, c in enumerate(choices)}
+        return labels, {_letter(i) for i, c in enumerate(choices) if c["correct"]}
+    if q.type == "true_false":
+        return {"true": "True", "false": "False"}, {"true" if q.spec["answer"] else "false"}
+    return {}, set()
+
+
+def _stats(q, row: dict | None, counts: dict[str, int]) -> ItemStats:
+    if row is None:
+        return ItemStats(item=q.id, n=0)
+    labels, correct = _labels(q)
+    shares = {}
+    if labels:
+        picked = {key: 0 for key in labels}
+        for response, n in counts.items():
+            key = _choice_key(q.type, json.loads(response))
+            if key in picked:
+                picked[key] += n
+        shares = {key: n / row["n"] for key, n in picked.items()}
+    stats = ItemStats(
+        item=q.id,
+        n=row["n"],
+        facility=float(row["facility"]),
+        discrimination_pb=row.get("pb"),
+        discrimination_ul=row.get("ul"),
+        choice_shares=shares,
+        mean_seconds=float(row["seconds"]) if row["seconds"] is not None else None,
+    )
+    return ItemStats(**{**stats.__dict__, "flags": flags_for(stats, correct)})
+
+
+def report(bank_id: str | None = None, user_ids=None) -> list[BankReport]:
+    """Return per bank the statistics of every live question (answers by ``user_ids`` only)."""
+    questions = _live_questions(bank_id)
+    f = _first_answers(bank_id, user_ids)
+    rows = _item_rows(f, _with_rest_scores(f))
+    counts = _choice_counts(f, [q.id for q in questions if q.type in ("single", "true_false")])
+    reliability = _reliability(f)
     reports = []
     for bank, title in dict.fromkeys((q.bank_id, q.title) for q in questions):
-        responses = by_bank.get(bank, [])
-        bank_questions = [q for q in questions if q.bank_id == bank]
-        stats = item_statistics(
-            responses,
-            choices_by_item={k: list(v) for k, v in labels.items()},
-            correct_choices_by_item=correct,
-            items=[q.id for q in bank_questions],
-        )
-        rows = [
-            ItemRow(q.id, q.bank_id, q.prompt, q.type, labels.get(q.id, {}), stats[q.id])
-            for q in bank_questions
+        items = [
+            ItemRow(
+                q.id,
+                q.bank_id,
+                q.prompt,
+                q.type,
+                _labels(q)[0],
+                _stats(q, rows.get(q.id), counts.get(q.id, {})),
+            )
+            for q in questions
+            if q.bank_id == bank
         ]
-        reports.append(BankReport(bank, title, rows, reliability(responses)))
+        reports.append(
+            BankReport(bank, title, items, reliability.get(bank, Reliability(0, 0, None, None)))
+        )
     return reports

@@ -140,3 +140,24 @@ def test_flags_weak_discrimination():
     stats = item_statistics(_class([0, 1, 0, 1, 1, 0, 1, 0, 0, 1]))
     assert 0 <= stats["q"].discrimination_pb < 0.1
     assert "weak discrimination" in stats["q"].flags
+
+
+def test_pearson_from_sums_matches_the_textbook_formula():
+    import random
+    import statistics
+
+    from quizapp.analysis import pearson_from_sums
+
+    rng = random.Random(7)
+    xs = [rng.random() for _ in range(50)]
+    ys = [x + rng.random() for x in xs]
+    sums = (
+        len(xs),
+        sum(xs),
+        sum(ys),
+        sum(x * y for x, y in zip(xs, ys, strict=True)),
+        sum(x * x for x in xs),
+        sum(y * y for y in ys),
+    )
+    assert pearson_from_sums(*sums) == pytest.approx(statistics.correlation(xs, ys))
+    assert pearson_from_sums(3, 3, 1, 1, 3, 1) is None  # a constant item

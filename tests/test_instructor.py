@@ -213,6 +213,7 @@ def _demo_snapshot(url):
         ]
         names = [u.full_name for u in db.session.scalars(select(User).order_by(User.id))]
         courses = db.session.scalars(select(Course.name)).all()
+        db.session.remove()  # give the connection back before the pool goes
         db.engine.dispose()
     return answers, names, courses
 

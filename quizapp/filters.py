@@ -3,11 +3,16 @@
 from datetime import datetime
 
 from flask import Flask, request
+from markupsafe import Markup
 
 
-def format_datetime(value: datetime | None) -> str:
-    """Return a UTC timestamp as readable text (pages localise it when JavaScript runs)."""
-    return "" if value is None else value.strftime("%-d %b %Y, %H:%M UTC")
+def format_datetime(value: datetime | None) -> Markup:
+    """Return a stored (UTC) time as a <time> element; static/localtime.js shows it local."""
+    if value is None:
+        return Markup("")
+    stamp = value.replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
+    text = value.strftime("%-d %b %Y, %H:%M UTC")
+    return Markup('<time datetime="{}">{}</time>').format(stamp, text)
 
 
 def format_points(value: float | None) -> str:

@@ -90,3 +90,26 @@ def test_student_journey(app, live_server, browser, database_url):
     screenshot(page, f"student-dashboard-{backend}")
     other.context.close()
     context.close()
+
+
+def test_times_show_in_the_readers_time_zone(app, live_server, browser):
+    context = browser.new_context(timezone_id="Asia/Shanghai", locale="en-GB")
+    page = context.new_page()
+    page.goto(f"{live_server}/auth/register")
+    page.get_by_label("Username").fill("mei")
+    page.get_by_label("Password", exact=True).fill(Auth.PASSWORD)
+    page.get_by_label("Repeat password").fill(Auth.PASSWORD)
+    page.get_by_role("button", name="Create account").click()
+    page.goto(f"{live_server}/quizzes")
+    page.get_by_role("button", name=f"Start {BANK}").click()
+    answer(page, app, right=True)
+    page.goto(f"{live_server}/review")  # the new card is due later: the page says when
+    when = page.locator("main time")
+    expect(when).not_to_contain_text("UTC")
+    stamp = when.get_attribute("datetime")
+    local = page.evaluate(
+        "s => new Date(s).toLocaleString(undefined, {dateStyle: 'medium', timeStyle: 'short'})",
+        stamp,
+    )
+    assert stamp.endswith("Z") and when.inner_text() == local
+    context.close()

@@ -37,7 +37,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .database import configure_engine
 
     with app.app_context():
-        configure_engine(db.engine)
+        configure_engine(db.engine, app.config["SQLITE_SYNCHRONOUS"])
 
     from . import errors, filters
     from .question_cache import QuestionCache

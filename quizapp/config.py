@@ -54,11 +54,19 @@ def from_environment(instance_path: Path, overrides: dict | None = None) -> dict
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         "PRODUCTION": production,
         "PROXY_COUNT": _proxy_count(os.environ.get("QUIZAPP_PROXIES", "0")),
+        "SQLITE_SYNCHRONOUS": _synchronous(os.environ.get("QUIZAPP_SQLITE_SYNCHRONOUS", "FULL")),
         "SESSION_COOKIE_SECURE": production,
         "REMEMBER_COOKIE_SECURE": production,
     }
     settings.update({k: v for k, v in overrides.items() if k != "SQLALCHEMY_DATABASE_URI"})
     return settings
+
+
+def _synchronous(value: str) -> str:
+    """Return SQLite's synchronous level: FULL or NORMAL (see README, SQLite settings)."""
+    if value.upper() not in ("FULL", "NORMAL"):
+        raise ConfigError(f"QUIZAPP_SQLITE_SYNCHRONOUS must be FULL or NORMAL, not {value!r}")
+    return value.upper()
 
 
 def _proxy_count(value: str) -> int:

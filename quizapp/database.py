@@ -8,10 +8,17 @@ from sqlalchemy.engine import Engine
 from .extensions import db
 
 
-def configure_engine(engine: Engine) -> None:
-    """Apply per-connection settings for SQLite; PostgreSQL needs none."""
+def configure_engine(engine: Engine, synchronous: str = "FULL") -> None:
+    """Apply per-connection settings for SQLite; PostgreSQL needs none.
+
+    ``synchronous``: FULL (default) puts each commit on disk before it is acknowledged, even
+    across power loss; NORMAL (with WAL) survives any crash of the app but may lose the last
+    commits on power loss, and saves an fsync per answer.
+    """
     if engine.dialect.name != "sqlite":
         return
+    if synchronous not in ("FULL", "NORMAL"):
+        raise ValueError(f"synchronous must be FULL or NORMAL, not {synchronous!r}")
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: sqlite3.Connection, _record) -> None:
@@ -19,8 +26,7 @@ def configure_engine(engine: Engine) -> None:
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
-        # FULL: a commit is on disk before we acknowledge it, even across power loss.
-        cur.execute("PRAGMA synchronous=FULL")
+        cur.execute(f"PRAGMA synchronous={synchronous}")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=10000")
         cur.close()

@@ -109,3 +109,36 @@ def test_proxy_headers_are_trusted_only_when_configured(database_url):
     config = {"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "t"}
     assert remote(create_app(config)) == ("127.0.0.1", "http")
     assert remote(create_app({**config, "PROXY_COUNT": 1})) == ("203.0.113.7", "https")
+
+
+@pytest.mark.parametrize(
+    "env, words",
+    [
+        ({"QUIZAPP_ENV": "production", "SECRET_KEY": ""}, "SECRET_KEY is not set"),
+        ({"QUIZAPP_SQLITE_SYNCHRONOUS": "off"}, "must be FULL or NORMAL"),
+        ({"QUIZAPP_PROXIES": "two"}, "whole number of proxies"),
+    ],
+)
+def test_bad_environment_is_one_clear_line(tmp_path, env, words):
+    import os
+    import subprocess
+    import sys
+
+    full = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
+        "SECRET_KEY": "k",
+        **env,
+    }
+    if not full["SECRET_KEY"]:
+        del full["SECRET_KEY"]
+    script = "from quizapp.cli import main; main()"
+    result = subprocess.run(
+        [sys.executable, "-c", script, "routes"],
+        env=full,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert words in result.stderr and "Traceback" not in result.stderr

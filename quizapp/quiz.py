@@ -188,6 +188,16 @@ def finish_attempt(attempt: Attempt) -> None:
     session.refresh(attempt)
 
 
+def is_answered(attempt_id: int, position: int) -> bool:
+    """Return whether a position of an attempt has its answer (an index-only lookup)."""
+    return (
+        db.session.scalar(
+            select(Answer.id).where(Answer.attempt_id == attempt_id, Answer.position == position)
+        )
+        is not None
+    )
+
+
 def answer_at(attempt_id: int, position: int) -> Answer | None:
     """Return the stored answer at one position of an attempt."""
     return db.session.scalar(

@@ -95,7 +95,7 @@ def question(attempt_id: int, number: int):
     """Show one question of an attempt (or its feedback when already answered)."""
     attempt = _attempt_or_404(attempt_id)
     position = _position_or_404(attempt, number)
-    if quiz.answer_at(attempt.id, position) is not None:
+    if quiz.is_answered(attempt.id, position):
         return redirect(url_for(".feedback", attempt_id=attempt.id, number=number))
     if attempt.finished_at is not None:
         return redirect(url_for(".results", attempt_id=attempt.id))
@@ -110,12 +110,12 @@ def answer(attempt_id: int, number: int):
     feedback = url_for(".feedback", attempt_id=attempt.id, number=number)
     form = AnswerForm()
     if not form.validate_on_submit():
-        if quiz.answer_at(attempt.id, position) is not None:
+        if quiz.is_answered(attempt.id, position):
             return redirect(feedback, 303)
         return _render_question(
             attempt, position, form, "Your session expired; please answer again.", 400
         )
-    if attempt.finished_at is not None and quiz.answer_at(attempt.id, position) is None:
+    if attempt.finished_at is not None and not quiz.is_answered(attempt.id, position):
         return redirect(url_for(".results", attempt_id=attempt.id), 303)
     result = quiz.submit_answer(
         attempt, position, request.form.getlist("answer"), elapsed_ms(form.shown.data)

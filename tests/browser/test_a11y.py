@@ -1,0 +1,136 @@
+"""axe-core on every kind of page, at desktop and phone width: no serious or critical issues."""
+
+import io
+import re
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+from ..conftest import VIEWPORTS, Auth
+from ..quizhelp import current_view
+from ..test_instructor import make_user
+
+pytestmark = pytest.mark.browser
+AXE = Axe()
+SERIOUS = {"serious", "critical"}
+
+
+def log_in(page, base, username):
+    page.goto(f"{base}/auth/login")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(Auth.PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+
+
+def problems(page) -> list[str]:
+    violations = AXE.run(page).response["violations"]
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+        for v in violations
+        if v["impact"] in SERIOUS
+    ]
+
+
+def student_pages(app, page, base) -> dict[str, str]:
+    """Take the sample quizzes as a student; return a URL for every page kind and question type."""
+    urls = {"quiz list": f"{base}/quizzes"}
+    start = page.get_by_role("button", name=re.compile(r"^Start"))
+    while page.goto(urls["quiz list"]) and start.count():
+        start.first.click()
+        while "/q/" in page.url:
+            view = current_view(app, page.url)
+            urls.setdefault(f"question ({view.type})", page.url)
+            if view.type in ("numeric", "short_text"):
+                page.locator("input[name=answer]").fill("12")
+            else:
+                page.locator("input[name=answer]").first.check()
+            page.get_by_role("button", name="Submit answer").click()
+            urls.setdefault("feedback", page.url)
+            page.get_by_role("link", name=re.compile("Next question|See your results")).click()
+        urls.setdefault("results", page.url)
+    urls["dashboard"] = f"{base}/progress"
+    urls["review"] = f"{base}/review"
+    urls["reader"] = f"{base}/read/big-science"
+    urls["home"] = f"{base}/"
+    urls["not found"] = f"{base}/no/such/page"
+    return urls
+
+
+def test_every_page_kind_has_no_serious_accessibility_issue(app, live_server, browser):
+    make_user(app, "axe-prof", "instructor")
+    context = browser.new_context()
+    student = context.new_page()
+    student.goto(f"{live_server}/auth/register")
+    student.get_by_label("Username").fill("axe-student")
+    student.get_by_label("Password", exact=True).fill(Auth.PASSWORD)
+    student.get_by_label("Repeat password").fill(Auth.PASSWORD)
+    student.get_by_role("button", name="Create account").click()
+
+    teacher = browser.new_context().new_page()
+    log_in(teacher, live_server, "axe-prof")
+    teacher.goto(f"{live_server}/teach/")
+    teacher.get_by_label("Class name").fill("Axe class")
+    teacher.get_by_role("button", name="Create class").click()
+    class_url = teacher.url
+    code = teacher.locator("code").first.inner_text()
+    student.goto(f"{live_server}/classes/join")
+    student.get_by_label("Join code").fill(code)
+    student.get_by_role("button", name="Join").click()
+
+    pages = {
+        f"student: {k}": (student, v) for k, v in student_pages(app, student, live_server).items()
+    }
+    teacher.goto(class_url)
+    drill = teacher.get_by_role("link", name="axe-student").get_attribute("href")
+    pages.update(
+        {
+            "instructor: home": (teacher, f"{live_server}/teach/"),
+            "instructor: gradebook": (teacher, class_url),
+            "instructor: drill-down": (teacher, live_server + drill),
+            "instructor: item analysis": (
+                teacher,
+                f"{live_server}/teach/items?course=" + class_url.rsplit("/", 1)[1],
+            ),
+            "instructor: heatmap": (teacher, class_url + "/heatmap"),
+            "instructor: banks": (teacher, f"{live_server}/teach/banks"),
+        }
+    )
+    anonymous = browser.new_context().new_page()
+    pages["login"] = (anonymous, f"{live_server}/auth/login")
+    pages["register"] = (anonymous, f"{live_server}/auth/register")
+
+    found, checked = {}, []
+    for viewport_name, viewport in VIEWPORTS.items():
+        for name, (page, url) in pages.items():
+            page.set_viewport_size(viewport)
+            page.goto(url)
+            checked.append(f"{name} [{viewport_name}]")
+            if issues := problems(page):
+                found[f"{name} [{viewport_name}]"] = issues
+        # Forms showing their errors
+        anonymous.goto(f"{live_server}/auth/register")
+        anonymous.get_by_role("button", name="Create account").click()
+        checked.append(f"register with errors [{viewport_name}]")
+        if issues := problems(anonymous):
+            found[f"register with errors [{viewport_name}]"] = issues
+        teacher.goto(f"{live_server}/teach/banks")
+        teacher.set_input_files(
+            "input[type=file]",
+            files=[
+                {
+                    "name": "bad.yaml",
+                    "mimeType": "application/x-yaml",
+                    "buffer": io.BytesIO(b"bank: Bad Id\ntitle: x\nquestions: 3\n").getvalue(),
+                }
+            ],
+        )
+        teacher.get_by_role("button", name="Check and load").click()
+        checked.append(f"bank upload with errors [{viewport_name}]")
+        if issues := problems(teacher):
+            found[f"bank upload with errors [{viewport_name}]"] = issues
+    print(f"\naxe checked {len(checked)} pages:\n  " + "\n  ".join(checked))
+    kinds = {name for name in pages if name.startswith("student: question")}
+    assert len(kinds) >= 4, kinds  # the question types the sample banks use
+    for ctx in {p.context for p, _ in pages.values()}:
+        ctx.close()
+    assert found == {}, "\n".join(f"{k}: {v}" for k, v in found.items())

@@ -243,9 +243,19 @@ def page(browser):
     context.close()
 
 
-def screenshot(page, name: str) -> Path:
-    """Save a full-page screenshot under the git-ignored test-artifacts/ folder."""
+DOCS_SCREENSHOTS = ROOT / "docs" / "screenshots"
+
+
+def screenshot(page, name: str, docs: str | None = None) -> Path:
+    """Save a full-page screenshot under the git-ignored test-artifacts/ folder.
+
+    With ``docs``, also save the visible part as docs/screenshots/<docs>.png, the pictures the
+    README shows, so they are remade from the real app by every run and never go stale.
+    """
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
+    if docs:
+        DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(DOCS_SCREENSHOTS / f"{docs}.png"))
     return path

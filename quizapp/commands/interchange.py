@@ -71,7 +71,12 @@ OUTPUT = click.option(
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @OUTPUT
 def export_gift(paths, output) -> None:
-    """Write banks (default: questions/) in Moodle's GIFT format."""
+    """Write banks (default: questions/) in Moodle's GIFT format.
+
+    \b
+    Example:
+      quizapp export gift -o exports/
+    """
     from ..formats import gift
 
     _write_banks(paths, output, ".gift", gift.dump)
@@ -81,7 +86,12 @@ def export_gift(paths, output) -> None:
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @OUTPUT
 def export_moodle_xml(paths, output) -> None:
-    """Write banks (default: questions/) as Moodle XML."""
+    """Write banks (default: questions/) as Moodle XML.
+
+    \b
+    Example:
+      quizapp export moodle-xml questions/big-science.yaml -o big-science.xml
+    """
     from ..formats import moodle_xml
 
     _write_banks(paths, output, ".xml", moodle_xml.dump)
@@ -125,7 +135,12 @@ def _write_csv(header, rows, output: Path | None, bom: bool) -> None:
 @OUTPUT
 @with_database
 def export_scores(course_id, fmt, bom, output) -> None:
-    """Write scores as CSV (RFC 4180, UTF-8), for spreadsheets and LMS gradebooks."""
+    """Write scores as CSV (RFC 4180, UTF-8), for spreadsheets and LMS gradebooks.
+
+    \b
+    Example:
+      quizapp export scores --class 1 --format wide --bom -o gradebook.csv
+    """
     from .. import exports
     from ..extensions import db
     from ..models import Course
@@ -145,7 +160,12 @@ def export_scores(course_id, fmt, bom, output) -> None:
 @OUTPUT
 @with_database
 def export_items(course_id, bom, output) -> None:
-    """Write the item analysis of every question as CSV."""
+    """Write the item analysis of every question as CSV.
+
+    \b
+    Example:
+      quizapp export items --class 1 -o items.csv
+    """
     from .. import exports, item_report
     from ..courses import member_ids
 
@@ -169,7 +189,12 @@ def import_group() -> None:
 @click.option("--bank", "bank_id", default=None, help="Bank id (default: from the file name).")
 @OUTPUT
 def import_gift(file, bank_id, output) -> None:
-    """Convert a GIFT file into a YAML bank; `quizapp check` then lists the cites to add."""
+    """Convert a GIFT file into a YAML bank; `quizapp check` then lists the cites to add.
+
+    \b
+    Example:
+      quizapp import gift moodle-export.gift -o questions/imported.yaml
+    """
     from ..formats import bank_yaml, gift
 
     name = bank_id or Path(file.name).stem.lower().replace("_", "-").replace(" ", "-")

@@ -139,3 +139,15 @@ def test_imported_plain_gift_needs_cites_and_check_says_where(runner, tmp_path):
     assert "Traceback" not in result.output
     assert len([line for line in result.output.splitlines() if "cite" in line]) >= 3
     assert all(line.startswith(f"{target}:") for line in result.output.splitlines()[:3])
+
+
+def test_unwritable_output_is_a_clear_error(runner, tmp_path):
+    blocked = tmp_path / "file"
+    blocked.write_text("")
+    for args in (
+        ["export", "gift", "-o", str(blocked / "sub" / "x.gift")],
+        ["export", "scores", "-o", str(blocked / "x.csv")],
+    ):
+        result = runner.invoke(args=args)
+        assert result.exit_code == 1, args
+        assert "cannot write" in result.output and "Traceback" not in result.output

@@ -42,6 +42,15 @@ def _excerpts(bank, titles) -> dict[str, list[str]]:
 
 
 def _write_banks(paths, output: Path | None, suffix: str, dump) -> None:
+    try:
+        _write_bank_files(paths, output, suffix, dump)
+    except OSError as exc:
+        raise click.ClickException(
+            f"cannot write {exc.filename or output}: {exc.strerror}"
+        ) from exc
+
+
+def _write_bank_files(paths, output: Path | None, suffix: str, dump) -> None:
     banks, titles = _checked_banks(paths)
     if output is not None and (output.is_dir() or not output.suffix):
         output.mkdir(parents=True, exist_ok=True)
@@ -98,6 +107,15 @@ def export_moodle_xml(paths, output) -> None:
 
 
 def _write_csv(header, rows, output: Path | None, bom: bool) -> None:
+    try:
+        _write_csv_file(header, rows, output, bom)
+    except OSError as exc:
+        raise click.ClickException(
+            f"cannot write {exc.filename or output}: {exc.strerror}"
+        ) from exc
+
+
+def _write_csv_file(header, rows, output: Path | None, bom: bool) -> None:
     from ..formats.csvout import stream_rows
 
     if not output or str(output) == "-":

@@ -22,9 +22,11 @@ fi
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 
-# pg_virtualenv starts a throwaway cluster (even as root), exports PG* and removes it afterwards.
+# pg_virtualenv starts a throwaway cluster, exports PG* and removes it afterwards; -t keeps
+# it in a temporary directory even as root, so a run killed midway leaves nothing behind
+# that would make the next run refuse ("Cluster 15/regress exists").
 set +e
-QUIZAPP_REQUIRE_POSTGRES=1 pg_virtualenv -- .venv/bin/python -m pytest -n 2 "$@"
+QUIZAPP_REQUIRE_POSTGRES=1 pg_virtualenv -t -- .venv/bin/python -m pytest -n 2 "$@"
 status=$?
 set -e
 if [ "$status" -eq 5 ]; then

@@ -1,9 +1,12 @@
 """Engine set-up: SQLite pragmas and write transactions that take the lock up front."""
 
+import fcntl
+import os
 import sqlite3
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from .extensions import db
 
@@ -39,19 +42,59 @@ def configure_engine(engine: Engine, synchronous: str = "FULL") -> None:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
 
+def writer_lock_path(engine: Engine) -> str | None:
+    """Return the lock file that queues SQLite writers of one database file (None: no file)."""
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        return None
+    return f"{database}-writer.lock"
+
+
+def _take_writer_turn(session: Session, path: str) -> None:
+    # SQLite's busy handler makes a waiting writer sleep and poll (1, 2, 5, 10 ms ...), so
+    # with several processes the write lock often sits idle. A flock on a file beside the
+    # database queues writers in the kernel instead, which wakes the next one as soon as the
+    # lock is released. A fresh descriptor per turn makes threads queue too; the kernel
+    # drops the lock if the process dies.
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+    except BaseException:
+        os.close(fd)
+        raise
+    session.info["writer_lock"] = fd
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _end_writer_turn(session: Session, transaction) -> None:
+    """Release the writer queue once the database transaction is over (committed or not)."""
+    if transaction.parent is None and "writer_lock" in session.info:
+        os.close(session.info.pop("writer_lock"))
+
+
 def write_session():
     """Return the session with its transaction started as a writer (BEGIN IMMEDIATE on SQLite).
 
     On SQLite a read transaction already open (say, from loading the user) cannot be upgraded
     safely under concurrency, so it is ended first; objects stay loaded (expire_on_commit off).
+    Writers from every process queue on a lock file before taking SQLite's write lock.
     """
     session = db.session()  # the request's real Session behind the scoped proxy
-    if session.get_bind().dialect.name != "sqlite":
+    bind = session.get_bind()
+    if bind.dialect.name != "sqlite":
         return session
     if session.in_transaction():
         conn = session.connection()
         if conn.get_execution_options().get("sqlite_write"):
             return session
         session.commit()
-    session.connection(execution_options={"sqlite_write": True})
+    path = writer_lock_path(bind)
+    if path is not None:
+        _take_writer_turn(session, path)
+    try:
+        session.connection(execution_options={"sqlite_write": True})
+    except BaseException:
+        if "writer_lock" in session.info:  # no transaction began, so no event will free it
+            os.close(session.info.pop("writer_lock"))
+        raise
     return session

@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -75,10 +75,46 @@ def start_attempt(user_id: int, bank_id: str) -> Attempt | None:
     return attempt
 
 
-def get_attempt(user_id: int, attempt_id: int) -> Attempt | None:
-    """Return the attempt when it belongs to the user (others' attempts do not exist for them)."""
-    attempt = db.session.get(Attempt, attempt_id)
-    return attempt if attempt is not None and attempt.user_id == user_id else None
+# Statements on the answer path are built once: SQLAlchemy then reuses their compiled SQL and
+# cache keys instead of rebuilding expressions on every request.
+# Reads on it are Core (rows, not ORM objects): a page only reads them.
+_ATTEMPTS = Attempt.__table__
+_ANSWERS = Answer.__table__
+_ATTEMPT = select(_ATTEMPTS).where(
+    _ATTEMPTS.c.id == bindparam("id"), _ATTEMPTS.c.user_id == bindparam("user")
+)
+_ANSWERED_POSITIONS = select(_ANSWERS.c.position).where(
+    _ANSWERS.c.attempt_id == bindparam("attempt")
+)
+_ANSWER_ID_AT = select(_ANSWERS.c.id).where(
+    _ANSWERS.c.attempt_id == bindparam("attempt"), _ANSWERS.c.position == bindparam("position")
+)
+_ANSWER_AT = select(Answer).where(
+    Answer.attempt_id == bindparam("attempt"), Answer.position == bindparam("position")
+)
+_ANSWER_COUNT = (
+    select(func.count()).select_from(_ANSWERS).where(_ANSWERS.c.attempt_id == bindparam("attempt"))
+)
+_LOCK_ATTEMPT = (
+    select(_ATTEMPTS.c.id).where(_ATTEMPTS.c.id == bindparam("attempt")).with_for_update()
+)
+# RETURNING says whether the row went in (psycopg's rowcount is -1 for this form).
+_INSERT_ANSWER = {
+    "sqlite": sqlite_insert(_ANSWERS).on_conflict_do_nothing().returning(_ANSWERS.c.id),
+    "postgresql": pg_insert(_ANSWERS).on_conflict_do_nothing().returning(_ANSWERS.c.id),
+}
+
+
+def _read(stmt, params: dict):
+    return db.session.connection().execute(stmt, params)
+
+
+def get_attempt(user_id: int, attempt_id: int):
+    """Return the attempt (a read-only row) when it belongs to the user, else None.
+
+    Others' attempts do not exist for them.
+    """
+    return _read(_ATTEMPT, {"id": attempt_id, "user": user_id}).first()
 
 
 def answers_by_position(attempt_id: int) -> dict[int, Answer]:
@@ -89,9 +125,7 @@ def answers_by_position(attempt_id: int) -> dict[int, Answer]:
 
 def first_unanswered(attempt: Attempt) -> int | None:
     """Return the first position without an answer, or None when all are answered."""
-    answered = set(
-        db.session.scalars(select(Answer.position).where(Answer.attempt_id == attempt.id))
-    )
+    answered = set(_read(_ANSWERED_POSITIONS, {"attempt": attempt.id}).scalars())
     return next((i for i in range(len(attempt.items)) if i not in answered), None)
 
 
@@ -137,31 +171,31 @@ def submit_answer(
         return Submitted(error=response.message)
     score = view.qtype.grade(view.spec, response, view.points)
     session = write_session()
-    if session.get_bind().dialect.name == "postgresql":
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
         # Serialise submits within one attempt so the finish check below sees every answer.
-        session.execute(select(Attempt.id).where(Attempt.id == attempt.id).with_for_update())
+        session.execute(_LOCK_ATTEMPT, {"attempt": attempt.id})
     now = utcnow()
     result = session.execute(
-        insert_ignoring_duplicates(Answer).values(
-            attempt_id=attempt.id,
-            position=position,
-            user_id=attempt.user_id,
-            question_id=question_id,
-            version_id=version_id,
-            response=response,
-            correct=score.correct,
-            points=score.points,
-            max_points=score.max_points,
-            submitted_at=now,
-            duration_ms=duration_ms,
-        )
+        _INSERT_ANSWER[dialect],
+        {
+            "attempt_id": attempt.id,
+            "position": position,
+            "user_id": attempt.user_id,
+            "question_id": question_id,
+            "version_id": version_id,
+            "response": response,
+            "correct": score.correct,
+            "points": score.points,
+            "max_points": score.max_points,
+            "submitted_at": now,
+            "duration_ms": duration_ms,
+        },
     )
-    duplicate = result.rowcount == 0
+    duplicate = result.first() is None
     if not duplicate:
         review.record(session, attempt.user_id, question_id, score.correct, now)
-        answered = session.scalar(
-            select(func.count()).select_from(Answer).where(Answer.attempt_id == attempt.id)
-        )
+        answered = session.scalar(_ANSWER_COUNT, {"attempt": attempt.id})
         if answered == len(attempt.items):
             _finish(session, attempt.id, now)
     session.commit()
@@ -185,24 +219,17 @@ def finish_attempt(attempt: Attempt) -> None:
     session = write_session()
     _finish(session, attempt.id, utcnow())
     session.commit()
-    session.refresh(attempt)
 
 
 def is_answered(attempt_id: int, position: int) -> bool:
     """Return whether a position of an attempt has its answer (an index-only lookup)."""
-    return (
-        db.session.scalar(
-            select(Answer.id).where(Answer.attempt_id == attempt_id, Answer.position == position)
-        )
-        is not None
-    )
+    found = _read(_ANSWER_ID_AT, {"attempt": attempt_id, "position": position}).first()
+    return found is not None
 
 
 def answer_at(attempt_id: int, position: int) -> Answer | None:
     """Return the stored answer at one position of an attempt."""
-    return db.session.scalar(
-        select(Answer).where(Answer.attempt_id == attempt_id, Answer.position == position)
-    )
+    return db.session.scalar(_ANSWER_AT, {"attempt": attempt_id, "position": position})
 
 
 def current_version(question_id: str) -> int | None:

@@ -8,7 +8,9 @@ Fuzzing is off so that schedules are reproducible (and testable with a frozen cl
 from datetime import UTC, datetime
 
 from fsrs import Card, Rating, Scheduler
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from .extensions import db
 from .models import Question, ReviewCard
@@ -25,31 +27,42 @@ def _aware(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-def record(session, user_id: int, question_id: str, correct: bool, when: datetime) -> ReviewCard:
-    """Apply one recall to the student's card for a question, creating the card if needed."""
-    from .quiz import insert_ignoring_duplicates
+_CARDS = ReviewCard.__table__
+# RETURNING says whether the row went in: with parameters given at execution, psycopg
+# reports rowcount -1 for these statements.
+_INSERT_CARD = {
+    "sqlite": sqlite_insert(_CARDS).on_conflict_do_nothing().returning(_CARDS.c.id),
+    "postgresql": pg_insert(_CARDS).on_conflict_do_nothing().returning(_CARDS.c.id),
+}
+_CARD = select(_CARDS.c.id, _CARDS.c.card).where(
+    _CARDS.c.user_id == bindparam("user"), _CARDS.c.question_id == bindparam("question")
+)
+_CARD_FOR_UPDATE = _CARD.with_for_update()
+_UPDATE_CARD = (
+    update(_CARDS)
+    .where(_CARDS.c.id == bindparam("card_id"))
+    .values(card=bindparam("new_card"), due=bindparam("new_due"))
+)
 
-    session.execute(
-        insert_ignoring_duplicates(ReviewCard).values(
-            user_id=user_id,
-            question_id=question_id,
-            due=when,
-            # cards are keyed by (user, question); an explicit id skips fsrs's 1 ms sleep
-            card=Card(card_id=0, due=_aware(when)).to_dict(),
-        )
-    )
-    stmt = select(ReviewCard).where(
-        ReviewCard.user_id == user_id, ReviewCard.question_id == question_id
-    )
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
-    row = session.scalar(stmt)
-    card, _log = SCHEDULER.review_card(
-        Card.from_dict(row.card), rating_for(correct), review_datetime=_aware(when)
-    )
-    row.card = card.to_dict()
-    row.due = card.due.astimezone(UTC).replace(tzinfo=None)
-    return row
+
+def _review(card: Card, correct: bool, when: datetime) -> tuple[dict, datetime]:
+    card, _log = SCHEDULER.review_card(card, rating_for(correct), review_datetime=_aware(when))
+    return card.to_dict(), card.due.astimezone(UTC).replace(tzinfo=None)
+
+
+def record(session, user_id: int, question_id: str, correct: bool, when: datetime) -> None:
+    """Apply one recall to the student's card for a question, creating the card if needed."""
+    dialect = session.get_bind().dialect.name
+    # Most recalls are a question's first: insert the reviewed new card in one statement.
+    # Cards are keyed by (user, question); an explicit card_id skips fsrs's 1 ms sleep.
+    card, due = _review(Card(card_id=0, due=_aware(when)), correct, when)
+    key = {"user_id": user_id, "question_id": question_id}
+    if session.execute(_INSERT_CARD[dialect], {**key, "card": card, "due": due}).first():
+        return
+    stmt = _CARD_FOR_UPDATE if dialect == "postgresql" else _CARD
+    row = session.execute(stmt, {"user": user_id, "question": question_id}).one()
+    card, due = _review(Card.from_dict(row.card), correct, when)
+    session.execute(_UPDATE_CARD, {"card_id": row.id, "new_card": card, "new_due": due})
 
 
 def _due(user_id: int, now: datetime):

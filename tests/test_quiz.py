@@ -9,7 +9,7 @@ import requests
 from sqlalchemy import func, select
 
 from quizapp.extensions import db
-from quizapp.models import Answer, Attempt
+from quizapp.models import Answer, Attempt, ReviewCard
 
 from .conftest import Auth, csrf_from
 from .quizhelp import answer, answer_values, attempt_id_of, bank_ids, current_view, start, take_quiz
@@ -119,11 +119,15 @@ def test_double_submit_keeps_first_answer(app, student):
     }
     right = dict(wrong, answer=answer_values(app, page, view, correct=True))
     first = student.post(url, data=wrong)
+    with app.app_context():
+        card_after_first = db.session.scalars(select(ReviewCard.card)).one()
     second = student.post(url, data=right)
     assert first.location == second.location
     with app.app_context():
         rows = db.session.scalars(select(Answer)).all()
         assert len(rows) == 1 and rows[0].correct is False
+        # the repeat is not a second recall: the spaced-review card is as the first left it
+        assert db.session.scalars(select(ReviewCard.card)).one() == card_after_first
 
 
 def test_invalid_answer_is_refused_and_nothing_is_stored(app, student):

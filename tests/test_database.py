@@ -1,0 +1,84 @@
+"""SQLite writers queue on a lock file, and the lock is always given back."""
+
+import fcntl
+import os
+
+import pytest
+from sqlalchemy import text
+
+from quizapp.database import write_session, writer_lock_path
+from quizapp.extensions import db
+
+
+def _held(path: str) -> bool:
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+    return False
+
+
+@pytest.fixture
+def lock_path(app):
+    with app.app_context():
+        path = writer_lock_path(db.engine)
+    if path is None:
+        pytest.skip("only SQLite files queue their writers")
+    return path
+
+
+@pytest.mark.parametrize("end", ["commit", "rollback", "close"])
+def test_a_write_transaction_holds_the_queue_until_it_ends(app, lock_path, end):
+    with app.app_context():
+        db.session.execute(text("SELECT 1"))  # a read transaction first, as a request has
+        assert not _held(lock_path)
+        session = write_session()
+        assert _held(lock_path)
+        assert write_session() is session and _held(lock_path)  # re-entrant within a request
+        getattr(session, end)()
+        assert not _held(lock_path)
+
+
+def test_the_queue_is_given_back_when_a_request_fails(app, lock_path):
+    @app.get("/boom")
+    def boom():
+        write_session()
+        raise RuntimeError("boom")
+
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    assert app.test_client().get("/boom").status_code == 500
+    assert not _held(lock_path)
+
+
+def test_postgresql_needs_no_queue(app):
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("PostgreSQL only")
+        assert writer_lock_path(db.engine) is None
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("sqlite:////nonexistent-dir/quiz.sqlite3", "sqlite:////nonexistent-dir/quiz.sqlite3"),
+        (
+            "postgresql+psycopg://teacher:hunter22@127.0.0.1:1/quiz",
+            "postgresql+psycopg://teacher:***@127.0.0.1:1/quiz",
+        ),
+    ],
+)
+@pytest.mark.parametrize("args", [["db", "upgrade"], ["load"], ["setup"]])
+def test_an_unreachable_database_is_one_line_not_a_traceback(url, shown, args):
+    from click.testing import CliRunner
+
+    from quizapp.cli import main
+
+    env = {"DATABASE_URL": url, "SECRET_KEY": "x"}
+    result = CliRunner().invoke(main, args, env=env)
+    assert result.exit_code == 1
+    assert f"Error: cannot use the database {shown}" in result.output
+    assert "hunter22" not in result.output
+    assert "Traceback" not in result.output

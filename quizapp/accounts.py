@@ -1,8 +1,9 @@
 """Account services: registration, sign-in with server-side sessions, password changes."""
 
 import secrets
+from functools import cache
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .database import write_session
@@ -11,8 +12,15 @@ from .models import LoginSession, User
 
 MIN_PASSWORD = 10
 MAX_PASSWORD = 256
-# Checked against when the username is unknown, so both failures take the same time.
-_DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Return the hash an unknown username is checked against, so both failures take as long.
+
+    Made on first use: scrypt takes about 0.3 s, which every CLI command and worker start paid.
+    """
+    return generate_password_hash("not-a-real-password", method="scrypt")
 
 
 class AccountError(ValueError):
@@ -59,7 +67,7 @@ def create_user(
 def authenticate(username: str, password: str) -> User | None:
     """Return the user when the password matches; the same work is done when it does not."""
     user = db.session.scalar(select(User).where(User.username == normalise_username(username)))
-    ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
+    ok = check_password_hash(user.password_hash if user else _dummy_hash(), password)
     return user if user and ok else None
 
 
@@ -71,13 +79,18 @@ def open_session(user: User) -> str:
     return token
 
 
+# Runs on every signed-in request: built once, so SQLAlchemy reuses its compiled form and
+# cache key instead of rebuilding the expression each time.
+_SESSION_USER = (
+    select(User)
+    .join(LoginSession, LoginSession.user_id == User.id)
+    .where(LoginSession.id == bindparam("token"), LoginSession.revoked.is_(False))
+)
+
+
 def load_session_user(token: str) -> User | None:
     """Return the user behind a live session token, or None when revoked or unknown."""
-    user = db.session.scalar(
-        select(User)
-        .join(LoginSession, LoginSession.user_id == User.id)
-        .where(LoginSession.id == token, LoginSession.revoked.is_(False))
-    )
+    user = db.session.scalar(_SESSION_USER, {"token": token})
     if user is not None:
         user.login_token = token
     return user

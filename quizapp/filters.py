@@ -1,8 +1,9 @@
 """Template filters and response headers shared by every page."""
 
 from datetime import datetime
+from functools import lru_cache
 
-from flask import Flask, request
+from flask import Flask, request, url_for
 from markupsafe import Markup
 
 
@@ -22,10 +23,25 @@ def format_points(value: float | None) -> str:
     return f"{round(value, 2):g}"
 
 
+@lru_cache(maxsize=256)
+def _fixed_url(script_root: str, endpoint: str, filename: str | None) -> str:
+    return url_for(endpoint, filename=filename) if filename else url_for(endpoint)
+
+
+def fixed_url(endpoint: str, filename: str | None = None) -> str:
+    """Return ``url_for`` of an endpoint without variable parts, built once per mount point.
+
+    Every page's header links to the same dozen addresses; building them once saves a
+    noticeable share of a short page's time.
+    """
+    return _fixed_url(request.script_root, endpoint, filename)
+
+
 def init_app(app: Flask) -> None:
-    """Register filters and the security headers."""
+    """Register filters, the fixed-URL helper and the security headers."""
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(format_points, "points")
+    app.add_template_global(fixed_url)
 
     @app.after_request
     def _headers(response):

@@ -254,7 +254,35 @@ def _create_app():
         raise click.ClickException(str(exc)) from exc
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
+class QuizGroup(FlaskGroup):
+    """The command group; a database that cannot be reached is one line, not a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        from sqlalchemy.exc import InterfaceError, OperationalError
+
+        try:
+            return super().invoke(ctx)
+        except (OperationalError, InterfaceError) as exc:
+            raise click.ClickException(
+                f"cannot use the database {_database_label()}: {exc.orig or exc}".strip()
+            ) from exc
+
+
+def _database_label() -> str:
+    import os
+
+    from sqlalchemy.engine import make_url
+
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        return "(the default SQLite file in the instance folder)"
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # an unparsable URL: the config check reports it
+        return "(DATABASE_URL)"
+
+
+@click.group(cls=QuizGroup, create_app=_create_app, add_version_option=False)
 def main() -> None:
     """quizapp: quizzes with cited article excerpts.
 

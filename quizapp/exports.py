@@ -1,11 +1,13 @@
 """Score exports as CSV rows, streamed (constant memory) for spreadsheets and LMS gradebooks."""
 
+import json
 from collections.abc import Iterator
 
-from sqlalchemy import select
+from sqlalchemy import String, cast, select
 
 from . import gradebook
 from .extensions import db
+from .formats.csvout import Cells, cell
 from .models import Answer, Citation, Course, Passage, QuestionVersion, User
 from .qtypes import get_type
 
@@ -65,75 +67,77 @@ def _citations() -> dict[int, str]:
     return {k: " ".join(v) for k, v in cited.items()}
 
 
+def _iso_utc(stamp: str) -> str:
+    """Return "YYYY-MM-DD HH:MM:SS[.ffffff]" (a stored UTC time as text) as ISO 8601 with Z."""
+    return f"{stamp[:10]}T{stamp[11:19]}Z"
+
+
 def long(course: Course | None) -> tuple[list[str], Iterator[list]]:
-    """Return the header and rows of every answer, streamed from the database in batches."""
-    versions = {
-        v.id: (v.type, v.spec, v.version)
-        for v in db.session.execute(
-            select(
-                QuestionVersion.id,
-                QuestionVersion.type,
-                QuestionVersion.spec,
-                QuestionVersion.version,
-            )
-        )
-    }
-    cited = _citations()
-    stmt = (
-        select(
-            User.username,
-            Answer.question_id,
-            Answer.version_id,
-            Answer.attempt_id,
-            Answer.submitted_at,
-            Answer.response,
-            Answer.correct,
-            Answer.points,
-            Answer.max_points,
-            QuestionVersion.question_id,
-        )
-        .join(User, User.id == Answer.user_id)
-        .join(QuestionVersion, QuestionVersion.id == Answer.version_id)
-        .order_by(Answer.id)
-    )
+    """Return the header and rows of every answer, streamed from the database in batches.
+
+    Up to a million rows: Core rows, times and responses read as text, each distinct
+    (version, response) described once, and rows handed to the CSV writer as finished cells.
+    """
     from .courses import member_ids
     from .models import Question
 
-    stmt = stmt.add_columns(Question.bank_id).join(Question, Question.id == Answer.question_id)
+    versions = {
+        v.id: (get_type(v.type), v.spec)
+        for v in db.session.execute(
+            select(QuestionVersion.id, QuestionVersion.type, QuestionVersion.spec)
+        )
+    }
+    numbers = dict(db.session.execute(select(QuestionVersion.id, QuestionVersion.version)).all())
+    banks = dict(db.session.execute(select(Question.id, Question.bank_id)).all())
+    cited = {vid: cell(text) for vid, text in _citations().items()}
+    answers, users = Answer.__table__, User.__table__
+    stmt = (
+        select(
+            users.c.username,
+            answers.c.question_id,
+            answers.c.version_id,
+            answers.c.attempt_id,
+            cast(answers.c.submitted_at, String),
+            cast(answers.c.response, String),
+            answers.c.correct,
+            answers.c.points,
+            answers.c.max_points,
+        )
+        .join(users, users.c.id == answers.c.user_id)
+        .order_by(answers.c.id)
+    )
     if course is not None:
-        stmt = stmt.where(Answer.user_id.in_(member_ids(course.id)))
-    class_name = course.name if course is not None else ""
+        stmt = stmt.where(answers.c.user_id.in_(member_ids(course.id)))
+    class_name = cell(course.name if course is not None else "")
 
     def body():
-        result = db.session.execute(stmt.execution_options(yield_per=2000))
-        for (
-            username,
-            qid,
-            vid,
-            attempt,
-            when,
-            response,
-            correct,
-            points,
-            max_points,
-            _q,
-            bank,
-        ) in result:
-            qtype, spec, number = versions[vid]
-            yield [
-                username,
-                class_name,
-                bank,
-                qid,
-                number,
-                attempt,
-                when,
-                get_type(qtype).describe_response(spec, response),
-                correct,
-                _number(points),
-                _number(max_points),
-                cited.get(vid, ""),
-            ]
+        described: dict[tuple[int, str], str] = {}
+        rows = db.session.connection().execute(stmt.execution_options(yield_per=5000))
+        for username, qid, vid, attempt, when, response, correct, points, max_points in rows:
+            text = described.get((vid, response))
+            if text is None:
+                if len(described) > 100_000:  # free-text answers could be all different
+                    described.clear()
+                qtype, spec = versions[vid]
+                text = described[vid, response] = cell(
+                    qtype.describe_response(spec, json.loads(response))
+                )
+            yield Cells(
+                (
+                    cell(username),
+                    class_name,
+                    cell(banks[qid]),
+                    cell(qid),
+                    numbers[vid],
+                    attempt,
+                    _iso_utc(when),
+                    text,
+                    "true" if correct else "false",
+                    _number(points),
+                    _number(max_points),
+                    cited.get(vid, ""),
+                )
+            )
 
     return LONG_HEADER, body()
 

@@ -23,6 +23,11 @@ def neutralise(value: str) -> str:
 
 def cell(value) -> str | int | float:
     """Return one value as it should appear in a CSV cell."""
+    kind = type(value)  # exact types first: an export calls this for every cell
+    if kind is str:
+        return neutralise(value)
+    if kind is int or kind is float:
+        return value
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -34,6 +39,10 @@ def cell(value) -> str | int | float:
             value = value.replace(tzinfo=UTC)
         return value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
     return neutralise(str(value))
+
+
+class Cells(tuple):
+    """A row whose values are already CSV cells (made with ``cell``): written as they are."""
 
 
 def stream_rows(header: list[str], rows: Iterable[Iterable], bom: bool = False) -> Iterator[str]:
@@ -50,5 +59,5 @@ def stream_rows(header: list[str], rows: Iterable[Iterable], bom: bool = False) 
     writer.writerow([cell(h) for h in header])
     yield (BOM if bom else "") + flush()
     for row in rows:
-        writer.writerow([cell(v) for v in row])
+        writer.writerow(row if type(row) is Cells else [cell(v) for v in row])
         yield flush()

@@ -176,21 +176,24 @@ def results(attempt_id: int):
 def dashboard():
     """Show progress per quiz, the score over time and passage mastery per article."""
     history = progress.score_history(current_user.id)
-    titles = {row.bank_id: row.title for row in progress.quiz_list(current_user.id)}
+    rows = progress.quiz_list(current_user.id)
+    titles = {row.bank_id: row.title for row in rows}
     points, path = charts.score_line(
         [(f"{titles.get(p.bank_id, p.bank_id)}, {p.when:%Y-%m-%d}", p.fraction) for p in history]
     )
     documents = list_documents()
     doc_id = request.args.get("doc") or (documents[0].id if documents else None)
     document = get_document(doc_id) if doc_id else None
-    mastery = progress.passage_mastery(current_user.id, document.id) if document else {}
+    every_passage = progress.passage_mastery(current_user.id)  # one query serves both views
+    mastery = (
+        {pid: m for pid, m in every_passage.items() if m.doc_id == document.id} if document else {}
+    )
     weakest = sorted(
-        (m for m in progress.passage_mastery(current_user.id).values() if m.answers),
-        key=lambda m: (m.mastery, -m.answers),
+        (m for m in every_passage.values() if m.answers), key=lambda m: (m.mastery, -m.answers)
     )[:5]
     return render_template(
         "learner/dashboard.html",
-        rows=progress.quiz_list(current_user.id),
+        rows=rows,
         points=points,
         path=path,
         chart=charts,

@@ -56,3 +56,27 @@ def test_csv_row_and_table():
 def test_quick_options():
     opts = options(parse_args(["--quick", "--connections", "8"]))
     assert opts.quick and opts.connections == 8 and opts.seconds < 10
+
+
+def test_class_load_smoke_run_counts_every_answer_once(tmp_path):
+    """A tiny class through the real locust scenario: no errors, acknowledged == stored."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    out = tmp_path / "classload.md"
+    args = ["--students", "8", "--minutes", "0.2", "--think", "0.1", "0.3", "--spawn-rate", "8"]
+    subprocess.run(
+        [sys.executable, "-m", "bench.classload", *args, "--backend", "sqlite", "--output", out],
+        cwd=Path(__file__).resolve().parents[1],
+        check=False,
+        timeout=180,
+        capture_output=True,
+    )
+    text = out.read_text()
+    rows = [line.split(" | ") for line in text.splitlines() if line.startswith("| sqlite |")]
+    steps = {row[1]: row for row in rows}
+    assert {"login", "start", "question", "answer", "feedback"} <= steps.keys()
+    assert int(steps["answer"][2].replace(",", "")) > 0
+    assert all(row[3] == "0" for row in rows), text  # no errors on any step
+    assert "exactly once PASS" in text, text

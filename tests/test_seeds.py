@@ -57,6 +57,16 @@ def raw(article_id: str) -> str:
     return (SEEDS / "raw" / ARTICLES[article_id]["raw"]).read_text(encoding="utf-8")
 
 
+def test_raw_files_match_their_recorded_checksums():
+    """seeds/raw/SHA256SUMS was made from the shared originals; a clone without them still
+    proves its copies are those bytes (and the test below compares with the originals)."""
+    sums = (SEEDS / "raw" / "SHA256SUMS").read_text().split("\n")
+    recorded = dict(reversed(line.split("  ", 1)) for line in sums if line)
+    assert sorted(recorded) == sorted(p.name for p in (SEEDS / "raw").glob("*.txt"))
+    for name, digest in recorded.items():
+        assert hashlib.sha256((SEEDS / "raw" / name).read_bytes()).hexdigest() == digest, name
+
+
 @pytest.mark.skipif(not SHARED.is_dir(), reason="the shared originals are not on this machine")
 @pytest.mark.parametrize("path", sorted(SHARED.glob("*.txt")), ids=lambda p: p.name)
 def test_raw_files_are_byte_identical_to_the_originals(path):

@@ -15,6 +15,9 @@ import requests
 from .data import DEMO_PASSWORD, SECRET
 
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+# load.lua sends the same: Flask-Login marks a session "not fresh" (and so rewrites the
+# cookie on every response) when the browser's User-Agent differs from the one that logged in.
+USER_AGENT = "quizapp-bench"
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,7 @@ class Browser:
 def login(base: str, username: str, start_banks: tuple[str, ...] = ()) -> Browser:
     """Log in through the real pages, optionally start quizzes; keep the cookie and token."""
     http = requests.Session()
+    http.headers["User-Agent"] = USER_AGENT
     token = CSRF.search(http.get(base + "/auth/login").text).group(1)
     data = {"username": username, "password": DEMO_PASSWORD, "csrf_token": token}
     response = http.post(base + "/auth/login", data=data, allow_redirects=False)

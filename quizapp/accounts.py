@@ -3,6 +3,7 @@
 import secrets
 from functools import cache
 
+from flask_login import UserMixin
 from sqlalchemy import bindparam, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -79,21 +80,41 @@ def open_session(user: User) -> str:
     return token
 
 
-# Runs on every signed-in request: built once, so SQLAlchemy reuses its compiled form and
-# cache key instead of rebuilding the expression each time.
+class SignedIn(UserMixin):
+    """The user behind a request's session cookie: what pages read, loaded without the ORM.
+
+    Every signed-in request loads one, so it is a plain row, not a mapped object; services
+    that change the account load the ``User`` itself.
+    """
+
+    __slots__ = ("id", "username", "role", "login_token")
+
+    def __init__(self, id: int, username: str, role: str, login_token: str):
+        self.id, self.username, self.role, self.login_token = id, username, role, login_token
+
+    @property
+    def is_instructor(self) -> bool:
+        return self.role == "instructor"
+
+    def get_id(self) -> str:
+        """Return what the session cookie stores: the login session's id, never the user id."""
+        return self.login_token
+
+
+# Runs on every signed-in request: built once, so SQLAlchemy reuses its compiled form.
+_USERS = User.__table__
+_LOGINS = LoginSession.__table__
 _SESSION_USER = (
-    select(User)
-    .join(LoginSession, LoginSession.user_id == User.id)
-    .where(LoginSession.id == bindparam("token"), LoginSession.revoked.is_(False))
+    select(_USERS.c.id, _USERS.c.username, _USERS.c.role)
+    .join(_LOGINS, _LOGINS.c.user_id == _USERS.c.id)
+    .where(_LOGINS.c.id == bindparam("token"), _LOGINS.c.revoked.is_(False))
 )
 
 
-def load_session_user(token: str) -> User | None:
+def load_session_user(token: str) -> SignedIn | None:
     """Return the user behind a live session token, or None when revoked or unknown."""
-    user = db.session.scalar(_SESSION_USER, {"token": token})
-    if user is not None:
-        user.login_token = token
-    return user
+    row = db.session.connection().execute(_SESSION_USER, {"token": token}).first()
+    return None if row is None else SignedIn(*row, token)
 
 
 def close_session(token: str) -> None:
@@ -103,12 +124,13 @@ def close_session(token: str) -> None:
     )
 
 
-def change_password(user: User, password: str) -> None:
+def change_password(signed_in: SignedIn, password: str) -> None:
     """Set a new password and sign out every other session of the user."""
     session = write_session()
+    user = session.get(User, signed_in.id)
     user.password_hash = generate_password_hash(password, method="scrypt")
     session.execute(
         update(LoginSession)
-        .where(LoginSession.user_id == user.id, LoginSession.id != user.login_token)
+        .where(LoginSession.user_id == user.id, LoginSession.id != signed_in.login_token)
         .values(revoked=True)
     )

@@ -3,7 +3,8 @@
 from datetime import datetime
 from functools import lru_cache
 
-from flask import Flask, request, url_for
+from flask import Flask, g, request, url_for
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 
@@ -37,11 +38,23 @@ def fixed_url(endpoint: str, filename: str | None = None) -> str:
     return _fixed_url(request.script_root, endpoint, filename)
 
 
+def csrf_token() -> str:
+    """Return the request's CSRF token: Flask-WTF's, asked for once however many forms a page has.
+
+    ``generate_csrf`` reads its settings again on every call, a few times per page.
+    """
+    token = g.get("page_csrf_token")
+    if token is None:
+        token = g.page_csrf_token = generate_csrf()
+    return token
+
+
 def init_app(app: Flask) -> None:
-    """Register filters, the fixed-URL helper and the security headers."""
+    """Register filters, the fixed-URL and CSRF helpers, and the security headers."""
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(format_points, "points")
     app.add_template_global(fixed_url)
+    app.add_template_global(csrf_token)
 
     @app.after_request
     def _headers(response):

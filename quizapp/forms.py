@@ -80,15 +80,13 @@ class ActionForm(FlaskForm):
     """A form with nothing but its CSRF token, for buttons that POST."""
 
 
-class AnswerForm(FlaskForm):
-    """CSRF token and the signed time the question was shown; the answer inputs are per type."""
+class ReviewForm(FlaskForm):
+    """A review answer: which question, and a one-time token that makes replays harmless.
+
+    ``shown`` is the signed time the question was shown; the answer inputs are per type.
+    """
 
     shown = HiddenField()
-
-
-class ReviewForm(AnswerForm):
-    """A review answer: which question, and a one-time token that makes replays harmless."""
-
     token = HiddenField(validators=[DataRequired(), Length(8, 64)])
     question = HiddenField(validators=[DataRequired(), Length(1, 64)])
 

@@ -22,6 +22,12 @@ class Excerpt:
     passage_id: int
     segments: tuple[tuple[str, bool], ...]
     link: str
+    html: Markup  # the passage with the quoted words in <mark>, rendered once
+
+
+def _excerpt_html(segments) -> Markup:
+    mark = Markup("<mark>{}</mark>")
+    return Markup("").join(mark.format(text) if marked else text for text, marked in segments)
 
 
 @dataclass(frozen=True)
@@ -95,6 +101,24 @@ def question_view(version_id: int) -> QuestionView:
     return cache().get(version_id)
 
 
+def _excerpt(cite: Citation, passage: Passage, title: str) -> Excerpt:
+    segments = tuple(highlight_segments(passage.text, [(cite.start, cite.end)]))
+    return Excerpt(
+        doc_id=passage.doc_id,
+        doc_title=title,
+        anchor=passage.anchor,
+        passage_id=passage.id,
+        segments=segments,
+        link=url_for(
+            "reader.read",
+            doc_id=passage.doc_id,
+            highlight=f"{passage.anchor}:{cite.start}-{cite.end}",
+            _anchor=passage.anchor,
+        ),
+        html=_excerpt_html(segments),
+    )
+
+
 def _build(version_id: int) -> QuestionView:
     version, bank_id = db.session.execute(
         select(QuestionVersion, Question.bank_id)
@@ -108,22 +132,7 @@ def _build(version_id: int) -> QuestionView:
         .where(Citation.version_id == version_id)
         .order_by(Citation.ordinal)
     ).all()
-    excerpts = tuple(
-        Excerpt(
-            doc_id=passage.doc_id,
-            doc_title=title,
-            anchor=passage.anchor,
-            passage_id=passage.id,
-            segments=tuple(highlight_segments(passage.text, [(cite.start, cite.end)])),
-            link=url_for(
-                "reader.read",
-                doc_id=passage.doc_id,
-                highlight=f"{passage.anchor}:{cite.start}-{cite.end}",
-                _anchor=passage.anchor,
-            ),
-        )
-        for cite, passage, title in rows
-    )
+    excerpts = tuple(_excerpt(cite, passage, title) for cite, passage, title in rows)
     choices = tuple(
         ChoiceView(
             index=i,

@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, exists, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -83,14 +83,17 @@ _ANSWERS = Answer.__table__
 _ATTEMPT = select(_ATTEMPTS).where(
     _ATTEMPTS.c.id == bindparam("id"), _ATTEMPTS.c.user_id == bindparam("user")
 )
+_ATTEMPT_AT = select(
+    _ATTEMPTS,
+    exists()
+    .where(_ANSWERS.c.attempt_id == _ATTEMPTS.c.id, _ANSWERS.c.position == bindparam("position"))
+    .label("answered"),
+).where(_ATTEMPTS.c.id == bindparam("id"), _ATTEMPTS.c.user_id == bindparam("user"))
 _ANSWERED_POSITIONS = select(_ANSWERS.c.position).where(
     _ANSWERS.c.attempt_id == bindparam("attempt")
 )
-_ANSWER_ID_AT = select(_ANSWERS.c.id).where(
+_ANSWER_AT = select(_ANSWERS).where(
     _ANSWERS.c.attempt_id == bindparam("attempt"), _ANSWERS.c.position == bindparam("position")
-)
-_ANSWER_AT = select(Answer).where(
-    Answer.attempt_id == bindparam("attempt"), Answer.position == bindparam("position")
 )
 _ANSWER_COUNT = (
     select(func.count()).select_from(_ANSWERS).where(_ANSWERS.c.attempt_id == bindparam("attempt"))
@@ -115,6 +118,15 @@ def get_attempt(user_id: int, attempt_id: int):
     Others' attempts do not exist for them.
     """
     return _read(_ATTEMPT, {"id": attempt_id, "user": user_id}).first()
+
+
+def get_attempt_at(user_id: int, attempt_id: int, position: int):
+    """Return the user's attempt as ``get_attempt`` does, with ``answered``: is ``position``?
+
+    One query instead of two on the question page, the most requested page.
+    """
+    params = {"id": attempt_id, "user": user_id, "position": position}
+    return _read(_ATTEMPT_AT, params).first()
 
 
 def answers_by_position(attempt_id: int) -> dict[int, Answer]:
@@ -221,15 +233,9 @@ def finish_attempt(attempt: Attempt) -> None:
     session.commit()
 
 
-def is_answered(attempt_id: int, position: int) -> bool:
-    """Return whether a position of an attempt has its answer (an index-only lookup)."""
-    found = _read(_ANSWER_ID_AT, {"attempt": attempt_id, "position": position}).first()
-    return found is not None
-
-
-def answer_at(attempt_id: int, position: int) -> Answer | None:
-    """Return the stored answer at one position of an attempt."""
-    return db.session.scalar(_ANSWER_AT, {"attempt": attempt_id, "position": position})
+def answer_at(attempt_id: int, position: int):
+    """Return the stored answer at one position of an attempt (a read-only row), or None."""
+    return _read(_ANSWER_AT, {"attempt": attempt_id, "position": position}).first()
 
 
 def current_version(question_id: str) -> int | None:

@@ -1,6 +1,7 @@
 """Signed page timestamps: how long a student spent on a question, with no write on GET."""
 
 import time
+from functools import lru_cache
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -8,8 +9,14 @@ from itsdangerous import BadSignature, URLSafeSerializer
 MAX_MS = 60 * 60 * 1000
 
 
+@lru_cache(maxsize=8)
+def _serializer_for(secret_key: str) -> URLSafeSerializer:
+    # Building a serializer derives its signing key (an HMAC); every question page needs one.
+    return URLSafeSerializer(secret_key, salt="question-shown")
+
+
 def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="question-shown")
+    return _serializer_for(current_app.config["SECRET_KEY"])
 
 
 def issue_stamp() -> str:

@@ -140,6 +140,19 @@ def test_invalid_answer_is_refused_and_nothing_is_stored(app, student):
         assert db.session.scalar(select(func.count()).select_from(Answer)) == 0
 
 
+def test_answer_without_csrf_token_is_refused_and_nothing_is_stored(app, student):
+    url = start(student, bank_ids(app)[0])
+    page = student.get(url).get_data(as_text=True)
+    values = answer_values(app, page, current_view(app, url), correct=True)
+    for token in (None, "forged"):
+        data = {"answer": values} | ({"csrf_token": token} if token else {})
+        response = student.post(url, data=data)
+        assert response.status_code == 400
+        assert "Reload the page and try again" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Answer)) == 0
+
+
 def test_another_students_attempt_is_404(app, client, auth):
     auth.register("owner")
     url = start(client, bank_ids(app)[0])

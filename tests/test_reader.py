@@ -3,8 +3,9 @@
 import re
 
 import pytest
+from jinja2.filters import do_truncate
 
-from quizapp.content import get_document
+from quizapp.content import get_document, list_documents, passage_map
 from quizapp.views.reader import parse_highlight
 
 SLUGS = ["big-science", "internal-strength", "nanoscience", "science-cities", "us-china"]
@@ -80,3 +81,16 @@ def test_parse_highlight_rejects_inverted_spans():
     assert parse_highlight("p-0123456789:3-9") == ("p-0123456789", 3, 9)
     assert parse_highlight("p-0123456789:9-3") is None
     assert parse_highlight(None) is None
+
+
+def test_passage_map_rows_truncate_like_the_whole_passages(app):
+    with app.app_context():
+        for document in list_documents():
+            whole = get_document(document.id).passages
+            rows = passage_map(document.id)
+            assert [(r.id, r.anchor) for r in rows] == [(p.id, p.anchor) for p in whole]
+            for row, passage in zip(rows, whole, strict=True):
+                for width in (90, 140, 160):
+                    assert do_truncate(app.jinja_env, row.text, width) == do_truncate(
+                        app.jinja_env, passage.text, width
+                    )

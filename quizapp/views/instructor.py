@@ -16,7 +16,7 @@ from flask import (
 from flask_login import current_user, login_required
 
 from .. import authoring, charts, courses, exports, gradebook, item_report, progress, quiz
-from ..content import get_document, list_documents
+from ..content import find_document, list_documents, passage_map
 from ..formats.csvout import stream_rows
 from ..forms import CourseForm, PolicyForm, UploadForm
 from ..question_cache import question_view
@@ -130,7 +130,7 @@ def heatmap(course_id: int):
     course = course_or_404(course_id)
     documents = list_documents()
     doc_id = request.args.get("doc") or (documents[0].id if documents else None)
-    document = get_document(doc_id) if doc_id else None
+    document = find_document(documents, doc_id)
     if doc_id and document is None:
         abort(404, description="There is no such article.")
     mastery = (
@@ -145,6 +145,7 @@ def heatmap(course_id: int):
         course=course,
         documents=documents,
         document=document,
+        passages=passage_map(document.id) if document else [],
         mastery=mastery,
         chart=charts,
         selected=selected,

@@ -7,8 +7,8 @@ from flask_login import current_user, login_required
 
 from .. import charts, courses, progress, quiz, review
 from .. import review_answers as review_service
-from ..content import get_document, list_documents
-from ..forms import ActionForm, AnswerForm, JoinForm, ReviewForm
+from ..content import find_document, list_documents, passage_map
+from ..forms import ActionForm, JoinForm, ReviewForm
 from ..models.content import utcnow
 from ..question_cache import question_view
 from ..timing import elapsed_ms, issue_stamp
@@ -29,8 +29,11 @@ def _private(response):
     return response
 
 
-def _attempt_or_404(attempt_id: int):
-    attempt = quiz.get_attempt(current_user.id, attempt_id)
+def _attempt_or_404(attempt_id: int, position: int | None = None):
+    if position is None:
+        attempt = quiz.get_attempt(current_user.id, attempt_id)
+    else:
+        attempt = quiz.get_attempt_at(current_user.id, attempt_id, position)
     if attempt is None:
         abort(404, description="There is no such attempt in your account.")
     return attempt
@@ -70,11 +73,10 @@ def resume(attempt_id: int):
     return redirect(url_for(".question", attempt_id=attempt.id, number=position + 1))
 
 
-def _render_question(attempt, position: int, form, error: str | None = None, status: int = 200):
+def _render_question(attempt, position: int, error: str | None = None, status: int = 200):
     view = question_view(attempt.items[position][1])
     order = quiz.choice_order(attempt, position, view)
     choices = [(quiz.choice_token(attempt.id, position, i), view.choices[i].html) for i in order]
-    form.shown.data = issue_stamp()
     return render_template(
         "learner/question.html",
         heading=f"Question {position + 1} of {len(attempt.items)}",
@@ -84,7 +86,7 @@ def _render_question(attempt, position: int, form, error: str | None = None, sta
         total=len(attempt.items),
         view=view,
         choices=choices,
-        form=form,
+        hidden=[("shown", issue_stamp())],
         error=error,
         previous=request.form.getlist("answer") if error else [],
     ), status
@@ -93,35 +95,30 @@ def _render_question(attempt, position: int, form, error: str | None = None, sta
 @bp.get("/attempts/<int:attempt_id>/q/<int:number>")
 def question(attempt_id: int, number: int):
     """Show one question of an attempt (or its feedback when already answered)."""
-    attempt = _attempt_or_404(attempt_id)
+    attempt = _attempt_or_404(attempt_id, number - 1)
     position = _position_or_404(attempt, number)
-    if quiz.is_answered(attempt.id, position):
+    if attempt.answered:
         return redirect(url_for(".feedback", attempt_id=attempt.id, number=number))
     if attempt.finished_at is not None:
         return redirect(url_for(".results", attempt_id=attempt.id))
-    return _render_question(attempt, position, AnswerForm(formdata=None))
+    return _render_question(attempt, position)
 
 
 @bp.post("/attempts/<int:attempt_id>/q/<int:number>")
 def answer(attempt_id: int, number: int):
     """Store the answer exactly once, then show its feedback (Post/Redirect/Get)."""
-    attempt = _attempt_or_404(attempt_id)
+    attempt = _attempt_or_404(attempt_id, number - 1)
     position = _position_or_404(attempt, number)
     feedback = url_for(".feedback", attempt_id=attempt.id, number=number)
-    form = AnswerForm()
-    if not form.validate_on_submit():
-        if quiz.is_answered(attempt.id, position):
-            return redirect(feedback, 303)
-        return _render_question(
-            attempt, position, form, "Your session expired; please answer again.", 400
-        )
-    if attempt.finished_at is not None and not quiz.is_answered(attempt.id, position):
+    # CSRFProtect has checked the token before this view runs (the answer path has no form
+    # object to build: the inputs are per question type, the rest is the signed page time).
+    if attempt.finished_at is not None and not attempt.answered:
         return redirect(url_for(".results", attempt_id=attempt.id), 303)
     result = quiz.submit_answer(
-        attempt, position, request.form.getlist("answer"), elapsed_ms(form.shown.data)
+        attempt, position, request.form.getlist("answer"), elapsed_ms(request.form.get("shown"))
     )
     if result.error:
-        return _render_question(attempt, position, form, result.error, 400)
+        return _render_question(attempt, position, result.error, 400)
     return redirect(feedback, 303)
 
 
@@ -183,7 +180,7 @@ def dashboard():
     )
     documents = list_documents()
     doc_id = request.args.get("doc") or (documents[0].id if documents else None)
-    document = get_document(doc_id) if doc_id else None
+    document = find_document(documents, doc_id)
     every_passage = progress.passage_mastery(current_user.id)  # one query serves both views
     mastery = (
         {pid: m for pid, m in every_passage.items() if m.doc_id == document.id} if document else {}
@@ -199,6 +196,7 @@ def dashboard():
         chart=charts,
         documents=documents,
         document=document,
+        passages=passage_map(document.id) if document else [],
         mastery=mastery,
         weakest=weakest,
         doc_titles={d.id: d.title for d in documents},
@@ -224,19 +222,16 @@ def review_next():
     if card is None:
         return redirect(url_for(".review_home"))
     token = secrets.token_urlsafe(16)
-    return _render_review(card.question_id, token, ReviewForm(formdata=None))
+    return _render_review(card.question_id, token)
 
 
-def _render_review(question_id: str, token: str, form, error=None, status=200):
+def _render_review(question_id: str, token: str, error=None, status=200):
     version_id = quiz.current_version(question_id)
     if version_id is None:
         abort(404, description="That question is no longer offered.")
     view = question_view(version_id)
     order = list(range(len(view.choices)))
     secrets.SystemRandom().shuffle(order)
-    form.shown.data = issue_stamp()
-    form.token.data = token
-    form.question.data = question_id
     return render_template(
         "learner/question.html",
         heading="Review",
@@ -246,7 +241,7 @@ def _render_review(question_id: str, token: str, form, error=None, status=200):
         total=0,
         view=view,
         choices=[(quiz.choice_token(f"review-{token}", 0, i), view.choices[i].html) for i in order],
-        form=form,
+        hidden=[("shown", issue_stamp()), ("token", token), ("question", question_id)],
         error=error,
         previous=request.form.getlist("answer") if error else [],
     ), status
@@ -262,7 +257,7 @@ def review_answer():
         current_user.id, form.token.data, form.question.data, request.form.getlist("answer")
     )
     if result.error:
-        return _render_review(form.question.data, form.token.data, form, result.error, 400)
+        return _render_review(form.question.data, form.token.data, result.error, 400)
     return redirect(url_for(".review_feedback", review_id=result.review.id), 303)
 
 

@@ -16,6 +16,7 @@ from .export import run_export
 from .servers import Server
 
 FRESH_STUDENTS = 200  # students without history on the scale databases: they answer
+NORMAL_STUDENTS = 80  # answering students on the synchronous=NORMAL copy (~16,000 fresh POSTs)
 
 
 @dataclass(frozen=True)
@@ -110,16 +111,29 @@ def _drive(server: Server, db: Path, name: str, file: Path, seconds: float, opts
         )
 
 
-def measure_app(dbs: list[Path], seconds: float, opts: Options, answering=None, log=print):
-    """Serve the real app on each database; drive each endpoint on them back to back."""
+def measure_app(
+    dbs: list[Path],
+    seconds: float,
+    opts: Options,
+    answering=None,
+    log=print,
+    only: tuple[str, ...] = (),
+    env: dict[str, str] | None = None,
+):
+    """Serve the real app on each database; drive each endpoint (or ``only`` these) in turn."""
     runs = [AppRun({}, []) for _ in dbs]
     with ExitStack() as stack:
-        servers = [stack.enter_context(Server("quizapp:create_app()", data.env(d))) for d in dbs]
+        servers = [
+            stack.enter_context(Server("quizapp:create_app()", data.env(d) | (env or {})))
+            for d in dbs
+        ]
         files = [
             _files(d, s.url, answering, Path(tempfile.mkdtemp(dir=d.parent, prefix=d.stem)))
             for d, s in zip(dbs, servers, strict=True)
         ]
         for name in files[0]:
+            if only and name not in only:
+                continue
             for db, server, file, run in zip(dbs, servers, files, runs, strict=True):
                 _drive(server, db, name, file[name], seconds, opts, run)
                 if name in run.results:
@@ -132,7 +146,7 @@ def prepare(opts: Options, tmp: Path, log=print) -> tuple[Path, Path, Path, list
     """Create the main database and the ~1k and ~1M answer databases (in parallel)."""
     main, small, big = tmp / "main.sqlite3", tmp / "answers-1k.sqlite3", tmp / "answers-1m.sqlite3"
     with ThreadPoolExecutor(2) as pool:
-        made = pool.submit(data.create, main, opts.students, log)
+        made = pool.submit(_create_with_copy, main, tmp / "normal.sqlite3", opts.students, log)
         data.create(small, opts.scale_students, log)
         fresh = data.add_fresh_students(small, FRESH_STUDENTS)
         data.copy(small, big)
@@ -141,6 +155,21 @@ def prepare(opts: Options, tmp: Path, log=print) -> tuple[Path, Path, Path, list
         log(f"  bulk SQL copy: {total:,} answers in {time.perf_counter() - started:.1f} s")
         made.result()
     return main, small, big, fresh
+
+
+def _create_with_copy(db: Path, copy: Path, students: int, log) -> None:
+    data.create(db, students, log)
+    data.copy(db, copy)
+
+
+def measure_normal(db: Path, opts: Options, log=print) -> tuple[wrk.WrkResult, list[str]]:
+    """Answer submit with QUIZAPP_SQLITE_SYNCHRONOUS=NORMAL: what the per-commit fsync costs."""
+    _course, students = plan.demo_class(db)
+    env = {"QUIZAPP_SQLITE_SYNCHRONOUS": "NORMAL"}
+    answering = students[:NORMAL_STUDENTS]
+    only = ("answer warm-up", "answer submit")
+    (normal,) = measure_app([db], opts.seconds, opts, answering, log, only, env)
+    return normal.results["answer submit"], normal.notes
 
 
 def run(opts: Options, log=print) -> tuple[str, list[str], dict]:
@@ -159,6 +188,8 @@ def run(opts: Options, log=print) -> tuple[str, list[str], dict]:
     hello = measure_hello(opts, tmp, log)
     log(f"measuring the app on {main.name}")
     (primary,) = measure_app([main], opts.seconds, opts, log=log)
+    log("measuring answer submit with synchronous=NORMAL (reference, not the default)")
+    normal, normal_notes = measure_normal(tmp / "normal.sqlite3", opts, log)
     log("measuring scale: ~1k and ~1M answers")
     at_1k, at_1m = measure_app([small, big], opts.scale_seconds, opts, fresh, log)
     log("measuring CSV export")
@@ -170,11 +201,14 @@ def run(opts: Options, log=print) -> tuple[str, list[str], dict]:
         scale = (small_r.p50_ms, big_r.p50_ms) if small_r and big_r else None
         label = f"gradebook ({opts.students} students)" if name == "gradebook" else name
         rows.append(report.endpoint_row(name, result, hello.rps, scale, label))
+        if name == "answer submit":
+            label = "answer submit, synchronous=NORMAL (reference)"
+            rows.append(report.endpoint_row("answer (NORMAL)", normal, hello.rps, None, label))
     rows.append(report.csv_row(facts["answers"][big.name], seconds, peak_mb - base_mb))
     facts["export"] = (
         f"{seconds:.1f} s, peak RSS {peak_mb:.0f} MB (1k-answer baseline {base_mb:.0f} MB)"
     )
-    notes = primary.notes + at_1k.notes + at_1m.notes
+    notes = primary.notes + normal_notes + at_1k.notes + at_1m.notes
     if os.environ.get("BENCH_KEEP") is None:
         for path in tmp.rglob("*.tsv"):
             path.unlink()

@@ -7,6 +7,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as config_module
 from .extensions import csrf, db, limiter, login_manager, migrate
+from .sessions import CookieSessions
 
 ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS = ROOT / "migrations"
@@ -38,6 +39,7 @@ def create_app(config: dict | None = None) -> Flask:
     )
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.update(config_module.from_environment(Path(app.instance_path), config))
+    app.session_interface = CookieSessions()
 
     if app.config["PROXY_COUNT"]:
         # Behind a load balancer: trust exactly that many X-Forwarded-* hops (client address for

@@ -3,7 +3,7 @@
 from datetime import datetime
 from functools import lru_cache
 
-from flask import Flask, g, request, url_for
+from flask import Flask, g, render_template, request, url_for
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
@@ -38,6 +38,19 @@ def fixed_url(endpoint: str, filename: str | None = None) -> str:
     return _fixed_url(request.script_root, endpoint, filename)
 
 
+@lru_cache(maxsize=32)
+def _site_links(script_root: str, role: str) -> Markup:
+    return Markup(render_template("_site_links.html", role=role))
+
+
+def site_links(role: str) -> Markup:
+    """Return the header's main links for a role (anonymous, student or instructor).
+
+    They differ only by role, so each is rendered once per mount point and kept.
+    """
+    return _site_links(request.script_root, role)
+
+
 def csrf_token() -> str:
     """Return the request's CSRF token: Flask-WTF's, asked for once however many forms a page has.
 
@@ -54,7 +67,11 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(format_points, "points")
     app.add_template_global(fixed_url)
+    app.add_template_global(site_links)
     app.add_template_global(csrf_token)
+    # Flask-WTF also puts its own in every page's context; this one, registered later, wins.
+    mine = {"csrf_token": csrf_token}
+    app.context_processor(lambda: mine)
 
     @app.after_request
     def _headers(response):

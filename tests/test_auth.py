@@ -1,5 +1,7 @@
 """Accounts: registration, login, logout, password change, server-side sessions."""
 
+import re
+
 from sqlalchemy import select
 
 from quizapp.extensions import db
@@ -134,3 +136,23 @@ def test_instructor_created_from_the_cli(app, runner):
         assert db.session.scalar(select(User.role).where(User.username == "prof")) == "student"
     result = runner.invoke(args=["user", "set-role", "nobody", "student"])
     assert result.exit_code != 0 and "no user" in result.output.lower()
+
+
+def test_header_links_follow_the_role(client, auth, runner):
+    def links() -> set[str]:
+        nav = client.get("/").get_data(as_text=True).split('aria-label="Main"')[1]
+        return set(re.findall(r'<a [^>]*href="([^"]+)"', nav.split("</nav>")[0]))
+
+    anonymous = links()
+    assert {"/auth/login", "/auth/register"} <= anonymous and "/quizzes" not in anonymous
+    auth.register("rosa")
+    student = links()
+    assert {"/quizzes", "/progress", "/review"} <= student
+    assert not any(link.startswith("/teach") for link in student)
+    password = "a long password 1"
+    runner.invoke(args=["user", "create", "prof", "--role", "instructor", "--password", password])
+    auth.logout()
+    auth.login("prof", password)
+    assert any(link.startswith("/teach") for link in links())
+    auth.logout()
+    assert links() == anonymous

@@ -3,8 +3,9 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Integer, case, cast, func, select
+from sqlalchemy import Integer, bindparam, case, cast, func, select
 
+from .content import SNIPPET
 from .extensions import db
 from .models import Answer, Attempt, Bank, Citation, Document, Passage, Question
 
@@ -21,42 +22,42 @@ class QuizRow:
     open_answered: int
 
 
+# The dashboard's statements are built once (user and article as parameters): building
+# these expressions on every page cost about as much as running them.
+_QUESTION_COUNTS = (
+    select(Question.bank_id, func.count())
+    .where(Question.retired.is_(False))
+    .group_by(Question.bank_id)
+)
+_BEST = (
+    select(
+        Attempt.bank_id,
+        func.max(Attempt.score / func.nullif(Attempt.max_score, 0)),
+        func.count(),
+    )
+    .where(Attempt.user_id == bindparam("user"), Attempt.finished_at.is_not(None))
+    .group_by(Attempt.bank_id)
+)
+_OPEN = (
+    select(Attempt.bank_id, Attempt.id, func.count(Answer.id))
+    .outerjoin(Answer, Answer.attempt_id == Attempt.id)
+    .where(Attempt.user_id == bindparam("user"), Attempt.finished_at.is_(None))
+    .group_by(Attempt.bank_id, Attempt.id)
+)
+_LIVE_BANKS = (
+    select(Bank.id, Bank.title, Document.title)
+    .outerjoin(Document, Document.id == Bank.doc_id)
+    .where(Bank.retired.is_(False))
+    .order_by(Bank.position, Bank.id)
+)
+
+
 def quiz_list(user_id: int) -> list[QuizRow]:
     """Return every live quiz with the student's best score and completion."""
-    counts = dict(
-        db.session.execute(
-            select(Question.bank_id, func.count())
-            .where(Question.retired.is_(False))
-            .group_by(Question.bank_id)
-        ).all()
-    )
-    best = {
-        bank: (score, n)
-        for bank, score, n in db.session.execute(
-            select(
-                Attempt.bank_id,
-                func.max(Attempt.score / func.nullif(Attempt.max_score, 0)),
-                func.count(),
-            )
-            .where(Attempt.user_id == user_id, Attempt.finished_at.is_not(None))
-            .group_by(Attempt.bank_id)
-        )
-    }
-    open_rows = {
-        bank: (attempt_id, answered)
-        for bank, attempt_id, answered in db.session.execute(
-            select(Attempt.bank_id, Attempt.id, func.count(Answer.id))
-            .outerjoin(Answer, Answer.attempt_id == Attempt.id)
-            .where(Attempt.user_id == user_id, Attempt.finished_at.is_(None))
-            .group_by(Attempt.bank_id, Attempt.id)
-        )
-    }
-    rows = db.session.execute(
-        select(Bank.id, Bank.title, Document.title)
-        .outerjoin(Document, Document.id == Bank.doc_id)
-        .where(Bank.retired.is_(False))
-        .order_by(Bank.position, Bank.id)
-    )
+    user = {"user": user_id}
+    counts = dict(db.session.execute(_QUESTION_COUNTS).all())
+    best = {bank: (score, n) for bank, score, n in db.session.execute(_BEST, user)}
+    open_rows = {bank: (attempt, n) for bank, attempt, n in db.session.execute(_OPEN, user)}
     return [
         QuizRow(
             bank_id=bank_id,
@@ -68,7 +69,7 @@ def quiz_list(user_id: int) -> list[QuizRow]:
             open_attempt=open_rows.get(bank_id, (None, 0))[0],
             open_answered=open_rows.get(bank_id, (None, 0))[1],
         )
-        for bank_id, title, doc_title in rows
+        for bank_id, title, doc_title in db.session.execute(_LIVE_BANKS)
     ]
 
 
@@ -92,13 +93,16 @@ class ScorePoint:
     fraction: float
 
 
+_HISTORY = (
+    select(Attempt.finished_at, Attempt.bank_id, Attempt.score, Attempt.max_score)
+    .where(Attempt.user_id == bindparam("user"), Attempt.finished_at.is_not(None))
+    .order_by(Attempt.finished_at)
+)
+
+
 def score_history(user_id: int) -> list[ScorePoint]:
     """Return each finished attempt's score over time."""
-    rows = db.session.execute(
-        select(Attempt.finished_at, Attempt.bank_id, Attempt.score, Attempt.max_score)
-        .where(Attempt.user_id == user_id, Attempt.finished_at.is_not(None))
-        .order_by(Attempt.finished_at)
-    )
+    rows = db.session.execute(_HISTORY, {"user": user_id})
     return [
         ScorePoint(when, bank, (score or 0) / max_score if max_score else 0.0)
         for when, bank, score, max_score in rows
@@ -111,7 +115,7 @@ class PassageMastery:
     doc_id: str
     anchor: str
     ordinal: int
-    text: str
+    text: str  # the first content.SNIPPET characters: enough for any truncated display
     answers: int
     correct: int
 
@@ -120,30 +124,54 @@ class PassageMastery:
         return self.correct / self.answers if self.answers else 0.0
 
 
-def passage_mastery(user_ids, doc_id: str | None = None) -> dict[int, PassageMastery]:
-    """Return per passage how many answers citing it were given and how many were right."""
-    stmt = (
+def _mastery_statement(who, one_document: bool):
+    # Count per passage id first, then fetch the few passage columns: grouping by the
+    # passage's whole text made SQLite sort every answer row by it (2x slower).
+    counts = (
         select(
-            Passage.id,
-            Passage.doc_id,
-            Passage.anchor,
-            Passage.ordinal,
-            Passage.text,
-            func.count(Answer.id),
-            func.coalesce(func.sum(cast(case((Answer.correct, 1), else_=0), Integer)), 0),
+            Citation.passage_id.label("passage_id"),
+            func.count().label("answers"),
+            func.coalesce(func.sum(cast(case((Answer.correct, 1), else_=0), Integer)), 0).label(
+                "correct"
+            ),
         )
-        .join(Citation, Citation.passage_id == Passage.id)
-        .join(Answer, Answer.version_id == Citation.version_id)
-        .where(
-            Answer.user_id.in_(user_ids)
-            if not isinstance(user_ids, int)
-            else Answer.user_id == user_ids
-        )
-        .group_by(Passage.id, Passage.doc_id, Passage.anchor, Passage.ordinal, Passage.text)
+        .join(Citation, Citation.version_id == Answer.version_id)
+        .where(who)
+        .group_by(Citation.passage_id)
+        .subquery()
     )
-    if doc_id is not None:
-        stmt = stmt.where(Passage.doc_id == doc_id)
-    return {row[0]: PassageMastery(*row) for row in db.session.execute(stmt)}
+    stmt = select(
+        Passage.id,
+        Passage.doc_id,
+        Passage.anchor,
+        Passage.ordinal,
+        func.substr(Passage.text, 1, SNIPPET),
+        counts.c.answers,
+        counts.c.correct,
+    ).join(counts, counts.c.passage_id == Passage.id)
+    return stmt.where(Passage.doc_id == bindparam("doc")) if one_document else stmt
+
+
+# A student's own (every dashboard): built once.
+_STUDENT_MASTERY = _mastery_statement(Answer.user_id == bindparam("user"), False)
+
+
+def passage_mastery(user_ids, doc_id: str | None = None) -> dict[int, PassageMastery]:
+    """Return per passage how many answers citing it were given and how many were right.
+
+    ``user_ids`` is one student's id or a class's ids (a list or a subquery); ``doc_id``
+    limits it to one article.
+    """
+    if isinstance(user_ids, int) and doc_id is None:
+        stmt = _STUDENT_MASTERY
+    elif isinstance(user_ids, int):
+        stmt = _mastery_statement(Answer.user_id == bindparam("user"), True)
+    else:
+        stmt = _mastery_statement(Answer.user_id.in_(user_ids), doc_id is not None)
+    params = {"user": user_ids} if isinstance(user_ids, int) else {}
+    params |= {"doc": doc_id} if doc_id is not None else {}
+    rows = db.session.connection().execute(stmt, params).all()  # plain rows: no ORM loading
+    return {row[0]: PassageMastery(*row) for row in rows}
 
 
 @dataclass(frozen=True)

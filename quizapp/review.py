@@ -77,9 +77,21 @@ def _due(user_id: int, now: datetime):
     )
 
 
+_DUE_COUNT = (
+    select(func.count())
+    .select_from(_CARDS)
+    .join(Question.__table__, Question.id == _CARDS.c.question_id)
+    .where(
+        _CARDS.c.user_id == bindparam("user"),
+        _CARDS.c.due <= bindparam("now"),
+        Question.retired.is_(False),
+    )
+)
+
+
 def due_count(user_id: int, now: datetime) -> int:
-    """Return how many of the student's cards are due at ``now``."""
-    return db.session.scalar(select(func.count()).select_from(_due(user_id, now).subquery()))
+    """Return how many of the student's cards are due at ``now`` (on every dashboard)."""
+    return db.session.scalar(_DUE_COUNT, {"user": user_id, "now": now})
 
 
 def next_due(user_id: int, now: datetime) -> ReviewCard | None:

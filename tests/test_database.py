@@ -82,3 +82,33 @@ def test_an_unreachable_database_is_one_line_not_a_traceback(url, shown, args):
     assert f"Error: cannot use the database {shown}" in result.output
     assert "hunter22" not in result.output
     assert "Traceback" not in result.output
+
+
+def _schema_drift(app) -> list:
+    """Return what differs between the migrated database and the models (empty: nothing)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    with app.app_context(), db.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"render_as_batch": True})
+        return compare_metadata(context, db.metadata)
+
+
+def test_migrations_build_exactly_the_schema_the_models_declare(app):
+    assert _schema_drift(app) == []
+
+
+def test_downgrade_and_upgrade_again_keep_the_data(app, runner):
+    from sqlalchemy import func, select
+
+    from quizapp.models import Passage
+
+    with app.app_context():
+        passages = db.session.scalar(select(func.count()).select_from(Passage))
+    assert runner.invoke(args=["db", "downgrade", "5cec7cda7e9f"]).exit_code == 0
+    assert _schema_drift(app) != []  # the models are ahead of the first revision
+    result = runner.invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Passage)) == passages
+    assert _schema_drift(app) == []

@@ -137,7 +137,7 @@ def answers_by_position(attempt_id: int) -> dict[int, Answer]:
 
 def first_unanswered(attempt: Attempt) -> int | None:
     """Return the first position without an answer, or None when all are answered."""
-    answered = set(_read(_ANSWERED_POSITIONS, {"attempt": attempt.id}).scalars())
+    answered = set(_read(_ANSWERED_POSITIONS, {"attempt": attempt.id}).scalars().all())
     return next((i for i in range(len(attempt.items)) if i not in answered), None)
 
 

@@ -24,6 +24,13 @@ def format_points(value: float | None) -> str:
     return f"{round(value, 2):g}"
 
 
+def format_percent(value: float | None) -> str:
+    """Return a fraction as a whole percentage (0.666 -> 67%); a dash when there is none."""
+    if value is None:
+        return "—"
+    return f"{round(value * 100)}%"
+
+
 @lru_cache(maxsize=256)
 def _fixed_url(script_root: str, endpoint: str, filename: str | None) -> str:
     return url_for(endpoint, filename=filename) if filename else url_for(endpoint)
@@ -66,6 +73,7 @@ def init_app(app: Flask) -> None:
     """Register filters, the fixed-URL and CSRF helpers, and the security headers."""
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(format_points, "points")
+    app.add_template_filter(format_percent, "percent")
     app.add_template_global(fixed_url)
     app.add_template_global(site_links)
     app.add_template_global(csrf_token)

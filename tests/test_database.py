@@ -105,6 +105,7 @@ def test_downgrade_and_upgrade_again_keep_the_data(app, runner):
 
     with app.app_context():
         passages = db.session.scalar(select(func.count()).select_from(Passage))
+    app.logger.info("the app's logger exists before the migrations run")
     assert runner.invoke(args=["db", "downgrade", "5cec7cda7e9f"]).exit_code == 0
     assert _schema_drift(app) != []  # the models are ahead of the first revision
     result = runner.invoke(args=["db", "upgrade"])
@@ -112,3 +113,5 @@ def test_downgrade_and_upgrade_again_keep_the_data(app, runner):
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Passage)) == passages
     assert _schema_drift(app) == []
+    # alembic's logging set-up must not silence the app's logger (500s are logged with an id)
+    assert not app.logger.disabled

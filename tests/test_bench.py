@@ -1,4 +1,4 @@
-"""Smoke test of the benchmark's pure parts: wrk output parsing and the results table."""
+"""Smoke tests of the benchmarks: wrk output parsing, the results table, tiny runs of the tools."""
 
 import pytest
 
@@ -80,3 +80,19 @@ def test_class_load_smoke_run_counts_every_answer_once(tmp_path):
     assert int(steps["answer"][2].replace(",", "")) > 0
     assert all(row[3] == "0" for row in rows), text  # no errors on any step
     assert "exactly once PASS" in text, text
+
+
+def test_inprocess_breakdown_measures_every_row(capsys):
+    from bench import inprocess
+
+    assert inprocess.main(["-n", "20"]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| ")]
+    names = [row.split(" | ")[0].lstrip("| ") for row in rows[2:]]
+    assert names == [
+        "bare Flask hello-world",
+        "app: constant route, anonymous",
+        "app: constant route, signed in",
+        "app: question page",
+    ]
+    microseconds = [float(row.split(" | ")[1].replace(",", "")) for row in rows[2:]]
+    assert all(us > 0 for us in microseconds)

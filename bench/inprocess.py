@@ -85,10 +85,16 @@ def signed_in_student(app) -> tuple[str, str]:
     return "session=" + client.get_cookie("session").value, question
 
 
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number, 1 or more, not {text!r}")
+    return int(text)
+
+
 def main(argv=None) -> int:
     """Measure and print the table."""
     parser = argparse.ArgumentParser(prog="python -m bench.inprocess", description=__doc__)
-    parser.add_argument("-n", type=int, default=2000, help="requests per round (default 2000)")
+    parser.add_argument("-n", type=_positive, default=2000, help="requests per round (2000)")
     args = parser.parse_args(argv)
     from quizapp import create_app
 

@@ -7,7 +7,7 @@ from flask_login import UserMixin
 from sqlalchemy import bindparam, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .database import write_session
+from .database import read, write_session
 from .extensions import db
 from .models import LoginSession, User
 
@@ -113,7 +113,7 @@ _SESSION_USER = (
 
 def load_session_user(token: str) -> SignedIn | None:
     """Return the user behind a live session token, or None when revoked or unknown."""
-    row = db.session.connection().execute(_SESSION_USER, {"token": token}).first()
+    row = read(_SESSION_USER, {"token": token}).first()
     return None if row is None else SignedIn(*row, token)
 
 

@@ -3,6 +3,7 @@
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import selectinload
 
+from .database import read
 from .extensions import db
 from .models import Document, Passage
 
@@ -40,4 +41,4 @@ def passage_map(doc_id: str):
 
     Mastery maps show a line of every passage: loading whole passages cost most of the page.
     """
-    return db.session.connection().execute(_PASSAGE_MAP, {"doc": doc_id}).all()
+    return read(_PASSAGE_MAP, {"doc": doc_id}).all()

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from sqlalchemy import String, cast, select
 
 from . import gradebook
+from .database import read
 from .extensions import db
 from .formats.csvout import Cells, cell
 from .models import Answer, Citation, Course, Passage, QuestionVersion, User
@@ -112,7 +113,7 @@ def long(course: Course | None) -> tuple[list[str], Iterator[list]]:
 
     def body():
         described: dict[tuple[int, str], str] = {}
-        rows = db.session.connection().execute(stmt.execution_options(yield_per=5000))
+        rows = read(stmt.execution_options(yield_per=5000))
         for username, qid, vid, attempt, when, response, correct, points, max_points in rows:
             text = described.get((vid, response))
             if text is None:

@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from .courses import member_ids
-from .extensions import db
+from .database import read
 from .models import Answer, Attempt, Bank, Membership, Question, QuestionVersion, User
 
 
@@ -30,25 +30,19 @@ class StudentRow:
         return len([b for b in banks if b.id in self.scores]) / len(banks) if banks else 0.0
 
 
-def _rows(stmt) -> list:
-    # Plain rows through the session's connection: these are read-only aggregates, and the
-    # ORM's row processing cost more than the queries on a 200-student class.
-    return db.session.connection().execute(stmt).all()
-
-
 def bank_columns() -> list[BankColumn]:
     """Return live banks with the points a full score is worth now."""
     out_of = dict(
-        _rows(
+        read(
             select(Question.bank_id, func.sum(QuestionVersion.points))
             .join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
             .where(Question.retired.is_(False))
             .group_by(Question.bank_id)
-        )
+        ).all()
     )
-    rows = _rows(
+    rows = read(
         select(Bank.id, Bank.title).where(Bank.retired.is_(False)).order_by(Bank.position, Bank.id)
-    )
+    ).all()
     return [BankColumn(bid, title, float(out_of.get(bid) or 0)) for bid, title in rows]
 
 
@@ -83,7 +77,7 @@ def scores(user_ids, policy: str) -> dict[tuple[int, str], float]:
             .where(finished, Attempt.user_id.in_(user_ids))
             .group_by(Attempt.user_id, Attempt.bank_id)
         )
-    return {(u, b): float(f or 0) for u, b, f in _rows(stmt)}
+    return {(u, b): float(f or 0) for u, b, f in read(stmt).all()}
 
 
 def gradebook(course_id: int, policy: str) -> tuple[list[BankColumn], list[StudentRow]]:
@@ -91,11 +85,11 @@ def gradebook(course_id: int, policy: str) -> tuple[list[BankColumn], list[Stude
     members = member_ids(course_id)
     rows = {
         uid: StudentRow(uid, username, full_name or "", email)
-        for uid, username, full_name, email in _rows(
+        for uid, username, full_name, email in read(
             select(User.id, User.username, User.full_name, User.email)
             .join(Membership, Membership.user_id == User.id)
             .where(Membership.course_id == course_id)
-        )
+        ).all()
     }
     for (uid, bank), fraction in scores(members, policy).items():
         if uid in rows:
@@ -106,9 +100,9 @@ def gradebook(course_id: int, policy: str) -> tuple[list[BankColumn], list[Stude
         .where(Answer.user_id == Membership.user_id)
         .scalar_subquery()
     )
-    for uid, last in _rows(
+    for uid, last in read(
         select(Membership.user_id, last_answer).where(Membership.course_id == course_id)
-    ):
+    ).all():
         if uid in rows:
             rows[uid].last_activity = last
     return bank_columns(), list(rows.values())
@@ -146,9 +140,9 @@ def everyone(policy: str = "best") -> tuple[list[BankColumn], list[StudentRow]]:
     students = select(User.id).where(User.role == "student")
     rows = {
         uid: StudentRow(uid, username, full_name or "", email)
-        for uid, username, full_name, email in _rows(
+        for uid, username, full_name, email in read(
             select(User.id, User.username, User.full_name, User.email).where(User.role == "student")
-        )
+        ).all()
     }
     for (uid, bank), fraction in scores(students, policy).items():
         if uid in rows:

@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy import Integer, bindparam, case, cast, func, select
 
 from .content import SNIPPET
+from .database import read
 from .extensions import db
 from .models import Answer, Attempt, Bank, Citation, Document, Passage, Question
 
@@ -162,15 +163,16 @@ def passage_mastery(user_ids, doc_id: str | None = None) -> dict[int, PassageMas
     ``user_ids`` is one student's id or a class's ids (a list or a subquery); ``doc_id``
     limits it to one article.
     """
-    if isinstance(user_ids, int) and doc_id is None:
+    one_student = isinstance(user_ids, int)
+    if one_student and doc_id is None:
         stmt = _STUDENT_MASTERY
-    elif isinstance(user_ids, int):
-        stmt = _mastery_statement(Answer.user_id == bindparam("user"), True)
     else:
-        stmt = _mastery_statement(Answer.user_id.in_(user_ids), doc_id is not None)
-    params = {"user": user_ids} if isinstance(user_ids, int) else {}
-    params |= {"doc": doc_id} if doc_id is not None else {}
-    rows = db.session.connection().execute(stmt, params).all()  # plain rows: no ORM loading
+        who = Answer.user_id == bindparam("user") if one_student else Answer.user_id.in_(user_ids)
+        stmt = _mastery_statement(who, doc_id is not None)
+    params = {"user": user_ids} if one_student else {}
+    if doc_id is not None:
+        params["doc"] = doc_id
+    rows = read(stmt, params).all()
     return {row[0]: PassageMastery(*row) for row in rows}
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from . import review
-from .database import write_session
+from .database import read, write_session
 from .extensions import db
 from .models import Answer, Attempt, Bank, Question
 from .models.content import utcnow
@@ -108,16 +108,12 @@ _INSERT_ANSWER = {
 }
 
 
-def _read(stmt, params: dict):
-    return db.session.connection().execute(stmt, params)
-
-
 def get_attempt(user_id: int, attempt_id: int):
     """Return the attempt (a read-only row) when it belongs to the user, else None.
 
     Others' attempts do not exist for them.
     """
-    return _read(_ATTEMPT, {"id": attempt_id, "user": user_id}).first()
+    return read(_ATTEMPT, {"id": attempt_id, "user": user_id}).first()
 
 
 def get_attempt_at(user_id: int, attempt_id: int, position: int):
@@ -126,7 +122,7 @@ def get_attempt_at(user_id: int, attempt_id: int, position: int):
     One query instead of two on the question page, the most requested page.
     """
     params = {"id": attempt_id, "user": user_id, "position": position}
-    return _read(_ATTEMPT_AT, params).first()
+    return read(_ATTEMPT_AT, params).first()
 
 
 def answers_by_position(attempt_id: int) -> dict[int, Answer]:
@@ -137,7 +133,7 @@ def answers_by_position(attempt_id: int) -> dict[int, Answer]:
 
 def first_unanswered(attempt: Attempt) -> int | None:
     """Return the first position without an answer, or None when all are answered."""
-    answered = set(_read(_ANSWERED_POSITIONS, {"attempt": attempt.id}).scalars().all())
+    answered = set(read(_ANSWERED_POSITIONS, {"attempt": attempt.id}).scalars().all())
     return next((i for i in range(len(attempt.items)) if i not in answered), None)
 
 
@@ -235,7 +231,7 @@ def finish_attempt(attempt: Attempt) -> None:
 
 def answer_at(attempt_id: int, position: int):
     """Return the stored answer at one position of an attempt (a read-only row), or None."""
-    return _read(_ANSWER_AT, {"attempt": attempt_id, "position": position}).first()
+    return read(_ANSWER_AT, {"attempt": attempt_id, "position": position}).first()
 
 
 def current_version(question_id: str) -> int | None:

@@ -65,38 +65,28 @@ def record(session, user_id: int, question_id: str, correct: bool, when: datetim
     session.execute(_UPDATE_CARD, {"card_id": row.id, "new_card": card, "new_due": due})
 
 
-def _due(user_id: int, now: datetime):
-    return (
-        select(ReviewCard)
-        .join(Question, Question.id == ReviewCard.question_id)
-        .where(
-            ReviewCard.user_id == user_id,
-            ReviewCard.due <= now,
-            Question.retired.is_(False),
-        )
-    )
-
-
-_DUE_COUNT = (
-    select(func.count())
-    .select_from(_CARDS)
-    .join(Question.__table__, Question.id == _CARDS.c.question_id)
+# A student's due cards of live questions: counted on every dashboard, the first one reviewed.
+_DUE = (
+    select(ReviewCard)
+    .join(Question, Question.id == ReviewCard.question_id)
     .where(
-        _CARDS.c.user_id == bindparam("user"),
-        _CARDS.c.due <= bindparam("now"),
+        ReviewCard.user_id == bindparam("user"),
+        ReviewCard.due <= bindparam("now"),
         Question.retired.is_(False),
     )
 )
+_DUE_COUNT = select(func.count()).select_from(_DUE.subquery())
+_MOST_OVERDUE = _DUE.order_by(ReviewCard.due).limit(1)
 
 
 def due_count(user_id: int, now: datetime) -> int:
-    """Return how many of the student's cards are due at ``now`` (on every dashboard)."""
+    """Return how many of the student's cards are due at ``now``."""
     return db.session.scalar(_DUE_COUNT, {"user": user_id, "now": now})
 
 
 def next_due(user_id: int, now: datetime) -> ReviewCard | None:
     """Return the most overdue card of the student, or None when nothing is due."""
-    return db.session.scalar(_due(user_id, now).order_by(ReviewCard.due).limit(1))
+    return db.session.scalar(_MOST_OVERDUE, {"user": user_id, "now": now})
 
 
 def next_due_after(user_id: int, now: datetime) -> datetime | None:

@@ -96,3 +96,13 @@ def test_inprocess_breakdown_measures_every_row(capsys):
     ]
     microseconds = [float(row.split(" | ")[1].replace(",", "")) for row in rows[2:]]
     assert all(us > 0 for us in microseconds)
+
+
+@pytest.mark.parametrize("value", ["0", "-3", "many"])
+def test_inprocess_refuses_a_bad_request_count_with_a_message(value, capsys):
+    from bench import inprocess
+
+    with pytest.raises(SystemExit) as exit_info:
+        inprocess.main(["-n", value])
+    assert exit_info.value.code == 2
+    assert "must be a whole number, 1 or more" in capsys.readouterr().err

@@ -70,8 +70,10 @@ def _take_writer_turn(session: Session, path: str) -> None:
 @event.listens_for(Session, "after_transaction_end")
 def _end_writer_turn(session: Session, transaction) -> None:
     """Release the writer queue once the database transaction is over (committed or not)."""
-    if transaction.parent is None and "writer_lock" in session.info:
-        os.close(session.info.pop("writer_lock"))
+    if transaction.parent is None:
+        session.info.pop("sqlite_writer", None)
+        if "writer_lock" in session.info:
+            os.close(session.info.pop("writer_lock"))
 
 
 def write_session():
@@ -83,22 +85,28 @@ def write_session():
     """
     session = db.session()  # the request's real Session behind the scoped proxy
     bind = session.get_bind()
-    if bind.dialect.name != "sqlite":
+    if bind.dialect.name != "sqlite" or session.info.get("sqlite_writer"):
         return session
-    if session.in_transaction():
-        conn = session.connection()
-        if conn.get_execution_options().get("sqlite_write"):
-            return session
-        session.commit()
     path = writer_lock_path(bind)
-    if path is not None:
-        _take_writer_turn(session, path)
     try:
-        session.connection(execution_options={"sqlite_write": True})
+        if session.in_transaction():
+            # End the read and begin the write on the same connection, under the same
+            # SQLAlchemy transaction: a commit plus a fresh checkout from the pool cost more
+            # than the whole insert of an answer. Only reads ran so far, so nothing is lost.
+            driver = session.connection().connection.dbapi_connection
+            driver.execute("COMMIT")
+            if path is not None:
+                _take_writer_turn(session, path)
+            driver.execute("BEGIN IMMEDIATE")
+        else:
+            if path is not None:
+                _take_writer_turn(session, path)
+            session.connection(execution_options={"sqlite_write": True})
     except BaseException:
-        if "writer_lock" in session.info:  # no transaction began, so no event will free it
+        if "writer_lock" in session.info:  # the write never began: free the queue now
             os.close(session.info.pop("writer_lock"))
         raise
+    session.info["sqlite_writer"] = True
     return session
 
 

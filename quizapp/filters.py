@@ -1,11 +1,13 @@
-"""Template filters and response headers shared by every page."""
+"""Template filters, CSRF checks and tokens, and response headers shared by every page."""
 
 from datetime import datetime
 from functools import lru_cache
 
-from flask import Flask, g, render_template, request, url_for
+from flask import Flask, current_app, g, render_template, request, session, url_for
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
+
+from .extensions import csrf
 
 
 def format_datetime(value: datetime | None) -> Markup:
@@ -58,15 +60,40 @@ def site_links(role: str) -> Markup:
     return _site_links(request.script_root, role)
 
 
-def csrf_token() -> str:
-    """Return the request's CSRF token: Flask-WTF's, asked for once however many forms a page has.
+# Signed CSRF tokens by (secret key, the session's raw token). With WTF_CSRF_TIME_LIMIT off
+# the signature never expires, so one per session serves every page; signing costs as much
+# as a small page's whole query. Bounded: cleared when full.
+_SIGNED_TOKENS: dict[tuple[str, str], str] = {}
+_MAX_SIGNED_TOKENS = 20_000
 
-    ``generate_csrf`` reads its settings again on every call, a few times per page.
-    """
+
+def csrf_token() -> str:
+    """Return the page's CSRF token: Flask-WTF's, signed once per session and kept."""
     token = g.get("page_csrf_token")
     if token is None:
-        token = g.page_csrf_token = generate_csrf()
+        key = (current_app.secret_key, session.get("csrf_token"))
+        token = _SIGNED_TOKENS.get(key) if key[1] else None
+        if token is None:
+            token = generate_csrf()  # makes the raw token too when the session has none
+            if current_app.config["WTF_CSRF_TIME_LIMIT"] is None:
+                if len(_SIGNED_TOKENS) >= _MAX_SIGNED_TOKENS:
+                    _SIGNED_TOKENS.clear()
+                _SIGNED_TOKENS[(current_app.secret_key, session["csrf_token"])] = token
+        g.page_csrf_token = token
     return token
+
+
+HEADERS = (
+    (
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+    ),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "same-origin"),
+    ("X-Frame-Options", "DENY"),
+)
+SECURE_HEADERS = (*HEADERS, ("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
 
 
 def init_app(app: Flask) -> None:
@@ -81,17 +108,17 @@ def init_app(app: Flask) -> None:
     mine = {"csrf_token": csrf_token}
     app.context_processor(lambda: mine)
 
+    @app.before_request
+    def _check_csrf():
+        # Flask-WTF's own hook (WTF_CSRF_CHECK_DEFAULT, off in config) looks for exempt views
+        # on every GET before it looks at the method; this asks the method first.
+        config = app.config
+        if config["WTF_CSRF_ENABLED"] and request.method in config["WTF_CSRF_METHODS"]:
+            csrf.protect(apply_exemptions=True)
+
     @app.after_request
     def _headers(response):
-        headers = response.headers
-        headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-            "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
-        )
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("Referrer-Policy", "same-origin")
-        headers.setdefault("X-Frame-Options", "DENY")
-        if request.is_secure:
-            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        # Appended, not set: no view sets these, and werkzeug's setdefault pays for a
+        # KeyError per header on every response.
+        response.headers.extend(SECURE_HEADERS if request.is_secure else HEADERS)
         return response

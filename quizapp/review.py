@@ -52,17 +52,21 @@ def _review(card: Card, correct: bool, when: datetime) -> tuple[dict, datetime]:
 
 def record(session, user_id: int, question_id: str, correct: bool, when: datetime) -> None:
     """Apply one recall to the student's card for a question, creating the card if needed."""
-    dialect = session.get_bind().dialect.name
+    # Core statements on the session's connection: the ORM's execute path costs more than
+    # these small statements (this runs inside every answer's write transaction).
+    session.flush()  # the card's user may still be pending (demo data)
+    conn = session.connection()
+    dialect = conn.dialect.name
     # Most recalls are a question's first: insert the reviewed new card in one statement.
     # Cards are keyed by (user, question); an explicit card_id skips fsrs's 1 ms sleep.
     card, due = _review(Card(card_id=0, due=_aware(when)), correct, when)
     key = {"user_id": user_id, "question_id": question_id}
-    if session.execute(_INSERT_CARD[dialect], {**key, "card": card, "due": due}).first():
+    if conn.execute(_INSERT_CARD[dialect], {**key, "card": card, "due": due}).first():
         return
     stmt = _CARD_FOR_UPDATE if dialect == "postgresql" else _CARD
-    row = session.execute(stmt, {"user": user_id, "question": question_id}).one()
+    row = conn.execute(stmt, {"user": user_id, "question": question_id}).one()
     card, due = _review(Card.from_dict(row.card), correct, when)
-    session.execute(_UPDATE_CARD, {"card_id": row.id, "new_card": card, "new_due": due})
+    conn.execute(_UPDATE_CARD, {"card_id": row.id, "new_card": card, "new_due": due})
 
 
 # A student's due cards of live questions: counted on every dashboard, the first one reviewed.

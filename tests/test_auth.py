@@ -1,6 +1,8 @@
 """Accounts: registration, login, logout, password change, server-side sessions."""
 
 import re
+import time
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -83,6 +85,31 @@ def test_copied_cookie_is_refused_after_logout(app, client, auth):
     thief = app.test_client()
     thief.set_cookie("session", cookie)
     response = thief.get("/quizzes")
+    assert response.status_code == 302 and "/auth/login" in response.location
+
+
+def test_a_tampered_cookie_is_refused_after_the_real_one_was_accepted(app, client, auth):
+    auth.register("hugo")
+    client.get("/quizzes")  # the page's CSRF token goes into the session: a new cookie
+    cookie = client.get_cookie("session").value
+    assert client.get("/quizzes").status_code == 200  # this cookie verified once, remembered
+    body, _, signature = cookie.rpartition(".")
+    forged = f"{body}.{'A' if signature[0] != 'A' else 'B'}{signature[1:]}"
+    thief = app.test_client()
+    thief.set_cookie("session", forged)
+    response = thief.get("/quizzes")
+    assert response.status_code == 302 and "/auth/login" in response.location
+
+
+def test_a_cookie_past_the_session_lifetime_is_refused_even_once_accepted(app, client, auth):
+    auth.register("ines")
+    client.get("/quizzes")  # the page's CSRF token goes into the session: a new cookie
+    cookie = client.get_cookie("session").value
+    assert client.get("/quizzes").status_code == 200  # this cookie verified once, remembered
+    assert client.get_cookie("session").value == cookie
+    app.permanent_session_lifetime = timedelta(seconds=1)
+    time.sleep(2.1)  # cookie timestamps have whole-second resolution
+    response = client.get("/quizzes")
     assert response.status_code == 302 and "/auth/login" in response.location
 
 

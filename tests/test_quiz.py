@@ -130,6 +130,26 @@ def test_double_submit_keeps_first_answer(app, student):
         assert db.session.scalars(select(ReviewCard.card)).one() == card_after_first
 
 
+def test_time_on_question_comes_from_the_signed_stamp_and_a_forged_one_is_ignored(app, student):
+    bank = bank_ids(app)[0]
+    url = start(student, bank)
+    page = student.get(url).get_data(as_text=True)
+    shown = re.search(r'name="shown" type="hidden" value="([^"]*)"', page).group(1)
+    data = {"csrf_token": csrf_from(page), "shown": shown}
+    data["answer"] = answer_values(app, page, current_view(app, url), correct=True)
+    assert student.post(url, data=data).status_code == 303
+    digits, signature = shown.split(".")
+    url = url.replace("/q/1", "/q/2")
+    page = student.get(url).get_data(as_text=True)
+    forged = {"csrf_token": csrf_from(page), "shown": f"{int(digits) - 600_000}.{signature}"}
+    forged["answer"] = answer_values(app, page, current_view(app, url), correct=True)
+    assert student.post(url, data=forged).status_code == 303  # the answer still counts
+    with app.app_context():
+        durations = db.session.scalars(select(Answer.duration_ms).order_by(Answer.position))
+        first, second = durations.all()
+    assert 0 <= first < 60_000 and second is None
+
+
 def test_invalid_answer_is_refused_and_nothing_is_stored(app, student):
     url = start(student, bank_ids(app)[0])
     page = student.get(url).get_data(as_text=True)

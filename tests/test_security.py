@@ -15,6 +15,8 @@ def test_security_headers_on_every_response(client):
             assert headers["X-Content-Type-Options"] == "nosniff"
             assert headers["Referrer-Policy"]
             assert "Strict-Transport-Security" not in headers
+            for name in ("Content-Security-Policy", "X-Frame-Options", "Referrer-Policy"):
+                assert len(headers.getlist(name)) == 1, name
 
 
 def test_hsts_and_secure_cookies_under_https(app):

@@ -2,6 +2,7 @@
 
 import fcntl
 import os
+import sqlite3
 
 import pytest
 from sqlalchemy import text
@@ -40,6 +41,21 @@ def test_a_write_transaction_holds_the_queue_until_it_ends(app, lock_path, end):
         assert write_session() is session and _held(lock_path)  # re-entrant within a request
         getattr(session, end)()
         assert not _held(lock_path)
+
+
+def test_a_read_transaction_becomes_a_write_that_holds_sqlites_lock(app, lock_path):
+    database = lock_path.removesuffix("-writer.lock")
+    other = sqlite3.connect(database, timeout=0, isolation_level=None)
+    with app.app_context():
+        db.session.execute(text("SELECT 1"))  # a read transaction first, as a request has
+        session = write_session()
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            other.execute("BEGIN IMMEDIATE")  # the write lock is taken at once, not at commit
+        session.execute(text("CREATE TABLE promoted (x INTEGER)"))
+        session.commit()
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("ROLLBACK")
+    assert other.execute("SELECT count(*) FROM promoted").fetchone() == (0,)  # committed
 
 
 def test_the_queue_is_given_back_when_a_request_fails(app, lock_path):

@@ -48,9 +48,7 @@ def _position_or_404(attempt, number: int) -> int:
 @bp.get("/quizzes")
 def quizzes():
     """List every quiz with the student's best score and completion."""
-    return render_template(
-        "learner/quizzes.html", rows=progress.quiz_list(current_user.id), form=ActionForm()
-    )
+    return render_template("learner/quizzes.html", rows=progress.quiz_list(current_user.id))
 
 
 @bp.post("/quizzes/<bank_id>/start")
@@ -140,7 +138,6 @@ def feedback(attempt_id: int, number: int):
         view=view,
         answer=answer,
         next_number=None if next_position is None else next_position + 1,
-        form=ActionForm(),
     )
 
 
@@ -164,9 +161,7 @@ def results(attempt_id: int):
         view = question_view(answer.version_id if answer else version_id)
         items.append((position + 1, view, answer))
     reread = progress.passages_to_reread(items)
-    return render_template(
-        "learner/results.html", attempt=attempt, items=items, reread=reread, form=ActionForm()
-    )
+    return render_template("learner/results.html", attempt=attempt, items=items, reread=reread)
 
 
 @bp.get("/progress")

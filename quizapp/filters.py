@@ -14,9 +14,11 @@ def format_datetime(value: datetime | None) -> Markup:
     """Return a stored (UTC) time as a <time> element; static/localtime.js shows it local."""
     if value is None:
         return Markup("")
-    stamp = value.replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
+    stamp = value.replace(tzinfo=None).isoformat(timespec="seconds")
     text = value.strftime("%-d %b %Y, %H:%M UTC")
-    return Markup('<time datetime="{}">{}</time>').format(stamp, text)
+    # Both are digits, letters and punctuation made here (nothing to escape); Markup.format
+    # costs ten times as much, and a gradebook page shows fifty of these.
+    return Markup(f'<time datetime="{stamp}Z">{text}</time>')
 
 
 def format_points(value: float | None) -> str:

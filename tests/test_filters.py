@@ -1,9 +1,12 @@
 """Template filters: how numbers and times read on every page."""
 
+from datetime import UTC, datetime
+
 import pytest
 from jinja2 import Environment
+from markupsafe import Markup
 
-from quizapp.filters import format_percent
+from quizapp.filters import format_datetime, format_percent
 
 
 @pytest.mark.parametrize(
@@ -18,3 +21,22 @@ def test_percent_reads_as_a_whole_percentage_or_a_dash(value, shown):
 def test_percent_matches_the_template_arithmetic_it_replaced(value):
     old = Environment().from_string("{{ (v * 100) | round | int }}%")
     assert format_percent(value) == old.render(v=value)
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (None, ""),
+        (
+            datetime(2026, 3, 5, 9, 7, 2),
+            '<time datetime="2026-03-05T09:07:02Z">5 Mar 2026, 09:07 UTC</time>',
+        ),
+        (
+            datetime(2026, 11, 27, 23, 59, 59, 999999, tzinfo=UTC),
+            '<time datetime="2026-11-27T23:59:59Z">27 Nov 2026, 23:59 UTC</time>',
+        ),
+    ],
+)
+def test_times_read_in_utc_inside_a_time_element_for_localtime_js(value, shown):
+    html = format_datetime(value)
+    assert isinstance(html, Markup) and html == shown

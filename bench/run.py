@@ -53,7 +53,9 @@ def _banks(db: Path) -> list[str]:
         return [b for (b,) in conn.execute("SELECT id FROM bank WHERE NOT retired ORDER BY id")]
 
 
-def _files(db: Path, base: str, answering: list[str] | None, folder: Path) -> dict[str, Path]:
+def request_files(
+    db: Path, base: str, answering: list[str] | None, folder: Path
+) -> dict[str, Path]:
     """Log the students in, start their quizzes and write one request file per endpoint."""
     course_id, students = plan.demo_class(db)
     answering = answering or students
@@ -128,7 +130,7 @@ def measure_app(
             for d in dbs
         ]
         files = [
-            _files(d, s.url, answering, Path(tempfile.mkdtemp(dir=d.parent, prefix=d.stem)))
+            request_files(d, s.url, answering, Path(tempfile.mkdtemp(dir=d.parent, prefix=d.stem)))
             for d, s in zip(dbs, servers, strict=True)
         ]
         for name in files[0]:

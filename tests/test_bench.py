@@ -1,5 +1,7 @@
 """Smoke tests of the benchmarks: wrk output parsing, the results table, tiny runs of the tools."""
 
+import os
+
 import pytest
 
 from bench import report, wrk
@@ -106,3 +108,22 @@ def test_inprocess_refuses_a_bad_request_count_with_a_message(value, capsys):
         inprocess.main(["-n", value])
     assert exit_info.value.code == 2
     assert "must be a whole number, 1 or more" in capsys.readouterr().err
+
+
+def test_cpu_seconds_counts_this_process_and_skips_gone_ones():
+    from bench import cpu
+
+    started = cpu.cpu_seconds([os.getpid()])
+    sum(i * i for i in range(300_000))  # burn a little CPU
+    assert cpu.cpu_seconds([os.getpid(), 2**22 + 7]) > started
+    assert os.getpid() in cpu.process_group(os.getpgid(0))
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "soon", "nan", "inf"])
+def test_cpu_refuses_bad_seconds_with_a_message(value, capsys):
+    from bench import cpu
+
+    with pytest.raises(SystemExit) as exit_info:
+        cpu.main(["--seconds", value])
+    assert exit_info.value.code == 2
+    assert "must be a number of seconds, 1 or more" in capsys.readouterr().err

@@ -78,39 +78,41 @@ def test_post_without_csrf_token_is_refused(client, auth):
     assert client.get("/quizzes").status_code == 200
 
 
+def _refused(app, cookie: str) -> bool:
+    """Return whether another browser presenting this session cookie is sent to log in."""
+    thief = app.test_client()
+    thief.set_cookie("session", cookie)
+    response = thief.get("/quizzes")
+    return response.status_code == 302 and "/auth/login" in response.location
+
+
+def _accepted_cookie(client, auth, username: str) -> str:
+    """Register, then return a session cookie the app has verified once (and remembers)."""
+    auth.register(username)
+    client.get("/quizzes")  # the page's CSRF token goes into the session: a new cookie
+    cookie = client.get_cookie("session").value
+    assert client.get("/quizzes").status_code == 200
+    assert client.get_cookie("session").value == cookie
+    return cookie
+
+
 def test_copied_cookie_is_refused_after_logout(app, client, auth):
     auth.register("hana")
     cookie = client.get_cookie("session").value
     auth.logout()
-    thief = app.test_client()
-    thief.set_cookie("session", cookie)
-    response = thief.get("/quizzes")
-    assert response.status_code == 302 and "/auth/login" in response.location
+    assert _refused(app, cookie)
 
 
 def test_a_tampered_cookie_is_refused_after_the_real_one_was_accepted(app, client, auth):
-    auth.register("hugo")
-    client.get("/quizzes")  # the page's CSRF token goes into the session: a new cookie
-    cookie = client.get_cookie("session").value
-    assert client.get("/quizzes").status_code == 200  # this cookie verified once, remembered
-    body, _, signature = cookie.rpartition(".")
-    forged = f"{body}.{'A' if signature[0] != 'A' else 'B'}{signature[1:]}"
-    thief = app.test_client()
-    thief.set_cookie("session", forged)
-    response = thief.get("/quizzes")
-    assert response.status_code == 302 and "/auth/login" in response.location
+    body, _, signature = _accepted_cookie(client, auth, "hugo").rpartition(".")
+    assert _refused(app, f"{body}.{'A' if signature[0] != 'A' else 'B'}{signature[1:]}")
 
 
 def test_a_cookie_past_the_session_lifetime_is_refused_even_once_accepted(app, client, auth):
-    auth.register("ines")
-    client.get("/quizzes")  # the page's CSRF token goes into the session: a new cookie
-    cookie = client.get_cookie("session").value
-    assert client.get("/quizzes").status_code == 200  # this cookie verified once, remembered
-    assert client.get_cookie("session").value == cookie
+    cookie = _accepted_cookie(client, auth, "ines")
     app.permanent_session_lifetime = timedelta(seconds=1)
     time.sleep(2.1)  # cookie timestamps have whole-second resolution
-    response = client.get("/quizzes")
-    assert response.status_code == 302 and "/auth/login" in response.location
+    assert _refused(app, cookie)
 
 
 def test_session_cookie_changes_at_login(app, client, auth):

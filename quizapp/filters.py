@@ -99,7 +99,7 @@ SECURE_HEADERS = (*HEADERS, ("Strict-Transport-Security", "max-age=31536000; inc
 
 
 def init_app(app: Flask) -> None:
-    """Register filters, the fixed-URL and CSRF helpers, and the security headers."""
+    """Register filters, the fixed-URL and CSRF helpers, the CSRF check and security headers."""
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(format_points, "points")
     app.add_template_filter(format_percent, "percent")

@@ -62,7 +62,7 @@ def _children_cpu() -> float:
     return times.children_user + times.children_system
 
 
-def _positive(text: str) -> float:
+def _seconds(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
@@ -78,7 +78,7 @@ def main(argv=None) -> int:
     """Measure and print the table."""
     parser = argparse.ArgumentParser(prog="python -m bench.cpu", description=__doc__)
     parser.add_argument(
-        "--seconds", type=_positive, default=8, help="seconds per endpoint (default 8)"
+        "--seconds", type=_seconds, default=8, help="seconds per endpoint (default 8)"
     )
     args = parser.parse_args(argv)
     rows = []
@@ -88,9 +88,10 @@ def main(argv=None) -> int:
         with Server("bench.hello:app", {}) as server:
             wrk.run(server.url, hello, 2)
             rows.append(("hello", *measure(server, hello, args.seconds)))
-        for synchronous in ("FULL", "NORMAL"):
-            db = data.create(folder / f"{synchronous.lower()}.sqlite3", 20, log=lambda m: None)
-            students = data.add_fresh_students(db, 60)
+        full = data.create(folder / "full.sqlite3", 20, log=lambda m: None)
+        students = data.add_fresh_students(full, 60)
+        copies = {"FULL": full, "NORMAL": data.copy(full, folder / "normal.sqlite3")}
+        for synchronous, db in copies.items():
             env = data.env(db) | {"QUIZAPP_SQLITE_SYNCHRONOUS": synchronous}
             with Server("quizapp:create_app()", env) as server:
                 (folder / synchronous).mkdir()

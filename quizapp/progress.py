@@ -56,9 +56,9 @@ _LIVE_BANKS = (
 def quiz_list(user_id: int) -> list[QuizRow]:
     """Return every live quiz with the student's best score and completion."""
     user = {"user": user_id}
-    counts = dict(db.session.execute(_QUESTION_COUNTS).all())
-    best = {bank: (score, n) for bank, score, n in db.session.execute(_BEST, user)}
-    open_rows = {bank: (attempt, n) for bank, attempt, n in db.session.execute(_OPEN, user)}
+    counts = dict(read(_QUESTION_COUNTS).all())
+    best = {bank: (score, n) for bank, score, n in read(_BEST, user)}
+    open_rows = {bank: (attempt, n) for bank, attempt, n in read(_OPEN, user)}
     return [
         QuizRow(
             bank_id=bank_id,
@@ -70,7 +70,7 @@ def quiz_list(user_id: int) -> list[QuizRow]:
             open_attempt=open_rows.get(bank_id, (None, 0))[0],
             open_answered=open_rows.get(bank_id, (None, 0))[1],
         )
-        for bank_id, title, doc_title in db.session.execute(_LIVE_BANKS)
+        for bank_id, title, doc_title in read(_LIVE_BANKS)
     ]
 
 
@@ -103,7 +103,7 @@ _HISTORY = (
 
 def score_history(user_id: int) -> list[ScorePoint]:
     """Return each finished attempt's score over time."""
-    rows = db.session.execute(_HISTORY, {"user": user_id})
+    rows = read(_HISTORY, {"user": user_id})
     return [
         ScorePoint(when, bank, (score or 0) / max_score if max_score else 0.0)
         for when, bank, score, max_score in rows

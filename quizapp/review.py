@@ -12,6 +12,7 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from .database import read
 from .extensions import db
 from .models import Question, ReviewCard
 
@@ -85,7 +86,7 @@ _MOST_OVERDUE = _DUE.order_by(ReviewCard.due).limit(1)
 
 def due_count(user_id: int, now: datetime) -> int:
     """Return how many of the student's cards are due at ``now``."""
-    return db.session.scalar(_DUE_COUNT, {"user": user_id, "now": now})
+    return read(_DUE_COUNT, {"user": user_id, "now": now}).scalar()
 
 
 def next_due(user_id: int, now: datetime) -> ReviewCard | None:

@@ -1,13 +1,20 @@
 """Flask's signed-cookie sessions, with the serializer built once and verified cookies kept."""
 
 import time
+from typing import NamedTuple
 
 from flask import Flask
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from itsdangerous import BadSignature
 
 _FLAT = (str, int, float, bool, type(None))
-MAX_DECODED = 20_000
+MAX_VERIFIED = 20_000
+
+
+class _State(NamedTuple):
+    keys: tuple  # the secret key and its fallbacks this state was built for
+    serializer: object
+    verified: dict  # cookie string -> (signed at, data)
 
 
 class CookieSessions(SecureCookieSessionInterface):
@@ -19,19 +26,19 @@ class CookieSessions(SecureCookieSessionInterface):
     request sends its cookie, and checking it costs more than some whole pages.
     """
 
-    def _state(self, app: Flask) -> tuple | None:
+    def _state(self, app: Flask) -> _State | None:
         if not app.secret_key:
             return None
         keys = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
         state = app.extensions.get("quizapp.sessions")
-        if state is None or state[0] != keys:
+        if state is None or state.keys != keys:
             serializer = super().get_signing_serializer(app)
-            state = app.extensions["quizapp.sessions"] = (keys, serializer, {})
+            state = app.extensions["quizapp.sessions"] = _State(keys, serializer, {})
         return state
 
     def get_signing_serializer(self, app: Flask):
         state = self._state(app)
-        return None if state is None else state[1]
+        return None if state is None else state.serializer
 
     def open_session(self, app: Flask, request) -> SecureCookieSession | None:
         state = self._state(app)
@@ -41,16 +48,16 @@ class CookieSessions(SecureCookieSessionInterface):
         if not value:
             return self.session_class()
         max_age = int(app.permanent_session_lifetime.total_seconds())
-        decoded = state[2]
-        known = decoded.get(value)
+        verified = state.verified
+        known = verified.get(value)
         if known is not None and 0 <= time.time() - known[0] <= max_age:
             return self.session_class(known[1])
         try:
-            data, signed_at = state[1].loads(value, max_age=max_age, return_timestamp=True)
+            data, signed_at = state.serializer.loads(value, max_age=max_age, return_timestamp=True)
         except BadSignature:
             return self.session_class()
         if all(isinstance(v, _FLAT) for v in data.values()):  # copies stay independent
-            if len(decoded) >= MAX_DECODED:
-                decoded.clear()
-            decoded[value] = (signed_at.timestamp(), data)
+            if len(verified) >= MAX_VERIFIED:
+                verified.clear()
+            verified[value] = (signed_at.timestamp(), data)
         return self.session_class(data)

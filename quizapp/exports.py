@@ -65,7 +65,8 @@ def _citations() -> dict[int, str]:
     )
     for version_id, doc, anchor in rows:
         cited.setdefault(version_id, []).append(f"{doc}#{anchor}")
-    return {k: " ".join(v) for k, v in cited.items()}
+    # Two quotes from one passage name it once.
+    return {k: " ".join(dict.fromkeys(v)) for k, v in cited.items()}
 
 
 def _iso_utc(stamp: str) -> str:

@@ -125,20 +125,25 @@ class PassageMastery:
         return self.correct / self.answers if self.answers else 0.0
 
 
+# The passages each version cites, once each: a question may quote one passage twice, and
+# joining answers on the citations themselves would count its answers twice there.
+_CITED = select(Citation.version_id, Citation.passage_id).distinct().subquery("cited")
+
+
 def _mastery_statement(who, one_document: bool):
     # Count per passage id first, then fetch the few passage columns: grouping by the
     # passage's whole text made SQLite sort every answer row by it (2x slower).
     counts = (
         select(
-            Citation.passage_id.label("passage_id"),
+            _CITED.c.passage_id,
             func.count().label("answers"),
             func.coalesce(func.sum(cast(case((Answer.correct, 1), else_=0), Integer)), 0).label(
                 "correct"
             ),
         )
-        .join(Citation, Citation.version_id == Answer.version_id)
+        .join(_CITED, _CITED.c.version_id == Answer.version_id)
         .where(who)
-        .group_by(Citation.passage_id)
+        .group_by(_CITED.c.passage_id)
         .subquery()
     )
     stmt = select(
@@ -200,8 +205,8 @@ def questions_citing(passage_id: int, user_ids) -> list[CitingQuestion]:
                 "c"
             ),
         )
-        .join(Citation, Citation.version_id == Answer.version_id)
-        .where(Citation.passage_id == passage_id, Answer.user_id.in_(user_ids))
+        .join(_CITED, _CITED.c.version_id == Answer.version_id)
+        .where(_CITED.c.passage_id == passage_id, Answer.user_id.in_(user_ids))
         .group_by(Answer.question_id)
         .subquery()
     )

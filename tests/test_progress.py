@@ -8,10 +8,12 @@ from sqlalchemy import func, select
 
 from quizapp import clock
 from quizapp.extensions import db
-from quizapp.models import Answer, Attempt, Review, ReviewCard
+from quizapp.models import Answer, Attempt, Citation, Review, ReviewCard
 
-from .conftest import csrf_from
+from .conftest import DATA, csrf_from
 from .quizhelp import answer_values, bank_ids, take_quiz
+
+SAMPLE = DATA / "banks/sample-big-science.yaml"
 
 
 @pytest.fixture
@@ -40,20 +42,48 @@ def test_dashboard_shows_scores_history_and_mastery(app, student):
     assert re.search(r'class="band-[1-4]"', html)
 
 
-def test_passage_mastery_counts_answers_per_cited_passage(app, student):
+def _answers_per_passage(app, user_id: int) -> dict[int, tuple[int, int]]:
+    """Count, in Python, each passage's answers: an answer counts once per passage it cites."""
+    with app.app_context():
+        cited: dict[int, set[int]] = {}
+        for version_id, passage_id in db.session.execute(
+            select(Citation.version_id, Citation.passage_id)
+        ):
+            cited.setdefault(version_id, set()).add(passage_id)
+        counts: dict[int, tuple[int, int]] = {}
+        answers = db.session.execute(
+            select(Answer.version_id, Answer.correct).where(Answer.user_id == user_id)
+        )
+        for version_id, correct in answers:
+            for passage_id in cited.get(version_id, ()):
+                n, right = counts.get(passage_id, (0, 0))
+                counts[passage_id] = (n + 1, right + bool(correct))
+        return counts
+
+
+def test_passage_mastery_counts_each_answer_once_per_cited_passage(app, runner, student, tmp_path):
     from quizapp.progress import passage_mastery
 
-    bank = bank_ids(app)[0]
-    take_quiz(app, student, bank, wrong_at={1, 2})
+    # A question that quotes one passage twice still counts once there.
+    folder = tmp_path / "banks"
+    folder.mkdir()
+    bank = folder / SAMPLE.name
+    bank.write_text(
+        SAMPLE.read_text().replace(
+            '      - quote: "at 2,400 metres below the Jinping Mountains"\n',
+            '      - quote: "at 2,400 metres below the Jinping Mountains"\n'
+            '      - quote: "world’s largest and deepest underground lab"\n',
+        )
+    )
+    result = runner.invoke(args=["load", str(folder)])
+    assert "questions: 1 changed" in result.output, result.output
+    take_quiz(app, student, "sample-big-science", wrong_at={1})
     with app.app_context():
         user_id = db.session.scalar(select(Answer.user_id).limit(1))
         mastery = passage_mastery(user_id)
-        answers = db.session.scalar(select(func.count()).select_from(Answer))
-        wrong = db.session.scalar(
-            select(func.count()).select_from(Answer).where(Answer.correct.is_(False))
-        )
-    assert sum(m.answers for m in mastery.values()) >= answers
-    assert sum(m.answers - m.correct for m in mastery.values()) >= wrong >= 1
+    expected = _answers_per_passage(app, user_id)
+    assert {p: (m.answers, m.correct) for p, m in mastery.items()} == expected
+    assert 0 < sum(right for _n, right in expected.values()) < sum(n for n, _ in expected.values())
 
 
 def test_each_answered_question_becomes_a_card(app, student, frozen):

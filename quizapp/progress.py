@@ -74,11 +74,15 @@ def quiz_list(user_id: int) -> list[QuizRow]:
     ]
 
 
-def passages_to_reread(items) -> list:
-    """Return the distinct excerpts cited by wrongly answered questions, in quiz order."""
+def passages_to_reread(items, finished: bool) -> list:
+    """Return the distinct excerpts cited by questions answered wrongly, in quiz order.
+
+    Once the attempt is finished unanswered questions count as wrong; before that their
+    excerpts would quote the answers to questions still open.
+    """
     seen, excerpts = set(), []
     for _number, view, answer in items:
-        if answer is not None and answer.correct:
+        if (answer.correct if answer is not None else not finished):
             continue
         for excerpt in view.excerpts:
             if excerpt.passage_id not in seen:

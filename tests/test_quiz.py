@@ -221,6 +221,31 @@ def test_results_show_score_answers_and_passages_to_reread(app, student):
     assert "Best score" in quizzes and "Take again" in quizzes
 
 
+def _quoted(page: str) -> set[str]:
+    """The quoted spans listed under "Passages to reread"."""
+    section = (
+        page.split('<ul class="reread">', 1)[1].split("</ul>", 1)[0] if "reread" in page else ""
+    )
+    return set(re.findall(r"“([^”]+)”", htmlmod.unescape(section)))
+
+
+def test_results_of_an_open_attempt_quote_only_what_was_answered(app, student):
+    url = start(student, bank_ids(app)[0])
+    attempt = attempt_id_of(url)
+    results = f"/attempts/{attempt}/results"
+    # Unanswered questions' excerpts would quote their answers: none while the quiz is open.
+    assert "Passages to reread" not in student.get(results).get_data(as_text=True)
+    first = current_view(app, url)
+    answer(app, student, url, correct=False)
+    page = student.get(results).get_data(as_text=True)
+    wrong = {text for e in first.excerpts for text, marked in e.segments if marked}
+    assert _quoted(page) == wrong
+    token = csrf_from(page)
+    student.post(f"/attempts/{attempt}/finish", data={"csrf_token": token})
+    # Finished: unanswered questions count as wrong, so their passages are listed too.
+    assert _quoted(student.get(results).get_data(as_text=True)) > wrong
+
+
 def test_finish_twice_gives_one_score(app, student):
     url = start(student, bank_ids(app)[0])
     answer(app, student, url)

@@ -160,7 +160,7 @@ def results(attempt_id: int):
         answer = answers.get(position)
         view = question_view(answer.version_id if answer else version_id)
         items.append((position + 1, view, answer))
-    reread = progress.passages_to_reread(items)
+    reread = progress.passages_to_reread(items, attempt.finished_at is not None)
     return render_template("learner/results.html", attempt=attempt, items=items, reread=reread)
 
 

@@ -123,6 +123,12 @@ def test_double_submit_keeps_first_answer(app, student):
         card_after_first = db.session.scalars(select(ReviewCard.card)).one()
     second = student.post(url, data=right)
     assert first.location == second.location
+    # The student sees that the first answer is the one kept, not a silent swap.
+    feedback = student.get(second.location).get_data(as_text=True)
+    assert "your first answer stands" in feedback
+    # An empty submit from a stale tab goes to the feedback too, not back to the form.
+    empty = student.post(url, data={"csrf_token": token, "shown": shown})
+    assert empty.status_code == 303 and empty.location == first.location
     with app.app_context():
         rows = db.session.scalars(select(Answer)).all()
         assert len(rows) == 1 and rows[0].correct is False

@@ -102,6 +102,9 @@ def question(attempt_id: int, number: int):
     return _render_question(attempt, position)
 
 
+ALREADY_ANSWERED = "You had already answered this question; your first answer stands."
+
+
 @bp.post("/attempts/<int:attempt_id>/q/<int:number>")
 def answer(attempt_id: int, number: int):
     """Store the answer exactly once, then show its feedback (Post/Redirect/Get)."""
@@ -110,13 +113,18 @@ def answer(attempt_id: int, number: int):
     feedback = url_for(".feedback", attempt_id=attempt.id, number=number)
     # CSRFProtect has checked the token before this view runs (the answer path has no form
     # object to build: the inputs are per question type, the rest is the signed page time).
-    if attempt.finished_at is not None and not attempt.answered:
+    if attempt.answered:  # another tab or the Back button: the first answer stands
+        flash(ALREADY_ANSWERED, "info")
+        return redirect(feedback, 303)
+    if attempt.finished_at is not None:
         return redirect(url_for(".results", attempt_id=attempt.id), 303)
     result = quiz.submit_answer(
         attempt, position, request.form.getlist("answer"), elapsed_ms(request.form.get("shown"))
     )
     if result.error:
         return _render_question(attempt, position, result.error, 400)
+    if result.duplicate:  # the same question submitted twice at once
+        flash(ALREADY_ANSWERED, "info")
     return redirect(feedback, 303)
 
 

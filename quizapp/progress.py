@@ -82,7 +82,7 @@ def passages_to_reread(items, finished: bool) -> list:
     """
     seen, excerpts = set(), []
     for _number, view, answer in items:
-        if (answer.correct if answer is not None else not finished):
+        if answer.correct if answer is not None else not finished:
             continue
         for excerpt in view.excerpts:
             if excerpt.passage_id not in seen:

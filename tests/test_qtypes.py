@@ -96,7 +96,27 @@ def test_numeric_input_forms(typed):
 def test_numeric_garbage_is_invalid_not_wrong(typed):
     result = get_type("numeric").parse_response(NUMERIC, [typed])
     assert isinstance(result, InvalidResponse)
-    assert result.message == "Type a number, for example 2400, 2,400 or 2 400 m."
+    example = "2400, 2,400 or 2 400 (the unit, m, may follow)"
+    assert result.message == f"Type a number, for example {example}."
+
+
+@pytest.mark.parametrize(
+    ("unit", "typed", "value"),
+    [
+        ("years", "5 year", 5.0),
+        ("year", "2022 years", 2022.0),
+        ("%", "50 percent", 50.0),
+        ("%", "50 Per Cent", 50.0),
+        ("%", "50%", 50.0),
+        ("×", "10x", 10.0),
+        ("×", "10 ×", 10.0),
+        ("°C", "-40 °C", -40.0),
+        ("journals", "82 journals", 82.0),
+    ],
+)
+def test_numeric_accepts_the_usual_spellings_of_its_unit(unit, typed, value):
+    spec = {"answer": 0, "tolerance": 0, "unit": unit}
+    assert get_type("numeric").parse_response(spec, [typed]) == value
 
 
 def test_numeric_without_unit_refuses_units():

@@ -20,7 +20,9 @@ def test_quiz_list_shows_every_bank_with_counts(app, student):
     for bank_id in bank_ids(app):
         assert f"/quizzes/{bank_id}/start" in html
     assert re.search(r"\d+ questions?", html)
-    assert "Not finished yet" in html
+    assert "Not started" in html and "Not finished yet" not in html
+    start(student, bank_ids(app)[0])
+    assert "Not finished yet" in student.get("/quizzes").get_data(as_text=True)
 
 
 def test_start_creates_one_attempt_and_resumes_it(app, student):
@@ -161,7 +163,14 @@ def test_invalid_answer_is_refused_and_nothing_is_stored(app, student):
     page = student.get(url).get_data(as_text=True)
     response = student.post(url, data={"csrf_token": csrf_from(page), "answer": ["bogus"]})
     assert response.status_code == 400
-    assert "Error:" in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    # The error is focused on load and the answer's inputs point at it.
+    assert re.search(r'class="error-summary" role="alert" id="answer-error"[^>]*autofocus', html)
+    assert re.search(
+        r'<fieldset aria-describedby="answer-error">'
+        r'|aria-describedby="answer-help answer-error" aria-invalid="true"',
+        html,
+    )
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Answer)) == 0
 

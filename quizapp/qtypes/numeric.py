@@ -11,11 +11,27 @@ NUMBER = re.compile(
 )
 
 
+# What learners type for a unit besides the unit itself.
+_SPELLED = {"%": ("percent", "per cent"), "×": ("x", "times"), "°c": ("c", "degrees")}
+
+
+def unit_forms(unit: str) -> list[str]:
+    """Return the ways a learner may write a unit after the number, longest first."""
+    unit = unit.strip().casefold()
+    forms = {unit, *_SPELLED.get(unit, ())}
+    # "5 year" for years and "1 journals" for journal: the number is what is graded.
+    forms.add(unit[:-1] if unit.endswith("s") and len(unit) > 2 else unit + "s")
+    return sorted(forms, key=len, reverse=True)
+
+
 def parse_number(text: str, unit: str | None = None) -> float | None:
     """Return the number a learner typed (optionally followed by the unit), or None."""
     text = text.strip()
-    if unit and text.casefold().endswith(unit.strip().casefold()):
-        text = text[: -len(unit.strip())].rstrip()
+    if unit:
+        folded = text.casefold()
+        form = next((f for f in unit_forms(unit) if folded.endswith(f)), None)
+        if form is not None:
+            text = text[: -len(form)].rstrip()
     match = NUMBER.fullmatch(text)
     if not match:
         return None
@@ -74,8 +90,8 @@ class Numeric(QuestionType):
         unit = spec.get("unit")
         value = parse_number(form_values[0], unit) if len(form_values) == 1 else None
         if value is None:
-            example = "2400, 2,400 or 2 400" + (f" {unit}" if unit else "")
-            return InvalidResponse(f"Type a number, for example {example}.")
+            also = f" (the unit, {unit}, may follow)" if unit else ""
+            return InvalidResponse(f"Type a number, for example 2400, 2,400 or 2 400{also}.")
         return value
 
     def grade(self, spec, response, points) -> Score:

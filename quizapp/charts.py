@@ -35,7 +35,8 @@ def mastery_band(fraction: float | None) -> int:
     """Return a tint band 0-4 for a mastery fraction (None: not yet answered)."""
     if fraction is None:
         return 0
-    return 1 + min(3, int(fraction * 4))
+    # From the whole percentage the page shows, so "75%" is never tinted as 50-74%.
+    return 1 + min(3, round(fraction * 100) // 25)
 
 
 MASTERY_LEGEND = (

@@ -118,7 +118,7 @@ def class_averages(banks: list[BankColumn], rows: list[StudentRow]) -> dict[str,
 
 
 def sort_rows(rows: list[StudentRow], key: str, descending: bool) -> list[StudentRow]:
-    """Sort by name, username, last activity, completion or a bank id; missing values last."""
+    """Sort by name, username, last activity or a bank id; missing values last."""
 
     def value(row: StudentRow):
         if key == "activity":
@@ -131,6 +131,8 @@ def sort_rows(rows: list[StudentRow], key: str, descending: bool) -> list[Studen
 
     present = [r for r in rows if value(r) is not None]
     missing = [r for r in rows if value(r) is None]
+    # Ties by username, whichever the direction: pages must not overlap or skip a student.
+    present.sort(key=lambda r: r.username)
     present.sort(key=value, reverse=descending)
     return present + sorted(missing, key=lambda r: r.username)
 

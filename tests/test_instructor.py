@@ -229,3 +229,28 @@ def test_demo_is_deterministic_with_a_seed(database_url, templates):
     answers, names, courses = first
     assert len(names) == 5 and len(answers) >= 4 and courses == ["Demo class (seed 7)"]
     assert {c for _, c, _ in answers} == {True, False}
+
+
+@pytest.mark.parametrize("descending", [False, True])
+def test_gradebook_sort_breaks_ties_by_username_so_pages_are_stable(descending):
+    from quizapp.gradebook import StudentRow, sort_rows
+
+    # Arrival order differs (as rows from the database may); the sorted order must not.
+    names = ["dee", "ann", "cal", "bob"]
+    rows = [
+        StudentRow(i, n, "", None, {"b": 0.5 if n != "cal" else 0.9}) for i, n in enumerate(names)
+    ]
+    first = [r.username for r in sort_rows(rows, "b", descending)]
+    again = [r.username for r in sort_rows(list(reversed(rows)), "b", descending)]
+    assert first == again
+    assert first == (["cal", "ann", "bob", "dee"] if descending else ["ann", "bob", "dee", "cal"])
+
+
+@pytest.mark.parametrize(
+    ("fraction", "band"), [(None, 0), (0.0, 1), (0.2449, 1), (0.2451, 2), (0.7455, 4), (1.0, 4)]
+)
+def test_heatmap_band_agrees_with_the_percentage_shown(fraction, band):
+    from quizapp.charts import mastery_band
+
+    # 0.7455 shows as "75%": it is tinted as 75% and up, not as 50-74%.
+    assert mastery_band(fraction) == band

@@ -106,11 +106,13 @@ def _upper_lower(rows: list[tuple[float, object, float]]) -> float | None:
     """Return the mean item fraction of the top 27% by rest score minus the bottom 27%.
 
     ``rows`` are (rest score, student, item fraction); ties in rest score go by student.
+    Rest scores are compared to 9 decimals: two students with the same score in thirds
+    differ in the last bits of their floats, and that noise must not pick the group.
     """
     size = group_size(len(rows))
     if size < 1:
         return None
-    ranked = [fraction for _rest, _student, fraction in sorted(rows, key=lambda r: r[:2])]
+    ranked = [f for _rest, _student, f in sorted(rows, key=lambda r: (round(r[0], 9), r[1]))]
     return statistics.fmean(ranked[-size:]) - statistics.fmean(ranked[:size])
 
 

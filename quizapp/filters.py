@@ -8,6 +8,7 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from .extensions import csrf
+from .markup import render_inline
 
 
 def format_datetime(value: datetime | None) -> Markup:
@@ -103,6 +104,8 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(format_points, "points")
     app.add_template_filter(format_percent, "percent")
+    # A prompt's Markdown as formatted text (**Earthlab** shows bold, not asterisks).
+    app.add_template_filter(render_inline, "inline_markdown")
     app.add_template_global(fixed_url)
     app.add_template_global(site_links)
     app.add_template_global(csrf_token)

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    Numeric,
     String,
     Table,
     Text,
@@ -162,7 +163,9 @@ def _item_rows(f, r) -> dict[str, dict]:
     ranked = select(
         r.c.qid,
         r.c.frac,
-        func.row_number().over(partition_by=r.c.qid, order_by=(r.c.rest, r.c.user_id)).label("rn"),
+        func.row_number()
+        .over(partition_by=r.c.qid, order_by=(func.round(cast(r.c.rest, Numeric), 9), r.c.user_id))
+        .label("rn"),
         func.count().over(partition_by=r.c.qid).label("n"),
     ).subquery()
     size = ranked.c.n * 27 // 100  # integer division on every backend, as group_size()
@@ -276,7 +279,8 @@ def _labels(q) -> tuple[dict[str, str], set[str]]:
     """Return a choice question's choice labels and its correct keys (empty for other types)."""
     if q.type == "single":
         choices = q.spec["choices"]
-        labels = {_letter(i): c["text"] for i, c in enumerate(choices)}
+        # Lettered as the flags name them ("distractor C never chosen").
+        labels = {_letter(i): f"{_letter(i)}. {c['text']}" for i, c in enumerate(choices)}
         return labels, {_letter(i) for i, c in enumerate(choices) if c["correct"]}
     if q.type == "true_false":
         return {"true": "True", "false": "False"}, {"true" if q.spec["answer"] else "false"}

@@ -161,3 +161,16 @@ def test_pearson_from_sums_matches_the_textbook_formula():
     )
     assert pearson_from_sums(*sums) == pytest.approx(statistics.correlation(xs, ys))
     assert pearson_from_sums(3, 3, 1, 1, 3, 1) is None  # a constant item
+
+
+def test_upper_lower_ignores_float_noise_in_tied_rest_scores():
+    from quizapp.analysis import _upper_lower
+
+    # Students 1 and 2 tie on a rest score in thirds whose floats differ in the last bits,
+    # right at the lower group's edge: the tie goes by student, not by the noise.
+    low, high = 0.48765185185185184, 0.4876518518518519
+    top = [(0.9, 10 + i, 1.0) for i in range(5)]
+    rows = [(0.1, 9, 0.0), (high, 1, 0.0), (low, 2, 1.0), *top]
+    # 8 students, groups of 2: lower = students 9 and 1 (0.0 each), upper = two 0.9s (1.0).
+    assert _upper_lower(rows) == 1.0
+    assert _upper_lower([(0.1, 9, 0.0), (low, 1, 0.0), (high, 2, 1.0), *top]) == 1.0

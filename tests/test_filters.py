@@ -40,3 +40,10 @@ def test_percent_matches_the_template_arithmetic_it_replaced(value):
 def test_times_read_in_utc_inside_a_time_element_for_localtime_js(value, shown):
     html = format_datetime(value)
     assert isinstance(html, Markup) and html == shown
+
+
+def test_prompts_in_instructor_tables_show_their_markdown_formatted(app):
+    template = app.jinja_env.from_string("{{ p | inline_markdown | striptags | truncate(40) }}")
+    shown = template.render(p="Which statements about **Earthlab** <script>x</script> match?")
+    assert shown.startswith("Which statements about Earthlab")
+    assert "**" not in shown and "<script>" not in shown

@@ -197,6 +197,10 @@ def test_item_analysis_page_and_csv(app, teacher):
     text = teacher.get(f"/teach/items.csv?course={course_id}").get_data(as_text=True)
     rows = list(csv.DictReader(io.StringIO(text)))
     assert {r["responses"] for r in rows if r["bank"] == bank_ids(app)[0]} == {"3"}
+    # Choices carry the letters the flags use ("distractor C never chosen").
+    shares = next(r["choice shares"] for r in rows if r["type"] == "single")
+    assert re.match(r"A\. .+: \d\.\d\d; B\. ", shares), shares
+    assert re.search(r"<li>A\. [^<]+: \d+%</li>", html)
 
 
 def _demo_snapshot(url):

@@ -154,18 +154,21 @@ class Corpus:
     def _closest(self, doc_id: str, needle: str) -> str | None:
         """Return the window of article text most like the quote."""
         best, best_ratio = None, 0.0
-        words = needle.split()
-        width = max(1, len(words))
+        width = max(1, len(needle.split()))
+        # Bounds are checked per window, as difflib.get_close_matches does: a bound for the
+        # whole paragraph is so loose for a long one that the right paragraph got skipped.
+        matcher = difflib.SequenceMatcher(None, autojunk=False)
+        matcher.set_seq2(needle)
         for hay, _ in self._normal[doc_id]:
             hay_words = hay.split()
-            quick = difflib.SequenceMatcher(None, needle, hay, autojunk=False)
-            if quick.real_quick_ratio() < best_ratio:
-                continue
             for i in range(max(1, len(hay_words) - width + 1)):
-                window = " ".join(hay_words[i : i + width])
-                ratio = difflib.SequenceMatcher(None, needle, window, autojunk=False).ratio()
-                if ratio > best_ratio:
-                    best, best_ratio = window, ratio
+                matcher.set_seq1(" ".join(hay_words[i : i + width]))
+                if (
+                    matcher.real_quick_ratio() > best_ratio
+                    and matcher.quick_ratio() > best_ratio
+                    and (ratio := matcher.ratio()) > best_ratio
+                ):
+                    best, best_ratio = matcher.a, ratio
         return best if best_ratio >= 0.4 else None
 
 

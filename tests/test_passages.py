@@ -94,6 +94,19 @@ def test_not_found_suggests_the_closest_text():
     assert "closest" in result.message()
 
 
+def test_closest_text_is_found_in_a_long_paragraph_after_a_short_near_miss():
+    long = " ".join(f"filler{i} words here." for i in range(60))
+    text = (
+        "A short one about the experiment.\n\n"
+        f"{long} The dark matter-hunting experiment has recently been expanded to the world. {long}"
+    )
+    result = Corpus({"doc": segment("doc", text)}).resolve(
+        "doc", "the dark matter hunting experiment has recently been expanded"
+    )
+    assert isinstance(result, NotFound)
+    assert result.suggestion.startswith("The dark matter-hunting experiment has recently")
+
+
 def test_empty_quote_is_not_found():
     assert isinstance(corpus().resolve("doc", "   "), NotFound)
 

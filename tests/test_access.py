@@ -78,6 +78,7 @@ MATRIX = [
     owner_only("learner.answer", ATTEMPT + "/q/2", "POST"),
     owner_only("learner.feedback", ATTEMPT + "/q/1/feedback"),
     owner_only("learner.results", ATTEMPT + "/results"),
+    owner_only("learner.finish", ATTEMPT + "/finish"),
     owner_only("learner.finish", ATTEMPT + "/finish", "POST"),
     instructors("instructor.home", "/teach/"),
     instructors("instructor.home", "/teach/", "POST"),

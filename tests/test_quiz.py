@@ -261,6 +261,25 @@ def test_results_of_an_open_attempt_quote_only_what_was_answered(app, student):
     assert _quoted(student.get(results).get_data(as_text=True)) > wrong
 
 
+def test_finishing_early_asks_first_and_says_what_scores_zero(app, student):
+    url = start(student, bank_ids(app)[0])
+    answer(app, student, url)
+    attempt = attempt_id_of(url)
+    question = student.get(url.replace("/q/1", "/q/2")).get_data(as_text=True)
+    assert f'href="/attempts/{attempt}/finish"' in question  # a link, not a one-tap form
+    page = student.get(f"/attempts/{attempt}/finish").get_data(as_text=True)
+    with app.app_context():
+        total = len(db.session.get(Attempt, attempt).items)
+        assert db.session.get(Attempt, attempt).finished_at is None  # asking changes nothing
+    assert f"{total - 1} of {total} questions are not answered yet and will score 0" in page
+    assert f'href="/attempts/{attempt}">Go back and keep answering' in page
+    done = student.post(f"/attempts/{attempt}/finish", data={"csrf_token": csrf_from(page)})
+    assert done.status_code == 303
+    with app.app_context():
+        assert db.session.get(Attempt, attempt).finished_at is not None
+    assert student.get(f"/attempts/{attempt}/finish").location.endswith("/results")
+
+
 def test_finish_twice_gives_one_score(app, student):
     url = start(student, bank_ids(app)[0])
     answer(app, student, url)

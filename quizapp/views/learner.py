@@ -149,10 +149,21 @@ def feedback(attempt_id: int, number: int):
     )
 
 
-@bp.post("/attempts/<int:attempt_id>/finish")
+@bp.route("/attempts/<int:attempt_id>/finish", methods=["GET", "POST"])
 def finish(attempt_id: int):
-    """Finish an attempt now; unanswered questions score nothing."""
+    """Finish an attempt now, after a confirmation page; unanswered questions score nothing."""
     attempt = _attempt_or_404(attempt_id)
+    if attempt.finished_at is not None:
+        return redirect(url_for(".results", attempt_id=attempt.id), 303)
+    if request.method == "GET":  # one tap beside "Submit answer" must not end the quiz
+        position = quiz.first_unanswered(attempt)
+        unanswered = len(attempt.items) - len(quiz.answers_by_position(attempt.id))
+        return render_template(
+            "learner/finish.html",
+            attempt=attempt,
+            unanswered=unanswered,
+            resume=url_for(".resume", attempt_id=attempt.id) if position is not None else None,
+        )
     ActionForm().validate_on_submit() or abort(400, description="The form expired; try again.")
     quiz.finish_attempt(attempt)
     return redirect(url_for(".results", attempt_id=attempt.id), 303)

@@ -2,7 +2,7 @@
 
 import uuid
 
-from flask import Flask, abort, render_template, request
+from flask import Flask, abort, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -26,6 +26,15 @@ def _has_nul() -> bool:
     return False
 
 
+def _page_at(path: str) -> str | None:
+    """Return ``path`` when a GET there shows a page (a form's own page), else None."""
+    try:
+        current_app.create_url_adapter(request).match(path, method="GET")
+    except HTTPException:
+        return None
+    return path
+
+
 def init_app(app: Flask) -> None:
     """Render every HTTP error with the site layout."""
 
@@ -37,8 +46,9 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf(exc: CSRFError):
-        exc.description = "Your form expired or came from elsewhere. Reload the page and try again."
-        return render_template("error.html", error=exc), 400
+        exc.description = "Your form expired or came from elsewhere, so nothing was saved."
+        # Reloading would post the stale token again: offer the page itself, when it has one.
+        return render_template("error.html", error=exc, retry=_page_at(request.path)), 400
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):

@@ -183,7 +183,10 @@ def test_answer_without_csrf_token_is_refused_and_nothing_is_stored(app, student
         data = {"answer": values} | ({"csrf_token": token} if token else {})
         response = student.post(url, data=data)
         assert response.status_code == 400
-        assert "Reload the page and try again" in response.get_data(as_text=True)
+        html = response.get_data(as_text=True)
+        assert "nothing was saved" in html
+        # Reloading would repost the stale token: the page itself is offered instead.
+        assert f'<a href="{url}">Open the page again</a>' in html
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Answer)) == 0
 

@@ -5,6 +5,7 @@ import io
 import re
 
 import pytest
+from markupsafe import escape
 from sqlalchemy import select
 
 from quizapp.accounts import create_user
@@ -118,6 +119,11 @@ def test_drill_down_shows_every_answer_with_feedback(app, teacher):
         uid = db.session.scalar(select(User.id).where(User.username == "drill"))
     html = teacher.get(f"/teach/classes/{course_id}/students/{uid}").get_data(as_text=True)
     assert "<mark>" in html and "Your answer" in html and "wrong" in html
+    with app.app_context():
+        from quizapp.models import Bank
+
+        title = db.session.get(Bank, bank_ids(app)[0]).title
+    assert f"<h2>{escape(title)} · started" in html  # the quiz's title, not its file id
 
 
 def test_heatmap_tints_passages_and_lists_citing_questions(app, teacher):

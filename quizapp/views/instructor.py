@@ -109,6 +109,7 @@ def student(course_id: int, user_id: int):
     member = courses.student_of(course.id, user_id)
     if member is None:
         abort(404, description="That student is not in this class.")
+    titles = {b.id: b.title for b in gradebook.bank_columns()}
     attempts = []
     for attempt in quiz.attempts_of(member.id):
         answers = quiz.answers_by_position(attempt.id)
@@ -118,7 +119,7 @@ def student(course_id: int, user_id: int):
         ]
         attempts.append((attempt, items))
     return render_template(
-        "instructor/student.html", course=course, member=member, attempts=attempts
+        "instructor/student.html", course=course, member=member, attempts=attempts, titles=titles
     )
 
 

@@ -204,6 +204,9 @@ def restore_command(file: Path, yes: bool) -> None:
 def demo_command(students: int, seed: int, weeks: int, quiet: bool) -> None:
     """Create a demo class of Faker students with realistic answers and reviews.
 
+    Each seed makes one class: running again with a seed already used is refused (that class
+    is there already); pick another --seed for another class.
+
     \b
     Example:
       quizapp demo --students 60 --seed 1

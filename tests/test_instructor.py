@@ -229,3 +229,18 @@ def test_demo_is_deterministic_with_a_seed(database_url, templates):
     answers, names, courses = first
     assert len(names) == 5 and len(answers) >= 4 and courses == ["Demo class (seed 7)"]
     assert {c for _, c, _ in answers} == {True, False}
+
+
+def test_demo_twice_with_one_seed_is_refused_in_one_line(app, runner):
+    args = ["demo", "--students", "2", "--seed", "3", "-q"]
+    assert runner.invoke(args=args).exit_code == 0
+    with app.app_context():
+        code = db.session.scalar(select(Course.join_code))
+    again = runner.invoke(args=args)
+    assert again.exit_code == 1
+    assert again.output == (
+        f"Error: a demo class for seed 3 already exists (join code {code}); use another --seed\n"
+    )
+    with app.app_context():
+        assert db.session.scalars(select(Course.name)).all() == ["Demo class (seed 3)"]
+    assert runner.invoke(args=["demo", "--students", "2", "--seed", "4", "-q"]).exit_code == 0

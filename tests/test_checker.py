@@ -269,3 +269,7 @@ def test_schema_command_writes_and_checks(tmp_path):
     assert out.read_text() == schema_text()
     fresh = runner.invoke(schema_command, ["-o", str(out), "--check"])
     assert fresh.exit_code == 0, fresh.output
+    nowhere = tmp_path / "nowhere" / "schema.json"
+    missing = runner.invoke(schema_command, ["-o", str(nowhere)])
+    assert missing.exit_code == 1
+    assert missing.output == f"Error: cannot write {nowhere}: No such file or directory\n"

@@ -144,10 +144,46 @@ def test_imported_plain_gift_needs_cites_and_check_says_where(runner, tmp_path):
 def test_unwritable_output_is_a_clear_error(runner, tmp_path):
     blocked = tmp_path / "file"
     blocked.write_text("")
+    source = tmp_path / "moodle.gift"
+    source.write_text(PLAIN_GIFT, encoding="utf-8")
     for args in (
         ["export", "gift", "-o", str(blocked / "sub" / "x.gift")],
         ["export", "scores", "-o", str(blocked / "x.csv")],
+        ["import", "gift", str(source), "-o", str(tmp_path / "missing" / "x.yaml")],
+        ["import", "gift", str(source), "-o", str(blocked / "x.yaml")],
     ):
         result = runner.invoke(args=args)
         assert result.exit_code == 1, args
         assert "cannot write" in result.output and "Traceback" not in result.output
+        assert len(result.output.splitlines()) == 1, result.output
+
+
+def test_import_gift_into_a_folder_writes_the_bank_file_there(runner, tmp_path):
+    source = tmp_path / "moodle.gift"
+    source.write_text(PLAIN_GIFT, encoding="utf-8")
+    existing = tmp_path / "existing"
+    existing.mkdir()
+    for folder in (str(existing), f"{tmp_path / 'new'}/"):
+        result = runner.invoke(args=["import", "gift", str(source), "-o", folder])
+        assert result.exit_code == 0, result.output
+        written = Path(folder) / "moodle.yaml"
+        assert f"wrote {written} (3 questions)" in result.output
+        assert written.read_text(encoding="utf-8").count("- id:") == 3
+
+
+@pytest.mark.parametrize(
+    ("command", "folder_allowed"),
+    [
+        (["export", "gift"], True),
+        (["export", "moodle-xml"], True),
+        (["export", "scores"], False),
+        (["export", "items"], False),
+        (["import", "gift"], True),
+    ],
+)
+def test_output_help_says_what_each_command_writes(runner, tmp_path, command, folder_allowed):
+    text = " ".join(runner.invoke(args=[*command, "--help"]).output.split())
+    assert ("folder" in text) is folder_allowed, text
+    if command[0] == "export" and not folder_allowed:
+        result = runner.invoke(args=[*command, "-o", str(tmp_path)])
+        assert result.exit_code == 2 and "is a directory" in result.output

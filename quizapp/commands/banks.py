@@ -89,5 +89,8 @@ def schema_command(output: Path | None, check_only: bool) -> None:
             raise click.ClickException(f"{output} is out of date: run `quizapp schema`")
         click.echo(f"{output} is up to date")
         return
-    write_schema(output)
+    try:
+        write_schema(output)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {output}: {exc.strerror}") from exc
     click.echo(f"wrote {output}")

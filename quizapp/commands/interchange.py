@@ -1,5 +1,6 @@
 """`quizapp export ...` and `quizapp import gift`: banks and scores in and out."""
 
+import os
 import sys
 from pathlib import Path
 
@@ -67,18 +68,23 @@ def _write_bank_files(paths, output: Path | None, suffix: str, dump) -> None:
         click.echo(f"wrote {output} ({len(banks)} banks)", err=True)
 
 
-OUTPUT = click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="A file, or a folder for one file per bank (default: stdout).",
+def _output_option(help_text: str, **path_options):
+    return click.option(
+        "-o", "--output", type=click.Path(**path_options), default=None, help=help_text
+    )
+
+
+BANKS_OUTPUT = _output_option(
+    "A file, or a folder for one file per bank (default: stdout).", path_type=Path
+)
+CSV_OUTPUT = _output_option(
+    "The CSV file to write (default: stdout).", dir_okay=False, path_type=Path
 )
 
 
 @export_group.command("gift")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
-@OUTPUT
+@BANKS_OUTPUT
 def export_gift(paths, output) -> None:
     """Write banks (default: questions/) in Moodle's GIFT format.
 
@@ -93,7 +99,7 @@ def export_gift(paths, output) -> None:
 
 @export_group.command("moodle-xml")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
-@OUTPUT
+@BANKS_OUTPUT
 def export_moodle_xml(paths, output) -> None:
     """Write banks (default: questions/) as Moodle XML.
 
@@ -150,7 +156,7 @@ def _write_csv_file(header, rows, output: Path | None, bom: bool) -> None:
     help="wide: a column per bank; long: a row per answer.",
 )
 @click.option("--bom", is_flag=True, help="Start with a UTF-8 BOM (for Excel).")
-@OUTPUT
+@CSV_OUTPUT
 @with_database
 def export_scores(course_id, fmt, bom, output) -> None:
     """Write scores as CSV (RFC 4180, UTF-8), for spreadsheets and LMS gradebooks.
@@ -175,7 +181,7 @@ def export_scores(course_id, fmt, bom, output) -> None:
 @export_group.command("items")
 @click.option("--class", "course_id", type=int, default=None, help="Class id; default: all.")
 @click.option("--bom", is_flag=True, help="Start with a UTF-8 BOM (for Excel).")
-@OUTPUT
+@CSV_OUTPUT
 @with_database
 def export_items(course_id, bom, output) -> None:
     """Write the item analysis of every question as CSV.
@@ -205,13 +211,15 @@ def import_group() -> None:
 @import_group.command("gift")
 @click.argument("file", type=click.File("r", encoding="utf-8"))
 @click.option("--bank", "bank_id", default=None, help="Bank id (default: from the file name).")
-@OUTPUT
+# A string, not a Path: a Path drops the trailing slash that marks a folder yet to be made.
+@_output_option("The YAML file, or a folder to write BANK.yaml in (default: stdout).")
 def import_gift(file, bank_id, output) -> None:
     """Convert a GIFT file into a YAML bank; `quizapp check` then lists the cites to add.
 
     \b
-    Example:
+    Examples:
       quizapp import gift moodle-export.gift -o questions/imported.yaml
+      quizapp import gift moodle-export.gift --bank imported -o questions/
     """
     from ..formats import bank_yaml, gift
 
@@ -221,12 +229,21 @@ def import_gift(file, bank_id, output) -> None:
     except (gift.GiftError, ValueError) as exc:
         raise click.ClickException(f"{file.name}: {exc}") from exc
     text = bank_yaml.dump_data(data)
-    if output is None or str(output) == "-":
+    if output is None or output == "-":
         click.echo(text, nl=False)
-    else:
-        output.write_text(text, encoding="utf-8")
-        click.echo(
-            f"wrote {output} ({len(data['questions'])} questions); now run "
-            f"`quizapp check {output}` and add the cites it asks for",
-            err=True,
-        )
+        return
+    target = Path(output)
+    try:
+        if output.endswith(("/", os.sep)) or target.is_dir():
+            target.mkdir(parents=True, exist_ok=True)
+            target = target / f"{data['bank']}.yaml"
+        target.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise click.ClickException(
+            f"cannot write {exc.filename or target}: {exc.strerror}"
+        ) from exc
+    click.echo(
+        f"wrote {target} ({len(data['questions'])} questions); now run "
+        f"`quizapp check {target}` and add the cites it asks for",
+        err=True,
+    )

@@ -2,6 +2,9 @@
 
 import dataclasses
 import functools
+import os
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -187,3 +190,19 @@ def test_output_help_says_what_each_command_writes(runner, tmp_path, command, fo
     if command[0] == "export" and not folder_allowed:
         result = runner.invoke(args=[*command, "-o", str(tmp_path)])
         assert result.exit_code == 2 and "is a directory" in result.output
+
+
+@pytest.mark.parametrize("args", [["export", "items"], ["export", "gift"]])
+def test_export_into_a_closed_pipe_exits_quietly(database_url, args):
+    path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    env = {**os.environ, "PYTHONPATH": path, "DATABASE_URL": database_url, "SECRET_KEY": "x"}
+    with subprocess.Popen(
+        [sys.executable, "-c", "from quizapp.cli import main; main()", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    ) as child:
+        child.stdout.close()  # like `| head` that has already read enough
+        errors = child.stderr.read().decode()
+        assert child.wait(timeout=60) == 1
+    assert errors == ""

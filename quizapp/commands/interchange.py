@@ -45,6 +45,8 @@ def _excerpts(bank, titles) -> dict[str, list[str]]:
 def _write_banks(paths, output: Path | None, suffix: str, dump) -> None:
     try:
         _write_bank_files(paths, output, suffix, dump)
+    except BrokenPipeError:
+        raise  # a reader such as `head` has seen enough: click exits quietly
     except OSError as exc:
         raise click.ClickException(
             f"cannot write {exc.filename or output}: {exc.strerror}"
@@ -115,6 +117,8 @@ def export_moodle_xml(paths, output) -> None:
 def _write_csv(header, rows, output: Path | None, bom: bool) -> None:
     try:
         _write_csv_file(header, rows, output, bom)
+    except BrokenPipeError:
+        raise  # a reader such as `head` has seen enough: click exits quietly
     except OSError as exc:
         raise click.ClickException(
             f"cannot write {exc.filename or output}: {exc.strerror}"

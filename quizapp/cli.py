@@ -30,15 +30,19 @@ def _report(counts) -> str:
 
 @click.command("load")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--seeds", type=click.Path(file_okay=False, path_type=Path), help="Articles folder.")
+@click.option(
+    "--seeds",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Articles folder (default: QUIZAPP_SEEDS, else the shipped seeds/).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
 @with_database
 def load_command(paths: tuple[Path, ...], seeds: Path | None, quiet: bool) -> None:
     """Load the articles and question banks (validated first, all in one transaction).
 
-    PATHS are bank files or folders (default: questions/). Nothing changes unless every bank is
-    valid. Loading is idempotent; a changed question gets a new version and a question removed
-    from its bank is retired.
+    PATHS are bank files or folders (default: QUIZAPP_QUESTIONS, else the shipped questions/).
+    Nothing changes unless every bank is valid. Loading is idempotent; a changed question gets
+    a new version and a question removed from its bank is retired.
 
     \b
     Examples:
@@ -47,11 +51,12 @@ def load_command(paths: tuple[Path, ...], seeds: Path | None, quiet: bool) -> No
     """
     from .articles import ArticleError, load_articles
     from .checker import check_paths, corpus_from_seeds, format_gcc
+    from .commands.folders import configured, seeds_folder
     from .loader import load_banks, load_documents
 
-    seeds = seeds or Path(current_app.config["SEEDS_DIR"])
+    seeds = seeds_folder(seeds)
     full = not paths
-    paths = paths or (Path(current_app.config["QUESTIONS_DIR"]),)
+    paths = paths or (configured("QUESTIONS_DIR"),)
     try:
         articles = load_articles(seeds)
     except (ArticleError, OSError) as exc:

@@ -40,8 +40,7 @@ def from_environment(instance_path: Path, overrides: dict | None = None) -> dict
     settings = {
         "SECRET_KEY": _secret_key(instance_path, production, overrides.get("SECRET_KEY")),
         "SQLALCHEMY_DATABASE_URI": _usable_database_url(normalise_database_url(url)),
-        "SEEDS_DIR": os.environ.get("QUIZAPP_SEEDS", str(ROOT / "seeds")),
-        "QUESTIONS_DIR": os.environ.get("QUIZAPP_QUESTIONS", str(ROOT / "questions")),
+        **content_folders(),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_HTTPONLY": True,
@@ -61,6 +60,14 @@ def from_environment(instance_path: Path, overrides: dict | None = None) -> dict
     }
     settings.update({k: v for k, v in overrides.items() if k != "SQLALCHEMY_DATABASE_URI"})
     return settings
+
+
+def content_folders() -> dict[str, str]:
+    """Return SEEDS_DIR and QUESTIONS_DIR: QUIZAPP_SEEDS and QUIZAPP_QUESTIONS, else the shipped."""
+    return {
+        "SEEDS_DIR": os.environ.get("QUIZAPP_SEEDS", str(ROOT / "seeds")),
+        "QUESTIONS_DIR": os.environ.get("QUIZAPP_QUESTIONS", str(ROOT / "questions")),
+    }
 
 
 def _synchronous(value: str) -> str:

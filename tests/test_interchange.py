@@ -206,3 +206,14 @@ def test_export_into_a_closed_pipe_exits_quietly(database_url, args):
         errors = child.stderr.read().decode()
         assert child.wait(timeout=60) == 1
     assert errors == ""
+
+
+def test_export_gift_reads_the_configured_folders_from_anywhere(app, runner, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    app.config["QUESTIONS_DIR"] = str(ROOT / "tests/data/banks")
+    result = runner.invoke(args=["export", "gift"])
+    assert result.exit_code == 0, result.output
+    assert result.output.count("$CATEGORY:") == 2 and "Sample: across the articles" in result.output
+    app.config["SEEDS_DIR"] = str(tmp_path / "nowhere")
+    result = runner.invoke(args=["export", "moodle-xml"])
+    assert result.exit_code == 1 and "no such articles folder" in result.output

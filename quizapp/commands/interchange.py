@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from ..config import ROOT
 from .database import with_database
+from .folders import configured, seeds_folder
 from .progress import progress_bar
 
 
@@ -27,12 +27,13 @@ def _checked_banks(paths):
     from ..articles import load_articles
     from ..checker import check_paths, corpus_from_seeds, format_gcc
 
-    corpus = corpus_from_seeds(ROOT / "seeds")
-    result = check_paths(paths or (ROOT / "questions",), corpus)
+    seeds = seeds_folder()
+    corpus = corpus_from_seeds(seeds)
+    result = check_paths(paths or (configured("QUESTIONS_DIR"),), corpus)
     if not result.ok:
         click.echo(format_gcc(result), err=True)
         raise click.ClickException("fix the errors above before exporting")
-    titles = {a.id: a.title for a in load_articles(ROOT / "seeds")}
+    titles = {a.id: a.title for a in load_articles(seeds)}
     return result.banks, titles
 
 
@@ -88,7 +89,7 @@ CSV_OUTPUT = _output_option(
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @BANKS_OUTPUT
 def export_gift(paths, output) -> None:
-    """Write banks (default: questions/) in Moodle's GIFT format.
+    """Write banks (default: QUIZAPP_QUESTIONS, else questions/) in Moodle's GIFT format.
 
     \b
     Example:
@@ -103,7 +104,7 @@ def export_gift(paths, output) -> None:
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @BANKS_OUTPUT
 def export_moodle_xml(paths, output) -> None:
-    """Write banks (default: questions/) as Moodle XML.
+    """Write banks (default: QUIZAPP_QUESTIONS, else questions/) as Moodle XML.
 
     \b
     Example:

@@ -217,3 +217,11 @@ def test_export_gift_reads_the_configured_folders_from_anywhere(app, runner, tmp
     app.config["SEEDS_DIR"] = str(tmp_path / "nowhere")
     result = runner.invoke(args=["export", "moodle-xml"])
     assert result.exit_code == 1 and "no such articles folder" in result.output
+
+
+@pytest.mark.parametrize("kind", ["scores", "items"])
+def test_export_for_a_class_that_does_not_exist_is_refused(runner, kind):
+    result = runner.invoke(args=["export", kind, "--class", "99"])
+    assert result.exit_code == 2
+    assert "Invalid value for --class: no class with id 99" in result.output
+    assert "bank," not in result.output and "username," not in result.output

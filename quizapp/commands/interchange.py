@@ -144,6 +144,19 @@ def _write_csv_file(header, rows, output: Path | None, bom: bool) -> None:
     click.echo(f"wrote {output} ({count} rows)", err=True)
 
 
+def _course(course_id: int | None):
+    """Return the class given by --class (None for all), or refuse an id that is none."""
+    from ..extensions import db
+    from ..models import Course
+
+    if course_id is None:
+        return None
+    course = db.session.get(Course, course_id)
+    if course is None:
+        raise click.BadParameter(f"no class with id {course_id}", param_hint="--class")
+    return course
+
+
 @export_group.command("scores")
 @click.option(
     "--class",
@@ -171,14 +184,8 @@ def export_scores(course_id, fmt, bom, output) -> None:
       quizapp export scores --class 1 --format wide --bom -o gradebook.csv
     """
     from .. import exports
-    from ..extensions import db
-    from ..models import Course
 
-    course = None
-    if course_id is not None:
-        course = db.session.get(Course, course_id)
-        if course is None:
-            raise click.BadParameter(f"no class with id {course_id}", param_hint="--class")
+    course = _course(course_id)
     header, rows = exports.wide(course) if fmt == "wide" else exports.long(course)
     _write_csv(header, rows, output, bom)
 
@@ -198,7 +205,9 @@ def export_items(course_id, bom, output) -> None:
     from .. import exports, item_report
     from ..courses import member_ids
 
-    users = member_ids(course_id) if course_id is not None else None
+    # An unknown class has no members: every question would show 0 responses, silently.
+    course = _course(course_id)
+    users = member_ids(course.id) if course is not None else None
     header, rows = exports.items(item_report.report(user_ids=users))
     _write_csv(header, rows, output, bom)
 

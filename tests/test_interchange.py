@@ -116,6 +116,22 @@ PLAIN_GIFT = """// A Moodle export: no cites
 """
 
 
+def test_export_warns_about_short_text_regexes_it_cannot_carry(runner, tmp_path):
+    bank = tmp_path / "sample-cross.yaml"
+    text = (ROOT / "tests/data/banks/sample-cross.yaml").read_text(encoding="utf-8")
+    bank.write_text(
+        text.replace('accept: ["Micius", "Mozi"]', 'accept: ["Micius", "Mozi"]\n    regex: "mo.*"'),
+        encoding="utf-8",
+    )
+    for kind in ("gift", "moodle-xml"):
+        result = runner.invoke(args=["export", kind, str(bank)])
+        assert result.exit_code == 0, result.output
+        assert result.stderr == (
+            "Warning: sample-cross: question sample-micius-name: its regex is left out "
+            "(Moodle has no regular-expression answers); only its accepted answers are exported\n"
+        )
+
+
 def test_cli_export_and_import_round_trip(runner, tmp_path):
     out = tmp_path / "gift"
     result = runner.invoke(args=["export", "gift", "questions/big-science.yaml", "-o", str(out)])

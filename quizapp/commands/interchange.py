@@ -55,7 +55,12 @@ def _write_banks(paths, output: Path | None, suffix: str, dump) -> None:
 
 
 def _write_bank_files(paths, output: Path | None, suffix: str, dump) -> None:
+    from ..formats import left_out_of_moodle
+
     banks, titles = _checked_banks(paths)
+    for bank in banks:
+        for message in left_out_of_moodle(bank):
+            click.echo(f"Warning: {bank.id}: {message}", err=True)
     if output is not None and (output.is_dir() or not output.suffix):
         output.mkdir(parents=True, exist_ok=True)
         for bank in banks:

@@ -116,6 +116,14 @@ PLAIN_GIFT = """// A Moodle export: no cites
 """
 
 
+def test_a_slash_in_a_bank_title_is_escaped_in_the_moodle_category(banks):
+    bank = dataclasses.replace(banks[0], title="Physics/Chemistry")
+    assert "$CATEGORY: $course$/top/Physics//Chemistry\n" in gift.dump(bank)
+    assert gift.load(gift.dump(bank))["title"] == "Physics/Chemistry"
+    category = ET.fromstring(moodle_xml.dump(bank).encode()).find("question/category/text")
+    assert category.text == "$course$/top/Physics//Chemistry"
+
+
 def test_export_warns_about_short_text_regexes_it_cannot_carry(runner, tmp_path):
     bank = tmp_path / "sample-cross.yaml"
     text = (ROOT / "tests/data/banks/sample-cross.yaml").read_text(encoding="utf-8")

@@ -37,7 +37,7 @@ def _general(explanation: str, excerpts: list[str]) -> str:
 def dump(bank: Bank, excerpts: dict[str, list[str]] | None = None) -> str:
     """Return the bank in GIFT, one category per bank."""
     excerpts = excerpts or {}
-    out = [f"// quizapp bank: {bank.id}", f"$CATEGORY: $course$/top/{bank.title}", ""]
+    out = [f"// quizapp bank: {bank.id}", f"$CATEGORY: {category_path(bank.title)}", ""]
     if bank.doc:
         out.insert(1, f"// [doc:{bank.doc}]")
     for q in bank.questions:
@@ -85,10 +85,21 @@ QUESTION = re.compile(
     re.S,
 )
 META = re.compile(r"^//\s*\[(tag|difficulty|points|unit|cite|doc):([^\]]*)\]\s*(.*)$")
+# A single slash separates Moodle categories; a slash in a name is doubled.
+CATEGORY_SEPARATOR = re.compile(r"(?<!/)/(?!/)")
 
 
 class GiftError(ValueError):
     """A GIFT file this importer cannot read, with the line it stopped at."""
+
+
+def category_path(title: str) -> str:
+    """Return the Moodle category path of a bank: its title under the course's top category."""
+    return f"$course$/top/{title.replace('/', '//')}"
+
+
+def _category_title(path: str) -> str:
+    return CATEGORY_SEPARATOR.split(path)[-1].replace("//", "/").strip()
 
 
 def _split(body: str) -> list[str]:
@@ -138,7 +149,7 @@ def load(text: str, bank_id: str = "imported") -> dict:
             if m:
                 meta.append(m.groups())
             elif stripped.startswith("$CATEGORY:"):
-                title = stripped.split("/")[-1].strip() or title
+                title = _category_title(stripped[len("$CATEGORY:") :]) or title
             elif stripped.startswith("//"):
                 found = re.match(r"//\s*quizapp bank:\s*(\S+)", stripped)
                 bank_id = found.group(1) if found else bank_id

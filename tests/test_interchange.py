@@ -116,6 +116,80 @@ PLAIN_GIFT = """// A Moodle export: no cites
 """
 
 
+MOODLE_GIFT = """// exported by Moodle
+$CATEGORY: $course$/top/Physics//Chemistry
+
+::tf-feedback::The sky is blue.{TRUE#No, look up.#Yes.}
+
+::tf-false::Water is dry.{F}
+
+::pi::[html]<p>What is <b>pi</b>, to two places?</p>{#
+=%100%3.14:0.005#Right.
+=%50%3:0.5#Close.
+}
+
+::range::A number from 1 to 5. {#1..5}
+
+::html-choice::[html]<p>Which is <i>right</i> &amp; true?</p><p>Think.</p>{
+=<p>This&nbsp;one</p>#<p>Yes.</p>
+~<p>That one</p>
+####<p>Because <b>it is</b>.</p>}
+"""
+
+
+def test_moodle_gift_true_false_numeric_and_html_are_understood():
+    warnings = []
+    data = gift.load(MOODLE_GIFT, "moodle", warn=warnings.append)
+    assert data["title"] == "Physics/Chemistry"
+    tf, tf_false, pi, span, choice = data["questions"]
+    assert (tf["type"], tf["answer"], tf_false["answer"]) == ("true_false", True, False)
+    assert "choices" not in tf
+    assert (pi["type"], pi["answer"], pi["tolerance"]) == ("numeric", 3.14, 0.005)
+    assert pi["prompt"] == "What is pi, to two places?"
+    assert (span["answer"], span["tolerance"]) == (3, 2)
+    assert choice["prompt"] == "Which is right & true?\n\nThink."
+    assert choice["choices"] == [
+        {"text": "This one", "correct": True, "feedback": "Yes."},
+        {"text": "That one", "correct": False},
+    ]
+    assert choice["explanation"] == "Because it is."
+    assert warnings == [
+        "line 4: question tf-feedback: its true/false feedback is dropped "
+        "(a bank has none for true/false)",
+        "line 8: question pi: the answer '=%50%3:0.5#Close.' is dropped (a bank takes one answer)",
+        "line 8: question pi: its numeric feedback is dropped "
+        "(a bank has none for numeric answers)",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("::a::Fine {T}\n\njunk here\n", "line 3: not a GIFT question this importer understands"),
+        ("::a::Fine {T}\n\n\n::b::How many? {#abc}", "line 4: question b: 'abc' is not a number"),
+        ("::n::How many? {#\n=%50%3\n}", "line 1: question n: no numeric answer is worth 100%"),
+    ],
+)
+def test_gift_errors_name_the_line(text, message):
+    with pytest.raises(gift.GiftError, match=message):
+        gift.load(text)
+
+
+def test_cli_import_warns_on_stderr_and_errors_name_file_and_line(runner, tmp_path):
+    source = tmp_path / "moodle.gift"
+    source.write_text(MOODLE_GIFT, encoding="utf-8")
+    result = runner.invoke(args=["import", "gift", str(source), "-o", str(tmp_path / "m.yaml")])
+    assert result.exit_code == 0, result.output
+    assert f"Warning: {source}: line 4: question tf-feedback: its true/false" in result.stderr
+    assert "choices" not in (tmp_path / "m.yaml").read_text(encoding="utf-8").split("tf-false")[0]
+    source.write_text("::a::Fine {T}\n\njunk here\n", encoding="utf-8")
+    result = runner.invoke(args=["import", "gift", str(source)])
+    assert result.exit_code == 1
+    assert result.output == (
+        f"Error: {source}: line 3: not a GIFT question this importer understands: 'junk here'\n"
+    )
+
+
 def test_a_slash_in_a_bank_title_is_escaped_in_the_moodle_category(banks):
     bank = dataclasses.replace(banks[0], title="Physics/Chemistry")
     assert "$CATEGORY: $course$/top/Physics//Chemistry\n" in gift.dump(bank)

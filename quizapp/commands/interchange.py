@@ -243,8 +243,12 @@ def import_gift(file, bank_id, output) -> None:
     from ..formats import bank_yaml, gift
 
     name = bank_id or Path(file.name).stem.lower().replace("_", "-").replace(" ", "-")
+
+    def warn(message: str) -> None:
+        click.echo(f"Warning: {file.name}: {message}", err=True)
+
     try:
-        data = gift.load(file.read(), name)
+        data = gift.load(file.read(), name, warn=warn)
     except (gift.GiftError, ValueError) as exc:
         raise click.ClickException(f"{file.name}: {exc}") from exc
     text = bank_yaml.dump_data(data)

@@ -8,7 +8,7 @@ from flask.cli import FlaskGroup, with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy import select
 
-from .accounts import MIN_PASSWORD
+from .accounts import MIN_PASSWORD, email_problem, username_problem
 from .commands.database import with_database
 from .commands.progress import progress_bar
 from .extensions import db
@@ -103,10 +103,24 @@ def user_group() -> None:
     """
 
 
+def _account_rule(problem):
+    """Return a callback refusing what registration refuses, before the password is asked."""
+
+    def check(_ctx, _param, value):
+        message = value and problem(value)
+        if message:
+            raise click.BadParameter(message)
+        return value
+
+    return check
+
+
 @user_group.command("create")
-@click.argument("username")
+@click.argument("username", callback=_account_rule(username_problem))
 @click.option("--role", type=click.Choice(ROLES), default="student", show_default=True)
-@click.option("--email", default=None, help="Email address (optional).")
+@click.option(
+    "--email", default=None, callback=_account_rule(email_problem), help="Email address (optional)."
+)
 @click.option("--full-name", default="", help="Full name shown in the gradebook.")
 @click.option(
     "--password",

@@ -122,7 +122,7 @@ def test_commands_on_an_empty_database_say_what_to_run(tmp_path):
         ["load"],
         ["demo", "--students", "2"],
         ["export", "scores"],
-        ["user", "create", "x", "--password", "long enough password"],
+        ["user", "create", "xavier", "--password", "long enough password"],
     ):
         result = empty.test_cli_runner().invoke(args=args)
         assert result.exit_code == 1, (args, result.output)

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import FlaskGroup, ScriptInfo, with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy import select
 
@@ -278,6 +278,16 @@ def _create_app():
 
 class QuizGroup(FlaskGroup):
     """The command group; a database that cannot be reached is one line, not a traceback."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        # Flask prints the traceback of an app it cannot create under --help; a wrong
+        # environment variable (ConfigError, made a ClickException above) is one line.
+        try:
+            ctx.ensure_object(ScriptInfo).load_app()
+        except click.ClickException as exc:
+            click.secho(f"Error: {exc.format_message()}\n", err=True, fg="red")
+            return []
+        return super().list_commands(ctx)
 
     def invoke(self, ctx: click.Context):
         from sqlalchemy.exc import InterfaceError, OperationalError

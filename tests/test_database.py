@@ -119,11 +119,15 @@ def test_an_unusable_database_url_says_why_in_one_line(url, why):
 
     from quizapp.cli import main
 
-    result = CliRunner().invoke(main, ["load"], env={"DATABASE_URL": url, "SECRET_KEY": "x"})
+    env = {"DATABASE_URL": url, "SECRET_KEY": "x"}
+    result = CliRunner().invoke(main, ["load"], env=env)
     assert result.exit_code == 1
     assert result.output.startswith("Error: " + why)
     assert result.output.count("\n") == 1 and "Traceback" not in result.output
     assert "hunter22" not in result.output
+    helped = CliRunner().invoke(main, ["--help"], env=env)
+    assert helped.exit_code == 0 and "Usage:" in helped.output
+    assert "Error: " + why in helped.output and "Traceback" not in helped.output
 
 
 def _schema_drift(app) -> list:

@@ -1,5 +1,6 @@
 """Account services: registration, sign-in with server-side sessions, password changes."""
 
+import re
 import secrets
 from functools import cache
 
@@ -9,10 +10,13 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from .database import read, write_session
 from .extensions import db
+from .formats.csvout import FORMULA_STARTS
 from .models import LoginSession, User
 
 MIN_PASSWORD = 10
 MAX_PASSWORD = 256
+USERNAME = re.compile(r"[A-Za-z0-9_.-]+")
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
 @cache
@@ -32,6 +36,30 @@ class AccountError(ValueError):
         self.field = field
 
 
+def username_problem(username: str) -> str | None:
+    """Return why a new username is refused, or None when it is fine (web form and CLI)."""
+    username = username.strip()
+    if not 3 <= len(username) <= 64:
+        return "Usernames are 3 to 64 characters long."
+    if username.startswith(FORMULA_STARTS):
+        # CSV exports prefix such a cell with ' (formula injection), so the username in the
+        # gradebook file would no longer match the account in Moodle or Canvas.
+        return "A username cannot start with =, +, - or @ (spreadsheets read it as a formula)."
+    if not USERNAME.fullmatch(username):
+        return "Use letters, digits, dots, dashes or underscores only."
+    return None
+
+
+def email_problem(email: str) -> str | None:
+    """Return why an email address is refused, or None when it is fine (web form and CLI)."""
+    email = email.strip()
+    if len(email) > 254:
+        return "Email addresses are at most 254 characters long."
+    if not EMAIL.fullmatch(email):
+        return "That does not look like an email."
+    return None
+
+
 def normalise_username(username: str) -> str:
     """Return the canonical (case-folded, trimmed) form of a username."""
     return username.strip().lower()
@@ -45,7 +73,11 @@ def create_user(
     full_name: str = "",
     role: str = "student",
 ) -> User:
-    """Create an account in the current transaction; raise AccountError if the name is taken."""
+    """Create an account in the current transaction; raise AccountError if the name is taken.
+
+    Callers taking a name from a person check it with username_problem first (the register form
+    and `quizapp user create` do).
+    """
     session = write_session()
     username = normalise_username(username)
     email = (email or "").strip().lower() or None

@@ -40,12 +40,19 @@ def backup(database_url: str, target: Path, progress=None) -> None:
     """Write a consistent copy of the database to ``target`` while the app keeps serving."""
     url = make_url(database_url)
     target = Path(target)
+    if not target.parent.is_dir():
+        raise BackupError(f"cannot write {target}: there is no folder {target.parent}")
     if url.get_backend_name() == "sqlite":
-        source = sqlite3.connect(_sqlite_path(url))
-        dest = sqlite3.connect(target)
+        try:
+            source = sqlite3.connect(_sqlite_path(url))
+            dest = sqlite3.connect(target)
+        except sqlite3.Error as exc:  # e.g. a target folder we may not write in
+            raise BackupError(f"cannot write {target}: {exc}") from exc
         try:
             # Copies in steps, letting writers in between; the result is one consistent snapshot.
             source.backup(dest, pages=256, progress=progress)
+        except sqlite3.Error as exc:
+            raise BackupError(f"could not back up to {target}: {exc}") from exc
         finally:
             dest.close()
             source.close()

@@ -4,11 +4,11 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import FlaskGroup, ScriptInfo, with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy import select
 
-from .accounts import MIN_PASSWORD
+from .accounts import MIN_PASSWORD, email_problem, username_problem
 from .commands.database import with_database
 from .commands.progress import progress_bar
 from .extensions import db
@@ -30,15 +30,19 @@ def _report(counts) -> str:
 
 @click.command("load")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--seeds", type=click.Path(file_okay=False, path_type=Path), help="Articles folder.")
+@click.option(
+    "--seeds",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Articles folder (default: QUIZAPP_SEEDS, else the shipped seeds/).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
 @with_database
 def load_command(paths: tuple[Path, ...], seeds: Path | None, quiet: bool) -> None:
     """Load the articles and question banks (validated first, all in one transaction).
 
-    PATHS are bank files or folders (default: questions/). Nothing changes unless every bank is
-    valid. Loading is idempotent; a changed question gets a new version and a question removed
-    from its bank is retired.
+    PATHS are bank files or folders (default: QUIZAPP_QUESTIONS, else the shipped questions/).
+    Nothing changes unless every bank is valid. Loading is idempotent; a changed question gets
+    a new version and a question removed from its bank is retired.
 
     \b
     Examples:
@@ -47,11 +51,12 @@ def load_command(paths: tuple[Path, ...], seeds: Path | None, quiet: bool) -> No
     """
     from .articles import ArticleError, load_articles
     from .checker import check_paths, corpus_from_seeds, format_gcc
+    from .commands.folders import configured, seeds_folder
     from .loader import load_banks, load_documents
 
-    seeds = seeds or Path(current_app.config["SEEDS_DIR"])
+    seeds = seeds_folder(seeds)
     full = not paths
-    paths = paths or (Path(current_app.config["QUESTIONS_DIR"]),)
+    paths = paths or (configured("QUESTIONS_DIR"),)
     try:
         articles = load_articles(seeds)
     except (ArticleError, OSError) as exc:
@@ -98,10 +103,24 @@ def user_group() -> None:
     """
 
 
+def _account_rule(problem):
+    """Return a callback refusing what registration refuses, before the password is asked."""
+
+    def check(_ctx, _param, value):
+        message = value and problem(value)
+        if message:
+            raise click.BadParameter(message)
+        return value
+
+    return check
+
+
 @user_group.command("create")
-@click.argument("username")
+@click.argument("username", callback=_account_rule(username_problem))
 @click.option("--role", type=click.Choice(ROLES), default="student", show_default=True)
-@click.option("--email", default=None, help="Email address (optional).")
+@click.option(
+    "--email", default=None, callback=_account_rule(email_problem), help="Email address (optional)."
+)
 @click.option("--full-name", default="", help="Full name shown in the gradebook.")
 @click.option(
     "--password",
@@ -204,6 +223,9 @@ def restore_command(file: Path, yes: bool) -> None:
 def demo_command(students: int, seed: int, weeks: int, quiet: bool) -> None:
     """Create a demo class of Faker students with realistic answers and reviews.
 
+    Each seed makes one class: running again with a seed already used is refused (that class
+    is there already); pick another --seed for another class.
+
     \b
     Example:
       quizapp demo --students 60 --seed 1
@@ -256,6 +278,16 @@ def _create_app():
 
 class QuizGroup(FlaskGroup):
     """The command group; a database that cannot be reached is one line, not a traceback."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        # Flask prints the traceback of an app it cannot create under --help; a wrong
+        # environment variable (ConfigError, made a ClickException above) is one line.
+        try:
+            ctx.ensure_object(ScriptInfo).load_app()
+        except click.ClickException as exc:
+            click.secho(f"Error: {exc.format_message()}\n", err=True, fg="red")
+            return []
+        return super().list_commands(ctx)
 
     def invoke(self, ctx: click.Context):
         from sqlalchemy.exc import InterfaceError, OperationalError

@@ -39,9 +39,8 @@ def from_environment(instance_path: Path, overrides: dict | None = None) -> dict
     url = url or f"sqlite:///{instance_path / 'quizapp.sqlite3'}"
     settings = {
         "SECRET_KEY": _secret_key(instance_path, production, overrides.get("SECRET_KEY")),
-        "SQLALCHEMY_DATABASE_URI": normalise_database_url(url),
-        "SEEDS_DIR": os.environ.get("QUIZAPP_SEEDS", str(ROOT / "seeds")),
-        "QUESTIONS_DIR": os.environ.get("QUIZAPP_QUESTIONS", str(ROOT / "questions")),
+        "SQLALCHEMY_DATABASE_URI": _usable_database_url(normalise_database_url(url)),
+        **content_folders(),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_HTTPONLY": True,
@@ -63,6 +62,14 @@ def from_environment(instance_path: Path, overrides: dict | None = None) -> dict
     return settings
 
 
+def content_folders() -> dict[str, str]:
+    """Return SEEDS_DIR and QUESTIONS_DIR: QUIZAPP_SEEDS and QUIZAPP_QUESTIONS, else the shipped."""
+    return {
+        "SEEDS_DIR": os.environ.get("QUIZAPP_SEEDS", str(ROOT / "seeds")),
+        "QUESTIONS_DIR": os.environ.get("QUIZAPP_QUESTIONS", str(ROOT / "questions")),
+    }
+
+
 def _synchronous(value: str) -> str:
     """Return SQLite's synchronous level: FULL or NORMAL (see README, SQLite settings)."""
     if value.upper() not in ("FULL", "NORMAL"):
@@ -75,6 +82,31 @@ def _proxy_count(value: str) -> int:
     if not value.strip().isdigit():
         raise ConfigError(f"QUIZAPP_PROXIES must be a whole number of proxies, not {value!r}")
     return int(value)
+
+
+def _usable_database_url(url: str) -> str:
+    """Return the URL once SQLAlchemy can parse it and load its dialect and driver."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    hint = "write it like sqlite:////path/to/quizapp.sqlite3 or postgresql://user:pass@host/db"
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError) as exc:  # ValueError: a port that is not a number
+        raise ConfigError(f"DATABASE_URL is not usable: {exc}; {hint}") from exc
+    label = parsed.render_as_string(hide_password=True)
+    try:
+        parsed.get_dialect().import_dbapi()
+    except NoSuchModuleError as exc:
+        raise ConfigError(
+            f"DATABASE_URL {label} is not usable: SQLAlchemy has no database driver "
+            f"{parsed.drivername!r}; {hint}"
+        ) from exc
+    except ImportError as exc:
+        raise ConfigError(
+            f"DATABASE_URL {label} is not usable: its driver is not installed ({exc})"
+        ) from exc
+    return url
 
 
 def normalise_database_url(url: str) -> str:

@@ -60,7 +60,10 @@ def _versions(session) -> dict[str, list[tuple[str, QuestionVersion]]]:
 
 
 def make_demo(students: int = 60, seed: int = 1, weeks: int = 6, progress=None) -> DemoReport:
-    """Create (or extend) the demo instructor, a demo class and its students' history."""
+    """Create (or extend) the demo instructor, a demo class and its students' history.
+
+    One seed makes one class: raise ValueError when that seed's class or students exist.
+    """
     rng = random.Random(seed)
     fake = Faker()
     fake.seed_instance(seed)
@@ -68,6 +71,14 @@ def make_demo(students: int = 60, seed: int = 1, weeks: int = 6, progress=None) 
     banks = _versions(session)
     if not banks:
         raise ValueError("no question banks are loaded: run `quizapp load` first")
+    code = "DEMO" + "".join(rng.choice("23456789ABCDEFGHJKMNPQRSTUVWXYZ") for _ in range(4))
+    # The join code and the student names follow from the seed, so a second run would collide.
+    if session.scalar(select(Course.id).where(Course.join_code == code)) or session.scalar(
+        select(User.id).where(User.username.startswith(f"demo{seed}-", autoescape=True)).limit(1)
+    ):
+        raise ValueError(
+            f"a demo class for seed {seed} already exists (join code {code}); use another --seed"
+        )
     password_hash = generate_password_hash(DEMO_PASSWORD, method="pbkdf2:sha256:1000")
     instructor = session.scalar(select(User).where(User.username == DEMO_INSTRUCTOR))
     if instructor is None:
@@ -80,7 +91,6 @@ def make_demo(students: int = 60, seed: int = 1, weeks: int = 6, progress=None) 
         )
         session.add(instructor)
         session.flush()
-    code = "DEMO" + "".join(rng.choice("23456789ABCDEFGHJKMNPQRSTUVWXYZ") for _ in range(4))
     course = Course(name=f"Demo class (seed {seed})", instructor_id=instructor.id, join_code=code)
     session.add(course)
     session.flush()

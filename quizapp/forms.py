@@ -4,19 +4,27 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 
-from .accounts import MAX_PASSWORD, MIN_PASSWORD
+from .accounts import MAX_PASSWORD, MIN_PASSWORD, email_problem, username_problem
 
-USERNAME = Regexp(
-    r"^[A-Za-z0-9_.-]+$", message="Use letters, digits, dots, dashes or underscores only."
-)
 POLICY_CHOICES = [
     SelectChoice("best", "Best attempt"),
     SelectChoice("latest", "Latest attempt"),
     SelectChoice("average", "Average of attempts"),
 ]
 PASSWORD_HELP = f"At least {MIN_PASSWORD} characters. Long passphrases are welcome."
+
+
+def account_rule(problem):
+    """Return a validator refusing what an accounts check refuses, so the CLI applies it too."""
+
+    def validate(form, field) -> None:
+        message = problem(field.data or "")
+        if message:
+            raise ValidationError(message)
+
+    return validate
 
 
 def new_password_fields(label: str) -> tuple[PasswordField, PasswordField]:
@@ -51,21 +59,13 @@ class LoginForm(FlaskForm):
 class RegisterForm(FlaskForm):
     username = StringField(
         "Username",
-        validators=[
-            DataRequired("Choose a username."),
-            Length(3, 64, "Usernames are 3 to 64 characters long."),
-            USERNAME,
-        ],
-        description="Letters, digits, dots, dashes or underscores.",
+        validators=[DataRequired("Choose a username."), account_rule(username_problem)],
+        description="Letters, digits, dots, dashes or underscores; not starting with a dash.",
     )
     full_name = StringField("Full name", validators=[Optional(), Length(max=200)])
     email = EmailField(
         "Email",
-        validators=[
-            Optional(),
-            Length(max=254),
-            Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message="That does not look like an email."),
-        ],
+        validators=[Optional(), account_rule(email_problem)],
         description="Optional; your instructor may use it to match grades.",
     )
     password, confirm = new_password_fields("Password")

@@ -4,8 +4,10 @@ import re
 import time
 from datetime import timedelta
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import func, select
 
+from quizapp.accounts import username_problem
 from quizapp.extensions import db
 from quizapp.models import User
 
@@ -42,6 +44,34 @@ def test_duplicate_username_is_a_friendly_error(client, auth):
     response = auth.register("DAVE")
     assert response.status_code == 400
     assert "That username is taken" in response.get_data(as_text=True)
+
+
+def test_register_refuses_a_username_a_spreadsheet_would_read_as_a_formula(app, client, auth):
+    response = auth.register("-bob")
+    assert response.status_code == 400
+    assert "A username cannot start with =, +, - or @" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(User.id).where(User.username == "-bob")) is None
+    # The one place the rule lives, for the form and the CLI alike.
+    assert username_problem("=cmd") == username_problem("-bob") is not None
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["bad name!"], "Invalid value for 'USERNAME': Use letters, digits, dots, dashes"),
+        (["--", "-bob"], "Invalid value for 'USERNAME': A username cannot start with"),
+        (["ab"], "Invalid value for 'USERNAME': Usernames are 3 to 64 characters long."),
+        (["eve", "--email", "nope"], "Invalid value for '--email': That does not look like"),
+    ],
+)
+def test_cli_user_create_applies_the_registration_rules(app, runner, args, message):
+    result = runner.invoke(args=["user", "create", *args])
+    assert result.exit_code == 2
+    assert message in result.output
+    assert "Password" not in result.output  # refused before asking for a password
+    with app.app_context():
+        assert db.session.scalar(select(func.count(User.id))) == 0
 
 
 def test_login_failure_says_the_same_for_unknown_user_and_wrong_password(client, auth):

@@ -109,3 +109,20 @@ def test_backup_is_quiet_in_scripts(runner, tmp_path, database_url):
     result = runner.invoke(args=["backup", str(tmp_path / "a.db")])
     assert result.output == f"backed up to {tmp_path / 'a.db'}\n"  # no progress bar off a TTY
     assert runner.invoke(args=["backup", "-q", str(tmp_path / "b.db")]).output == ""
+
+
+def test_backup_to_a_missing_folder_or_a_non_database_file_is_one_line(
+    runner, tmp_path, database_url
+):
+    result = runner.invoke(args=["backup", str(tmp_path / "nowhere" / "b.db")])
+    assert result.exit_code == 1
+    assert result.output == (
+        f"Error: cannot write {tmp_path / 'nowhere' / 'b.db'}: there is no folder "
+        f"{tmp_path / 'nowhere'}\n"
+    )
+    if database_url.startswith("sqlite"):  # pg_dump simply replaces the file
+        notes = tmp_path / "notes.db"
+        notes.write_text("not a database " * 100)
+        result = runner.invoke(args=["backup", "-q", str(notes)])
+        assert result.exit_code == 1 and "Traceback" not in result.output
+        assert result.output.startswith(f"Error: could not back up to {notes}: ")

@@ -269,3 +269,34 @@ def test_schema_command_writes_and_checks(tmp_path):
     assert out.read_text() == schema_text()
     fresh = runner.invoke(schema_command, ["-o", str(out), "--check"])
     assert fresh.exit_code == 0, fresh.output
+    nowhere = tmp_path / "nowhere" / "schema.json"
+    missing = runner.invoke(schema_command, ["-o", str(nowhere)])
+    assert missing.exit_code == 1
+    assert missing.output == f"Error: cannot write {nowhere}: No such file or directory\n"
+
+
+def test_check_and_schema_default_to_the_configured_folders_from_anywhere(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no questions/ or seeds/ here
+    monkeypatch.setenv("QUIZAPP_QUESTIONS", str(SAMPLES))
+    runner = CliRunner()
+    result = runner.invoke(check_command, [])
+    assert result.exit_code == 0, result.output
+    assert result.output == "checked 2 banks, 5 questions: no problems\n"
+    monkeypatch.setenv("QUIZAPP_QUESTIONS", str(tmp_path))
+    assert runner.invoke(schema_command, []).exit_code == 0
+    assert (tmp_path / "schema.json").read_text(encoding="utf-8") == schema_text()
+    monkeypatch.setenv("QUIZAPP_SEEDS", str(tmp_path / "nowhere"))
+    result = runner.invoke(check_command, [str(SAMPLES)])
+    assert result.exit_code == 1
+    assert result.output == (
+        f"Error: no such articles folder: {tmp_path / 'nowhere'}; point QUIZAPP_SEEDS at the "
+        "articles\n"
+    )
+
+
+def test_check_in_the_app_reads_its_questions_folder(app, runner, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    app.config["QUESTIONS_DIR"] = str(SAMPLES)
+    result = runner.invoke(args=["check"])
+    assert result.exit_code == 0, result.output
+    assert result.output == "checked 2 banks, 5 questions: no problems\n"

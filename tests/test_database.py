@@ -100,6 +100,36 @@ def test_an_unreachable_database_is_one_line_not_a_traceback(url, shown, args):
     assert "Traceback" not in result.output
 
 
+@pytest.mark.parametrize(
+    ("url", "why"),
+    [
+        (
+            "nonsense://",
+            "DATABASE_URL nonsense:// is not usable: SQLAlchemy has no database driver",
+        ),
+        ("not a url", "DATABASE_URL is not usable: Could not parse"),
+        (
+            "mysql://teacher:hunter22@db/quiz",
+            "DATABASE_URL mysql://teacher:***@db/quiz is not usable: its driver",
+        ),
+    ],
+)
+def test_an_unusable_database_url_says_why_in_one_line(url, why):
+    from click.testing import CliRunner
+
+    from quizapp.cli import main
+
+    env = {"DATABASE_URL": url, "SECRET_KEY": "x"}
+    result = CliRunner().invoke(main, ["load"], env=env)
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: " + why)
+    assert result.output.count("\n") == 1 and "Traceback" not in result.output
+    assert "hunter22" not in result.output
+    helped = CliRunner().invoke(main, ["--help"], env=env)
+    assert helped.exit_code == 0 and "Usage:" in helped.output
+    assert "Error: " + why in helped.output and "Traceback" not in helped.output
+
+
 def _schema_drift(app) -> list:
     """Return what differs between the migrated database and the models (empty: nothing)."""
     from alembic.autogenerate import compare_metadata

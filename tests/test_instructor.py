@@ -264,3 +264,18 @@ def test_heatmap_band_agrees_with_the_percentage_shown(fraction, band):
 
     # 0.7455 shows as "75%": it is tinted as 75% and up, not as 50-74%.
     assert mastery_band(fraction) == band
+
+
+def test_demo_twice_with_one_seed_is_refused_in_one_line(app, runner):
+    args = ["demo", "--students", "2", "--seed", "3", "-q"]
+    assert runner.invoke(args=args).exit_code == 0
+    with app.app_context():
+        code = db.session.scalar(select(Course.join_code))
+    again = runner.invoke(args=args)
+    assert again.exit_code == 1
+    assert again.output == (
+        f"Error: a demo class for seed 3 already exists (join code {code}); use another --seed\n"
+    )
+    with app.app_context():
+        assert db.session.scalars(select(Course.name)).all() == ["Demo class (seed 3)"]
+    assert runner.invoke(args=["demo", "--students", "2", "--seed", "4", "-q"]).exit_code == 0

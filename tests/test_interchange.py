@@ -2,6 +2,9 @@
 
 import dataclasses
 import functools
+import os
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -113,6 +116,104 @@ PLAIN_GIFT = """// A Moodle export: no cites
 """
 
 
+MOODLE_GIFT = """// exported by Moodle
+$CATEGORY: $course$/top/Physics//Chemistry
+
+::tf-feedback::The sky is blue.{TRUE#No, look up.#Yes.}
+
+::tf-false::Water is dry.{F}
+
+::pi::[html]<p>What is <b>pi</b>, to two places?</p>{#
+=%100%3.14:0.005#Right.
+=%50%3:0.5#Close.
+}
+
+::range::A number from 1 to 5. {#1..5}
+
+::html-choice::[html]<p>Which is <i>right</i> &amp; true?</p><p>Think.</p>{
+=<p>This&nbsp;one</p>#<p>Yes.</p>
+~<p>That one</p>
+####<p>Because <b>it is</b>.</p>}
+"""
+
+
+def test_moodle_gift_true_false_numeric_and_html_are_understood():
+    warnings = []
+    data = gift.load(MOODLE_GIFT, "moodle", warn=warnings.append)
+    assert data["title"] == "Physics/Chemistry"
+    tf, tf_false, pi, span, choice = data["questions"]
+    assert (tf["type"], tf["answer"], tf_false["answer"]) == ("true_false", True, False)
+    assert "choices" not in tf
+    assert (pi["type"], pi["answer"], pi["tolerance"]) == ("numeric", 3.14, 0.005)
+    assert pi["prompt"] == "What is pi, to two places?"
+    assert (span["answer"], span["tolerance"]) == (3, 2)
+    assert choice["prompt"] == "Which is right & true?\n\nThink."
+    assert choice["choices"] == [
+        {"text": "This one", "correct": True, "feedback": "Yes."},
+        {"text": "That one", "correct": False},
+    ]
+    assert choice["explanation"] == "Because it is."
+    assert warnings == [
+        "line 4: question tf-feedback: its true/false feedback is dropped "
+        "(a bank has none for true/false)",
+        "line 8: question pi: the answer '=%50%3:0.5#Close.' is dropped (a bank takes one answer)",
+        "line 8: question pi: its numeric feedback is dropped "
+        "(a bank has none for numeric answers)",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("::a::Fine {T}\n\njunk here\n", "line 3: not a GIFT question this importer understands"),
+        ("::a::Fine {T}\n\n\n::b::How many? {#abc}", "line 4: question b: 'abc' is not a number"),
+        ("::n::How many? {#\n=%50%3\n}", "line 1: question n: no numeric answer is worth 100%"),
+    ],
+)
+def test_gift_errors_name_the_line(text, message):
+    with pytest.raises(gift.GiftError, match=message):
+        gift.load(text)
+
+
+def test_cli_import_warns_on_stderr_and_errors_name_file_and_line(runner, tmp_path):
+    source = tmp_path / "moodle.gift"
+    source.write_text(MOODLE_GIFT, encoding="utf-8")
+    result = runner.invoke(args=["import", "gift", str(source), "-o", str(tmp_path / "m.yaml")])
+    assert result.exit_code == 0, result.output
+    assert f"Warning: {source}: line 4: question tf-feedback: its true/false" in result.stderr
+    assert "choices" not in (tmp_path / "m.yaml").read_text(encoding="utf-8").split("tf-false")[0]
+    source.write_text("::a::Fine {T}\n\njunk here\n", encoding="utf-8")
+    result = runner.invoke(args=["import", "gift", str(source)])
+    assert result.exit_code == 1
+    assert result.output == (
+        f"Error: {source}: line 3: not a GIFT question this importer understands: 'junk here'\n"
+    )
+
+
+def test_a_slash_in_a_bank_title_is_escaped_in_the_moodle_category(banks):
+    bank = dataclasses.replace(banks[0], title="Physics/Chemistry")
+    assert "$CATEGORY: $course$/top/Physics//Chemistry\n" in gift.dump(bank)
+    assert gift.load(gift.dump(bank))["title"] == "Physics/Chemistry"
+    category = ET.fromstring(moodle_xml.dump(bank).encode()).find("question/category/text")
+    assert category.text == "$course$/top/Physics//Chemistry"
+
+
+def test_export_warns_about_short_text_regexes_it_cannot_carry(runner, tmp_path):
+    bank = tmp_path / "sample-cross.yaml"
+    text = (ROOT / "tests/data/banks/sample-cross.yaml").read_text(encoding="utf-8")
+    bank.write_text(
+        text.replace('accept: ["Micius", "Mozi"]', 'accept: ["Micius", "Mozi"]\n    regex: "mo.*"'),
+        encoding="utf-8",
+    )
+    for kind in ("gift", "moodle-xml"):
+        result = runner.invoke(args=["export", kind, str(bank)])
+        assert result.exit_code == 0, result.output
+        assert result.stderr == (
+            "Warning: sample-cross: question sample-micius-name: its regex is left out "
+            "(Moodle has no regular-expression answers); only its accepted answers are exported\n"
+        )
+
+
 def test_cli_export_and_import_round_trip(runner, tmp_path):
     out = tmp_path / "gift"
     result = runner.invoke(args=["export", "gift", "questions/big-science.yaml", "-o", str(out)])
@@ -144,10 +245,81 @@ def test_imported_plain_gift_needs_cites_and_check_says_where(runner, tmp_path):
 def test_unwritable_output_is_a_clear_error(runner, tmp_path):
     blocked = tmp_path / "file"
     blocked.write_text("")
+    source = tmp_path / "moodle.gift"
+    source.write_text(PLAIN_GIFT, encoding="utf-8")
     for args in (
         ["export", "gift", "-o", str(blocked / "sub" / "x.gift")],
         ["export", "scores", "-o", str(blocked / "x.csv")],
+        ["import", "gift", str(source), "-o", str(tmp_path / "missing" / "x.yaml")],
+        ["import", "gift", str(source), "-o", str(blocked / "x.yaml")],
     ):
         result = runner.invoke(args=args)
         assert result.exit_code == 1, args
         assert "cannot write" in result.output and "Traceback" not in result.output
+        assert len(result.output.splitlines()) == 1, result.output
+
+
+def test_import_gift_into_a_folder_writes_the_bank_file_there(runner, tmp_path):
+    source = tmp_path / "moodle.gift"
+    source.write_text(PLAIN_GIFT, encoding="utf-8")
+    existing = tmp_path / "existing"
+    existing.mkdir()
+    for folder in (str(existing), f"{tmp_path / 'new'}/"):
+        result = runner.invoke(args=["import", "gift", str(source), "-o", folder])
+        assert result.exit_code == 0, result.output
+        written = Path(folder) / "moodle.yaml"
+        assert f"wrote {written} (3 questions)" in result.output
+        assert written.read_text(encoding="utf-8").count("- id:") == 3
+
+
+@pytest.mark.parametrize(
+    ("command", "folder_allowed"),
+    [
+        (["export", "gift"], True),
+        (["export", "moodle-xml"], True),
+        (["export", "scores"], False),
+        (["export", "items"], False),
+        (["import", "gift"], True),
+    ],
+)
+def test_output_help_says_what_each_command_writes(runner, tmp_path, command, folder_allowed):
+    text = " ".join(runner.invoke(args=[*command, "--help"]).output.split())
+    assert ("folder" in text) is folder_allowed, text
+    if command[0] == "export" and not folder_allowed:
+        result = runner.invoke(args=[*command, "-o", str(tmp_path)])
+        assert result.exit_code == 2 and "is a directory" in result.output
+
+
+@pytest.mark.parametrize("args", [["export", "items"], ["export", "gift"]])
+def test_export_into_a_closed_pipe_exits_quietly(database_url, args):
+    path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    env = {**os.environ, "PYTHONPATH": path, "DATABASE_URL": database_url, "SECRET_KEY": "x"}
+    with subprocess.Popen(
+        [sys.executable, "-c", "from quizapp.cli import main; main()", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    ) as child:
+        child.stdout.close()  # like `| head` that has already read enough
+        errors = child.stderr.read().decode()
+        assert child.wait(timeout=60) == 1
+    assert errors == ""
+
+
+def test_export_gift_reads_the_configured_folders_from_anywhere(app, runner, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    app.config["QUESTIONS_DIR"] = str(ROOT / "tests/data/banks")
+    result = runner.invoke(args=["export", "gift"])
+    assert result.exit_code == 0, result.output
+    assert result.output.count("$CATEGORY:") == 2 and "Sample: across the articles" in result.output
+    app.config["SEEDS_DIR"] = str(tmp_path / "nowhere")
+    result = runner.invoke(args=["export", "moodle-xml"])
+    assert result.exit_code == 1 and "no such articles folder" in result.output
+
+
+@pytest.mark.parametrize("kind", ["scores", "items"])
+def test_export_for_a_class_that_does_not_exist_is_refused(runner, kind):
+    result = runner.invoke(args=["export", kind, "--class", "99"])
+    assert result.exit_code == 2
+    assert "Invalid value for --class: no class with id 99" in result.output
+    assert "bank," not in result.output and "username," not in result.output

@@ -122,7 +122,7 @@ def test_commands_on_an_empty_database_say_what_to_run(tmp_path):
         ["load"],
         ["demo", "--students", "2"],
         ["export", "scores"],
-        ["user", "create", "x", "--password", "long enough password"],
+        ["user", "create", "xavier", "--password", "long enough password"],
     ):
         result = empty.test_cli_runner().invoke(args=args)
         assert result.exit_code == 1, (args, result.output)
@@ -130,3 +130,16 @@ def test_commands_on_an_empty_database_say_what_to_run(tmp_path):
         assert "Traceback" not in result.output
     with empty.app_context():
         db.engine.dispose()
+
+
+def test_a_missing_articles_folder_is_one_error_not_one_per_quote(app, runner, tmp_path):
+    result = runner.invoke(args=["load", "--seeds", str(tmp_path / "nowhere")])
+    assert result.exit_code == 2
+    assert "does not exist" in result.output and "unknown article" not in result.output
+    app.config["SEEDS_DIR"] = str(tmp_path / "nowhere")
+    result = runner.invoke(args=["load"])
+    assert result.exit_code == 1
+    assert result.output == (
+        f"Error: no such articles folder: {tmp_path / 'nowhere'}; point QUIZAPP_SEEDS at the "
+        "articles\n"
+    )

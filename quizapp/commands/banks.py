@@ -4,9 +4,7 @@ from pathlib import Path
 
 import click
 
-# Paths are relative to the current directory, like any command-line tool.
-QUESTIONS = Path("questions")
-SEEDS = Path("seeds")
+from .folders import configured, seeds_folder
 
 
 @click.command("check")
@@ -22,9 +20,9 @@ SEEDS = Path("seeds")
 @click.option(
     "--seeds",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
-    default=SEEDS,
-    show_default=True,
-    help="Folder of the articles that quotes are checked against.",
+    default=None,
+    help="Folder of the articles that quotes are checked against "
+    "(default: QUIZAPP_SEEDS, else the shipped seeds/).",
 )
 @click.option(
     "--coverage",
@@ -32,10 +30,13 @@ SEEDS = Path("seeds")
     is_flag=True,
     help="Also list, per article, the substantive passages no question cites.",
 )
-def check_command(paths: tuple[Path, ...], fmt: str, seeds: Path, show_coverage: bool) -> None:
+def check_command(
+    paths: tuple[Path, ...], fmt: str, seeds: Path | None, show_coverage: bool
+) -> None:
     """Check question banks: every problem as path:line:col (exit 1 on any error).
 
-    PATHS are bank files or folders of *.yaml files (default: questions/).
+    PATHS are bank files or folders of *.yaml files (default: QUIZAPP_QUESTIONS, else the
+    shipped questions/).
 
     \b
     Examples:
@@ -53,10 +54,10 @@ def check_command(paths: tuple[Path, ...], fmt: str, seeds: Path, show_coverage:
     )
 
     try:
-        corpus = corpus_from_seeds(seeds)
+        corpus = corpus_from_seeds(seeds_folder(seeds))
     except (ArticleError, OSError) as exc:
         raise click.ClickException(f"cannot read the articles: {exc}") from exc
-    result = check_paths(paths or (QUESTIONS,), corpus)
+    result = check_paths(paths or (configured("QUESTIONS_DIR"),), corpus)
     click.echo(format_json(result) if fmt == "json" else format_gcc(result))
     if show_coverage:
         click.echo(format_coverage(coverage(result.banks, corpus)))
@@ -70,7 +71,7 @@ def check_command(paths: tuple[Path, ...], fmt: str, seeds: Path, show_coverage:
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="Where to write (default: questions/schema.json).",
+    help="Where to write (default: schema.json in QUIZAPP_QUESTIONS, else in questions/).",
 )
 @click.option("--check", "check_only", is_flag=True, help="Exit 1 if the file is out of date.")
 def schema_command(output: Path | None, check_only: bool) -> None:
@@ -82,12 +83,15 @@ def schema_command(output: Path | None, check_only: bool) -> None:
     """
     from ..checker import schema_text, write_schema
 
-    output = output or QUESTIONS / "schema.json"
+    output = output or configured("QUESTIONS_DIR") / "schema.json"
     if check_only:
         current = output.read_text(encoding="utf-8") if output.exists() else ""
         if current != schema_text():
             raise click.ClickException(f"{output} is out of date: run `quizapp schema`")
         click.echo(f"{output} is up to date")
         return
-    write_schema(output)
+    try:
+        write_schema(output)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {output}: {exc.strerror}") from exc
     click.echo(f"wrote {output}")

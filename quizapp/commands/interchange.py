@@ -1,12 +1,13 @@
 """`quizapp export ...` and `quizapp import gift`: banks and scores in and out."""
 
+import os
 import sys
 from pathlib import Path
 
 import click
 
-from ..config import ROOT
 from .database import with_database
+from .folders import configured, seeds_folder
 from .progress import progress_bar
 
 
@@ -26,12 +27,13 @@ def _checked_banks(paths):
     from ..articles import load_articles
     from ..checker import check_paths, corpus_from_seeds, format_gcc
 
-    corpus = corpus_from_seeds(ROOT / "seeds")
-    result = check_paths(paths or (ROOT / "questions",), corpus)
+    seeds = seeds_folder()
+    corpus = corpus_from_seeds(seeds)
+    result = check_paths(paths or (configured("QUESTIONS_DIR"),), corpus)
     if not result.ok:
         click.echo(format_gcc(result), err=True)
         raise click.ClickException("fix the errors above before exporting")
-    titles = {a.id: a.title for a in load_articles(ROOT / "seeds")}
+    titles = {a.id: a.title for a in load_articles(seeds)}
     return result.banks, titles
 
 
@@ -44,6 +46,8 @@ def _excerpts(bank, titles) -> dict[str, list[str]]:
 def _write_banks(paths, output: Path | None, suffix: str, dump) -> None:
     try:
         _write_bank_files(paths, output, suffix, dump)
+    except BrokenPipeError:
+        raise  # a reader such as `head` has seen enough: click exits quietly
     except OSError as exc:
         raise click.ClickException(
             f"cannot write {exc.filename or output}: {exc.strerror}"
@@ -51,7 +55,12 @@ def _write_banks(paths, output: Path | None, suffix: str, dump) -> None:
 
 
 def _write_bank_files(paths, output: Path | None, suffix: str, dump) -> None:
+    from ..formats import left_out_of_moodle
+
     banks, titles = _checked_banks(paths)
+    for bank in banks:
+        for message in left_out_of_moodle(bank):
+            click.echo(f"Warning: {bank.id}: {message}", err=True)
     if output is not None and (output.is_dir() or not output.suffix):
         output.mkdir(parents=True, exist_ok=True)
         for bank in banks:
@@ -67,20 +76,25 @@ def _write_bank_files(paths, output: Path | None, suffix: str, dump) -> None:
         click.echo(f"wrote {output} ({len(banks)} banks)", err=True)
 
 
-OUTPUT = click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="A file, or a folder for one file per bank (default: stdout).",
+def _output_option(help_text: str, **path_options):
+    return click.option(
+        "-o", "--output", type=click.Path(**path_options), default=None, help=help_text
+    )
+
+
+BANKS_OUTPUT = _output_option(
+    "A file, or a folder for one file per bank (default: stdout).", path_type=Path
+)
+CSV_OUTPUT = _output_option(
+    "The CSV file to write (default: stdout).", dir_okay=False, path_type=Path
 )
 
 
 @export_group.command("gift")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
-@OUTPUT
+@BANKS_OUTPUT
 def export_gift(paths, output) -> None:
-    """Write banks (default: questions/) in Moodle's GIFT format.
+    """Write banks (default: QUIZAPP_QUESTIONS, else questions/) in Moodle's GIFT format.
 
     \b
     Example:
@@ -93,9 +107,9 @@ def export_gift(paths, output) -> None:
 
 @export_group.command("moodle-xml")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
-@OUTPUT
+@BANKS_OUTPUT
 def export_moodle_xml(paths, output) -> None:
-    """Write banks (default: questions/) as Moodle XML.
+    """Write banks (default: QUIZAPP_QUESTIONS, else questions/) as Moodle XML.
 
     \b
     Example:
@@ -109,6 +123,8 @@ def export_moodle_xml(paths, output) -> None:
 def _write_csv(header, rows, output: Path | None, bom: bool) -> None:
     try:
         _write_csv_file(header, rows, output, bom)
+    except BrokenPipeError:
+        raise  # a reader such as `head` has seen enough: click exits quietly
     except OSError as exc:
         raise click.ClickException(
             f"cannot write {exc.filename or output}: {exc.strerror}"
@@ -133,6 +149,19 @@ def _write_csv_file(header, rows, output: Path | None, bom: bool) -> None:
     click.echo(f"wrote {output} ({count} rows)", err=True)
 
 
+def _course(course_id: int | None):
+    """Return the class given by --class (None for all), or refuse an id that is none."""
+    from ..extensions import db
+    from ..models import Course
+
+    if course_id is None:
+        return None
+    course = db.session.get(Course, course_id)
+    if course is None:
+        raise click.BadParameter(f"no class with id {course_id}", param_hint="--class")
+    return course
+
+
 @export_group.command("scores")
 @click.option(
     "--class",
@@ -150,7 +179,7 @@ def _write_csv_file(header, rows, output: Path | None, bom: bool) -> None:
     help="wide: a column per bank; long: a row per answer.",
 )
 @click.option("--bom", is_flag=True, help="Start with a UTF-8 BOM (for Excel).")
-@OUTPUT
+@CSV_OUTPUT
 @with_database
 def export_scores(course_id, fmt, bom, output) -> None:
     """Write scores as CSV (RFC 4180, UTF-8), for spreadsheets and LMS gradebooks.
@@ -160,14 +189,8 @@ def export_scores(course_id, fmt, bom, output) -> None:
       quizapp export scores --class 1 --format wide --bom -o gradebook.csv
     """
     from .. import exports
-    from ..extensions import db
-    from ..models import Course
 
-    course = None
-    if course_id is not None:
-        course = db.session.get(Course, course_id)
-        if course is None:
-            raise click.BadParameter(f"no class with id {course_id}", param_hint="--class")
+    course = _course(course_id)
     header, rows = exports.wide(course) if fmt == "wide" else exports.long(course)
     _write_csv(header, rows, output, bom)
 
@@ -175,7 +198,7 @@ def export_scores(course_id, fmt, bom, output) -> None:
 @export_group.command("items")
 @click.option("--class", "course_id", type=int, default=None, help="Class id; default: all.")
 @click.option("--bom", is_flag=True, help="Start with a UTF-8 BOM (for Excel).")
-@OUTPUT
+@CSV_OUTPUT
 @with_database
 def export_items(course_id, bom, output) -> None:
     """Write the item analysis of every question as CSV.
@@ -187,7 +210,9 @@ def export_items(course_id, bom, output) -> None:
     from .. import exports, item_report
     from ..courses import member_ids
 
-    users = member_ids(course_id) if course_id is not None else None
+    # An unknown class has no members: every question would show 0 responses, silently.
+    course = _course(course_id)
+    users = member_ids(course.id) if course is not None else None
     header, rows = exports.items(item_report.report(user_ids=users))
     _write_csv(header, rows, output, bom)
 
@@ -205,28 +230,43 @@ def import_group() -> None:
 @import_group.command("gift")
 @click.argument("file", type=click.File("r", encoding="utf-8"))
 @click.option("--bank", "bank_id", default=None, help="Bank id (default: from the file name).")
-@OUTPUT
+# A string, not a Path: a Path drops the trailing slash that marks a folder yet to be made.
+@_output_option("The YAML file, or a folder to write BANK.yaml in (default: stdout).")
 def import_gift(file, bank_id, output) -> None:
     """Convert a GIFT file into a YAML bank; `quizapp check` then lists the cites to add.
 
     \b
-    Example:
+    Examples:
       quizapp import gift moodle-export.gift -o questions/imported.yaml
+      quizapp import gift moodle-export.gift --bank imported -o questions/
     """
     from ..formats import bank_yaml, gift
 
     name = bank_id or Path(file.name).stem.lower().replace("_", "-").replace(" ", "-")
+
+    def warn(message: str) -> None:
+        click.echo(f"Warning: {file.name}: {message}", err=True)
+
     try:
-        data = gift.load(file.read(), name)
+        data = gift.load(file.read(), name, warn=warn)
     except (gift.GiftError, ValueError) as exc:
         raise click.ClickException(f"{file.name}: {exc}") from exc
     text = bank_yaml.dump_data(data)
-    if output is None or str(output) == "-":
+    if output is None or output == "-":
         click.echo(text, nl=False)
-    else:
-        output.write_text(text, encoding="utf-8")
-        click.echo(
-            f"wrote {output} ({len(data['questions'])} questions); now run "
-            f"`quizapp check {output}` and add the cites it asks for",
-            err=True,
-        )
+        return
+    target = Path(output)
+    try:
+        if output.endswith(("/", os.sep)) or target.is_dir():
+            target.mkdir(parents=True, exist_ok=True)
+            target = target / f"{data['bank']}.yaml"
+        target.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise click.ClickException(
+            f"cannot write {exc.filename or target}: {exc.strerror}"
+        ) from exc
+    click.echo(
+        f"wrote {target} ({len(data['questions'])} questions); now run "
+        f"`quizapp check {target}` and add the cites it asks for",
+        err=True,
+    )

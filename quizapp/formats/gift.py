@@ -1,10 +1,15 @@
 """Moodle GIFT export and import (pure).
 
 Tags, difficulty, points, units and cites travel in `// [key:value]` comment lines, which Moodle
-ignores (tags it reads), so a YAML -> GIFT -> YAML round trip keeps every field.
+ignores (tags it reads), so a YAML -> GIFT -> YAML round trip keeps every field. The import also
+reads what Moodle writes: true/false with feedback, numeric `=%100%` answers and `min..max`
+ranges, `[html]` text (kept as plain text); what a bank has no place for is reported to `warn`.
 """
 
+import html
 import re
+
+import nh3
 
 from ..banks import Bank
 
@@ -37,7 +42,7 @@ def _general(explanation: str, excerpts: list[str]) -> str:
 def dump(bank: Bank, excerpts: dict[str, list[str]] | None = None) -> str:
     """Return the bank in GIFT, one category per bank."""
     excerpts = excerpts or {}
-    out = [f"// quizapp bank: {bank.id}", f"$CATEGORY: $course$/top/{bank.title}", ""]
+    out = [f"// quizapp bank: {bank.id}", f"$CATEGORY: {category_path(bank.title)}", ""]
     if bank.doc:
         out.insert(1, f"// [doc:{bank.doc}]")
     for q in bank.questions:
@@ -85,10 +90,37 @@ QUESTION = re.compile(
     re.S,
 )
 META = re.compile(r"^//\s*\[(tag|difficulty|points|unit|cite|doc):([^\]]*)\]\s*(.*)$")
+TRUE_FALSE = ("T", "TRUE", "F", "FALSE")
+# A single slash separates Moodle categories; a slash in a name is doubled.
+CATEGORY_SEPARATOR = re.compile(r"(?<!/)/(?!/)")
+HTML_BREAK = re.compile(r"<br\s*/?>", re.I)
+HTML_BLOCK_END = re.compile(r"</(?:p|div|li|h[1-6]|tr|blockquote|pre)\s*>", re.I)
 
 
 class GiftError(ValueError):
     """A GIFT file this importer cannot read, with the line it stopped at."""
+
+    def __init__(self, line: int, message: str):
+        super().__init__(f"line {line}: {message}")
+        self.line = line
+
+
+def category_path(title: str) -> str:
+    """Return the Moodle category path of a bank: its title under the course's top category."""
+    return f"$course$/top/{title.replace('/', '//')}"
+
+
+def _category_title(path: str) -> str:
+    return CATEGORY_SEPARATOR.split(path)[-1].replace("//", "/").strip()
+
+
+def html_text(source: str) -> str:
+    """Return the text of an HTML fragment: tags dropped, entities resolved, paragraphs kept."""
+    text = HTML_BLOCK_END.sub("\n\n", HTML_BREAK.sub("\n", source))
+    # nh3 (already used to sanitise pages) parses the HTML properly and keeps only the text.
+    text = html.unescape(nh3.clean(text, tags=set()))
+    lines = [" ".join(line.split()) for line in text.split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
 def _split(body: str) -> list[str]:
@@ -125,30 +157,45 @@ def _cut(text: str, sep: str) -> tuple[str, str | None]:
     return text, None
 
 
-def load(text: str, bank_id: str = "imported") -> dict:
-    """Return authoring data (as bank_yaml writes it) for a GIFT file."""
+def _blocks(text: str) -> list[list[tuple[int, str]]]:
+    """Return the blank-line separated blocks of a file as (line number, line) pairs."""
+    blocks, current = [], []
+    for number, line in enumerate(text.replace("\r\n", "\n").split("\n"), 1):
+        if line.strip():
+            current.append((number, line))
+        elif current:
+            blocks.append(current)
+            current = []
+    return [*blocks, current] if current else blocks
+
+
+def load(text: str, bank_id: str = "imported", warn=None) -> dict:
+    """Return authoring data (as bank_yaml writes it) for a GIFT file.
+
+    ``warn`` is called with a message for each thing the bank format cannot keep.
+    """
+    warn = warn or (lambda message: None)
     title, doc, questions, meta = bank_id, None, [], []
-    blocks = re.split(r"\n\s*\n", text.replace("\r\n", "\n"))
-    for block in blocks:
-        lines = [line for line in block.strip().split("\n") if line.strip()]
+    for block in _blocks(text):
         qlines = []
-        for line in lines:
+        for number, line in block:
             stripped = line.strip()
             m = META.match(stripped)
             if m:
                 meta.append(m.groups())
             elif stripped.startswith("$CATEGORY:"):
-                title = stripped.split("/")[-1].strip() or title
+                title = _category_title(stripped[len("$CATEGORY:") :]) or title
             elif stripped.startswith("//"):
                 found = re.match(r"//\s*quizapp bank:\s*(\S+)", stripped)
                 bank_id = found.group(1) if found else bank_id
             else:
-                qlines.append(line)
+                qlines.append((number, line))
         for key, value, _rest in meta:
             if key == "doc":
                 doc = value.strip()
         if qlines:
-            questions.append(_question("\n".join(qlines), meta))
+            source = "\n".join(line for _, line in qlines)
+            questions.append(_question(source, meta, qlines[0][0], warn))
         meta = [m for m in meta if m[0] == "doc"] if not qlines else []
     data = {"bank": bank_id, "title": title}
     if doc:
@@ -157,26 +204,34 @@ def load(text: str, bank_id: str = "imported") -> dict:
     return data
 
 
-def _question(source: str, meta) -> dict:
+def _question(source: str, meta, line: int, warn) -> dict:
     match = QUESTION.match(source.strip())
     if not match:
-        raise GiftError(f"not a GIFT question this importer understands: {source[:60]!r}")
+        raise GiftError(line, f"not a GIFT question this importer understands: {source[:60]!r}")
+    qid = unescape(match.group("id"))
+    where = (line, f"question {qid}")
+
+    def note(message: str) -> None:
+        warn(f"line {line}: question {qid}: {message}")
+
+    # Moodle writes [html] text as HTML, which the app would show tags and all.
+    html_format = match.group("fmt") == "html"
+    plain = html_text if html_format else (lambda value: value)
+    if html_format and re.search(r"<img\b", match.group("prompt") + match.group("body"), re.I):
+        note("its images are dropped (a bank has text only)")
     body, general = _cut(match.group("body"), "####")
-    explanation = unescape(general or "")
+    explanation = plain(unescape(general or ""))
     explanation = explanation.split("\n\nSource: ")[0]
-    item = {
-        "id": unescape(match.group("id")),
-        "type": None,
-        "prompt": unescape(match.group("prompt")),
-    }
+    item = {"id": qid, "type": None, "prompt": plain(unescape(match.group("prompt")))}
     stripped = body.strip()
-    if stripped.upper() in ("TRUE", "FALSE", "T", "F"):
-        item.update(type="true_false", answer=stripped.upper().startswith("T"))
+    head, feedback = _cut(stripped, "#")
+    if head.strip().upper() in TRUE_FALSE:
+        item.update(type="true_false", answer=head.strip().upper().startswith("T"))
+        # Moodle: {TRUE#feedback when wrong#feedback when right}
+        if feedback is not None and unescape(feedback.replace("#", " ")):
+            note("its true/false feedback is dropped (a bank has none for true/false)")
     elif stripped.startswith("#"):
-        value, _, tol = stripped[1:].partition(":")
-        item.update(type="numeric", answer=_num(value))
-        if tol.strip():
-            item["tolerance"] = _num(tol)
+        item.update(type="numeric", **_numeric(stripped[1:], where, note))
         unit = next((v.strip() for k, v, _ in meta if k == "unit"), None)
         if unit:
             item["unit"] = unit
@@ -192,11 +247,11 @@ def _question(source: str, meta) -> dict:
                 if weight:
                     weighted = True
                     rest = rest[weight.end() :]
-                text, feedback = _cut(rest, "#")
+                choice_text, choice_feedback = _cut(rest, "#")
                 correct = (float(weight.group(1)) > 0) if weight else marker == "="
-                choice = {"text": unescape(text), "correct": correct}
-                if feedback is not None and unescape(feedback):
-                    choice["feedback"] = unescape(feedback)
+                choice = {"text": plain(unescape(choice_text)), "correct": correct}
+                if choice_feedback is not None and unescape(choice_feedback):
+                    choice["feedback"] = plain(unescape(choice_feedback))
                 choices.append(choice)
             item.update(type="multiple" if weighted else "single", choices=choices)
     item["explanation"] = explanation
@@ -207,10 +262,48 @@ def _question(source: str, meta) -> dict:
     item["difficulty"] = next((v.strip() for k, v, _ in meta if k == "difficulty"), "medium")
     points = next((v for k, v, _ in meta if k == "points"), None)
     if points:
-        item["points"] = _num(points)
+        item["points"] = _num(points, where)
     return item
 
 
-def _num(text: str):
-    value = float(text.strip())
-    return int(value) if value.is_integer() else value
+def _numeric(source: str, where: tuple[int, str], note) -> dict:
+    """Return answer and tolerance of a numeric block (after its #): one answer, or =answers."""
+    parts = _split(source)
+    if any(p.startswith("=") for p in parts):
+        answers = []
+        for part in parts:
+            weight = re.match(r"%(-?[\d.]+)%", part[1:]) if part.startswith("=") else None
+            if not part.startswith("=") or (weight and float(weight.group(1)) != 100):
+                note(f"the answer {part.strip()!r} is dropped (a bank takes one answer)")
+            else:
+                answers.append(part[1 + (weight.end() if weight else 0) :])
+        if not answers:
+            raise GiftError(where[0], f"{where[1]}: no numeric answer is worth 100%")
+        if len(answers) > 1:
+            note("only the first 100% answer is kept (a bank takes one answer)")
+        source = answers[0]
+    value, feedback = _cut(source.strip(), "#")
+    if feedback is not None and unescape(feedback):
+        note("its numeric feedback is dropped (a bank has none for numeric answers)")
+    low, dots, high = value.partition("..")
+    if dots:  # Moodle's min..max range: the middle, give or take half the width
+        low, high = _num(low, where), _num(high, where)
+        answer, tolerance = (float(f"{v:.12g}") for v in ((low + high) / 2, (high - low) / 2))
+    else:
+        answer, _, tol = value.partition(":")
+        answer, tolerance = _num(answer, where), _num(tol, where) if tol.strip() else 0
+    spec = {"answer": _tidy(answer)}
+    if tolerance:
+        spec["tolerance"] = _tidy(tolerance)
+    return spec
+
+
+def _num(text: str, where: tuple[int, str]):
+    try:
+        return _tidy(float(unescape(text)))
+    except ValueError:
+        raise GiftError(where[0], f"{where[1]}: {unescape(text)!r} is not a number") from None
+
+
+def _tidy(value: float):
+    return int(value) if float(value).is_integer() else value

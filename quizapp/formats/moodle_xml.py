@@ -3,6 +3,7 @@
 import xml.etree.ElementTree as ET
 
 from ..banks import Bank
+from .gift import category_path
 
 TYPES = {
     "single": "multichoice",
@@ -28,7 +29,7 @@ def dump(bank: Bank, excerpts: dict[str, list[str]] | None = None) -> str:
     excerpts = excerpts or {}
     quiz = ET.Element("quiz")
     category = ET.SubElement(quiz, "question", {"type": "category"})
-    _text(category, "category", f"$course$/top/{bank.title}")
+    _text(category, "category", category_path(bank.title))
     for q in bank.questions:
         el = ET.SubElement(quiz, "question", {"type": TYPES[q.type]})
         _text(el, "name", q.id)

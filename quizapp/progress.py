@@ -77,12 +77,13 @@ def quiz_list(user_id: int) -> list[QuizRow]:
 def passages_to_reread(items, finished: bool) -> list:
     """Return the distinct excerpts cited by questions answered wrongly, in quiz order.
 
-    Once the attempt is finished unanswered questions count as wrong; before that their
-    excerpts would quote the answers to questions still open.
+    Once the attempt is finished unanswered questions count as wrong too.
     """
     seen, excerpts = set(), []
     for _number, view, answer in items:
-        if answer.correct if answer is not None else not finished:
+        if answer is None and not finished:
+            continue  # its excerpts would quote the answer of a question still open
+        if answer is not None and answer.correct:
             continue
         for excerpt in view.excerpts:
             if excerpt.passage_id not in seen:

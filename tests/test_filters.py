@@ -42,7 +42,7 @@ def test_times_read_in_utc_inside_a_time_element_for_localtime_js(value, shown):
     assert isinstance(html, Markup) and html == shown
 
 
-def test_prompts_in_instructor_tables_show_their_markdown_formatted(app):
+def test_inline_markdown_filter_shows_a_prompt_as_formatted_text(app):
     template = app.jinja_env.from_string("{{ p | inline_markdown | striptags | truncate(40) }}")
     shown = template.render(p="Which statements about **Earthlab** <script>x</script> match?")
     assert shown.startswith("Which statements about Earthlab")

@@ -2,6 +2,7 @@
 
 import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -43,15 +44,22 @@ def _excerpts(bank, titles) -> dict[str, list[str]]:
     }
 
 
-def _write_banks(paths, output: Path | None, suffix: str, dump) -> None:
+@contextmanager
+def _writing(target):
+    """Make a failed write one line naming the file; a closed pipe ends the command quietly."""
     try:
-        _write_bank_files(paths, output, suffix, dump)
+        yield
     except BrokenPipeError:
         raise  # a reader such as `head` has seen enough: click exits quietly
     except OSError as exc:
         raise click.ClickException(
-            f"cannot write {exc.filename or output}: {exc.strerror}"
+            f"cannot write {exc.filename or target}: {exc.strerror}"
         ) from exc
+
+
+def _write_banks(paths, output: Path | None, suffix: str, dump) -> None:
+    with _writing(output):
+        _write_bank_files(paths, output, suffix, dump)
 
 
 def _write_bank_files(paths, output: Path | None, suffix: str, dump) -> None:
@@ -121,14 +129,8 @@ def export_moodle_xml(paths, output) -> None:
 
 
 def _write_csv(header, rows, output: Path | None, bom: bool) -> None:
-    try:
+    with _writing(output):
         _write_csv_file(header, rows, output, bom)
-    except BrokenPipeError:
-        raise  # a reader such as `head` has seen enough: click exits quietly
-    except OSError as exc:
-        raise click.ClickException(
-            f"cannot write {exc.filename or output}: {exc.strerror}"
-        ) from exc
 
 
 def _write_csv_file(header, rows, output: Path | None, bom: bool) -> None:
@@ -256,15 +258,11 @@ def import_gift(file, bank_id, output) -> None:
         click.echo(text, nl=False)
         return
     target = Path(output)
-    try:
+    with _writing(target):
         if output.endswith(("/", os.sep)) or target.is_dir():
             target.mkdir(parents=True, exist_ok=True)
             target = target / f"{data['bank']}.yaml"
         target.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise click.ClickException(
-            f"cannot write {exc.filename or target}: {exc.strerror}"
-        ) from exc
     click.echo(
         f"wrote {target} ({len(data['questions'])} questions); now run "
         f"`quizapp check {target}` and add the cites it asks for",

@@ -156,14 +156,8 @@ def finish(attempt_id: int):
     if attempt.finished_at is not None:
         return redirect(url_for(".results", attempt_id=attempt.id), 303)
     if request.method == "GET":  # one tap beside "Submit answer" must not end the quiz
-        position = quiz.first_unanswered(attempt)
         unanswered = len(attempt.items) - len(quiz.answers_by_position(attempt.id))
-        return render_template(
-            "learner/finish.html",
-            attempt=attempt,
-            unanswered=unanswered,
-            resume=url_for(".resume", attempt_id=attempt.id) if position is not None else None,
-        )
+        return render_template("learner/finish.html", attempt=attempt, unanswered=unanswered)
     ActionForm().validate_on_submit() or abort(400, description="The form expired; try again.")
     quiz.finish_attempt(attempt)
     return redirect(url_for(".results", attempt_id=attempt.id), 303)

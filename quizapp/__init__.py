@@ -53,10 +53,12 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
 
+    from . import prepared
     from .database import configure_engine
 
     with app.app_context():
         configure_engine(db.engine, app.config["SQLITE_SYNCHRONOUS"])
+    prepared.init_app(app)
 
     from . import errors, filters
     from .question_cache import QuestionCache

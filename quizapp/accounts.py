@@ -8,7 +8,8 @@ from flask_login import UserMixin
 from sqlalchemy import bindparam, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .database import read, write_session
+from . import prepared
+from .database import write_session
 from .extensions import db
 from .formats.csvout import FORMULA_STARTS
 from .models import LoginSession, User
@@ -136,7 +137,7 @@ class SignedIn(UserMixin):
 # Runs on every signed-in request: built once, so SQLAlchemy reuses its compiled form.
 _USERS = User.__table__
 _LOGINS = LoginSession.__table__
-_SESSION_USER = (
+_SESSION_USER = prepared.Prepared(
     select(_USERS.c.id, _USERS.c.username, _USERS.c.role)
     .join(_LOGINS, _LOGINS.c.user_id == _USERS.c.id)
     .where(_LOGINS.c.id == bindparam("token"), _LOGINS.c.revoked.is_(False))
@@ -145,7 +146,7 @@ _SESSION_USER = (
 
 def load_session_user(token: str) -> SignedIn | None:
     """Return the user behind a live session token, or None when revoked or unknown."""
-    row = read(_SESSION_USER, {"token": token}).first()
+    row = prepared.first(_SESSION_USER, {"token": token})
     return None if row is None else SignedIn(*row, token)
 
 

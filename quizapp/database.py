@@ -52,7 +52,8 @@ def writer_lock_path(engine: Engine) -> str | None:
     return f"{database}-writer.lock"
 
 
-def _take_writer_turn(session: Session, path: str) -> None:
+def take_writer_turn(path: str) -> int:
+    """Wait for this writer's turn on the database's lock file; return the descriptor to close."""
     # SQLite's busy handler makes a waiting writer sleep and poll (1, 2, 5, 10 ms ...), so
     # with several processes the write lock often sits idle. A flock on a file beside the
     # database queues writers in the kernel instead, which wakes the next one as soon as the
@@ -64,7 +65,7 @@ def _take_writer_turn(session: Session, path: str) -> None:
     except BaseException:
         os.close(fd)
         raise
-    session.info["writer_lock"] = fd
+    return fd
 
 
 @event.listens_for(Session, "after_transaction_end")
@@ -96,11 +97,11 @@ def write_session():
             driver = session.connection().connection.dbapi_connection
             driver.execute("COMMIT")
             if path is not None:
-                _take_writer_turn(session, path)
+                session.info["writer_lock"] = take_writer_turn(path)
             driver.execute("BEGIN IMMEDIATE")
         else:
             if path is not None:
-                _take_writer_turn(session, path)
+                session.info["writer_lock"] = take_writer_turn(path)
             session.connection(execution_options={"sqlite_write": True})
     except BaseException:
         if "writer_lock" in session.info:  # the write never began: free the queue now

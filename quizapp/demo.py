@@ -155,7 +155,7 @@ def make_demo(students: int = 60, seed: int = 1, weeks: int = 6, progress=None) 
                             duration_ms=rng.randint(8_000, 110_000),
                         )
                     )
-                    review.record(session, user.id, qid, score.correct, when)
+                    review.record(review.on_session(session), user.id, qid, score.correct, when)
                     n_answers += 1
                 attempt.finished_at = when
                 attempt.score = total
@@ -207,6 +207,6 @@ def _reviews(session, user_id: int, rng: random.Random, now: datetime) -> int:
                 reviewed_at=when,
             )
         )
-        review.record(session, user_id, card.question_id, score.correct, when)
+        review.record(review.on_session(session), user_id, card.question_id, score.correct, when)
         count += 1
     return count

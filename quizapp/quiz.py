@@ -11,11 +11,12 @@ from sqlalchemy import bindparam, exists, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from . import review
-from .database import read, write_session
+from . import prepared, review
+from .database import write_session
 from .extensions import db
 from .models import Answer, Attempt, Bank, Question
 from .models.content import utcnow
+from .prepared import Prepared
 from .qtypes import InvalidResponse
 from .question_cache import QuestionView, question_view
 
@@ -75,37 +76,64 @@ def start_attempt(user_id: int, bank_id: str) -> Attempt | None:
     return attempt
 
 
-# Statements on the answer path are built once: SQLAlchemy then reuses their compiled SQL and
-# cache keys instead of rebuilding expressions on every request.
-# Reads on it are Core (rows, not ORM objects): a page only reads them.
+# The answer path and the pages around it: prepared statements on the driver connection
+# (see prepared.py). They return read-only rows, not ORM objects: a page only reads them.
 _ATTEMPTS = Attempt.__table__
 _ANSWERS = Answer.__table__
-_ATTEMPT = select(_ATTEMPTS).where(
-    _ATTEMPTS.c.id == bindparam("id"), _ATTEMPTS.c.user_id == bindparam("user")
+_ATTEMPT = Prepared(
+    select(_ATTEMPTS).where(
+        _ATTEMPTS.c.id == bindparam("id"), _ATTEMPTS.c.user_id == bindparam("user")
+    )
 )
-_ATTEMPT_AT = select(
-    _ATTEMPTS,
-    exists()
-    .where(_ANSWERS.c.attempt_id == _ATTEMPTS.c.id, _ANSWERS.c.position == bindparam("position"))
-    .label("answered"),
-).where(_ATTEMPTS.c.id == bindparam("id"), _ATTEMPTS.c.user_id == bindparam("user"))
-_ANSWERED_POSITIONS = select(_ANSWERS.c.position).where(
-    _ANSWERS.c.attempt_id == bindparam("attempt")
+_ATTEMPT_AT = Prepared(
+    select(
+        _ATTEMPTS,
+        exists()
+        .where(
+            _ANSWERS.c.attempt_id == _ATTEMPTS.c.id, _ANSWERS.c.position == bindparam("position")
+        )
+        .label("answered"),
+    ).where(_ATTEMPTS.c.id == bindparam("id"), _ATTEMPTS.c.user_id == bindparam("user"))
 )
-_ANSWER_AT = select(_ANSWERS).where(
-    _ANSWERS.c.attempt_id == bindparam("attempt"), _ANSWERS.c.position == bindparam("position")
+_ANSWERED_POSITIONS = Prepared(
+    select(_ANSWERS.c.position).where(_ANSWERS.c.attempt_id == bindparam("attempt"))
 )
-_ANSWER_COUNT = (
-    select(func.count()).select_from(_ANSWERS).where(_ANSWERS.c.attempt_id == bindparam("attempt"))
+_ANSWER_AT = Prepared(
+    select(_ANSWERS).where(
+        _ANSWERS.c.attempt_id == bindparam("attempt"), _ANSWERS.c.position == bindparam("position")
+    )
 )
-_LOCK_ATTEMPT = (
+_ANSWER_COUNT = Prepared(
+    select(func.count().label("n"))
+    .select_from(_ANSWERS)
+    .where(_ANSWERS.c.attempt_id == bindparam("attempt"))
+)
+_LOCK_ATTEMPT = Prepared(
     select(_ATTEMPTS.c.id).where(_ATTEMPTS.c.id == bindparam("attempt")).with_for_update()
 )
+_ANSWER_COLUMNS = [
+    "attempt_id", "position", "user_id", "question_id", "version_id", "response", "correct",
+    "points", "max_points", "submitted_at", "duration_ms",
+]  # fmt: skip
 # RETURNING says whether the row went in (psycopg's rowcount is -1 for this form).
 _INSERT_ANSWER = {
-    "sqlite": sqlite_insert(_ANSWERS).on_conflict_do_nothing().returning(_ANSWERS.c.id),
-    "postgresql": pg_insert(_ANSWERS).on_conflict_do_nothing().returning(_ANSWERS.c.id),
+    "sqlite": Prepared(
+        sqlite_insert(_ANSWERS).on_conflict_do_nothing().returning(_ANSWERS.c.id), _ANSWER_COLUMNS
+    ),
+    "postgresql": Prepared(
+        pg_insert(_ANSWERS).on_conflict_do_nothing().returning(_ANSWERS.c.id), _ANSWER_COLUMNS
+    ),
 }
+_SCORE = Prepared(
+    select(func.coalesce(func.sum(_ANSWERS.c.points), 0.0).label("score")).where(
+        _ANSWERS.c.attempt_id == bindparam("attempt")
+    )
+)
+_FINISH = Prepared(
+    update(_ATTEMPTS)
+    .where(_ATTEMPTS.c.id == bindparam("attempt"), _ATTEMPTS.c.finished_at.is_(None))
+    .values(finished_at=bindparam("finished"), score=bindparam("new_score")),
+)
 
 
 def get_attempt(user_id: int, attempt_id: int):
@@ -113,7 +141,7 @@ def get_attempt(user_id: int, attempt_id: int):
 
     Others' attempts do not exist for them.
     """
-    return read(_ATTEMPT, {"id": attempt_id, "user": user_id}).first()
+    return prepared.first(_ATTEMPT, {"id": attempt_id, "user": user_id})
 
 
 def get_attempt_at(user_id: int, attempt_id: int, position: int):
@@ -122,7 +150,7 @@ def get_attempt_at(user_id: int, attempt_id: int, position: int):
     One query instead of two on the question page, the most requested page.
     """
     params = {"id": attempt_id, "user": user_id, "position": position}
-    return read(_ATTEMPT_AT, params).first()
+    return prepared.first(_ATTEMPT_AT, params)
 
 
 def answers_by_position(attempt_id: int) -> dict[int, Answer]:
@@ -133,7 +161,7 @@ def answers_by_position(attempt_id: int) -> dict[int, Answer]:
 
 def first_unanswered(attempt: Attempt) -> int | None:
     """Return the first position without an answer, or None when all are answered."""
-    answered = set(read(_ANSWERED_POSITIONS, {"attempt": attempt.id}).scalars().all())
+    answered = {row.position for row in prepared.run(_ANSWERED_POSITIONS, {"attempt": attempt.id})}
     return next((i for i in range(len(attempt.items)) if i not in answered), None)
 
 
@@ -178,61 +206,50 @@ def submit_answer(
     if isinstance(response, InvalidResponse):
         return Submitted(error=response.message)
     score = view.qtype.grade(view.spec, response, view.points)
-    session = write_session()
-    conn = session.connection()  # Core statements: the ORM's execute path costs more here
-    dialect = conn.dialect.name
-    if dialect == "postgresql":
-        # Serialise submits within one attempt so the finish check below sees every answer.
-        conn.execute(_LOCK_ATTEMPT, {"attempt": attempt.id})
+    dialect = db.engine.dialect.name
     now = utcnow()
-    result = conn.execute(
-        _INSERT_ANSWER[dialect],
-        {
-            "attempt_id": attempt.id,
-            "position": position,
-            "user_id": attempt.user_id,
-            "question_id": question_id,
-            "version_id": version_id,
-            "response": response,
-            "correct": score.correct,
-            "points": score.points,
-            "max_points": score.max_points,
-            "submitted_at": now,
-            "duration_ms": duration_ms,
-        },
-    )
-    duplicate = result.first() is None
-    if not duplicate:
-        review.record(session, attempt.user_id, question_id, score.correct, now)
-        answered = conn.execute(_ANSWER_COUNT, {"attempt": attempt.id}).scalar()
-        if answered == len(attempt.items):
-            _finish(session, attempt.id, now)
-    session.commit()
-    return Submitted(duplicate=duplicate)
+    with prepared.writing():
+        if dialect == "postgresql":
+            # Serialise submits within one attempt so the finish check below sees every answer.
+            prepared.run(_LOCK_ATTEMPT, {"attempt": attempt.id})
+        inserted = prepared.run(
+            _INSERT_ANSWER[dialect],
+            {
+                "attempt_id": attempt.id,
+                "position": position,
+                "user_id": attempt.user_id,
+                "question_id": question_id,
+                "version_id": version_id,
+                "response": response,
+                "correct": score.correct,
+                "points": score.points,
+                "max_points": score.max_points,
+                "submitted_at": now,
+                "duration_ms": duration_ms,
+            },
+        )
+        if inserted:
+            review.record(prepared.run, attempt.user_id, question_id, score.correct, now)
+            answered = prepared.first(_ANSWER_COUNT, {"attempt": attempt.id}).n
+            if answered == len(attempt.items):
+                _finish(attempt.id, now)
+    return Submitted(duplicate=not inserted)
 
 
-def _finish(session, attempt_id: int, now) -> bool:
-    score = session.scalar(
-        select(func.coalesce(func.sum(Answer.points), 0.0)).where(Answer.attempt_id == attempt_id)
-    )
-    result = session.execute(
-        update(Attempt)
-        .where(Attempt.id == attempt_id, Attempt.finished_at.is_(None))
-        .values(finished_at=now, score=score)
-    )
-    return result.rowcount == 1
+def _finish(attempt_id: int, now) -> None:
+    score = prepared.first(_SCORE, {"attempt": attempt_id}).score
+    prepared.run(_FINISH, {"attempt": attempt_id, "finished": now, "new_score": score})
 
 
 def finish_attempt(attempt: Attempt) -> None:
     """Close an attempt once (unanswered questions score 0); finishing again changes nothing."""
-    session = write_session()
-    _finish(session, attempt.id, utcnow())
-    session.commit()
+    with prepared.writing():
+        _finish(attempt.id, utcnow())
 
 
 def answer_at(attempt_id: int, position: int):
     """Return the stored answer at one position of an attempt (a read-only row), or None."""
-    return read(_ANSWER_AT, {"attempt": attempt_id, "position": position}).first()
+    return prepared.first(_ANSWER_AT, {"attempt": attempt_id, "position": position})
 
 
 def current_version(question_id: str) -> int | None:

@@ -15,6 +15,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from .database import read
 from .extensions import db
 from .models import Question, ReviewCard
+from .prepared import Prepared
 
 SCHEDULER = Scheduler(enable_fuzzing=False)
 
@@ -29,17 +30,22 @@ def _aware(moment: datetime) -> datetime:
 
 
 _CARDS = ReviewCard.__table__
+_CARD_COLUMNS = ["user_id", "question_id", "card", "due"]
 # RETURNING says whether the row went in: with parameters given at execution, psycopg
 # reports rowcount -1 for these statements.
 _INSERT_CARD = {
-    "sqlite": sqlite_insert(_CARDS).on_conflict_do_nothing().returning(_CARDS.c.id),
-    "postgresql": pg_insert(_CARDS).on_conflict_do_nothing().returning(_CARDS.c.id),
+    "sqlite": Prepared(
+        sqlite_insert(_CARDS).on_conflict_do_nothing().returning(_CARDS.c.id), _CARD_COLUMNS
+    ),
+    "postgresql": Prepared(
+        pg_insert(_CARDS).on_conflict_do_nothing().returning(_CARDS.c.id), _CARD_COLUMNS
+    ),
 }
 _CARD = select(_CARDS.c.id, _CARDS.c.card).where(
     _CARDS.c.user_id == bindparam("user"), _CARDS.c.question_id == bindparam("question")
 )
-_CARD_FOR_UPDATE = _CARD.with_for_update()
-_UPDATE_CARD = (
+_SELECT_CARD = {"sqlite": Prepared(_CARD), "postgresql": Prepared(_CARD.with_for_update())}
+_UPDATE_CARD = Prepared(
     update(_CARDS)
     .where(_CARDS.c.id == bindparam("card_id"))
     .values(card=bindparam("new_card"), due=bindparam("new_due"))
@@ -51,23 +57,34 @@ def _review(card: Card, correct: bool, when: datetime) -> tuple[dict, datetime]:
     return card.to_dict(), card.due.astimezone(UTC).replace(tzinfo=None)
 
 
-def record(session, user_id: int, question_id: str, correct: bool, when: datetime) -> None:
-    """Apply one recall to the student's card for a question, creating the card if needed."""
-    # Core statements on the session's connection: the ORM's execute path costs more than
-    # these small statements (this runs inside every answer's write transaction).
+def on_session(session):
+    """Return a ``run`` for ``record`` that executes in a Session's transaction."""
     session.flush()  # the card's user may still be pending (demo data)
     conn = session.connection()
-    dialect = conn.dialect.name
+
+    def run(statement, values):
+        result = conn.execute(statement.stmt, values)
+        return result.all() if result.returns_rows else []
+
+    return run
+
+
+def record(run, user_id: int, question_id: str, correct: bool, when: datetime) -> None:
+    """Apply one recall to the student's card for a question, creating the card if needed.
+
+    ``run`` executes a prepared statement in the caller's write transaction: ``prepared.run``
+    on the answer path, ``on_session(session)`` elsewhere.
+    """
+    dialect = db.engine.dialect.name
     # Most recalls are a question's first: insert the reviewed new card in one statement.
     # Cards are keyed by (user, question); an explicit card_id skips fsrs's 1 ms sleep.
     card, due = _review(Card(card_id=0, due=_aware(when)), correct, when)
     key = {"user_id": user_id, "question_id": question_id}
-    if conn.execute(_INSERT_CARD[dialect], {**key, "card": card, "due": due}).first():
+    if run(_INSERT_CARD[dialect], {**key, "card": card, "due": due}):
         return
-    stmt = _CARD_FOR_UPDATE if dialect == "postgresql" else _CARD
-    row = conn.execute(stmt, {"user": user_id, "question": question_id}).one()
+    (row,) = run(_SELECT_CARD[dialect], {"user": user_id, "question": question_id})
     card, due = _review(Card.from_dict(row.card), correct, when)
-    conn.execute(_UPDATE_CARD, {"card_id": row.id, "new_card": card, "new_due": due})
+    run(_UPDATE_CARD, {"card_id": row.id, "new_card": card, "new_due": due})
 
 
 # A student's due cards of live questions: counted on every dashboard, the first one reviewed.

@@ -53,7 +53,7 @@ def submit_review(user_id: int, token: str, question_id: str, values: list[str])
         )
     ).rowcount
     if inserted:
-        review.record(session, user_id, question_id, score.correct, now)
+        review.record(review.on_session(session), user_id, question_id, score.correct, now)
     session.commit()
     return ReviewResult(get_by_token(user_id, token))
 

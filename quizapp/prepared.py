@@ -13,7 +13,7 @@ from contextlib import contextmanager
 
 from flask import g
 
-from .database import take_writer_turn, writer_lock_path
+from .database import sync_commits, take_writer_turn, writer_lock_path
 from .extensions import db
 
 
@@ -136,6 +136,7 @@ def writing():
     finally:
         if fd is not None:
             os.close(fd)
+    sync_commits(dbapi)  # on disk before the caller acknowledges; outside the writer queue
 
 
 def init_app(app) -> None:

@@ -161,3 +161,25 @@ def test_downgrade_and_upgrade_again_keep_the_data(app, runner):
     assert _schema_drift(app) == []
     # alembic's logging set-up must not silence the app's logger (500s are logged with an id)
     assert not app.logger.disabled
+
+
+def test_an_answer_is_synced_to_disk_after_the_writer_queue_is_free(
+    app, client, auth, lock_path, monkeypatch
+):
+    from .quizhelp import answer, bank_ids, start
+
+    auth.register("durable")
+    url = start(client, bank_ids(app)[0])
+    synced = []  # (file, was the writer queue held at that moment)
+    real = os.fdatasync
+
+    def spy(fd):
+        synced.append((os.readlink(f"/proc/self/fd/{fd}"), _held(lock_path)))
+        real(fd)
+
+    monkeypatch.setattr(os, "fdatasync", spy)
+    assert client.get(url).status_code == 200
+    assert synced == []  # reading commits nothing
+    assert answer(app, client, url).status_code == 303
+    wal = lock_path.removesuffix("-writer.lock") + "-wal"
+    assert (wal, False) in synced  # on disk before the 303, and other writers were not waiting

@@ -191,6 +191,27 @@ def test_answer_without_csrf_token_is_refused_and_nothing_is_stored(app, student
         assert db.session.scalar(select(func.count()).select_from(Answer)) == 0
 
 
+def test_a_csrf_token_once_accepted_still_holds_only_for_its_own_session(app, client, auth):
+    auth.register("first")
+    url = start(client, bank_ids(app)[0])
+    page = client.get(url).get_data(as_text=True)
+    values = answer_values(app, page, current_view(app, url), correct=True)
+    token = csrf_from(page)
+    assert client.post(url, data={"csrf_token": token, "answer": values}).status_code == 303
+    # Accepted once and remembered: a tampered copy, or the same token in another session,
+    # must still be refused.
+    tampered = token[:-2] + ("AA" if token[-2:] != "AA" else "BB")
+    other = app.test_client()
+    Auth(other).register("second")
+    other_url = start(other, bank_ids(app)[0])
+    for who, where, sent in ((client, url, tampered), (other, other_url, token)):
+        response = who.post(where.replace("/q/1", "/q/2"), data={"csrf_token": sent, "answer": "x"})
+        assert response.status_code == 400
+        assert "nothing was saved" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Answer)) == 1
+
+
 def test_another_students_attempt_is_404(app, client, auth):
     auth.register("owner")
     url = start(client, bank_ids(app)[0])

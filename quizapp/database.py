@@ -40,11 +40,15 @@ class DurableConnection(sqlite3.Connection):
 def sync_commits(dbapi_conn) -> None:
     """Put a connection's committed changes on disk (an fdatasync of the WAL), if any are not."""
     if getattr(dbapi_conn, "unsynced", False):
-        fd = os.open(dbapi_conn.wal_path, os.O_RDWR)
         try:
-            os.fdatasync(fd)
-        finally:
-            os.close(fd)
+            fd = os.open(dbapi_conn.wal_path, os.O_RDWR)
+        except FileNotFoundError:  # checkpointed into the database (synced) and removed
+            fd = None
+        if fd is not None:
+            try:
+                os.fdatasync(fd)
+            finally:
+                os.close(fd)
         dbapi_conn.unsynced = False
 
 

@@ -52,6 +52,18 @@ def sync_commits(dbapi_conn) -> None:
         dbapi_conn.unsynced = False
 
 
+def sync_now(dbapi_conn) -> None:
+    """Sync the WAL although this connection may have committed nothing.
+
+    What it read may be another request's commit from a moment ago, visible before that
+    request has synced it: sync before acknowledging it (a repeated answer's "your first
+    answer stands").
+    """
+    if getattr(dbapi_conn, "wal_path", None):
+        dbapi_conn.unsynced = True
+        sync_commits(dbapi_conn)
+
+
 def configure_engine(engine: Engine, synchronous: str = "FULL") -> None:
     """Apply per-connection settings for SQLite; PostgreSQL needs none.
 

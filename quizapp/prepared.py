@@ -13,7 +13,7 @@ from contextlib import contextmanager
 
 from flask import g
 
-from .database import sync_commits, take_writer_turn, writer_lock_path
+from .database import sync_commits, sync_now, take_writer_turn, writer_lock_path
 from .extensions import db
 
 
@@ -137,6 +137,11 @@ def writing():
         if fd is not None:
             os.close(fd)
     sync_commits(dbapi)  # on disk before the caller acknowledges; outside the writer queue
+
+
+def sync_seen() -> None:
+    """Put on disk what this request read before it acknowledges it (see ``database.sync_now``)."""
+    sync_now(connection().driver_connection)
 
 
 def init_app(app) -> None:

@@ -233,7 +233,17 @@ def submit_answer(
             answered = prepared.first(_ANSWER_COUNT, {"attempt": attempt.id}).n
             if answered == len(attempt.items):
                 _finish(attempt.id, now)
+    if not inserted:
+        confirm_first_answer()
     return Submitted(duplicate=not inserted)
+
+
+def confirm_first_answer() -> None:
+    """Before telling a student their first answer stands, make sure it is on disk.
+
+    Another request may have committed it a moment ago and not yet synced it.
+    """
+    prepared.sync_seen()
 
 
 def _finish(attempt_id: int, now) -> None:

@@ -183,3 +183,32 @@ def test_an_answer_is_synced_to_disk_after_the_writer_queue_is_free(
     assert answer(app, client, url).status_code == 303
     wal = lock_path.removesuffix("-writer.lock") + "-wal"
     assert (wal, False) in synced  # on disk before the 303, and other writers were not waiting
+
+
+def test_a_repeated_answer_is_told_the_first_stands_only_once_that_is_on_disk(
+    app, client, auth, lock_path, monkeypatch
+):
+    from .conftest import csrf_from
+    from .quizhelp import answer_values, bank_ids, current_view, start
+
+    auth.register("repeat")
+    url = start(client, bank_ids(app)[0])
+    page = client.get(url).get_data(as_text=True)
+    form = {
+        "csrf_token": csrf_from(page),
+        "answer": answer_values(app, page, current_view(app, url), True),
+    }
+    assert client.post(url, data=form).status_code == 303
+    synced = []
+    real = os.fdatasync
+
+    def spy(fd):
+        synced.append(os.readlink(f"/proc/self/fd/{fd}"))
+        real(fd)
+
+    monkeypatch.setattr(os, "fdatasync", spy)
+    again = client.post(url, data=form)  # the same form from a stale tab: nothing to commit
+    assert again.status_code == 303
+    assert "your first answer stands" in client.get(again.location).get_data(as_text=True)
+    # The first answer may be another request's commit not yet synced: synced before saying so.
+    assert synced == [lock_path.removesuffix("-writer.lock") + "-wal"]

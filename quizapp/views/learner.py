@@ -114,6 +114,7 @@ def answer(attempt_id: int, number: int):
     # CSRFProtect has checked the token before this view runs (the answer path has no form
     # object to build: the inputs are per question type, the rest is the signed page time).
     if attempt.answered:  # another tab or the Back button: the first answer stands
+        quiz.confirm_first_answer()
         flash(ALREADY_ANSWERED, "info")
         return redirect(feedback, 303)
     if attempt.finished_at is not None:

@@ -31,11 +31,9 @@ class _Compiled:
             for bind in self.compiled.binds.values()
             if (proc := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None
         ]
-        columns = getattr(stmt, "selected_columns", None)
-        if columns is None and getattr(stmt, "_returning", None):
-            columns = stmt._returning
-        self.types = [c.type for c in columns] if columns is not None else []
-        self.row = namedtuple("Row", [c.key for c in columns]) if columns is not None else None
+        columns = list(stmt.exported_columns)  # a SELECT's columns, or what DML RETURNs
+        self.types = [c.type for c in columns]
+        self.row = namedtuple("Row", [c.key for c in columns]) if columns else None
         self.readers = None  # built from the first cursor: PostgreSQL's need its type codes
 
     def params(self, values: dict):
@@ -117,7 +115,8 @@ def writing():
     """Run the block as one write transaction on the driver connection; commit at its end.
 
     On SQLite, writers of every process queue on the lock file beside the database (see
-    ``database.take_writer_turn``) and then take SQLite's write lock at BEGIN.
+    ``database.take_writer_turn``) and then take SQLite's write lock at BEGIN. A request
+    holding a ``write_session`` must commit it first: it holds its own turn in that queue.
     """
     conn = connection()
     dbapi = conn.driver_connection

@@ -95,6 +95,21 @@ def bank_list() -> list[DbBank]:
     return list(db.session.scalars(select(DbBank).order_by(DbBank.retired, DbBank.position)))
 
 
+def regexes_left_out() -> dict[str, list[str]]:
+    """Return, per bank, its live short-text questions whose regex GIFT and Moodle XML drop."""
+    rows = db.session.execute(
+        select(DbQuestion.bank_id, DbQuestion.id, QuestionVersion.spec)
+        .join(QuestionVersion, QuestionVersion.id == DbQuestion.current_version_id)
+        .where(DbQuestion.retired.is_(False), QuestionVersion.type == "short_text")
+        .order_by(DbQuestion.bank_id, DbQuestion.position)
+    )
+    left_out: dict[str, list[str]] = {}
+    for bank_id, question_id, spec in rows:
+        if spec.get("regex"):
+            left_out.setdefault(bank_id, []).append(question_id)
+    return left_out
+
+
 def bank_from_db(bank_id: str) -> Bank | None:
     """Rebuild a bank's current questions as the pure Bank the exporters take."""
     row = db.session.get(DbBank, bank_id)

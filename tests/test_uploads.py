@@ -146,3 +146,17 @@ def test_hostile_uploads_get_a_clear_error_page(app, teacher, name):  # noqa: F8
     assert response.status_code == 400
     assert HOSTILE[name][1] in response.get_data(as_text=True)
     assert counts(app) == before
+
+
+def test_the_banks_page_says_what_gift_and_moodle_xml_leave_out(app, teacher):  # noqa: F811
+    text = (ROOT / "tests/data/banks/sample-cross.yaml").read_text(encoding="utf-8")
+    regex = 'accept: ["Micius", "Mozi"]\n    regex: "mo.*"'
+    assert (
+        upload(teacher, text.replace('accept: ["Micius", "Mozi"]', regex).encode()).status_code
+        == 303
+    )
+    page = teacher.get("/teach/banks").get_data(as_text=True)
+    assert page.count("leave out the regular expression") == 1  # only the bank that has one
+    assert "leave out the regular expression of sample-micius-name: Moodle has no" in page
+    gift = teacher.get("/teach/banks/sample-cross.gift").get_data(as_text=True)
+    assert "mo.*" not in gift and "Micius" in gift  # what the note says is what happens

@@ -222,6 +222,7 @@ def banks():
         "instructor/banks.html",
         form=form,
         banks=authoring.bank_list(),
+        regexes_left_out=authoring.regexes_left_out(),
         result=result,
         source=source,
         summary=authoring.summary(result) if result else None,

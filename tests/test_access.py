@@ -54,6 +54,7 @@ def class_owner(endpoint, url, method="GET"):
 ATTEMPT = "/attempts/{attempt}"
 MATRIX = [
     everyone("reader.index", "/"),
+    everyone("reader.favicon", "/favicon.ico"),
     everyone("reader.read", "/read/big-science"),
     everyone("static", "/static/style.css"),
     everyone("auth.login", "/auth/login"),

@@ -94,3 +94,11 @@ def test_passage_map_rows_truncate_like_the_whole_passages(app):
                     assert do_truncate(app.jinja_env, row.text, width) == do_truncate(
                         app.jinja_env, passage.text, width
                     )
+
+
+def test_the_site_icon_is_linked_and_favicon_ico_leads_to_it(client):
+    assert '<link rel="icon" href="/static/favicon.svg"' in client.get("/").get_data(as_text=True)
+    response = client.get("/favicon.ico")
+    assert (response.status_code, response.location) == (301, "/static/favicon.svg")
+    with client.get(response.location) as icon:  # a file response: closed when read
+        assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"

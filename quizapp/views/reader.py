@@ -2,7 +2,7 @@
 
 import re
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 
 from ..content import get_document, list_documents
 from ..passages import highlight_segments
@@ -25,6 +25,12 @@ def parse_highlight(value: str | None) -> tuple[str, int, int] | None:
 def index():
     """List the course articles."""
     return render_template("reader/index.html", documents=list_documents())
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico on their own: point them at the site's icon."""
+    return redirect(url_for("static", filename="favicon.svg"), 301)
 
 
 @bp.get("/read/<doc_id>")

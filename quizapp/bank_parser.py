@@ -235,3 +235,10 @@ class BankParser:
             self.report.value(item, "doc", result.message())
         elif not isinstance(result, Match):  # anything else explains itself
             self.report.at(cite.line - 1, cite.col - 1, result.message())
+        elif word := result.cut_word():
+            self.report.at(
+                cite.line - 1,
+                cite.col - 1,
+                f'quote starts or ends inside the word "{word}": quote whole words, '
+                "or the highlight would split it",
+            )

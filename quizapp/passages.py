@@ -72,6 +72,24 @@ class Match:
     def message(self) -> str:
         return f"resolves to passage {self.passage.ordinal} of {self.passage.doc_id!r}"
 
+    def cut_word(self) -> str | None:
+        """Return the word the quote starts or ends inside of (its highlight would split it)."""
+        text, start, end = self.passage.text, self.start, self.end
+        for inside, at in ((start > 0, start), (end < len(text), end)):
+            if inside and _wordish(text[at - 1]) and _wordish(text[at]):
+                left, right = at, at
+                while left > 0 and _wordish(text[left - 1]):
+                    left -= 1
+                while right < len(text) and _wordish(text[right]):
+                    right += 1
+                return text[left:right]
+        return None
+
+
+def _wordish(char: str) -> bool:
+    # Letters and digits of scripts that put spaces between words (not CJK, say).
+    return char.isalnum() and char < "\u2e80"
+
 
 @dataclass(frozen=True)
 class NotFound:

@@ -2,6 +2,7 @@
 
 import string
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -169,3 +170,20 @@ def test_any_unique_substring_of_six_words_resolves_to_its_span(tokens, data):
     result = Corpus({"d": passages}).resolve("d", quote)
     assert isinstance(result, Match)
     assert result.passage.text[result.start : result.end] == quote
+
+
+@pytest.mark.parametrize(
+    ("quote", "cut"),
+    [
+        ("the Jiangmen Underground Lab", "Laboratory"),  # ends inside a word
+        ("angmen Underground Laboratory", "Jiangmen"),  # starts inside one
+        ("the Jiangmen Underground Laboratory", None),
+        ("dark matter", None),  # "matter-hunting": a hyphen is a word's edge
+        ("Laboratory (JUNO", None),  # so is punctuation
+    ],
+)
+def test_a_quote_that_cuts_a_word_names_it(quote, cut):
+    text = "It sits in the Jiangmen Underground Laboratory (JUNO), a dark matter-hunting site."
+    result = Corpus({"d": segment("d", text)}).resolve("d", quote)
+    assert isinstance(result, Match)
+    assert result.cut_word() == cut

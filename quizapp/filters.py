@@ -10,6 +10,7 @@ from markupsafe import Markup
 
 from .extensions import csrf
 from .markup import render_inline
+from .sessions import remember
 
 
 def format_datetime(value: datetime | None) -> Markup:
@@ -66,9 +67,13 @@ def site_links(role: str) -> Markup:
 
 # Signed CSRF tokens by (secret key, the session's raw token). With WTF_CSRF_TIME_LIMIT off
 # the signature never expires, so one per session serves every page; signing costs as much
-# as a small page's whole query. Bounded: cleared when full.
+# as a small page's whole query. Bounded (sessions.remember).
 _SIGNED_TOKENS: dict[tuple[str, str], str] = {}
-_MAX_SIGNED_TOKENS = 20_000
+# Submitted tokens already proven valid, by (secret key, signed token) -> the session's raw
+# token it stands for. Without a time limit a token's validity depends only on its signature
+# and the session's raw token, so checking the signature again proves nothing new; it costs
+# a tenth of an answer's whole request. Bounded (sessions.remember).
+_VALID_TOKENS: dict[tuple[str, str], str] = {}
 
 
 def csrf_token() -> str:
@@ -80,25 +85,11 @@ def csrf_token() -> str:
         if token is None:
             token = generate_csrf()  # makes the raw token too when the session has none
             if current_app.config["WTF_CSRF_TIME_LIMIT"] is None:
-                if len(_SIGNED_TOKENS) >= _MAX_SIGNED_TOKENS:
-                    _SIGNED_TOKENS.clear()
-                _SIGNED_TOKENS[(current_app.secret_key, session["csrf_token"])] = token
-                _remember_valid(token, session["csrf_token"])
+                raw = session["csrf_token"]
+                remember(_SIGNED_TOKENS, (current_app.secret_key, raw), token)
+                remember(_VALID_TOKENS, (current_app.secret_key, token), raw)
         g.page_csrf_token = token
     return token
-
-
-# Submitted tokens already proven valid, by (secret key, signed token) -> the session's raw
-# token it stands for. Without a time limit a token's validity depends only on its signature
-# and the session's raw token, so checking the signature again proves nothing new; it costs
-# a tenth of an answer's whole request. Bounded: cleared when full.
-_VALID_TOKENS: dict[tuple[str, str], str] = {}
-
-
-def _remember_valid(token: str, raw: str) -> None:
-    if len(_VALID_TOKENS) >= _MAX_SIGNED_TOKENS:
-        _VALID_TOKENS.clear()
-    _VALID_TOKENS[(current_app.secret_key, token)] = raw
 
 
 def check_csrf() -> None:
@@ -114,7 +105,7 @@ def check_csrf() -> None:
             return
         csrf.protect(apply_exemptions=True)
         if g.get("csrf_valid"):  # not an exempt view: the token itself was checked
-            _remember_valid(token, raw)
+            remember(_VALID_TOKENS, (current_app.secret_key, token), raw)
         return
     csrf.protect(apply_exemptions=True)
 

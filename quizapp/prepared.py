@@ -120,8 +120,9 @@ def writing():
     """
     conn = connection()
     dbapi = conn.driver_connection
-    sqlite = db.engine.dialect.name == "sqlite"
-    path = writer_lock_path(db.engine) if sqlite else None
+    engine = db.engine
+    sqlite = engine.dialect.name == "sqlite"
+    path = writer_lock_path(engine) if sqlite else None
     fd = take_writer_turn(path) if path is not None else None
     try:
         if sqlite:

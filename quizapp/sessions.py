@@ -11,6 +11,13 @@ _FLAT = (str, int, float, bool, type(None))
 MAX_VERIFIED = 20_000
 
 
+def remember(cache: dict, key, value) -> None:
+    """Keep ``value`` in a per-process cache of verified things, cleared whenever it is full."""
+    if len(cache) >= MAX_VERIFIED:
+        cache.clear()
+    cache[key] = value
+
+
 class _State(NamedTuple):
     keys: tuple  # the secret key and its fallbacks this state was built for
     serializer: object
@@ -57,7 +64,5 @@ class CookieSessions(SecureCookieSessionInterface):
         except BadSignature:
             return self.session_class()
         if all(isinstance(v, _FLAT) for v in data.values()):  # copies stay independent
-            if len(verified) >= MAX_VERIFIED:
-                verified.clear()
-            verified[value] = (signed_at.timestamp(), data)
+            remember(verified, value, (signed_at.timestamp(), data))
         return self.session_class(data)

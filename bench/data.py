@@ -43,7 +43,8 @@ def env(db: Path) -> dict[str, str]:
     return {
         "DATABASE_URL": f"sqlite:///{db}",
         "SECRET_KEY": SECRET,
-        "RATELIMIT_ENABLED": "false",
+        # Sign-in rate limiting stays on, as in production: each simulated student logs in
+        # from a loopback address of its own (plan.login), as a class would from its devices.
     }
 
 

@@ -100,8 +100,9 @@ def main(argv=None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="quizapp-inprocess-") as tmp:
         db = data.create(Path(tmp) / "inprocess.sqlite3", 5, log=lambda m: None)
-        config = {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{db}", "RATELIMIT_ENABLED": False}
-        app = create_app(config | {"SECRET_KEY": data.SECRET})
+        # Rate limiting on, as in production (one sign-in here).
+        config = {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{db}", "SECRET_KEY": data.SECRET}
+        app = create_app(config)
         _probe_routes(app)
         cookie, question = signed_in_student(app)
         rows = [

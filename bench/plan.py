@@ -4,6 +4,7 @@ import json
 import random
 import re
 import sqlite3
+import zlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from itertools import zip_longest
@@ -11,6 +12,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import requests
+from requests.adapters import HTTPAdapter
 
 from .data import DEMO_PASSWORD, SECRET
 
@@ -27,10 +29,34 @@ class Browser:
     csrf: str
 
 
+class _FromAddress(HTTPAdapter):
+    """Connect from a given local address (any of 127.0.0.0/8 reaches a loopback server)."""
+
+    def __init__(self, address: str):
+        self.address = address
+        super().__init__()
+
+    def init_poolmanager(self, *args, **kwargs):
+        super().init_poolmanager(*args, source_address=(self.address, 0), **kwargs)
+
+
+def loopback_address(username: str) -> str:
+    """Return a loopback address of the user's own, so sign-in limits per address hold apart."""
+    n = zlib.crc32(username.encode()) % (254 * 256 * 254)
+    return f"127.{1 + n // (256 * 254)}.{n // 254 % 256}.{1 + n % 254}"
+
+
+def browser_session(username: str) -> requests.Session:
+    """Return an HTTP session for one simulated student, from its own loopback address."""
+    http = requests.Session()
+    http.mount("http://", _FromAddress(loopback_address(username)))
+    http.headers["User-Agent"] = USER_AGENT
+    return http
+
+
 def login(base: str, username: str, start_banks: tuple[str, ...] = ()) -> Browser:
     """Log in through the real pages, optionally start quizzes; keep the cookie and token."""
-    http = requests.Session()
-    http.headers["User-Agent"] = USER_AGENT
+    http = browser_session(username)
     token = CSRF.search(http.get(base + "/auth/login").text).group(1)
     data = {"username": username, "password": DEMO_PASSWORD, "csrf_token": token}
     response = http.post(base + "/auth/login", data=data, allow_redirects=False)

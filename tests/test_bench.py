@@ -1,10 +1,12 @@
 """Smoke tests of the benchmarks: wrk output parsing, the results table, tiny runs of the tools."""
 
 import os
+import socket
+import threading
 
 import pytest
 
-from bench import report, wrk
+from bench import plan, report, wrk
 from bench.__main__ import options, parse_args
 
 OUTPUT = """Running 10s test @ http://127.0.0.1:8000
@@ -127,3 +129,27 @@ def test_cpu_refuses_bad_seconds_with_a_message(value, capsys):
         cpu.main(["--seconds", value])
     assert exit_info.value.code == 2
     assert "must be a number of seconds, 1 or more" in capsys.readouterr().err
+
+
+def test_each_simulated_student_connects_from_a_loopback_address_of_its_own():
+    names = [f"demo1-{i:04d}" for i in range(1000)]
+    addresses = {plan.loopback_address(name) for name in names}
+    assert len(addresses) == len(names)
+    assert all(a.startswith("127.") and a != "127.0.0.1" for a in addresses)
+    seen = []
+    with socket.create_server(("127.0.0.1", 0)) as server:
+
+        def answer_once():
+            conn, peer = server.accept()
+            with conn:
+                seen.append(peer[0])
+                conn.recv(65536)
+                conn.sendall(b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n")
+
+        thread = threading.Thread(target=answer_once)
+        thread.start()
+        url = f"http://127.0.0.1:{server.getsockname()[1]}/"
+        with plan.browser_session("demo1-0001") as http:
+            assert http.get(url, timeout=5).status_code == 204
+        thread.join(5)
+    assert seen == [plan.loopback_address("demo1-0001")]

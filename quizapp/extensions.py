@@ -38,7 +38,9 @@ class FormLimiter(Limiter):
     Before each request it applies the default and application-wide limits; we set neither.
     Our limits are decorators on the sign-in forms, which Flask-Limiter checks when their view
     runs, never in that hook. Run anyway, the hook cost 35-45 µs on every page (a tenth of a
-    question page) to find nothing to check.
+    question page) to find nothing to check. (The hook would also apply in-memory fallback
+    limits while a shared storage is down; we configure none. Adding some means checking for
+    them here too.)
     """
 
     def _check_request_limit(self, callable_name=None, in_middleware=True):

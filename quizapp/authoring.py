@@ -97,15 +97,17 @@ def bank_list() -> list[DbBank]:
 
 def regexes_left_out() -> dict[str, list[str]]:
     """Return, per bank, its live short-text questions whose regex GIFT and Moodle XML drop."""
+    from .formats import regex_left_out
+
     rows = db.session.execute(
-        select(DbQuestion.bank_id, DbQuestion.id, QuestionVersion.spec)
+        select(DbQuestion.bank_id, DbQuestion.id, QuestionVersion.type, QuestionVersion.spec)
         .join(QuestionVersion, QuestionVersion.id == DbQuestion.current_version_id)
-        .where(DbQuestion.retired.is_(False), QuestionVersion.type == "short_text")
+        .where(DbQuestion.retired.is_(False))
         .order_by(DbQuestion.bank_id, DbQuestion.position)
     )
     left_out: dict[str, list[str]] = {}
-    for bank_id, question_id, spec in rows:
-        if spec.get("regex"):
+    for bank_id, question_id, qtype, spec in rows:
+        if regex_left_out(qtype, spec):
             left_out.setdefault(bank_id, []).append(question_id)
     return left_out
 

@@ -2,7 +2,8 @@
 
 Calls the WSGI apps directly (no server, no sockets), so the numbers are the Python work per
 request: the bare hello-world, a route of the real app that returns a constant, the same behind
-the login (Flask-Login, the session-user query, SQLAlchemy's session), and the question page.
+the login (Flask-Login, the session-user query), an empty page in the site layout (the stack
+floor's routes, ``floor.py``), and the question page.
 Under gunicorn every request also pays the server and the network; `python -m bench` measures
 that whole.
 """
@@ -16,27 +17,13 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask_login import current_user, login_required
 from werkzeug.test import EnvironBuilder
 
-from . import data
+from . import data, floor
 from .hello import app as hello_app
 from .plan import CSRF, USER_AGENT
 
 ROUNDS = 5
-
-
-def _probe_routes(app) -> None:
-    """Add the two constant routes to this benchmark's own app instance (not the product)."""
-
-    @app.get("/_bench/anonymous")
-    def _anonymous():
-        return "ok"
-
-    @app.get("/_bench/signed-in")
-    @login_required
-    def _signed_in():
-        return str(current_user.id)
 
 
 def _environ(path: str, cookie: str = "") -> dict:
@@ -103,12 +90,13 @@ def main(argv=None) -> int:
         # Rate limiting on, as in production (one sign-in here).
         config = {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{db}", "SECRET_KEY": data.SECRET}
         app = create_app(config)
-        _probe_routes(app)
+        floor.add_probes(app)
         cookie, question = signed_in_student(app)
         rows = [
             ("bare Flask hello-world", hello_app, _environ("/")),
-            ("app: constant route, anonymous", app, _environ("/_bench/anonymous", cookie)),
-            ("app: constant route, signed in", app, _environ("/_bench/signed-in", cookie)),
+            ("app: constant route, anonymous", app, _environ(floor.ROUTES["anonymous"], cookie)),
+            ("app: constant route, signed in", app, _environ(floor.ROUTES["signed in"], cookie)),
+            ("app: empty page in the site layout", app, _environ(floor.ROUTES["layout"], cookie)),
             ("app: question page", app, _environ(question, cookie)),
         ]
         results = [(name, per_request_us(a, env, args.n)) for name, a, env in rows]

@@ -69,7 +69,27 @@ def login(base: str, username: str, start_banks: tuple[str, ...] = ()) -> Browse
         )
         if started.status_code != 303:
             raise RuntimeError(f"{username} could not start {bank}: {started.status_code}")
-    return Browser(username, "session=" + http.cookies["session"], token)
+    return Browser(username, _cookie_seen_from_wrk(base, http.cookies["session"]), token)
+
+
+def _cookie_seen_from_wrk(base: str, value: str) -> str:
+    """Return the session cookie as re-issued for the address wrk connects from (127.0.0.1).
+
+    The student signed in from an address of its own. On its first request from another,
+    Flask-Login marks the session "not fresh" and sends a new cookie, which a browser keeps;
+    replaying the old one instead would make every request re-issue it.
+    """
+    cookie = "session=" + value
+    response = requests.get(
+        base + "/quizzes",
+        headers={"Cookie": cookie, "User-Agent": USER_AGENT},
+        allow_redirects=False,
+        timeout=30,
+    )
+    if response.status_code != 200:
+        raise RuntimeError(f"a signed-in page answered {response.status_code} from 127.0.0.1")
+    reissued = response.cookies.get("session")
+    return cookie if reissued is None else "session=" + reissued
 
 
 def login_all(base: str, names, start_banks=()) -> dict[str, Browser]:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import requests
 
-from . import data, plan, wrk
+from . import data, floor, plan, wrk
 from .export import run_export
 from .servers import Server
 
@@ -89,6 +89,27 @@ def measure_hello(opts: Options, folder: Path, log=print) -> wrk.WrkResult:
         result = wrk.run(server.url, file, opts.seconds, opts.connections, opts.threads)
     log(f"  hello: {result.rps:,.0f} req/s")
     return result
+
+
+FLOOR_STUDENTS = 50
+
+
+def measure_floor(db: Path, opts: Options, folder: Path, log=print) -> dict[str, wrk.WrkResult]:
+    """Measure the stack floor's routes (``floor.py``): what the required layers leave of hello."""
+    _course, students = plan.demo_class(db)
+    results = {}
+    with Server("bench.floor:create_app()", data.env(db)) as server:
+        browsers = plan.login_all(server.url, students[:FLOOR_STUDENTS]).values()
+        for name, path in floor.ROUTES.items():
+            rows = plan.pages(path, browsers) if name != "anonymous" else [("GET", path, "", "")]
+            _check_status(server.url, rows[0])
+            file = wrk.write_requests(folder / f"floor-{path.rsplit('/', 1)[1]}.tsv", rows)
+            wrk.run(server.url, file, opts.warm, opts.connections, opts.threads)
+            result = results[name] = wrk.run(
+                server.url, file, opts.seconds, opts.connections, opts.threads
+            )
+            log(f"  {floor.LABELS[name]}: {result.rps:,.0f} req/s")
+    return results
 
 
 def _drive(server: Server, db: Path, name: str, file: Path, seconds: float, opts, run: AppRun):
@@ -188,6 +209,8 @@ def run(opts: Options, log=print) -> tuple[str, list[str], dict]:
     }
     log("measuring hello-world ceiling")
     hello = measure_hello(opts, tmp, log)
+    log("measuring the stack floor (the app's routes that do nothing of their own)")
+    floors = measure_floor(main, opts, tmp, log)
     log(f"measuring the app on {main.name}")
     (primary,) = measure_app([main], opts.seconds, opts, log=log)
     log("measuring answer submit with synchronous=NORMAL (reference, not the default)")
@@ -198,6 +221,8 @@ def run(opts: Options, log=print) -> tuple[str, list[str], dict]:
     base_s, base_mb = run_export(small, tmp / "small.csv")
     seconds, peak_mb = run_export(big, tmp / "big.csv")
     rows = [report.endpoint_row("hello", hello, hello.rps)]
+    for name, result in floors.items():
+        rows.append(report.endpoint_row(name, result, hello.rps, None, floor.LABELS[name]))
     for name, result in primary.results.items():
         small_r, big_r = at_1k.results.get(name), at_1m.results.get(name)
         scale = (small_r.p50_ms, big_r.p50_ms) if small_r and big_r else None

@@ -8,6 +8,7 @@ import pytest
 
 from bench import plan, report, wrk
 from bench.__main__ import options, parse_args
+from quizapp.extensions import db
 
 OUTPUT = """Running 10s test @ http://127.0.0.1:8000
   2 threads and 4 connections
@@ -96,6 +97,7 @@ def test_inprocess_breakdown_measures_every_row(capsys):
         "bare Flask hello-world",
         "app: constant route, anonymous",
         "app: constant route, signed in",
+        "app: empty page in the site layout",
         "app: question page",
     ]
     microseconds = [float(row.split(" | ")[1].replace(",", "")) for row in rows[2:]]
@@ -110,6 +112,21 @@ def test_inprocess_refuses_a_bad_request_count_with_a_message(value, capsys):
         inprocess.main(["-n", value])
     assert exit_info.value.code == 2
     assert "must be a whole number, 1 or more" in capsys.readouterr().err
+
+
+def test_the_stack_floor_pages_need_a_sign_in_and_exist_only_in_the_benchmark_app(app, auth):
+    from bench import floor
+
+    shipped = {rule.rule for rule in app.url_map.iter_rules()}
+    assert shipped.isdisjoint(floor.ROUTES.values())
+    floor.add_probes(app)
+    signed_in, layout = floor.ROUTES["signed in"], floor.ROUTES["layout"]
+    assert auth.client.get(floor.ROUTES["anonymous"]).text == "ok"
+    assert auth.client.get(signed_in).status_code == 302  # to the sign-in page
+    auth.register("floor-student")
+    assert auth.client.get(signed_in).text.isdigit()
+    page = auth.client.get(layout).text
+    assert "floor-student" in page and 'id="main"' in page  # the site's layout, signed in
 
 
 def test_cpu_seconds_counts_this_process_and_skips_gone_ones():
@@ -153,3 +170,23 @@ def test_each_simulated_student_connects_from_a_loopback_address_of_its_own():
             assert http.get(url, timeout=5).status_code == 204
         thread.join(5)
     assert seen == [plan.loopback_address("demo1-0001")]
+
+
+def test_a_simulated_students_cookie_is_the_one_its_requests_from_wrk_keep(app, live_server):
+    import requests
+
+    from bench.data import DEMO_PASSWORD
+    from quizapp.accounts import create_user
+
+    with app.app_context():
+        create_user("demo1-0001", DEMO_PASSWORD)
+        db.session.commit()
+    browser = plan.login(live_server, "demo1-0001")  # signed in from 127.x.y.z, not 127.0.0.1
+    replayed = requests.get(
+        live_server + "/quizzes",
+        headers={"Cookie": browser.cookie, "User-Agent": plan.USER_AGENT},
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert replayed.status_code == 200
+    assert "Set-Cookie" not in replayed.headers  # nothing re-issued on each replay

@@ -113,6 +113,14 @@ def test_true_false_answers_are_not_all_the_same(banks):
     assert answers[True] and answers[False]
 
 
+def test_true_false_prompts_are_plain_statements(banks):
+    # The page offers True and False; every bank words these the same way.
+    prompts = [q.prompt for b in banks.values() for q in b.questions if q.type == "true_false"]
+    assert prompts
+    asking = [p for p in prompts if p.casefold().startswith(("true or false", "true/false"))]
+    assert asking == []
+
+
 def test_explanations_are_not_just_the_quote(banks):
     for bank in banks.values():
         for q in bank.questions:

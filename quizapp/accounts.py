@@ -61,6 +61,19 @@ def email_problem(email: str) -> str | None:
     return None
 
 
+def password_problem(password: str) -> str | None:
+    """Return why a new password is refused, or None when it is fine (web form and CLI)."""
+    if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
+        return f"Use {MIN_PASSWORD} to {MAX_PASSWORD} characters."
+    return None
+
+
+def _refuse_problems(**problems: str | None) -> None:
+    for field, problem in problems.items():
+        if problem:
+            raise AccountError(problem, field)
+
+
 def normalise_username(username: str) -> str:
     """Return the canonical (case-folded, trimmed) form of a username."""
     return username.strip().lower()
@@ -74,11 +87,16 @@ def create_user(
     full_name: str = "",
     role: str = "student",
 ) -> User:
-    """Create an account in the current transaction; raise AccountError if the name is taken.
+    """Create an account in the current transaction; raise AccountError naming what is wrong.
 
-    Callers taking a name from a person check it with username_problem first (the register form
-    and `quizapp user create` do).
+    The rules for names, emails and passwords hold here whoever calls: the register form and
+    `quizapp user create` check them first only to answer sooner, field by field.
     """
+    _refuse_problems(
+        username=username_problem(username),
+        email=email_problem(email) if email and email.strip() else None,
+        password=password_problem(password),
+    )
     session = write_session()
     username = normalise_username(username)
     email = (email or "").strip().lower() or None
@@ -159,6 +177,7 @@ def close_session(token: str) -> None:
 
 def change_password(signed_in: SignedIn, password: str) -> None:
     """Set a new password and sign out every other session of the user."""
+    _refuse_problems(password=password_problem(password))
     session = write_session()
     user = session.get(User, signed_in.id)
     user.password_hash = generate_password_hash(password, method="scrypt")

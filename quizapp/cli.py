@@ -8,7 +8,7 @@ from flask.cli import FlaskGroup, ScriptInfo, with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy import select
 
-from .accounts import MIN_PASSWORD, email_problem, username_problem
+from .accounts import MIN_PASSWORD, email_problem, password_problem, username_problem
 from .commands.database import with_database
 from .commands.progress import progress_bar
 from .extensions import db
@@ -127,6 +127,7 @@ def _account_rule(problem):
     prompt=True,
     hide_input=True,
     confirmation_prompt=True,
+    callback=_account_rule(password_problem),
     help=f"At least {MIN_PASSWORD} characters (prompted for when omitted).",
 )
 @with_database
@@ -134,8 +135,6 @@ def user_create(username: str, role: str, email: str | None, full_name: str, pas
     """Create an account, e.g. an instructor: quizapp user create prof --role instructor"""
     from .accounts import AccountError, create_user
 
-    if len(password) < MIN_PASSWORD:
-        raise click.BadParameter(f"use at least {MIN_PASSWORD} characters", param_hint="--password")
     try:
         user = create_user(username, password, email=email, full_name=full_name, role=role)
     except AccountError as exc:

@@ -6,7 +6,7 @@ from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringF
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 
-from .accounts import MAX_PASSWORD, MIN_PASSWORD, email_problem, username_problem
+from .accounts import MAX_PASSWORD, MIN_PASSWORD, email_problem, password_problem, username_problem
 
 POLICY_CHOICES = [
     SelectChoice("best", "Best attempt"),
@@ -31,10 +31,7 @@ def new_password_fields(label: str) -> tuple[PasswordField, PasswordField]:
     """Return a new password field and its repeat, with the length rules."""
     password = PasswordField(
         label,
-        validators=[
-            DataRequired("Choose a password."),
-            Length(MIN_PASSWORD, MAX_PASSWORD, f"Use {MIN_PASSWORD} to {MAX_PASSWORD} characters."),
-        ],
+        validators=[DataRequired("Choose a password."), account_rule(password_problem)],
         description=PASSWORD_HELP,
     )
     confirm = PasswordField(

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from quizapp.accounts import username_problem
+from quizapp.accounts import AccountError, create_user, username_problem
 from quizapp.extensions import db
 from quizapp.models import User
 
@@ -72,6 +72,33 @@ def test_cli_user_create_applies_the_registration_rules(app, runner, args, messa
     assert "Password" not in result.output  # refused before asking for a password
     with app.app_context():
         assert db.session.scalar(select(func.count(User.id))) == 0
+
+
+def test_cli_user_create_refuses_a_short_password_with_the_registration_message(app, runner):
+    result = runner.invoke(args=["user", "create", "prof", "--password", "short"])
+    assert result.exit_code == 2
+    assert "Invalid value for '--password': Use 10 to 256 characters." in result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count(User.id))) == 0
+
+
+@pytest.mark.parametrize(
+    ("username", "password", "email", "field"),
+    [
+        ("=cmd", Auth.PASSWORD, None, "username"),
+        ("no spaces please", Auth.PASSWORD, None, "username"),
+        ("erin", "short", None, "password"),
+        ("erin", Auth.PASSWORD, "not-an-email", "email"),
+    ],
+)
+def test_create_user_applies_the_rules_whoever_calls_it(app, username, password, email, field):
+    with app.app_context():
+        with pytest.raises(AccountError) as refused:
+            create_user(username, password, email=email)
+        assert refused.value.field == field
+        db.session.rollback()
+        assert db.session.scalar(select(func.count(User.id))) == 0
+        assert create_user("erin", Auth.PASSWORD, email=" ").email is None  # blank is no email
 
 
 def test_login_failure_says_the_same_for_unknown_user_and_wrong_password(client, auth):

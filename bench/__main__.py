@@ -18,9 +18,10 @@ Benchmark quizapp against a bare Flask hello-world app under the same gunicorn s
 Installs wrk (Debian package) when missing, builds fresh SQLite databases in a temp folder
 with `quizapp db upgrade`, `quizapp load` and `quizapp demo --students N --seed 1`, grows a
 copy to ~1,000,000 answers by bulk SQL (INSERT ... SELECT), then drives each endpoint with wrk
-and a Lua script replaying logged-in requests (each answer POST answers a fresh question).
+and a Lua script replaying logged-in requests (each answer POST answers a fresh question),
+beside the stack floor: the app's routes that do no work of their own (bench/floor.py).
 Prints one Markdown table and writes it to bench/results/latest.md plus a dated copy
-(--quick writes bench/results/quick.md only). Takes about 5 minutes; --quick about 1.
+(--quick writes bench/results/quick.md only). Takes about 5 minutes; --quick about 1.5.
 """
 
 

@@ -46,6 +46,11 @@ def bank_columns() -> list[BankColumn]:
     return [BankColumn(bid, title, float(out_of.get(bid) or 0)) for bid, title in rows]
 
 
+def bank_titles() -> dict[str, str]:
+    """Return every bank's title by id, retired banks too: old attempts still name their quiz."""
+    return dict(read(select(Bank.id, Bank.title)).all())
+
+
 def _fraction():
     return Attempt.score / func.nullif(Attempt.max_score, 0)
 

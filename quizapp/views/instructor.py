@@ -109,7 +109,7 @@ def student(course_id: int, user_id: int):
     member = courses.student_of(course.id, user_id)
     if member is None:
         abort(404, description="That student is not in this class.")
-    titles = {b.id: b.title for b in gradebook.bank_columns()}
+    titles = gradebook.bank_titles()
     attempts = []
     for attempt in quiz.attempts_of(member.id):
         answers = quiz.answers_by_position(attempt.id)

@@ -119,25 +119,30 @@ def test_every_route_is_in_the_matrix(app):
     assert covered - routes == set(), "the matrix names routes that do not exist"
 
 
+USERNAMES = {"I1": "instructor-1", "I2": "instructor-2", "A": "student-a", "B": "student-b"}
+
+
 class World:
     """Two instructors with a class each, student A in I1's class with an attempt and a review."""
 
     def __init__(self, app):
         self.app = app
-        make_user(app, "i1", "instructor")
-        make_user(app, "i2", "instructor")
+        make_user(app, USERNAMES["I1"], "instructor")
+        make_user(app, USERNAMES["I2"], "instructor")
         self.clients = {"anon": app.test_client()}
         for role in ("I1", "I2"):
-            self.clients[role] = self.login(role.lower())
+            self.clients[role] = self.login(USERNAMES[role])
         c1, code1 = create_class(self.clients["I1"], "Class one")
         c2, code2 = create_class(self.clients["I2"], "Class two")
-        self.clients["A"] = join(app, "a", code1)
-        self.clients["B"] = join(app, "b", code2)
+        self.clients["A"] = join(app, USERNAMES["A"], code1)
+        self.clients["B"] = join(app, USERNAMES["B"], code2)
         with app.app_context():
             bank = db.session.scalar(select(Question.bank_id).order_by(Question.bank_id))
             ids = {
-                name: db.session.scalar(select(User.id).where(User.username == name))
-                for name in ("a", "b")
+                role.lower(): db.session.scalar(
+                    select(User.id).where(User.username == USERNAMES[role])
+                )
+                for role in ("A", "B")
             }
         first = start(self.clients["A"], bank)
         self.attempt = int(re.search(r"/attempts/(\d+)", first).group(1))
@@ -184,7 +189,7 @@ class World:
         response.get_data()  # run streamed bodies to the end, inside their request context
         response.close()
         if url == "/auth/logout" and role != "anon":
-            self.clients[role] = self.login(role.lower())
+            self.clients[role] = self.login(USERNAMES[role])
         return response
 
 

@@ -46,7 +46,9 @@ def student_pages(app, page, base) -> dict[str, str]:
                 page.locator("input[name=answer]").first.check()
             page.get_by_role("button", name="Submit answer").click()
             urls.setdefault("feedback", page.url)
+            feedback_url = page.url
             page.get_by_role("link", name=re.compile("Next question|See your results")).click()
+            page.wait_for_url(lambda url, left=feedback_url: url != left)
         urls.setdefault("results", page.url)
     urls["dashboard"] = f"{base}/progress"
     urls["review"] = f"{base}/review"

@@ -23,12 +23,16 @@ def log_in(page, base, username):
 
 def answer_current_question(page):
     """Answer whatever the question asks, with the first choice or a number."""
+    # Wait for the question page: counting inputs while the last page is still
+    # showing finds none and picks the wrong kind of answer.
+    submit = page.get_by_role("button", name="Submit answer")
+    expect(submit).to_be_visible()
     choice = page.locator("input[name=answer][type=radio], input[name=answer][type=checkbox]")
     if choice.count():
         choice.first.check()
     else:
         page.locator("input[name=answer]").fill("1")
-    page.get_by_role("button", name="Submit answer").click()
+    submit.click()
     expect(page.locator("#feedback")).to_be_visible()
 
 
@@ -59,7 +63,9 @@ def test_class_gradebook_items_heatmap_and_csv(app, live_server, browser, databa
     student.get_by_role("button", name=re.compile(r"^Start")).first.click()
     for _ in range(3):
         answer_current_question(student)
+        feedback_url = student.url
         student.get_by_role("link", name=re.compile("Next question|See your results")).click()
+        student.wait_for_url(lambda url, left=feedback_url: url != left)
     expect(student.get_by_role("heading", level=1)).to_contain_text("result", ignore_case=True)
 
     teacher.goto(class_url)

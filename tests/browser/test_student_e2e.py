@@ -85,7 +85,9 @@ def test_student_journey(app, live_server, browser, database_url):
     expect(other).to_have_url(question_two)
     while "/q/" in other.url:
         answer(other, app, right=True)
+        feedback_url = other.url
         other.get_by_role("link", name=re.compile("Next question|See your results")).click()
+        other.wait_for_url(lambda url, left=feedback_url: url != left)
     expect(other.get_by_role("main")).to_contain_text("of 3")
     screenshot(other, f"student-results-phone-{backend}")
 

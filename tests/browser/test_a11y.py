@@ -45,6 +45,7 @@ def student_pages(app, page, base) -> dict[str, str]:
             else:
                 page.locator("input[name=answer]").first.check()
             page.get_by_role("button", name="Submit answer").click()
+            page.wait_for_url(re.compile(r"/feedback$"))
             urls.setdefault("feedback", page.url)
             feedback_url = page.url
             page.get_by_role("link", name=re.compile("Next question|See your results")).click()
@@ -73,8 +74,8 @@ def test_every_page_kind_has_no_serious_accessibility_issue(app, live_server, br
     teacher.goto(f"{live_server}/teach/")
     teacher.get_by_label("Class name").fill("Axe class")
     teacher.get_by_role("button", name="Create class").click()
+    code = teacher.locator("code").first.inner_text()  # on the class page, once it shows
     class_url = teacher.url
-    code = teacher.locator("code").first.inner_text()
     student.goto(f"{live_server}/classes/join")
     student.get_by_label("Join code").fill(code)
     student.get_by_role("button", name="Join").click()

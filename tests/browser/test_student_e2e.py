@@ -70,6 +70,7 @@ def test_student_journey(app, live_server, browser, database_url):
     expect(in_context).to_be_in_viewport()
     page.go_back()
     page.get_by_role("link", name="Next question").click()
+    page.wait_for_url(re.compile(r"/q/2$"))
     question_two = page.url
     page.reload()
     assert page.url == question_two  # a reload stays on the same question

@@ -11,5 +11,5 @@ fi
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install -q --disable-pip-version-check -e .
 .venv/bin/quizapp setup
-echo "quizapp is ready: open http://127.0.0.1:5000 (Ctrl-C stops it)"
+echo "quizapp is ready: open http://127.0.0.1:${PORT:-5000} (Ctrl-C stops it)"
 exec .venv/bin/quizapp run --host 127.0.0.1 --port "${PORT:-5000}"

@@ -81,12 +81,17 @@ def request_files(
     return {n: wrk.write_requests(folder / f"{slug[n]}.tsv", r) for n, r in rows.items()}
 
 
+def _warmed_run(url: str, file: Path, opts: Options) -> wrk.WrkResult:
+    """Warm the endpoint with wrk, then measure it for the run's length."""
+    wrk.run(url, file, opts.warm, opts.connections, opts.threads)
+    return wrk.run(url, file, opts.seconds, opts.connections, opts.threads)
+
+
 def measure_hello(opts: Options, folder: Path, log=print) -> wrk.WrkResult:
     """Measure the bare Flask ceiling."""
     file = wrk.write_requests(folder / "hello.tsv", [("GET", "/", "", "")])
     with Server("bench.hello:app", {}) as server:
-        wrk.run(server.url, file, opts.warm, opts.connections, opts.threads)
-        result = wrk.run(server.url, file, opts.seconds, opts.connections, opts.threads)
+        result = _warmed_run(server.url, file, opts)
     log(f"  hello: {result.rps:,.0f} req/s")
     return result
 
@@ -104,10 +109,7 @@ def measure_floor(db: Path, opts: Options, folder: Path, log=print) -> dict[str,
             rows = plan.pages(path, browsers) if name != "anonymous" else [("GET", path, "", "")]
             _check_status(server.url, rows[0])
             file = wrk.write_requests(folder / f"floor-{path.rsplit('/', 1)[1]}.tsv", rows)
-            wrk.run(server.url, file, opts.warm, opts.connections, opts.threads)
-            result = results[name] = wrk.run(
-                server.url, file, opts.seconds, opts.connections, opts.threads
-            )
+            result = results[name] = _warmed_run(server.url, file, opts)
             log(f"  {floor.LABELS[name]}: {result.rps:,.0f} req/s")
     return results
 

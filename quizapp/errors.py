@@ -4,7 +4,7 @@ import uuid
 
 from flask import Flask, abort, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed, NotFound
 
 MESSAGES = {
     400: "The request could not be understood. If you submitted a form, go back and try again.",
@@ -35,6 +35,23 @@ def _page_at(path: str) -> str | None:
     return path
 
 
+def _names_nothing(exc: MethodNotAllowed) -> bool:
+    """Whether no method the router offered reaches a page here.
+
+    Werkzeug picks the route by the path's shape and checks its values after: a POST to
+    /attempts/99999999999/q/1 finds the question's GET route first and answers 405, though the
+    id (out of range) names nothing at all.
+    """
+    adapter = current_app.create_url_adapter(request)
+    for method in exc.valid_methods or ():
+        try:
+            adapter.match(request.path, method=method)
+        except HTTPException:
+            continue
+        return False
+    return True
+
+
 def init_app(app: Flask) -> None:
     """Render every HTTP error with the site layout."""
 
@@ -52,6 +69,8 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
+        if isinstance(exc, MethodNotAllowed) and _names_nothing(exc):
+            exc = NotFound()
         if exc.code == 429 or (exc.code in MESSAGES and exc.description == type(exc).description):
             exc.description = MESSAGES[exc.code]
         return render_template("error.html", error=exc), exc.code

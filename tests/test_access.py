@@ -221,3 +221,12 @@ def test_methods_a_route_does_not_accept_are_405(app, client, method):
     for rule in app.url_map.iter_rules():
         url = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: "1" if "int" in m.group(0) else "x", rule.rule)
         assert client.open(url, method=method).status_code == 405, url
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_an_out_of_range_id_is_404_whatever_the_method(app, client, method):
+    # Werkzeug would answer 405 to the POST: the question's GET route shares the path's shape.
+    for url in ("/attempts/2147483648/q/1", "/attempts/1/q/99999999999", "/attempts/-1/q/1"):
+        response = client.open(url, method=method)
+        assert response.status_code == 404, url
+        assert "There is nothing at this address" in response.text

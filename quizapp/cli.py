@@ -1,5 +1,6 @@
 """The ``quizapp`` command line: the same commands as ``flask --app quizapp``."""
 
+import copy
 from pathlib import Path
 
 import click
@@ -190,7 +191,7 @@ def backup_command(file: Path, quiet: bool) -> None:
 
 
 @click.command("restore")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @with_appcontext
 def restore_command(file: Path, yes: bool) -> None:
@@ -265,6 +266,21 @@ def register_commands(app) -> None:
         app.cli.add_command(command)
 
 
+def _checked_run_command() -> click.Command:
+    """Flask's ``run``, refusing a port outside 1-65535.
+
+    Flask takes any integer and the socket wraps it: ``--port 99999`` served on 34463.
+    """
+    from flask.cli import run_command
+
+    port = click.Option(
+        ["--port", "-p"], type=click.IntRange(1, 65535), default=5000, help="The port to bind to."
+    )
+    command = copy.copy(run_command)
+    command.params = [port if p.name == "port" else p for p in run_command.params]
+    return command
+
+
 def _create_app():
     from . import create_app
     from .config import ConfigError
@@ -323,3 +339,6 @@ def main() -> None:
       quizapp run            serve on http://127.0.0.1:5000
       quizapp check          validate the question banks in questions/
     """
+
+
+main.add_command(_checked_run_command(), "run")

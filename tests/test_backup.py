@@ -103,6 +103,13 @@ def test_restore_refuses_a_file_that_is_not_a_backup(runner, tmp_path, database_
     assert runner.invoke(args=["restore", str(tmp_path / "missing.db"), "--yes"]).exit_code != 0
 
 
+def test_restore_of_a_missing_file_says_so_before_asking_to_replace_anything(runner, tmp_path):
+    result = runner.invoke(args=["restore", str(tmp_path / "missing.db")], input="y\n")
+    assert result.exit_code == 2
+    assert "does not exist" in result.output
+    assert "Continue?" not in result.output
+
+
 def test_backup_is_quiet_in_scripts(runner, tmp_path, database_url):
     if not database_url.startswith("sqlite"):
         pytest.skip("pg_dump reports no progress")

@@ -212,3 +212,16 @@ def test_a_repeated_answer_is_told_the_first_stands_only_once_that_is_on_disk(
     assert "your first answer stands" in client.get(again.location).get_data(as_text=True)
     # The first answer may be another request's commit not yet synced: synced before saying so.
     assert synced == [lock_path.removesuffix("-writer.lock") + "-wal"]
+
+
+@pytest.mark.parametrize("port", ["0", "65536", "99999", "abc"])
+def test_run_refuses_a_port_outside_1_to_65535(port):
+    from click.testing import CliRunner
+
+    from quizapp.cli import main
+
+    # Flask's own `run` took 99999 and the socket wrapped it: the app served on 34463.
+    env = {"DATABASE_URL": "sqlite://", "SECRET_KEY": "x"}
+    result = CliRunner().invoke(main, ["run", "--port", port], env=env)
+    assert result.exit_code == 2
+    assert "Invalid value for '--port'" in result.output and "Traceback" not in result.output

@@ -242,6 +242,23 @@ def test_imported_plain_gift_needs_cites_and_check_says_where(runner, tmp_path):
     assert all(line.startswith(f"{target}:") for line in result.output.splitlines()[:3])
 
 
+def test_import_gift_reads_a_byte_order_mark_and_refuses_other_encodings_clearly(runner, tmp_path):
+    plain = tmp_path / "plain.gift"
+    plain.write_text(PLAIN_GIFT, encoding="utf-8")
+    marked = tmp_path / "marked.gift"
+    marked.write_text(PLAIN_GIFT, encoding="utf-8-sig")  # as Windows Notepad saves UTF-8
+    outputs = [
+        runner.invoke(args=["import", "gift", str(f), "--bank", "b"]) for f in (plain, marked)
+    ]
+    assert outputs[0].exit_code == outputs[1].exit_code == 0, outputs[1].output
+    assert outputs[1].stdout == outputs[0].stdout
+    utf16 = tmp_path / "utf16.gift"
+    utf16.write_text(PLAIN_GIFT, encoding="utf-16")
+    result = runner.invoke(args=["import", "gift", str(utf16)])
+    assert result.exit_code == 1
+    assert result.output == f"Error: {utf16} is not UTF-8 (byte 0xff); save it as UTF-8\n"
+
+
 def test_unwritable_output_is_a_clear_error(runner, tmp_path):
     blocked = tmp_path / "file"
     blocked.write_text("")

@@ -230,7 +230,8 @@ def import_group() -> None:
 
 
 @import_group.command("gift")
-@click.argument("file", type=click.File("r", encoding="utf-8"))
+# utf-8-sig: Windows editors start UTF-8 files with a byte-order mark, which is not a question.
+@click.argument("file", type=click.File("r", encoding="utf-8-sig"))
 @click.option("--bank", "bank_id", default=None, help="Bank id (default: from the file name).")
 # A string, not a Path: a Path drops the trailing slash that marks a folder yet to be made.
 @_output_option("The YAML file, or a folder to write BANK.yaml in (default: stdout).")
@@ -251,6 +252,10 @@ def import_gift(file, bank_id, output) -> None:
 
     try:
         data = gift.load(file.read(), name, warn=warn)
+    except UnicodeDecodeError as exc:
+        raise click.ClickException(
+            f"{file.name} is not UTF-8 (byte 0x{exc.object[exc.start]:02x}); save it as UTF-8"
+        ) from exc
     except (gift.GiftError, ValueError) as exc:
         raise click.ClickException(f"{file.name}: {exc}") from exc
     text = bank_yaml.dump_data(data)

@@ -1,5 +1,6 @@
 """A student's whole visit in real Chromium: register, quiz, a wrong answer with its excerpt,
-read in context, reload and resume elsewhere, results and dashboard; desktop and phone."""
+read in context, reload and resume elsewhere, results and dashboard; desktop and phone; and
+the same without JavaScript."""
 
 import re
 
@@ -119,4 +120,32 @@ def test_times_show_in_the_readers_time_zone(app, live_server, browser):
         stamp,
     )
     assert stamp.endswith("Z") and when.inner_text() == local
+    context.close()
+
+
+def test_without_javascript_a_student_can_do_everything(app, live_server, browser):
+    # The one script only rewrites times into the reader's zone; every step is plain HTML.
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{live_server}/auth/register")
+    page.get_by_label("Username").fill("noscript")
+    page.get_by_label("Password", exact=True).fill(Auth.PASSWORD)
+    page.get_by_label("Repeat password").fill(Auth.PASSWORD)
+    page.get_by_role("button", name="Create account").click()
+    page.goto(f"{live_server}/quizzes")
+    page.get_by_role("button", name=f"Start {BANK}").click()
+    expect(page).to_have_url(re.compile(r"/attempts/\d+/q/1$"))
+    answer(page, app, right=False)
+    expect(page.locator("#feedback")).to_contain_text("Not quite")
+    expect(page.locator("figure.excerpt mark").first).to_be_visible()
+    page.get_by_role("link", name="Next question").click()
+    page.wait_for_url(re.compile(r"/q/2$"))
+    page.get_by_role("link", name="Finish the quiz now").click()
+    page.get_by_role("button", name=re.compile("Finish")).click()
+    expect(page).to_have_url(re.compile(r"/results$"))
+    expect(page.get_by_role("main")).to_contain_text("of 3")
+    page.goto(f"{live_server}/review")
+    expect(page.locator("main time").first).to_contain_text("UTC")  # no script: the server's text
+    page.goto(f"{live_server}/progress")
+    expect(page.locator("svg").first).to_be_visible()
     context.close()

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from flask import Flask
+from limits.errors import ConfigurationError as LimitsConfigurationError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as config_module
@@ -51,7 +52,10 @@ def create_app(config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
     login_manager.init_app(app)
     csrf.init_app(app)
-    limiter.init_app(app)
+    try:
+        limiter.init_app(app)
+    except LimitsConfigurationError as exc:  # an unknown scheme, or its client not installed
+        raise config_module.rate_limit_storage_error(app.config["RATELIMIT_STORAGE_URI"]) from exc
 
     from . import prepared
     from .database import configure_engine

@@ -3,6 +3,7 @@
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 # The repository root: seeds/ and questions/ ship beside the package.
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,7 +34,7 @@ def from_environment(instance_path: Path, overrides: dict | None = None) -> dict
     """Return the app configuration: environment variables, then ``overrides`` on top."""
     overrides = overrides or {}
     production = overrides.get(
-        "PRODUCTION", os.environ.get("QUIZAPP_ENV", "development") == "production"
+        "PRODUCTION", _environment(os.environ.get("QUIZAPP_ENV", "development")) == "production"
     )
     url = overrides.get("SQLALCHEMY_DATABASE_URI") or os.environ.get("DATABASE_URL")
     url = url or f"sqlite:///{instance_path / 'quizapp.sqlite3'}"
@@ -49,7 +50,9 @@ def from_environment(instance_path: Path, overrides: dict | None = None) -> dict
         "MAX_FORM_MEMORY_SIZE": 512 * 1024,
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         # Load tests and benchmarks log many users in from one address.
-        "RATELIMIT_ENABLED": os.environ.get("RATELIMIT_ENABLED", "true").lower() != "false",
+        "RATELIMIT_ENABLED": _switch(
+            "RATELIMIT_ENABLED", os.environ.get("RATELIMIT_ENABLED", "true")
+        ),
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         "WTF_CSRF_CHECK_DEFAULT": False,  # filters.init_app checks every unsafe method instead
         "PRODUCTION": production,
@@ -68,6 +71,23 @@ def content_folders() -> dict[str, str]:
         "SEEDS_DIR": os.environ.get("QUIZAPP_SEEDS", str(ROOT / "seeds")),
         "QUESTIONS_DIR": os.environ.get("QUIZAPP_QUESTIONS", str(ROOT / "questions")),
     }
+
+
+def _environment(value: str) -> str:
+    """Return QUIZAPP_ENV; a misspelt "production" must not quietly run as development."""
+    if value.strip().lower() not in ("development", "production"):
+        raise ConfigError(f"QUIZAPP_ENV must be development or production, not {value!r}")
+    return value.strip().lower()
+
+
+def _switch(name: str, value: str) -> bool:
+    """Return an on/off setting written true or false (also 1/0, yes/no, on/off)."""
+    spelled = value.strip().lower()
+    if spelled in ("true", "1", "yes", "on"):
+        return True
+    if spelled in ("false", "0", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be true or false, not {value!r}")
 
 
 def _synchronous(value: str) -> str:
@@ -107,6 +127,30 @@ def _usable_database_url(url: str) -> str:
             f"DATABASE_URL {label} is not usable: its driver is not installed ({exc})"
         ) from exc
     return url
+
+
+def rate_limit_storage_error(uri: str) -> ConfigError:
+    """Return the error for a rate-limit storage Flask-Limiter cannot use, saying what to do."""
+    shown = hide_password(uri)
+    scheme = urlsplit(uri).scheme.split("+")[0]
+    if scheme in ("redis", "rediss", "memcached"):
+        extra = "memcached" if scheme == "memcached" else "redis"
+        return ConfigError(
+            f"RATELIMIT_STORAGE_URI {shown} needs its client library: "
+            f"run pip install -e '.[{extra}]' in the quizapp folder"
+        )
+    return ConfigError(
+        f"RATELIMIT_STORAGE_URI {shown} is not a storage the rate limiter knows; "
+        "use memory://, redis://host:6379 or memcached://host:11211"
+    )
+
+
+def hide_password(uri: str) -> str:
+    """Return a storage URI with its password, if any, shown as ***."""
+    parts = urlsplit(uri)
+    if not parts.password:
+        return uri
+    return parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@", 1)).geturl()
 
 
 def normalise_database_url(url: str) -> str:

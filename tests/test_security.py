@@ -1,5 +1,7 @@
 """Headers, error pages, rate limits and input limits."""
 
+import importlib.util
+
 import pytest
 
 from .conftest import Auth, csrf_from
@@ -119,6 +121,13 @@ def test_proxy_headers_are_trusted_only_when_configured(database_url):
         ({"QUIZAPP_ENV": "production", "SECRET_KEY": ""}, "SECRET_KEY is not set"),
         ({"QUIZAPP_SQLITE_SYNCHRONOUS": "off"}, "must be FULL or NORMAL"),
         ({"QUIZAPP_PROXIES": "two"}, "whole number of proxies"),
+        # A misspelt "production" would run as development: a secret per process, no Secure
+        ({"QUIZAPP_ENV": "prod"}, "QUIZAPP_ENV must be development or production, not 'prod'"),
+        ({"RATELIMIT_ENABLED": "maybe"}, "RATELIMIT_ENABLED must be true or false"),
+        (
+            {"RATELIMIT_STORAGE_URI": "nonsense://:hunter2@host"},
+            "RATELIMIT_STORAGE_URI nonsense://:***@host is not a storage the rate limiter knows",
+        ),
     ],
 )
 def test_bad_environment_is_one_clear_line(tmp_path, env, words):
@@ -144,6 +153,34 @@ def test_bad_environment_is_one_clear_line(tmp_path, env, words):
     )
     assert result.returncode == 1
     assert words in result.stderr and "Traceback" not in result.stderr
+    assert "hunter2" not in result.stderr
+
+
+def test_a_shared_rate_limit_storage_without_its_client_says_what_to_install(tmp_path, monkeypatch):
+    from quizapp import create_app
+    from quizapp.config import ConfigError
+
+    if importlib.util.find_spec("redis"):
+        pytest.skip("the redis client is installed here")
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://:hunter2@cache:6379")
+    config = {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.db'}", "SECRET_KEY": "k"}
+    with pytest.raises(ConfigError) as raised:
+        create_app(config)
+    assert str(raised.value) == (
+        "RATELIMIT_STORAGE_URI redis://:***@cache:6379 needs its client library: "
+        "run pip install -e '.[redis]' in the quizapp folder"
+    )
+
+
+@pytest.mark.parametrize(
+    ("spelled", "enabled"), [("true", True), ("FALSE", False), ("0", False), (" on ", True)]
+)
+def test_rate_limiting_switch_takes_the_usual_spellings(tmp_path, monkeypatch, spelled, enabled):
+    from quizapp import create_app
+
+    monkeypatch.setenv("RATELIMIT_ENABLED", spelled)
+    config = {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.db'}", "SECRET_KEY": "k"}
+    assert create_app(config).config["RATELIMIT_ENABLED"] is enabled
 
 
 @pytest.mark.parametrize("defaults", [[], ["2 per minute"]])

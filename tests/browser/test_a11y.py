@@ -6,20 +6,14 @@ import re
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from ..conftest import VIEWPORTS, Auth
+from ..conftest import VIEWPORTS
 from ..quizhelp import current_view
 from ..test_instructor import make_user
+from .forms import log_in, register
 
 pytestmark = pytest.mark.browser
 AXE = Axe()
 SERIOUS = {"serious", "critical"}
-
-
-def log_in(page, base, username):
-    page.goto(f"{base}/auth/login")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(Auth.PASSWORD)
-    page.get_by_role("button", name="Log in").click()
 
 
 def problems(page) -> list[str]:
@@ -63,11 +57,7 @@ def test_every_page_kind_has_no_serious_accessibility_issue(app, live_server, br
     make_user(app, "axe-prof", "instructor")
     context = browser.new_context()
     student = context.new_page()
-    student.goto(f"{live_server}/auth/register")
-    student.get_by_label("Username").fill("axe-student")
-    student.get_by_label("Password", exact=True).fill(Auth.PASSWORD)
-    student.get_by_label("Repeat password").fill(Auth.PASSWORD)
-    student.get_by_role("button", name="Create account").click()
+    register(student, live_server, "axe-student")
 
     teacher = browser.new_context().new_page()
     log_in(teacher, live_server, "axe-prof")

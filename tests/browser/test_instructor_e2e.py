@@ -8,17 +8,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from ..conftest import Auth, screenshot
+from ..conftest import screenshot
 from ..test_instructor import make_user
+from .forms import log_in, register
 
 pytestmark = pytest.mark.browser
-
-
-def log_in(page, base, username):
-    page.goto(f"{base}/auth/login")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(Auth.PASSWORD)
-    page.get_by_role("button", name="Log in").click()
 
 
 def answer_current_question(page):
@@ -49,13 +43,7 @@ def test_class_gradebook_items_heatmap_and_csv(app, live_server, browser, databa
     assert re.fullmatch(r"[A-Z0-9]{8}", code)
     class_url = teacher.url
 
-    student.goto(f"{live_server}/auth/register")
-    student.get_by_label("Username").fill("grace")
-    student.get_by_label("Full name").fill("Grace Hopper")
-    student.get_by_label("Email").fill("grace@example.org")
-    student.get_by_label("Password", exact=True).fill(Auth.PASSWORD)
-    student.get_by_label("Repeat password").fill(Auth.PASSWORD)
-    student.get_by_role("button", name="Create account").click()
+    register(student, live_server, "grace", full_name="Grace Hopper", email="grace@example.org")
     student.goto(f"{live_server}/classes/join")
     student.get_by_label("Join code").fill(code.lower())
     student.get_by_role("button", name="Join").click()

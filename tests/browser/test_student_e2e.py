@@ -7,8 +7,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from ..conftest import VIEWPORTS, Auth, screenshot
+from ..conftest import VIEWPORTS, screenshot
 from ..quizhelp import current_view
+from .forms import log_in, register
 
 pytestmark = pytest.mark.browser
 BANK = "Sample: China's big-science bet"
@@ -41,11 +42,7 @@ def test_student_journey(app, live_server, browser, database_url):
     backend = database_url.split(":", 1)[0].split("+")[0]
     context = browser.new_context(viewport=VIEWPORTS["desktop"])
     page = context.new_page()
-    page.goto(f"{live_server}/auth/register")
-    page.get_by_label("Username").fill("lin")
-    page.get_by_label("Password", exact=True).fill(Auth.PASSWORD)
-    page.get_by_label("Repeat password").fill(Auth.PASSWORD)
-    page.get_by_role("button", name="Create account").click()
+    register(page, live_server, "lin")
     page.goto(f"{live_server}/quizzes")
     page.get_by_role("button", name=f"Start {BANK}").click()
     expect(page).to_have_url(re.compile(r"/attempts/\d+/q/1$"))
@@ -78,10 +75,7 @@ def test_student_journey(app, live_server, browser, database_url):
 
     # Another device: log in afresh, resume at the first unanswered question
     other = browser.new_context(viewport=VIEWPORTS["phone"]).new_page()
-    other.goto(f"{live_server}/auth/login")
-    other.get_by_label("Username").fill("lin")
-    other.get_by_label("Password").fill(Auth.PASSWORD)
-    other.get_by_role("button", name="Log in").click()
+    log_in(other, live_server, "lin")
     other.goto(f"{live_server}/quizzes")
     other.get_by_role("button", name=f"Resume {BANK}").click()
     expect(other).to_have_url(question_two)
@@ -103,11 +97,7 @@ def test_student_journey(app, live_server, browser, database_url):
 def test_times_show_in_the_readers_time_zone(app, live_server, browser):
     context = browser.new_context(timezone_id="Asia/Shanghai", locale="en-GB")
     page = context.new_page()
-    page.goto(f"{live_server}/auth/register")
-    page.get_by_label("Username").fill("mei")
-    page.get_by_label("Password", exact=True).fill(Auth.PASSWORD)
-    page.get_by_label("Repeat password").fill(Auth.PASSWORD)
-    page.get_by_role("button", name="Create account").click()
+    register(page, live_server, "mei")
     page.goto(f"{live_server}/quizzes")
     page.get_by_role("button", name=f"Start {BANK}").click()
     answer(page, app, right=True)
@@ -127,11 +117,7 @@ def test_without_javascript_a_student_can_do_everything(app, live_server, browse
     # The one script only rewrites times into the reader's zone; every step is plain HTML.
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
-    page.goto(f"{live_server}/auth/register")
-    page.get_by_label("Username").fill("noscript")
-    page.get_by_label("Password", exact=True).fill(Auth.PASSWORD)
-    page.get_by_label("Repeat password").fill(Auth.PASSWORD)
-    page.get_by_role("button", name="Create account").click()
+    register(page, live_server, "noscript")
     page.goto(f"{live_server}/quizzes")
     page.get_by_role("button", name=f"Start {BANK}").click()
     expect(page).to_have_url(re.compile(r"/attempts/\d+/q/1$"))

@@ -19,9 +19,11 @@ Installs wrk (Debian package) when missing, builds fresh SQLite databases in a t
 with `quizapp db upgrade`, `quizapp load` and `quizapp demo --students N --seed 1`, grows a
 copy to ~1,000,000 answers by bulk SQL (INSERT ... SELECT), then drives each endpoint with wrk
 and a Lua script replaying logged-in requests (each answer POST answers a fresh question),
-beside the stack floor: the app's routes that do no work of their own (bench/floor.py).
+beside the stack floor: the app's routes that do no work of their own (bench/floor.py). Each
+endpoint's share divides by a hello run measured just before it, so the machine's drift over
+the run cancels out.
 Prints one Markdown table and writes it to bench/results/latest.md plus a dated copy
-(--quick writes bench/results/quick.md only). Takes about 5 minutes; --quick about 1.5.
+(--quick writes bench/results/quick.md only). Takes about 7 minutes; --quick about 2.
 """
 
 

@@ -190,3 +190,11 @@ def test_a_simulated_students_cookie_is_the_one_its_requests_from_wrk_keep(app, 
     )
     assert replayed.status_code == 200
     assert "Set-Cookie" not in replayed.headers  # nothing re-issued on each replay
+
+
+def test_the_ceiling_reports_its_median_run(tmp_path):
+    from bench.run import Ceiling, Options
+
+    ceiling = Ceiling(Options(), tmp_path)  # not entered: no server is started
+    ceiling.runs = [wrk.WrkResult(n * 1000, 10.0, 0.5, 1.0, 2.0) for n in (58, 51, 55, 60, 49)]
+    assert ceiling.typical().rps == 5_500

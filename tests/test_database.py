@@ -225,3 +225,16 @@ def test_run_refuses_a_port_outside_1_to_65535(port):
     result = CliRunner().invoke(main, ["run", "--port", port], env=env)
     assert result.exit_code == 2
     assert "Invalid value for '--port'" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("port", ["99999", "abc", "0"])
+def test_the_run_script_refuses_a_bad_port_before_installing_anything(port):
+    import subprocess
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "scripts" / "run.sh"
+    env = {"PATH": "/usr/bin:/bin", "PORT": port}
+    result = subprocess.run(["bash", str(script)], env=env, capture_output=True, text=True)
+    assert result.returncode == 2
+    assert result.stderr == f"PORT must be a port number from 1 to 65535, not '{port}'\n"
+    assert result.stdout == ""

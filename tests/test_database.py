@@ -234,7 +234,9 @@ def test_the_run_script_refuses_a_bad_port_before_installing_anything(port):
 
     script = Path(__file__).resolve().parents[1] / "scripts" / "run.sh"
     env = {"PATH": "/usr/bin:/bin", "PORT": port}
-    result = subprocess.run(["bash", str(script)], env=env, capture_output=True, text=True)
+    result = subprocess.run(
+        ["bash", str(script)], env=env, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 2
     assert result.stderr == f"PORT must be a port number from 1 to 65535, not '{port}'\n"
     assert result.stdout == ""

@@ -75,9 +75,10 @@ def content_folders() -> dict[str, str]:
 
 def _environment(value: str) -> str:
     """Return QUIZAPP_ENV; a misspelt "production" must not quietly run as development."""
-    if value.strip().lower() not in ("development", "production"):
+    spelled = value.strip().lower()
+    if spelled not in ("development", "production"):
         raise ConfigError(f"QUIZAPP_ENV must be development or production, not {value!r}")
-    return value.strip().lower()
+    return spelled
 
 
 def _switch(name: str, value: str) -> bool:
@@ -131,7 +132,7 @@ def _usable_database_url(url: str) -> str:
 
 def rate_limit_storage_error(uri: str) -> ConfigError:
     """Return the error for a rate-limit storage Flask-Limiter cannot use, saying what to do."""
-    shown = hide_password(uri)
+    shown = _hide_password(uri)
     scheme = urlsplit(uri).scheme.split("+")[0]
     if scheme in ("redis", "rediss", "memcached"):
         extra = "memcached" if scheme == "memcached" else "redis"
@@ -145,7 +146,7 @@ def rate_limit_storage_error(uri: str) -> ConfigError:
     )
 
 
-def hide_password(uri: str) -> str:
+def _hide_password(uri: str) -> str:
     """Return a storage URI with its password, if any, shown as ***."""
     parts = urlsplit(uri)
     if not parts.password:

@@ -26,13 +26,18 @@ def _has_nul() -> bool:
     return False
 
 
+def _reaches(path: str, method: str) -> bool:
+    """Whether a ``method`` request to ``path`` would reach a view."""
+    try:
+        current_app.create_url_adapter(request).match(path, method=method)
+    except HTTPException:
+        return False
+    return True
+
+
 def _page_at(path: str) -> str | None:
     """Return ``path`` when a GET there shows a page (a form's own page), else None."""
-    try:
-        current_app.create_url_adapter(request).match(path, method="GET")
-    except HTTPException:
-        return None
-    return path
+    return path if _reaches(path, "GET") else None
 
 
 def _names_nothing(exc: MethodNotAllowed) -> bool:
@@ -42,14 +47,7 @@ def _names_nothing(exc: MethodNotAllowed) -> bool:
     /attempts/99999999999/q/1 finds the question's GET route first and answers 405, though the
     id (out of range) names nothing at all.
     """
-    adapter = current_app.create_url_adapter(request)
-    for method in exc.valid_methods or ():
-        try:
-            adapter.match(request.path, method=method)
-        except HTTPException:
-            continue
-        return False
-    return True
+    return not any(_reaches(request.path, method) for method in exc.valid_methods or ())
 
 
 def init_app(app: Flask) -> None:

@@ -216,15 +216,23 @@ def test_a_repeated_answer_is_told_the_first_stands_only_once_that_is_on_disk(
 
 @pytest.mark.parametrize("port", ["0", "65536", "99999", "abc"])
 def test_run_refuses_a_port_outside_1_to_65535(port):
-    from click.testing import CliRunner
+    import os
+    import subprocess
+    import sys
 
-    from quizapp.cli import main
-
-    # Flask's own `run` took 99999 and the socket wrapped it: the app served on 34463.
-    env = {"DATABASE_URL": "sqlite://", "SECRET_KEY": "x"}
-    result = CliRunner().invoke(main, ["run", "--port", port], env=env)
-    assert result.exit_code == 2
-    assert "Invalid value for '--port'" in result.output and "Traceback" not in result.output
+    # Flask's own `run` took 99999 and the socket wrapped it: the app served on 34463. In a
+    # subprocess with a timeout, so that a server started by mistake fails the test, not hangs it.
+    env = {**os.environ, "DATABASE_URL": "sqlite://", "SECRET_KEY": "x"}
+    script = "from quizapp.cli import main; main()"
+    result = subprocess.run(
+        [sys.executable, "-c", script, "run", "--port", port],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 2
+    assert "Invalid value for '--port'" in result.stderr and "Traceback" not in result.stderr
 
 
 @pytest.mark.parametrize("port", ["99999", "abc", "0"])

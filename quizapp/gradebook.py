@@ -32,18 +32,15 @@ class StudentRow:
 
 def bank_columns() -> list[BankColumn]:
     """Return live banks with the points a full score is worth now."""
-    out_of = dict(
-        read(
-            select(Question.bank_id, func.sum(QuestionVersion.points))
-            .join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
-            .where(Question.retired.is_(False))
-            .group_by(Question.bank_id)
-        ).all()
-    )
     rows = read(
-        select(Bank.id, Bank.title).where(Bank.retired.is_(False)).order_by(Bank.position, Bank.id)
+        select(Bank.id, Bank.title, func.sum(QuestionVersion.points))
+        .outerjoin(Question, (Question.bank_id == Bank.id) & Question.retired.is_(False))
+        .outerjoin(QuestionVersion, QuestionVersion.id == Question.current_version_id)
+        .where(Bank.retired.is_(False))
+        .group_by(Bank.id, Bank.title, Bank.position)
+        .order_by(Bank.position, Bank.id)
     ).all()
-    return [BankColumn(bid, title, float(out_of.get(bid) or 0)) for bid, title in rows]
+    return [BankColumn(bid, title, float(out_of or 0)) for bid, title, out_of in rows]
 
 
 def bank_titles() -> dict[str, str]:
@@ -55,9 +52,11 @@ def _fraction():
     return Attempt.score / func.nullif(Attempt.max_score, 0)
 
 
-def scores(user_ids, policy: str) -> dict[tuple[int, str], float]:
-    """Return (user, bank) -> score fraction of finished attempts under the policy."""
-    finished = Attempt.finished_at.is_not(None)
+def _scores(user_ids, policy: str, bank_id: str | None = None):
+    """Return a select of (user_id, bank_id, f): each score fraction under the policy."""
+    where = [Attempt.finished_at.is_not(None), Attempt.user_id.in_(user_ids)]
+    if bank_id is not None:
+        where.append(Attempt.bank_id == bank_id)
     if policy == "latest":
         ranked = (
             select(
@@ -71,24 +70,25 @@ def scores(user_ids, policy: str) -> dict[tuple[int, str], float]:
                 )
                 .label("rn"),
             )
-            .where(finished, Attempt.user_id.in_(user_ids))
+            .where(*where)
             .subquery()
         )
-        stmt = select(ranked.c.user_id, ranked.c.bank_id, ranked.c.f).where(ranked.c.rn == 1)
-    else:
-        agg = func.avg if policy == "average" else func.max
-        stmt = (
-            select(Attempt.user_id, Attempt.bank_id, agg(_fraction()))
-            .where(finished, Attempt.user_id.in_(user_ids))
-            .group_by(Attempt.user_id, Attempt.bank_id)
-        )
-    return {(u, b): float(f or 0) for u, b, f in read(stmt).all()}
+        return select(ranked.c.user_id, ranked.c.bank_id, ranked.c.f).where(ranked.c.rn == 1)
+    agg = func.avg if policy == "average" else func.max
+    return (
+        select(Attempt.user_id, Attempt.bank_id, agg(_fraction()).label("f"))
+        .where(*where)
+        .group_by(Attempt.user_id, Attempt.bank_id)
+    )
 
 
-def gradebook(course_id: int, policy: str) -> tuple[list[BankColumn], list[StudentRow]]:
-    """Return the bank columns and one row per student of the class (unsorted)."""
-    members = member_ids(course_id)
-    rows = {
+def scores(user_ids, policy: str, bank_id: str | None = None) -> dict[tuple[int, str], float]:
+    """Return (user, bank) -> score fraction of finished attempts under the policy."""
+    return {(u, b): float(f or 0) for u, b, f in read(_scores(user_ids, policy, bank_id)).all()}
+
+
+def _students(course_id: int) -> dict[int, StudentRow]:
+    return {
         uid: StudentRow(uid, username, full_name or "", email)
         for uid, username, full_name, email in read(
             select(User.id, User.username, User.full_name, User.email)
@@ -96,30 +96,83 @@ def gradebook(course_id: int, policy: str) -> tuple[list[BankColumn], list[Stude
             .where(Membership.course_id == course_id)
         ).all()
     }
-    for (uid, bank), fraction in scores(members, policy).items():
+
+
+def _add_scores(rows: dict[int, StudentRow], found: dict[tuple[int, str], float]) -> None:
+    for (uid, bank), fraction in found.items():
         if uid in rows:
             rows[uid].scores[bank] = fraction
+
+
+def _add_activity(rows: dict[int, StudentRow], course_id: int, user_ids=None) -> None:
     # One index seek per student (max over ix_answer_user_time), not a scan of every answer.
     last_answer = (
         select(func.max(Answer.submitted_at))
         .where(Answer.user_id == Membership.user_id)
         .scalar_subquery()
     )
-    for uid, last in read(
-        select(Membership.user_id, last_answer).where(Membership.course_id == course_id)
-    ).all():
+    stmt = select(Membership.user_id, last_answer).where(Membership.course_id == course_id)
+    if user_ids is not None:
+        stmt = stmt.where(Membership.user_id.in_(user_ids))
+    for uid, last in read(stmt).all():
         if uid in rows:
             rows[uid].last_activity = last
+
+
+def gradebook(course_id: int, policy: str) -> tuple[list[BankColumn], list[StudentRow]]:
+    """Return the bank columns and one row per student of the class (unsorted)."""
+    rows = _students(course_id)
+    _add_scores(rows, scores(member_ids(course_id), policy))
+    _add_activity(rows, course_id)
     return bank_columns(), list(rows.values())
 
 
-def class_averages(banks: list[BankColumn], rows: list[StudentRow]) -> dict[str, float | None]:
-    """Return the mean score fraction per bank over students who have a score."""
-    result = {}
-    for bank in banks:
-        values = [r.scores[bank.id] for r in rows if bank.id in r.scores]
-        result[bank.id] = sum(values) / len(values) if values else None
-    return result
+def averages(course_id: int, policy: str, banks: list[BankColumn]) -> dict[str, float | None]:
+    """Return the class's mean score fraction per bank over students who have a score."""
+    each = _scores(member_ids(course_id), policy).subquery()
+    found = dict(
+        read(
+            select(each.c.bank_id, func.avg(func.coalesce(each.c.f, 0))).group_by(each.c.bank_id)
+        ).all()
+    )
+    return {b.id: None if found.get(b.id) is None else float(found[b.id]) for b in banks}
+
+
+@dataclass(frozen=True)
+class Page:
+    banks: list[BankColumn]
+    rows: list[StudentRow]  # this page's students, in order
+    total: int  # students in the class
+    averages: dict[str, float | None]
+    sort: str
+    number: int
+    count: int  # pages
+
+
+def page(course_id: int, policy: str, sort: str, descending: bool, number: int, size: int) -> Page:
+    """Return one page of the class gradebook, sorted by name, username, activity or a bank.
+
+    Only the sort key is read for the whole class; scores and activity for the page alone, and
+    the averages by one aggregate query, so a page costs the same in a class of any size.
+    """
+    banks = bank_columns()
+    if sort not in {"name", "username", "activity"} | {b.id for b in banks}:
+        sort = "name"
+    rows = _students(course_id)
+    if sort == "activity":
+        _add_activity(rows, course_id)
+    elif sort not in {"name", "username"}:
+        _add_scores(rows, scores(member_ids(course_id), policy, sort))
+    ordered = sort_rows(list(rows.values()), sort, descending)
+    count = max(1, -(-len(ordered) // size))
+    number = min(max(number, 1), count)
+    shown = ordered[(number - 1) * size : number * size]
+    ids = [r.user_id for r in shown]
+    if ids:
+        _add_scores(rows, scores(ids, policy))
+        if sort != "activity":
+            _add_activity(rows, course_id, ids)
+    return Page(banks, shown, len(ordered), averages(course_id, policy, banks), sort, number, count)
 
 
 def sort_rows(rows: list[StudentRow], key: str, descending: bool) -> list[StudentRow]:
@@ -151,7 +204,5 @@ def everyone(policy: str = "best") -> tuple[list[BankColumn], list[StudentRow]]:
             select(User.id, User.username, User.full_name, User.email).where(User.role == "student")
         ).all()
     }
-    for (uid, bank), fraction in scores(students, policy).items():
-        if uid in rows:
-            rows[uid].scores[bank] = fraction
+    _add_scores(rows, scores(students, policy))
     return bank_columns(), list(rows.values())

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from quizapp.accounts import create_user
 from quizapp.extensions import db
-from quizapp.models import Course
+from quizapp.models import Bank, Course, Question, QuestionVersion
 
 from .conftest import Auth, csrf_from
 from .quizhelp import bank_ids, take_quiz
@@ -284,3 +284,47 @@ def test_demo_twice_with_one_seed_is_refused_in_one_line(app, runner):
     with app.app_context():
         assert db.session.scalars(select(Course.name)).all() == ["Demo class (seed 3)"]
     assert runner.invoke(args=["demo", "--students", "2", "--seed", "4", "-q"]).exit_code == 0
+
+
+@pytest.mark.parametrize("policy", ["best", "latest", "average"])
+def test_each_gradebook_page_shows_what_the_whole_class_sorted_would(app, runner, policy):
+    from quizapp import gradebook
+
+    assert runner.invoke(args=["demo", "--students", "7", "--seed", "5", "-q"]).exit_code == 0
+    with app.app_context():
+        course_id, code = db.session.execute(select(Course.id, Course.join_code)).one()
+    join(app, "idle", code)  # no score and no activity: sorts last either way
+    with app.app_context():
+        banks, everyone = gradebook.gradebook(course_id, policy)
+        assert {b for r in everyone for b in r.scores} and any(not r.scores for r in everyone)
+        for key in ["name", "username", "activity", *(b.id for b in banks)]:
+            for descending in (False, True):
+                whole = gradebook.sort_rows(everyone, key, descending)
+                pages = [
+                    gradebook.page(course_id, policy, key, descending, n, 3) for n in (1, 2, 3)
+                ]
+                assert [p.count for p in pages] == [3, 3, 3] and pages[0].total == 8
+                shown = [r for p in pages for r in p.rows]
+                assert [(r.username, r.scores, r.last_activity) for r in shown] == [
+                    (r.username, r.scores, r.last_activity) for r in whole
+                ], (key, descending)
+        for bank in banks:
+            values = [r.scores[bank.id] for r in everyone if bank.id in r.scores]
+            expected = sum(values) / len(values) if values else None
+            assert pages[0].averages[bank.id] == pytest.approx(expected)
+
+
+def test_gradebook_columns_are_live_quizzes_out_of_their_live_questions(app):
+    from quizapp.gradebook import bank_columns
+
+    with app.app_context():
+        first, second = bank_ids(app)[:2]
+        before = {b.id: b.out_of for b in bank_columns()}
+        question = db.session.scalars(select(Question).where(Question.bank_id == first)).first()
+        points = db.session.get(QuestionVersion, question.current_version_id).points
+        question.retired = True
+        db.session.get(Bank, second).retired = True
+        db.session.commit()
+        after = {b.id: b.out_of for b in bank_columns()}
+    assert points > 0 and after[first] == before[first] - points
+    assert second in before and second not in after

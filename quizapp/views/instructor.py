@@ -76,26 +76,26 @@ def course(course_id: int):
     if form.validate_on_submit():
         courses.set_policy(course, form.policy.data)
         return redirect(url_for(".course", course_id=course.id), 303)
-    banks, rows = gradebook.gradebook(course.id, course.score_policy)
-    sort = request.args.get("sort", "name")
-    if sort not in {"name", "username", "activity"} | {b.id for b in banks}:
-        sort = "name"
     descending = request.args.get("dir") == "desc"
-    rows = gradebook.sort_rows(rows, sort, descending)
-    page = request.args.get("page", 1, type=query_id) or 1
-    pages = max(1, -(-len(rows) // PAGE_SIZE))
-    page = min(max(page, 1), pages)
+    shown = gradebook.page(
+        course.id,
+        course.score_policy,
+        request.args.get("sort", "name"),
+        descending,
+        request.args.get("page", 1, type=query_id) or 1,
+        PAGE_SIZE,
+    )
     return render_template(
         "instructor/course.html",
         course=course,
-        banks=banks,
-        rows=rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE],
-        total=len(rows),
-        averages=gradebook.class_averages(banks, rows),
-        sort=sort,
+        banks=shown.banks,
+        rows=shown.rows,
+        total=shown.total,
+        averages=shown.averages,
+        sort=shown.sort,
         descending=descending,
-        page=page,
-        pages=pages,
+        page=shown.number,
+        pages=shown.count,
         form=form,
     )
 

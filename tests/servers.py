@@ -33,9 +33,7 @@ class Gunicorn:
     ):
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.env = dict(
-            os.environ, DATABASE_URL=database_url, SECRET_KEY=secret, RATELIMIT_ENABLED="false"
-        )
+        self.env = dict(os.environ, DATABASE_URL=database_url, SECRET_KEY=secret)
         self.args = [
             sys.executable,
             "-m",

@@ -89,6 +89,55 @@ def test_login_is_rate_limited_per_account_with_a_friendly_page(client, auth):
     assert "Too many attempts" in response.get_data(as_text=True)
 
 
+def _accounts(app, names):
+    """Add student accounts with a cheap hash (these tests are about counting, not hashing)."""
+    from werkzeug.security import generate_password_hash
+
+    from quizapp.extensions import db
+    from quizapp.models import User
+
+    cheap = generate_password_hash(Auth.PASSWORD, method="pbkdf2:sha256:1000")
+    with app.app_context():
+        db.session.add_all(User(username=n, full_name=n, password_hash=cheap) for n in names)
+        db.session.commit()
+
+
+def test_a_class_behind_one_address_signs_in_together(app, client, auth):
+    # A lab or campus network reaches the app from one address: successes never count.
+    names = [f"lab{i:02d}" for i in range(35)]
+    _accounts(app, names)
+    assert [auth.login(n).status_code for n in names] == [302] * 35
+
+
+def test_guessing_from_one_address_stops_after_30_failed_sign_ins(app, client, auth):
+    _accounts(app, ["real"])
+    statuses = [auth.login(f"nobody{i}", "wrong password!").status_code for i in range(31)]
+    assert statuses == [400] * 30 + [429]
+    assert auth.login("real").status_code == 429  # from that address, for a minute
+
+
+def test_a_class_behind_one_address_registers_together(client, auth):
+    statuses = [auth.register(f"new{i:02d}").status_code for i in range(25)]
+    assert statuses == [302] * 25
+
+
+def test_failed_registrations_from_one_address_are_limited(client, auth):
+    def mismatched(i):
+        return auth.register(f"try{i}", confirm="not the same password").status_code
+
+    assert [mismatched(i) for i in range(31)] == [400] * 30 + [429]
+
+
+def test_guessing_the_current_password_is_limited(student):
+    def change(current):
+        token = csrf_from(student.get("/auth/password").get_data(as_text=True))
+        form = {"current": current, "password": "a new password 1", "confirm": "a new password 1"}
+        return student.post("/auth/password", data=form | {"csrf_token": token}).status_code
+
+    assert [change("a wrong guess!") for _ in range(11)] == [400] * 10 + [429]
+    assert change(Auth.PASSWORD) == 429
+
+
 def test_proxy_headers_are_trusted_only_when_configured(database_url):
     from quizapp import create_app
     from quizapp.extensions import db

@@ -42,13 +42,33 @@ def _account_key() -> str:
     return "account:" + accounts.normalise_username(request.form.get("username", ""))[:64]
 
 
-# Per address and per account, counting only submissions: reading the form is never limited.
-IP_LIMIT = limiter.limit("20 per minute", methods=["POST"])
-ACCOUNT_LIMIT = limiter.limit("10 per minute", key_func=_account_key, methods=["POST"])
+def _user_key() -> str:
+    return f"user:{current_user.id}"
+
+
+def _failed(response) -> bool:
+    """A refused submission: the form shown again (400), not the redirect of a success."""
+    return response.status_code not in (302, 303)
+
+
+# Only submissions count, never reading a form. A class signs in together from one lab or campus
+# address (one NAT), so per address only failures count for sign-in (guessing), while each
+# account allows ten wrong passwords a minute. Registration counts every account it creates,
+# at a rate a lecture hall behind one address stays under.
+FAILED_SIGN_INS = limiter.limit("30 per minute", methods=["POST"], deduct_when=_failed)
+WRONG_PASSWORDS = limiter.limit(
+    "10 per minute", key_func=_account_key, methods=["POST"], deduct_when=_failed
+)
+FAILED_REGISTRATIONS = limiter.limit("30 per minute", methods=["POST"], deduct_when=_failed)
+REGISTRATIONS = limiter.limit("300 per hour", methods=["POST"])
+WRONG_CURRENT_PASSWORDS = limiter.limit(
+    "10 per minute", key_func=_user_key, methods=["POST"], deduct_when=_failed
+)
 
 
 @bp.route("/register", methods=["GET", "POST"])
-@IP_LIMIT
+@FAILED_REGISTRATIONS
+@REGISTRATIONS
 def register():
     """Create a student account and sign in."""
     form = RegisterForm()
@@ -71,8 +91,8 @@ def register():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@IP_LIMIT
-@ACCOUNT_LIMIT
+@FAILED_SIGN_INS
+@WRONG_PASSWORDS
 def login():
     """Sign in with username and password."""
     form = LoginForm()
@@ -101,6 +121,7 @@ def logout():
 
 @bp.route("/password", methods=["GET", "POST"])
 @login_required
+@WRONG_CURRENT_PASSWORDS
 def password():
     """Change the password; other signed-in browsers are signed out."""
     form = PasswordForm()

@@ -49,6 +49,9 @@ def from_environment(instance_path: Path, overrides: dict | None = None) -> dict
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         "MAX_FORM_MEMORY_SIZE": 512 * 1024,
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # A shared limit store (Redis, memcached) that is down must not turn a class away at
+        # sign-in: the limiter logs the error and lets the request through unlimited.
+        "RATELIMIT_SWALLOW_ERRORS": True,
         # Load tests and benchmarks log many users in from one address.
         "RATELIMIT_ENABLED": _switch(
             "RATELIMIT_ENABLED", os.environ.get("RATELIMIT_ENABLED", "true")

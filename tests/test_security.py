@@ -138,6 +138,27 @@ def test_guessing_the_current_password_is_limited(student):
     assert change(Auth.PASSWORD) == 429
 
 
+def test_sign_in_goes_on_while_the_shared_limit_store_is_down(database_url, caplog):
+    from quizapp import create_app
+    from quizapp.extensions import db
+
+    from .servers import free_port
+
+    down = f"redis://127.0.0.1:{free_port()}"  # nothing listens there
+    config = {"SECRET_KEY": "t", "SQLALCHEMY_DATABASE_URI": database_url}
+    app = create_app(config | {"TESTING": True, "RATELIMIT_STORAGE_URI": down})
+    auth = Auth(app.test_client())
+    try:
+        assert auth.register("outage").status_code == 302
+        auth.logout()
+        assert auth.login("outage", "wrong password!").status_code == 400
+        assert auth.login("outage").status_code == 302
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+    assert any("rate limit" in r.getMessage() for r in caplog.records)  # logged for operators
+
+
 def test_proxy_headers_are_trusted_only_when_configured(database_url):
     from quizapp import create_app
     from quizapp.extensions import db

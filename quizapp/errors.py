@@ -11,8 +11,17 @@ MESSAGES = {
     404: "There is nothing at this address. Check the link, or start from the articles.",
     405: "This address does not accept that kind of request.",
     413: "That upload is too large.",
-    429: "Too many attempts in a short time. Please wait a minute and try again.",
+    429: "Too many attempts in a short time. Please wait {wait} and try again.",
 }
+
+
+def _wait(exc: HTTPException) -> str:
+    """Return how long a rate limit's window lasts, in words ("a minute", "an hour")."""
+    item = getattr(getattr(exc, "limit", None), "limit", None)  # flask_limiter's RateLimitItem
+    minutes = -(-item.get_expiry() // 60) if item is not None else 1
+    if minutes % 60 == 0:
+        return "an hour" if minutes == 60 else f"{minutes // 60} hours"
+    return "a minute" if minutes == 1 else f"{minutes} minutes"
 
 
 def _has_nul() -> bool:
@@ -70,7 +79,7 @@ def init_app(app: Flask) -> None:
         if isinstance(exc, MethodNotAllowed) and _names_nothing(exc):
             exc = NotFound()
         if exc.code == 429 or (exc.code in MESSAGES and exc.description == type(exc).description):
-            exc.description = MESSAGES[exc.code]
+            exc.description = MESSAGES[exc.code].format(wait=_wait(exc))
         return render_template("error.html", error=exc), exc.code
 
     @app.errorhandler(Exception)

@@ -87,6 +87,22 @@ def test_login_is_rate_limited_per_account_with_a_friendly_page(client, auth):
     response = auth.login("target")
     assert response.status_code == 429
     assert "Too many attempts" in response.get_data(as_text=True)
+    assert "Please wait a minute and try again." in response.get_data(as_text=True)
+
+
+def test_the_too_many_page_says_how_long_the_limit_lasts(app):
+    from quizapp.extensions import limiter
+
+    @app.get("/_hourly")
+    @limiter.limit("1 per hour")
+    def hourly():
+        return "ok"
+
+    client = app.test_client()
+    assert client.get("/_hourly").status_code == 200
+    refused = client.get("/_hourly")
+    assert refused.status_code == 429
+    assert "Please wait an hour and try again." in refused.get_data(as_text=True)
 
 
 def _accounts(app, names):

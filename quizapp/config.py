@@ -52,7 +52,7 @@ def from_environment(instance_path: Path, overrides: dict | None = None) -> dict
         # A shared limit store (Redis, memcached) that is down must not turn a class away at
         # sign-in: the limiter logs the error and lets the request through unlimited.
         "RATELIMIT_SWALLOW_ERRORS": True,
-        # Load tests and benchmarks log many users in from one address.
+        # Sign-in rate limits: on in production, in the tests and in the benchmarks alike.
         "RATELIMIT_ENABLED": _switch(
             "RATELIMIT_ENABLED", os.environ.get("RATELIMIT_ENABLED", "true")
         ),

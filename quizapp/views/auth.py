@@ -51,6 +51,10 @@ def _failed(response) -> bool:
     return response.status_code not in (302, 303)
 
 
+def _succeeded(response) -> bool:
+    return not _failed(response)
+
+
 # Only submissions count, never reading a form. A class signs in together from one lab or campus
 # address (one NAT), so per address only failures count for sign-in (guessing), while each
 # account allows ten wrong passwords a minute. Registration counts every account it creates,
@@ -60,7 +64,7 @@ WRONG_PASSWORDS = limiter.limit(
     "10 per minute", key_func=_account_key, methods=["POST"], deduct_when=_failed
 )
 FAILED_REGISTRATIONS = limiter.limit("30 per minute", methods=["POST"], deduct_when=_failed)
-REGISTRATIONS = limiter.limit("300 per hour", methods=["POST"])
+REGISTRATIONS = limiter.limit("300 per hour", methods=["POST"], deduct_when=_succeeded)
 WRONG_CURRENT_PASSWORDS = limiter.limit(
     "10 per minute", key_func=_user_key, methods=["POST"], deduct_when=_failed
 )

@@ -175,14 +175,19 @@ def close_session(token: str) -> None:
     )
 
 
-def change_password(signed_in: SignedIn, password: str) -> None:
-    """Set a new password and sign out every other session of the user."""
+def set_password(user_id: int, password: str, keep_session: str | None = None) -> None:
+    """Set a new password and sign the user out of every session but ``keep_session``."""
     _refuse_problems(password=password_problem(password))
     session = write_session()
-    user = session.get(User, signed_in.id)
+    user = session.get(User, user_id)
     user.password_hash = generate_password_hash(password, method="scrypt")
     session.execute(
         update(LoginSession)
-        .where(LoginSession.user_id == user.id, LoginSession.id != signed_in.login_token)
+        .where(LoginSession.user_id == user.id, LoginSession.id != (keep_session or ""))
         .values(revoked=True)
     )
+
+
+def change_password(signed_in: SignedIn, password: str) -> None:
+    """Set a new password and sign out every other session of the user."""
+    set_password(signed_in.id, password, keep_session=signed_in.login_token)

@@ -95,11 +95,12 @@ def setup_command(ctx: click.Context) -> None:
 
 @click.group("user")
 def user_group() -> None:
-    """Create accounts and change roles.
+    """Create accounts, set passwords and change roles.
 
     \b
     Examples:
       quizapp user create prof --role instructor
+      quizapp user password alice
       quizapp user set-role alice instructor
     """
 
@@ -142,6 +143,30 @@ def user_create(username: str, role: str, email: str | None, full_name: str, pas
         raise click.ClickException(str(exc)) from exc
     db.session.commit()
     click.echo(f"created {user.role} {user.username}")
+
+
+@user_group.command("password")
+@click.argument("username")
+@click.option(
+    "--password",
+    prompt="New password",
+    hide_input=True,
+    confirmation_prompt=True,
+    callback=_account_rule(password_problem),
+    help=f"At least {MIN_PASSWORD} characters (prompted for when omitted).",
+)
+@with_database
+def user_password(username: str, password: str) -> None:
+    """Set a user's password and sign them out everywhere: quizapp user password alice"""
+    from .accounts import normalise_username, set_password
+    from .models import User
+
+    user = db.session.scalar(select(User).where(User.username == normalise_username(username)))
+    if user is None:
+        raise click.ClickException(f"no user called {username!r}")
+    set_password(user.id, password)
+    db.session.commit()
+    click.echo(f"new password set for {user.username}; signed out everywhere")
 
 
 @user_group.command("set-role")

@@ -73,6 +73,10 @@ class PasswordForm(FlaskForm):
     password, confirm = new_password_fields("New password")
 
 
+class ResetForm(FlaskForm):
+    password, confirm = new_password_fields("New password")
+
+
 class ActionForm(FlaskForm):
     """A form with nothing but its CSRF token, for buttons that POST."""
 

@@ -62,6 +62,9 @@ MATRIX = [
     everyone("auth.register", "/auth/register"),
     everyone("auth.register", "/auth/register", "POST"),
     signed_in("auth.logout", "/auth/logout", "POST"),
+    # A password link works for whoever holds it; a made-up one leads nowhere, for everyone
+    Row("auth.reset", "GET", "/auth/reset/made-up", (404,) * 5),
+    Row("auth.reset", "POST", "/auth/reset/made-up", (404,) * 5),
     signed_in("auth.password", "/auth/password"),
     signed_in("auth.password", "/auth/password", "POST"),
     signed_in("learner.quizzes", "/quizzes"),
@@ -98,6 +101,13 @@ MATRIX = [
     class_owner("instructor.export_scores", "/teach/classes/{c1}/scores.csv"),
     class_owner("instructor.export_scores", "/teach/classes/{c1}/scores.csv?format=long"),
     class_owner("instructor.student", "/teach/classes/{c1}/students/{a}"),
+    class_owner("instructor.reset_link", "/teach/classes/{c1}/students/{a}/reset-link", "POST"),
+    Row(
+        "instructor.reset_link",
+        "POST",
+        "/teach/classes/{c1}/students/{b}/reset-link",
+        (LOGIN, 403, 403, 404, 404),
+    ),
     # IDOR: a student who is not in the class, through the right class and the wrong one
     Row(
         "instructor.student", "GET", "/teach/classes/{c1}/students/{b}", (LOGIN, 403, 403, 404, 404)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from quizapp.accounts import create_user
 from quizapp.extensions import db
-from quizapp.models import Bank, Course, Question, QuestionVersion
+from quizapp.models import Bank, Course, Question, QuestionVersion, User
 
 from .conftest import Auth, csrf_from
 from .quizhelp import bank_ids, take_quiz
@@ -328,3 +328,76 @@ def test_gradebook_columns_are_live_quizzes_out_of_their_live_questions(app):
         after = {b.id: b.out_of for b in bank_columns()}
     assert points > 0 and after[first] == before[first] - points
     assert second in before and second not in after
+
+
+def _reset_link(teacher, course_id: int, username: str) -> str:
+    """Make a password link for a student of the class, as their instructor; return its path."""
+    book = teacher.get(f"/teach/classes/{course_id}").get_data(as_text=True)
+    user_id = re.search(rf'/students/(\d+)">[^<]*</a>\s*<span class="meta">{username}<', book)[1]
+    page = teacher.get(f"/teach/classes/{course_id}/students/{user_id}").get_data(as_text=True)
+    made = teacher.post(
+        f"/teach/classes/{course_id}/students/{user_id}/reset-link",
+        data={"csrf_token": csrf_from(page)},
+    )
+    assert made.status_code == 200 and made.headers["Cache-Control"] == "no-store"
+    link = re.search(r'<code class="reset-link">([^<]+)</code>', made.get_data(as_text=True))[1]
+    return link.removeprefix("http://localhost")
+
+
+def test_a_password_link_sets_a_new_password_once_and_signs_out_elsewhere(app, teacher):
+    course_id, code = create_class(teacher)
+    forgetful = join(app, "forgetful", code)  # still signed in on some other device
+    path = _reset_link(teacher, course_id, "forgetful")
+    browser = app.test_client()
+    page = browser.get(path)
+    assert page.status_code == 200 and "forgetful" in page.get_data(as_text=True)
+    new = "a brand new password"
+    form = {"password": new, "confirm": new, "csrf_token": csrf_from(page.get_data(as_text=True))}
+    done = browser.post(path, data=form)
+    assert done.status_code == 302 and browser.get("/quizzes").status_code == 200
+    assert forgetful.get("/quizzes").status_code == 302  # the other device is signed out
+    again = browser.get(path)
+    assert again.status_code == 404 and "already used" in again.get_data(as_text=True)
+    auth = Auth(app.test_client())
+    assert auth.login("forgetful").status_code == 400  # the old password is gone
+    assert auth.login("forgetful", new).status_code == 302
+
+
+def test_a_password_link_expires_and_a_forged_one_is_refused(app, teacher, monkeypatch):
+    from quizapp import password_reset
+
+    course_id, code = create_class(teacher)
+    join(app, "late", code)
+    path = _reset_link(teacher, course_id, "late")
+    forged = path[:-3] + ("aaa" if not path.endswith("aaa") else "bbb")
+    assert app.test_client().get(forged).status_code == 404
+    monkeypatch.setattr(password_reset, "MAX_AGE", -1)
+    expired = app.test_client().get(path)
+    assert expired.status_code == 404 and "expired" in expired.get_data(as_text=True)
+
+
+def test_only_the_students_own_instructor_can_make_a_password_link(app, teacher, client):
+    course_id, code = create_class(teacher)
+    join(app, "member", code)
+    make_user(app, "outsider")
+    with app.app_context():
+        outsider = db.session.scalar(select(User.id).where(User.username == "outsider"))
+    token = csrf_from(teacher.get("/teach/").get_data(as_text=True))
+    url = f"/teach/classes/{course_id}/students/{outsider}/reset-link"
+    assert teacher.post(url, data={"csrf_token": token}).status_code == 404
+    student = app.test_client()
+    Auth(student).login("member")
+    token = csrf_from(student.get("/quizzes").get_data(as_text=True))
+    assert student.post(url, data={"csrf_token": token}).status_code == 403
+
+
+def test_the_cli_sets_a_password_and_refuses_what_it_cannot_use(app, runner):
+    make_user(app, "cliuser")
+    new = "another good password"
+    done = runner.invoke(args=["user", "password", "cliuser"], input=f"{new}\n{new}\n")
+    assert done.exit_code == 0 and "new password set for cliuser" in done.output
+    assert Auth(app.test_client()).login("cliuser", new).status_code == 302
+    unknown = runner.invoke(args=["user", "password", "nobody", "--password", new])
+    assert unknown.exit_code == 1 and "no user called 'nobody'" in unknown.output
+    short = runner.invoke(args=["user", "password", "cliuser", "--password", "short"])
+    assert short.exit_code == 2 and "Use 10 to 256 characters." in short.output

@@ -2,12 +2,12 @@
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from .. import accounts
+from .. import accounts, password_reset
 from ..extensions import db, limiter, login_manager
-from ..forms import LoginForm, PasswordForm, RegisterForm
+from ..forms import LoginForm, PasswordForm, RegisterForm, ResetForm
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -138,3 +138,24 @@ def password():
             flash("Password changed. Other devices have been signed out.", "success")
             return redirect(url_for("learner.quizzes"))
     return render_template("auth/password.html", form=form), 400 if form.errors else 200
+
+
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset(token: str):
+    """Set a new password through a link from the instructor, then sign in."""
+    user = password_reset.user_for(token)
+    if user is None:
+        abort(404, description="This link has expired or was already used. Ask your instructor "
+              "for a new one.")  # fmt: skip
+    form = ResetForm()
+    if form.validate_on_submit():
+        accounts.set_password(user.id, form.password.data)
+        _sign_in(user)
+        flash("Your new password is set, and you are signed in.", "success")
+        return redirect(url_for("learner.quizzes"))
+    status = 400 if form.errors else 200
+    # The address is the key to the account: keep the page out of caches.
+    return render_template("auth/reset.html", form=form, user=user), status, NO_STORE

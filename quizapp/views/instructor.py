@@ -15,10 +15,20 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from .. import authoring, charts, courses, exports, gradebook, item_report, progress, quiz
+from .. import (
+    authoring,
+    charts,
+    courses,
+    exports,
+    gradebook,
+    item_report,
+    password_reset,
+    progress,
+    quiz,
+)
 from ..content import find_document, list_documents, passage_map
 from ..formats.csvout import stream_rows
-from ..forms import CourseForm, PolicyForm, UploadForm
+from ..forms import ActionForm, CourseForm, PolicyForm, UploadForm
 from ..question_cache import question_view
 from .ids import query_id
 
@@ -100,15 +110,20 @@ def course(course_id: int):
     )
 
 
+def _member_or_404(course, user_id: int):
+    member = courses.student_of(course.id, user_id)
+    if member is None:
+        abort(404, description="That student is not in this class.")
+    return member
+
+
 @bp.get("/classes/<int:course_id>/students/<int:user_id>")
 @instructor_required
 def student(course_id: int, user_id: int):
     """Every attempt and answer of one student, with the feedback they saw."""
 
     course = course_or_404(course_id)
-    member = courses.student_of(course.id, user_id)
-    if member is None:
-        abort(404, description="That student is not in this class.")
+    member = _member_or_404(course, user_id)
     titles = gradebook.bank_titles()
     attempts = []
     for attempt in quiz.attempts_of(member.id):
@@ -119,8 +134,28 @@ def student(course_id: int, user_id: int):
         ]
         attempts.append((attempt, items))
     return render_template(
-        "instructor/student.html", course=course, member=member, attempts=attempts, titles=titles
+        "instructor/student.html",
+        course=course,
+        member=member,
+        attempts=attempts,
+        titles=titles,
+        form=ActionForm(),
     )
+
+
+@bp.post("/classes/<int:course_id>/students/<int:user_id>/reset-link")
+@instructor_required
+def reset_link(course_id: int, user_id: int):
+    """Make a link that lets a student of the class who forgot their password choose a new one."""
+    course = course_or_404(course_id)
+    member = _member_or_404(course, user_id)
+    if member.is_instructor:
+        abort(403, description="Only a student's password can be reset here.")
+    ActionForm().validate_on_submit() or abort(400, description="The form expired; try again.")
+    token = password_reset.make_token(member)
+    link = url_for("auth.reset", token=token, _external=True)
+    page = render_template("instructor/reset_link.html", course=course, member=member, link=link)
+    return page, {"Cache-Control": "no-store"}
 
 
 @bp.get("/classes/<int:course_id>/heatmap")

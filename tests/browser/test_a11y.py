@@ -121,6 +121,15 @@ def test_every_page_kind_has_no_serious_accessibility_issue(app, live_server, br
         checked.append(f"bank upload with errors [{viewport_name}]")
         if issues := problems(teacher):
             found[f"bank upload with errors [{viewport_name}]"] = issues
+        # A password link (the page a POST shows), then the page it opens
+        teacher.goto(live_server + drill)
+        teacher.get_by_role("button", name="Make a password link").click()
+        link = teacher.locator("code.reset-link").inner_text()
+        anonymous.goto(link)
+        for name, page in (("password link", teacher), ("choose a new password", anonymous)):
+            checked.append(f"{name} [{viewport_name}]")
+            if issues := problems(page):
+                found[f"{name} [{viewport_name}]"] = issues
     print(f"\naxe checked {len(checked)} pages:\n  " + "\n  ".join(checked))
     kinds = {name for name in pages if name.startswith("student: question")}
     assert len(kinds) >= 4, kinds  # the question types the sample banks use

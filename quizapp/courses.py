@@ -2,7 +2,7 @@
 
 import secrets
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from .database import write_session
 from .extensions import db
@@ -95,6 +95,15 @@ def student_of(course_id: int, user_id: int) -> User | None:
         .join(Membership, Membership.user_id == User.id)
         .where(Membership.course_id == course_id, User.id == user_id)
     )
+
+
+def remove_member(course_id: int, user_id: int) -> None:
+    """Take a student out of a class; their attempts and answers stay in their account."""
+    session = write_session()
+    session.execute(
+        delete(Membership).where(Membership.course_id == course_id, Membership.user_id == user_id)
+    )
+    session.commit()
 
 
 def set_policy(course: Course, policy: str) -> None:

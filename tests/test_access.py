@@ -102,6 +102,13 @@ MATRIX = [
     class_owner("instructor.export_scores", "/teach/classes/{c1}/scores.csv?format=long"),
     class_owner("instructor.student", "/teach/classes/{c1}/students/{a}"),
     class_owner("instructor.reset_link", "/teach/classes/{c1}/students/{a}/reset-link", "POST"),
+    class_owner("instructor.remove_student", "/teach/classes/{c1}/students/{a}/remove"),
+    Row(
+        "instructor.remove_student",
+        "POST",
+        "/teach/classes/{c1}/students/{b}/remove",
+        (LOGIN, 403, 403, 404, 404),
+    ),
     Row(
         "instructor.reset_link",
         "POST",

@@ -6,7 +6,7 @@ import re
 
 import pytest
 from markupsafe import escape
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from quizapp.accounts import create_user
 from quizapp.extensions import db
@@ -401,3 +401,38 @@ def test_the_cli_sets_a_password_and_refuses_what_it_cannot_use(app, runner):
     assert unknown.exit_code == 1 and "no user called 'nobody'" in unknown.output
     short = runner.invoke(args=["user", "password", "cliuser", "--password", "short"])
     assert short.exit_code == 2 and "Use 10 to 256 characters." in short.output
+
+
+def test_a_removed_student_leaves_the_gradebook_but_keeps_their_answers(app, teacher):
+    course_id, code = create_class(teacher)
+    bank = bank_ids(app)[0]
+    stays = join(app, "stays", code, "Stays Here")
+    take_quiz(app, stays, bank)
+    leaves = join(app, "leaves", code, "Leaves Soon")
+    take_quiz(app, leaves, bank, wrong_at={1, 2, 3})
+    book = teacher.get(f"/teach/classes/{course_id}").get_data(as_text=True)
+    assert "Leaves Soon" in book and ">50%<" in _class_average(book)  # of 100% and 0%
+    user_id = re.search(r'/students/(\d+)">Leaves Soon<', book)[1]
+    url = f"/teach/classes/{course_id}/students/{user_id}/remove"
+    confirm = teacher.get(url).get_data(as_text=True)
+    assert "Remove Leaves Soon from Policy 101?" in confirm
+    done = teacher.post(url, data={"csrf_token": csrf_from(confirm)})
+    assert done.status_code == 303
+    book = teacher.get(done.location).get_data(as_text=True)
+    assert "Leaves Soon is no longer in Policy 101." in book
+    assert "Leaves Soon" not in book.replace("Leaves Soon is no longer", "")
+    assert ">100%<" in _class_average(book)  # the remaining student's alone
+    with app.app_context():
+        from quizapp.models import Answer
+
+        kept = db.session.scalar(
+            select(func.count()).select_from(Answer).where(Answer.user_id == int(user_id))
+        )
+    assert kept > 0  # their answers stay in their account
+    token = csrf_from(leaves.get("/classes/join").get_data(as_text=True))
+    leaves.post("/classes/join", data={"code": code, "csrf_token": token})
+    assert "Leaves Soon" in teacher.get(f"/teach/classes/{course_id}").get_data(as_text=True)
+
+
+def _class_average(page: str) -> str:
+    return re.search(r"<tfoot>(.*?)</tfoot>", page, re.S)[1]

@@ -143,6 +143,20 @@ def student(course_id: int, user_id: int):
     )
 
 
+@bp.route("/classes/<int:course_id>/students/<int:user_id>/remove", methods=["GET", "POST"])
+@instructor_required
+def remove_student(course_id: int, user_id: int):
+    """Take a student out of the class, after a confirmation page; their answers stay theirs."""
+    course = course_or_404(course_id)
+    member = _member_or_404(course, user_id)
+    if request.method == "GET":
+        return render_template("instructor/remove_student.html", course=course, member=member)
+    ActionForm().validate_on_submit() or abort(400, description="The form expired; try again.")
+    courses.remove_member(course.id, member.id)
+    flash(f"{member.full_name or member.username} is no longer in {course.name}.", "success")
+    return redirect(url_for(".course", course_id=course.id), 303)
+
+
 @bp.post("/classes/<int:course_id>/students/<int:user_id>/reset-link")
 @instructor_required
 def reset_link(course_id: int, user_id: int):

@@ -80,6 +80,7 @@ def test_every_page_kind_has_no_serious_accessibility_issue(app, live_server, br
             "instructor: home": (teacher, f"{live_server}/teach/"),
             "instructor: gradebook": (teacher, class_url),
             "instructor: drill-down": (teacher, live_server + drill),
+            "instructor: remove a student?": (teacher, live_server + drill + "/remove"),
             "instructor: item analysis": (
                 teacher,
                 f"{live_server}/teach/items?course=" + class_url.rsplit("/", 1)[1],

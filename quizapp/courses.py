@@ -21,19 +21,45 @@ def new_join_code() -> str:
 def create_course(instructor_id: int, name: str, policy: str = "best") -> Course:
     """Create a class with a fresh join code."""
     session = write_session()
-    while True:
-        code = new_join_code()
-        if not session.scalar(select(Course.id).where(Course.join_code == code)):
-            break
     course = Course(
         name=name.strip(),
         instructor_id=instructor_id,
-        join_code=code,
+        join_code=_unused_code(session),
         score_policy=policy if policy in SCORE_POLICIES else "best",
     )
     session.add(course)
     session.commit()
     return course
+
+
+def _unused_code(session) -> str:
+    while True:
+        code = new_join_code()
+        if not session.scalar(select(Course.id).where(Course.join_code == code)):
+            return code
+
+
+def rename_course(course: Course, name: str) -> None:
+    """Give a class a new name."""
+    session = write_session()
+    session.get(Course, course.id).name = name.strip()
+    session.commit()
+
+
+def replace_join_code(course: Course) -> str:
+    """Give a class a new join code (the old one stops working); return it."""
+    session = write_session()
+    code = session.get(Course, course.id).join_code = _unused_code(session)
+    session.commit()
+    return code
+
+
+def delete_course(course: Course) -> None:
+    """Delete a class and its list of members; the students' answers stay in their accounts."""
+    session = write_session()
+    session.execute(delete(Membership).where(Membership.course_id == course.id))
+    session.execute(delete(Course).where(Course.id == course.id))
+    session.commit()
 
 
 def join_course(user_id: int, code: str) -> Course | None:

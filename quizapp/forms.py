@@ -92,12 +92,20 @@ class ReviewForm(FlaskForm):
     question = HiddenField(validators=[DataRequired(), Length(1, 64)])
 
 
-class CourseForm(FlaskForm):
-    name = StringField(
+def _class_name() -> StringField:
+    return StringField(
         "Class name",
         validators=[DataRequired("Name the class."), Length(max=200)],
         description="For example “Science policy, autumn 2026, section B”.",
     )
+
+
+class RenameForm(FlaskForm):
+    name = _class_name()
+
+
+class CourseForm(FlaskForm):
+    name = _class_name()
     policy = SelectField(
         "Gradebook score",
         choices=POLICY_CHOICES,

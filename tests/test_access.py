@@ -52,6 +52,7 @@ def class_owner(endpoint, url, method="GET"):
 
 
 ATTEMPT = "/attempts/{attempt}"
+I2_ONLY = (LOGIN, 403, 403, 404, OK)  # a change to I2's class
 MATRIX = [
     everyone("reader.index", "/"),
     everyone("reader.favicon", "/favicon.ico"),
@@ -98,6 +99,9 @@ MATRIX = [
     class_owner("instructor.course", "/teach/classes/{c1}"),
     class_owner("instructor.course", "/teach/classes/{c1}", "POST"),
     class_owner("instructor.heatmap", "/teach/classes/{c1}/heatmap"),
+    class_owner("instructor.settings", "/teach/classes/{c1}/settings"),
+    class_owner("instructor.settings", "/teach/classes/{c1}/settings", "POST"),
+    class_owner("instructor.delete_class", "/teach/classes/{c1}/delete"),
     class_owner("instructor.export_scores", "/teach/classes/{c1}/scores.csv"),
     class_owner("instructor.export_scores", "/teach/classes/{c1}/scores.csv?format=long"),
     class_owner("instructor.student", "/teach/classes/{c1}/students/{a}"),
@@ -122,6 +126,9 @@ MATRIX = [
     Row(
         "instructor.student", "GET", "/teach/classes/{c2}/students/{a}", (LOGIN, 403, 403, 404, 404)
     ),
+    # Last, as they change the world: asked of I2's class, so only I2 may (I1 gets 404)
+    Row("instructor.new_code", "POST", "/teach/classes/{c2}/new-code", I2_ONLY),
+    Row("instructor.delete_class", "POST", "/teach/classes/{c2}/delete", I2_ONLY),
 ]
 
 

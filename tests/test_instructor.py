@@ -436,3 +436,49 @@ def test_a_removed_student_leaves_the_gradebook_but_keeps_their_answers(app, tea
 
 def _class_average(page: str) -> str:
     return re.search(r"<tfoot>(.*?)</tfoot>", page, re.S)[1]
+
+
+def test_a_class_can_be_renamed_and_a_bad_name_is_explained(teacher):
+    course_id, _code = create_class(teacher)
+    url = f"/teach/classes/{course_id}/settings"
+    token = csrf_from(teacher.get(url).get_data(as_text=True))
+    refused = teacher.post(url, data={"name": "   ", "csrf_token": token})
+    assert refused.status_code == 400 and "Name the class." in refused.get_data(as_text=True)
+    done = teacher.post(url, data={"name": "  Policy 102, spring  ", "csrf_token": token})
+    assert done.status_code == 303
+    assert "Class renamed." in teacher.get(done.location).get_data(as_text=True)
+    home = teacher.get("/teach/").get_data(as_text=True)
+    assert "Policy 102, spring" in home and "Policy 101" not in home
+
+
+def test_a_new_join_code_stops_the_old_one_and_keeps_the_class(app, teacher):
+    course_id, old = create_class(teacher)
+    join(app, "early", old, "Early Bird")
+    url = f"/teach/classes/{course_id}/settings"
+    token = csrf_from(teacher.get(url).get_data(as_text=True))
+    done = teacher.post(f"/teach/classes/{course_id}/new-code", data={"csrf_token": token})
+    page = teacher.get(done.location).get_data(as_text=True)
+    new = re.search(r"The new join code is ([A-Z0-9]{8})", page)[1]
+    assert new != old and f"<code>{new}</code>" in page
+    late = app.test_client()
+    make_user(app, "late")
+    Auth(late).login("late")
+    token = csrf_from(late.get("/classes/join").get_data(as_text=True))
+    assert late.post("/classes/join", data={"code": old, "csrf_token": token}).status_code == 400
+    assert late.post("/classes/join", data={"code": new, "csrf_token": token}).status_code == 303
+    book = teacher.get(f"/teach/classes/{course_id}").get_data(as_text=True)
+    assert gradebook_row(book, "early") and gradebook_row(book, "late")
+
+
+def test_deleting_a_class_asks_first_and_leaves_the_students_answers(app, teacher):
+    course_id, code = create_class(teacher)
+    student = join(app, "kept", code)
+    take_quiz(app, student, bank_ids(app)[0])
+    url = f"/teach/classes/{course_id}/delete"
+    confirm = teacher.get(url).get_data(as_text=True)
+    assert "Delete Policy 101?" in confirm
+    done = teacher.post(url, data={"csrf_token": csrf_from(confirm)})
+    assert done.status_code == 303
+    assert "Policy 101 is deleted." in teacher.get(done.location).get_data(as_text=True)
+    assert teacher.get(f"/teach/classes/{course_id}").status_code == 404
+    assert "100%" in student.get("/quizzes").get_data(as_text=True)  # their score stays

@@ -28,7 +28,7 @@ from .. import (
 )
 from ..content import find_document, list_documents, passage_map
 from ..formats.csvout import stream_rows
-from ..forms import ActionForm, CourseForm, PolicyForm, UploadForm
+from ..forms import ActionForm, CourseForm, PolicyForm, RenameForm, UploadForm
 from ..question_cache import question_view
 from .ids import query_id
 
@@ -108,6 +108,44 @@ def course(course_id: int):
         pages=shown.count,
         form=form,
     )
+
+
+@bp.route("/classes/<int:course_id>/settings", methods=["GET", "POST"])
+@instructor_required
+def settings(course_id: int):
+    """Rename a class, give it a new join code, or go on to delete it."""
+    course = course_or_404(course_id)
+    form = RenameForm(name=course.name)
+    if form.validate_on_submit():
+        courses.rename_course(course, form.name.data)
+        flash("Class renamed.", "success")
+        return redirect(url_for(".settings", course_id=course.id), 303)
+    status = 400 if form.errors else 200
+    return render_template("instructor/settings.html", course=course, form=form), status
+
+
+@bp.post("/classes/<int:course_id>/new-code")
+@instructor_required
+def new_code(course_id: int):
+    """Replace the join code, e.g. after it reached people outside the class."""
+    course = course_or_404(course_id)
+    ActionForm().validate_on_submit() or abort(400, description="The form expired; try again.")
+    code = courses.replace_join_code(course)
+    flash(f"The new join code is {code}; the old one no longer works.", "success")
+    return redirect(url_for(".settings", course_id=course.id), 303)
+
+
+@bp.route("/classes/<int:course_id>/delete", methods=["GET", "POST"])
+@instructor_required
+def delete_class(course_id: int):
+    """Delete a class after a confirmation page; its students keep their answers."""
+    course = course_or_404(course_id)
+    if request.method == "GET":
+        return render_template("instructor/delete_class.html", course=course)
+    ActionForm().validate_on_submit() or abort(400, description="The form expired; try again.")
+    courses.delete_course(course)
+    flash(f"{course.name} is deleted.", "success")
+    return redirect(url_for(".home"), 303)
 
 
 def _member_or_404(course, user_id: int):

@@ -86,6 +86,8 @@ def test_every_page_kind_has_no_serious_accessibility_issue(app, live_server, br
                 f"{live_server}/teach/items?course=" + class_url.rsplit("/", 1)[1],
             ),
             "instructor: heatmap": (teacher, class_url + "/heatmap"),
+            "instructor: class settings": (teacher, class_url + "/settings"),
+            "instructor: delete a class?": (teacher, class_url + "/delete"),
             "instructor: banks": (teacher, f"{live_server}/teach/banks"),
         }
     )

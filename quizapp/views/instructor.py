@@ -143,8 +143,9 @@ def delete_class(course_id: int):
     if request.method == "GET":
         return render_template("instructor/delete_class.html", course=course)
     ActionForm().validate_on_submit() or abort(400, description="The form expired; try again.")
+    name = course.name  # read before the row goes
     courses.delete_course(course)
-    flash(f"{course.name} is deleted.", "success")
+    flash(f"{name} is deleted.", "success")
     return redirect(url_for(".home"), 303)
 
 

@@ -69,13 +69,19 @@ def test_bad_join_code_is_a_friendly_error(app, client, auth):
     assert "No class has that code" in response.get_data(as_text=True)
 
 
-def test_gradebook_shows_students_scores_and_average(app, teacher):
+def class_of_two(app, teacher, good: str, poor: str):
+    """Create a class where ``good`` scores 100% and ``poor`` 0% on the first quiz."""
     course_id, code = create_class(teacher)
     bank = bank_ids(app)[0]
-    good = join(app, "good", code, "Good Student")
-    take_quiz(app, good, bank)
-    poor = join(app, "poor", code, "Poor Student")
-    take_quiz(app, poor, bank, wrong_at={1, 2, 3})
+    students = []
+    for username, wrong in ((good, set()), (poor, {1, 2, 3})):
+        students.append(join(app, username, code, f"{username.title()} Student"))
+        take_quiz(app, students[-1], bank, wrong_at=wrong)
+    return course_id, code, bank, *students
+
+
+def test_gradebook_shows_students_scores_and_average(app, teacher):
+    course_id, code, bank, _good, _poor = class_of_two(app, teacher, "good", "poor")
     join(app, "idle", code)
     html = teacher.get(f"/teach/classes/{course_id}").get_data(as_text=True)
     assert "Good Student" in html and "Poor Student" in html and "idle" in html
@@ -404,23 +410,18 @@ def test_the_cli_sets_a_password_and_refuses_what_it_cannot_use(app, runner):
 
 
 def test_a_removed_student_leaves_the_gradebook_but_keeps_their_answers(app, teacher):
-    course_id, code = create_class(teacher)
-    bank = bank_ids(app)[0]
-    stays = join(app, "stays", code, "Stays Here")
-    take_quiz(app, stays, bank)
-    leaves = join(app, "leaves", code, "Leaves Soon")
-    take_quiz(app, leaves, bank, wrong_at={1, 2, 3})
+    course_id, code, _bank, _stays, leaves = class_of_two(app, teacher, "stays", "leaves")
     book = teacher.get(f"/teach/classes/{course_id}").get_data(as_text=True)
-    assert "Leaves Soon" in book and ">50%<" in _class_average(book)  # of 100% and 0%
-    user_id = re.search(r'/students/(\d+)">Leaves Soon<', book)[1]
+    assert "Leaves Student" in book and ">50%<" in _class_average(book)  # of 100% and 0%
+    user_id = re.search(r'/students/(\d+)">Leaves Student<', book)[1]
     url = f"/teach/classes/{course_id}/students/{user_id}/remove"
     confirm = teacher.get(url).get_data(as_text=True)
-    assert "Remove Leaves Soon from Policy 101?" in confirm
+    assert "Remove Leaves Student from Policy 101?" in confirm
     done = teacher.post(url, data={"csrf_token": csrf_from(confirm)})
     assert done.status_code == 303
     book = teacher.get(done.location).get_data(as_text=True)
-    assert "Leaves Soon is no longer in Policy 101." in book
-    assert "Leaves Soon" not in book.replace("Leaves Soon is no longer", "")
+    assert "Leaves Student is no longer in Policy 101." in book
+    assert "Leaves Student" not in book.replace("Leaves Student is no longer", "")
     assert ">100%<" in _class_average(book)  # the remaining student's alone
     with app.app_context():
         from quizapp.models import Answer
@@ -431,7 +432,7 @@ def test_a_removed_student_leaves_the_gradebook_but_keeps_their_answers(app, tea
     assert kept > 0  # their answers stay in their account
     token = csrf_from(leaves.get("/classes/join").get_data(as_text=True))
     leaves.post("/classes/join", data={"code": code, "csrf_token": token})
-    assert "Leaves Soon" in teacher.get(f"/teach/classes/{course_id}").get_data(as_text=True)
+    assert "Leaves Student" in teacher.get(f"/teach/classes/{course_id}").get_data(as_text=True)
 
 
 def _class_average(page: str) -> str:

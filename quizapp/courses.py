@@ -103,6 +103,15 @@ def courses_joined(user_id: int) -> list[Course]:
     )
 
 
+def joined(user_id: int, course_id: int) -> Course | None:
+    """Return the class when this student belongs to it."""
+    return db.session.scalar(
+        select(Course)
+        .join(Membership, Membership.course_id == Course.id)
+        .where(Membership.user_id == user_id, Course.id == course_id)
+    )
+
+
 def course_of(instructor_id: int, course_id: int) -> Course | None:
     """Return the class when this instructor teaches it (others' classes do not exist for them)."""
     course = db.session.get(Course, course_id)

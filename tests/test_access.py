@@ -76,6 +76,7 @@ MATRIX = [
     signed_in("learner.review_answer", "/review/answer", "POST"),
     signed_in("learner.join", "/classes/join"),
     signed_in("learner.join", "/classes/join", "POST"),
+    Row("learner.leave", "GET", "/classes/{c1}/leave", (LOGIN, OK, 404, 404, 404)),
     owner_only("learner.review_feedback", "/review/{review}"),
     owner_only("learner.resume", ATTEMPT),
     owner_only("learner.question", ATTEMPT + "/q/1"),
@@ -126,7 +127,8 @@ MATRIX = [
     Row(
         "instructor.student", "GET", "/teach/classes/{c2}/students/{a}", (LOGIN, 403, 403, 404, 404)
     ),
-    # Last, as they change the world: asked of I2's class, so only I2 may (I1 gets 404)
+    # Last, as they change the world: B leaves I2's class; then only I2 may change it
+    Row("learner.leave", "POST", "/classes/{c2}/leave", (LOGIN, 404, OK, 404, 404)),
     Row("instructor.new_code", "POST", "/teach/classes/{c2}/new-code", I2_ONLY),
     Row("instructor.delete_class", "POST", "/teach/classes/{c2}/delete", I2_ONLY),
 ]

@@ -483,3 +483,18 @@ def test_deleting_a_class_asks_first_and_leaves_the_students_answers(app, teache
     assert "Policy 101 is deleted." in teacher.get(done.location).get_data(as_text=True)
     assert teacher.get(f"/teach/classes/{course_id}").status_code == 404
     assert "100%" in student.get("/quizzes").get_data(as_text=True)  # their score stays
+
+
+def test_a_student_can_leave_a_class_after_a_confirmation(app, teacher):
+    course_id, code = create_class(teacher)
+    student = join(app, "leaver", code, "Leaver Student")
+    classes = student.get("/classes/join").get_data(as_text=True)
+    url = re.search(r'href="(/classes/\d+/leave)"', classes)[1]
+    confirm = student.get(url).get_data(as_text=True)
+    assert "Leave Policy 101?" in confirm
+    done = student.post(url, data={"csrf_token": csrf_from(confirm)})
+    assert done.status_code == 303
+    page = student.get(done.location).get_data(as_text=True)
+    assert "You left Policy 101." in page and "You have not joined a class yet." in page
+    assert "Leaver Student" not in teacher.get(f"/teach/classes/{course_id}").get_data(as_text=True)
+    assert student.get(url).status_code == 404  # not in it any more

@@ -297,3 +297,18 @@ def join():
     return render_template(
         "learner/join.html", form=form, classes=courses.courses_joined(current_user.id)
     ), 400 if form.errors else 200
+
+
+@bp.route("/classes/<int:course_id>/leave", methods=["GET", "POST"])
+def leave(course_id: int):
+    """Leave a class, after a confirmation page; answers and progress stay."""
+    course = courses.joined(current_user.id, course_id)
+    if course is None:
+        abort(404, description="You are not in that class.")
+    if request.method == "GET":
+        return render_template("learner/leave.html", course=course)
+    ActionForm().validate_on_submit() or abort(400, description="The form expired; try again.")
+    name = course.name
+    courses.remove_member(course.id, current_user.id)
+    flash(f"You left {name}.", "success")
+    return redirect(url_for(".join"), 303)

@@ -69,10 +69,13 @@ def test_every_page_kind_has_no_serious_accessibility_issue(app, live_server, br
     student.goto(f"{live_server}/classes/join")
     student.get_by_label("Join code").fill(code)
     student.get_by_role("button", name="Join").click()
+    leave = student.get_by_role("link", name="Leave Axe class").get_attribute("href")
 
     pages = {
         f"student: {k}": (student, v) for k, v in student_pages(app, student, live_server).items()
     }
+    pages["student: classes"] = (student, f"{live_server}/classes/join")
+    pages["student: leave a class?"] = (student, live_server + leave)
     teacher.goto(class_url)
     drill = teacher.get_by_role("link", name="axe-student").get_attribute("href")
     pages.update(

@@ -145,6 +145,17 @@ def user_create(username: str, role: str, email: str | None, full_name: str, pas
     click.echo(f"created {user.role} {user.username}")
 
 
+def _user_named(username: str):
+    """Return the account with this username, or stop with a one-line error."""
+    from .accounts import normalise_username
+    from .models import User
+
+    user = db.session.scalar(select(User).where(User.username == normalise_username(username)))
+    if user is None:
+        raise click.ClickException(f"no user called {username!r}")
+    return user
+
+
 @user_group.command("password")
 @click.argument("username")
 @click.option(
@@ -158,12 +169,9 @@ def user_create(username: str, role: str, email: str | None, full_name: str, pas
 @with_database
 def user_password(username: str, password: str) -> None:
     """Set a user's password and sign them out everywhere: quizapp user password alice"""
-    from .accounts import normalise_username, set_password
-    from .models import User
+    from .accounts import set_password
 
-    user = db.session.scalar(select(User).where(User.username == normalise_username(username)))
-    if user is None:
-        raise click.ClickException(f"no user called {username!r}")
+    user = _user_named(username)
     set_password(user.id, password)
     db.session.commit()
     click.echo(f"new password set for {user.username}; signed out everywhere")
@@ -175,14 +183,10 @@ def user_password(username: str, password: str) -> None:
 @with_database
 def user_set_role(username: str, role: str) -> None:
     """Change a user's role, e.g.: quizapp user set-role alice instructor"""
-    from .accounts import normalise_username
     from .database import write_session
-    from .models import User
 
     session = write_session()
-    user = session.scalar(select(User).where(User.username == normalise_username(username)))
-    if user is None:
-        raise click.ClickException(f"no user called {username!r}")
+    user = _user_named(username)
     user.role = role
     session.commit()
     click.echo(f"{user.username} is now {role}")

@@ -77,10 +77,6 @@ class ResetForm(FlaskForm):
     password, confirm = new_password_fields("New password")
 
 
-class ActionForm(FlaskForm):
-    """A form with nothing but its CSRF token, for buttons that POST."""
-
-
 class ReviewForm(FlaskForm):
     """A review answer: which question, and a one-time token that makes replays harmless.
 

@@ -28,7 +28,7 @@ from .. import (
 )
 from ..content import find_document, list_documents, passage_map
 from ..formats.csvout import stream_rows
-from ..forms import ActionForm, CourseForm, PolicyForm, RenameForm, UploadForm
+from ..forms import CourseForm, PolicyForm, RenameForm, UploadForm
 from ..question_cache import question_view
 from .ids import query_id
 
@@ -129,7 +129,6 @@ def settings(course_id: int):
 def new_code(course_id: int):
     """Replace the join code, e.g. after it reached people outside the class."""
     course = course_or_404(course_id)
-    ActionForm().validate_on_submit() or abort(400, description="The form expired; try again.")
     code = courses.replace_join_code(course)
     flash(f"The new join code is {code}; the old one no longer works.", "success")
     return redirect(url_for(".settings", course_id=course.id), 303)
@@ -142,7 +141,6 @@ def delete_class(course_id: int):
     course = course_or_404(course_id)
     if request.method == "GET":
         return render_template("instructor/delete_class.html", course=course)
-    ActionForm().validate_on_submit() or abort(400, description="The form expired; try again.")
     name = course.name  # read before the row goes
     courses.delete_course(course)
     flash(f"{name} is deleted.", "success")
@@ -178,7 +176,6 @@ def student(course_id: int, user_id: int):
         member=member,
         attempts=attempts,
         titles=titles,
-        form=ActionForm(),
     )
 
 
@@ -190,7 +187,6 @@ def remove_student(course_id: int, user_id: int):
     member = _member_or_404(course, user_id)
     if request.method == "GET":
         return render_template("instructor/remove_student.html", course=course, member=member)
-    ActionForm().validate_on_submit() or abort(400, description="The form expired; try again.")
     courses.remove_member(course.id, member.id)
     flash(f"{member.full_name or member.username} is no longer in {course.name}.", "success")
     return redirect(url_for(".course", course_id=course.id), 303)
@@ -204,7 +200,6 @@ def reset_link(course_id: int, user_id: int):
     member = _member_or_404(course, user_id)
     if member.is_instructor:
         abort(403, description="Only a student's password can be reset here.")
-    ActionForm().validate_on_submit() or abort(400, description="The form expired; try again.")
     token = password_reset.make_token(member)
     link = url_for("auth.reset", token=token, _external=True)
     page = render_template("instructor/reset_link.html", course=course, member=member, link=link)

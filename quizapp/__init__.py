@@ -42,12 +42,6 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(config_module.from_environment(Path(app.instance_path), config))
     app.session_interface = CookieSessions()
 
-    if app.config["PROXY_COUNT"]:
-        # Behind a load balancer: trust exactly that many X-Forwarded-* hops (client address for
-        # rate limits, https for Secure cookies and HSTS); never more, or clients could spoof.
-        n = app.config["PROXY_COUNT"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
-
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
     login_manager.init_app(app)
@@ -80,4 +74,10 @@ def create_app(config: dict | None = None) -> Flask:
     from .cli import register_commands
 
     register_commands(app)
+    # Outermost, so every other layer sees the client's address and scheme.
+    if app.config["PROXY_COUNT"]:
+        # Behind a load balancer: trust exactly that many X-Forwarded-* hops (client address for
+        # rate limits, https for Secure cookies and HSTS); never more, or clients could spoof.
+        n = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     return app

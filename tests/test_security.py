@@ -88,6 +88,14 @@ def test_login_is_rate_limited_per_account_with_a_friendly_page(client, auth):
     assert response.status_code == 429
     assert "Too many attempts" in response.get_data(as_text=True)
     assert "Please wait a minute and try again." in response.get_data(as_text=True)
+    assert 0 < int(response.headers["Retry-After"]) <= 60  # for scripts and password managers
+
+
+def test_limit_headers_come_with_the_forms_that_count_and_no_other_page(client, auth):
+    refused = auth.login("nobody", "wrong password!")
+    assert refused.status_code == 400
+    assert refused.headers["X-RateLimit-Limit"] and refused.headers["X-RateLimit-Remaining"]
+    assert not any(name.startswith("X-RateLimit") for name in client.get("/").headers.keys())
 
 
 def test_the_too_many_page_says_how_long_the_limit_lasts(app):
@@ -103,6 +111,9 @@ def test_the_too_many_page_says_how_long_the_limit_lasts(app):
     refused = client.get("/_hourly")
     assert refused.status_code == 429
     assert "Please wait an hour and try again." in refused.get_data(as_text=True)
+    assert (
+        3000 < int(refused.headers["Retry-After"]) <= 3600
+    )  # a limit on any view, not only sign-in
 
 
 def _accounts(app, names):
@@ -199,6 +210,20 @@ def test_proxy_headers_are_trusted_only_when_configured(database_url):
     config = {"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "t"}
     assert remote(create_app(config)) == ("127.0.0.1", "http")
     assert remote(create_app({**config, "PROXY_COUNT": 1})) == ("203.0.113.7", "https")
+
+
+def test_behind_an_https_proxy_every_response_asks_for_https(database_url):
+    from quizapp import create_app
+    from quizapp.extensions import db
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "t", "PROXY_COUNT": 1})
+    client = app.test_client()
+    for url in ("/", "/nope"):
+        response = client.get(url, headers={"X-Forwarded-Proto": "https"})
+        assert "max-age" in response.headers["Strict-Transport-Security"], url
+    assert "Strict-Transport-Security" not in client.get("/").headers  # plain http, no proxy
+    with app.app_context():
+        db.engine.dispose()
 
 
 @pytest.mark.parametrize(

@@ -152,7 +152,26 @@ def test_short_text_normalisation(typed):
     assert short.grade(SHORT, response, 1) == Score(1, 1, True)
 
 
-@pytest.mark.parametrize("typed", ["Mencius", "Micius satellite", "Mo"])
+@pytest.mark.parametrize(
+    "typed, accept",
+    [
+        ("the High Energy Photon Source", ["High Energy Photon Source"]),
+        ("THE  high-energy photon source.", ["High Energy Photon Source"]),
+        ("Zhongguancun Science Park", ["the Zhongguancun Science Park"]),
+        ("The Hague", ["The Hague"]),
+    ],
+)
+def test_short_text_ignores_a_leading_the(typed, accept):
+    spec = {"accept": accept}
+    assert get_type("short_text").grade(spec, typed, 1).correct
+
+
+def test_short_text_regex_ignores_a_leading_the_too():
+    spec = {"accept": ["HEPS"], "regex": r"high energy photon source"}
+    assert get_type("short_text").grade(spec, "The High Energy Photon Source", 1).correct
+
+
+@pytest.mark.parametrize("typed", ["Mencius", "Micius satellite", "Mo", "the", "theMicius"])
 def test_short_text_wrong(typed):
     assert not get_type("short_text").grade(SHORT, typed, 1).correct
 
@@ -161,7 +180,7 @@ def test_short_text_regex_and_invalid():
     short = get_type("short_text")
     spec = {"accept": ["Micius"], "regex": r"mic+ius( satellite)?"}
     assert short.grade(spec, "Miccius Satellite!", 1).correct
-    assert not short.grade(spec, "the Micius", 1).correct  # fullmatch, not search
+    assert not short.grade(spec, "Micius the satellite", 1).correct  # fullmatch, not search
     assert normalise("Ünïcode—Dash  ﬁne") == "unicode dash fine"
     for values in ([], ["   "], ["?!"], ["a", "b"], ["x" * 201]):
         assert isinstance(short.parse_response(spec, values), InvalidResponse)

@@ -16,9 +16,19 @@ def normalise(text: str) -> str:
     return " ".join(no_punct.casefold().split())
 
 
+def without_the(normalised: str) -> str:
+    """Return a normalised answer without a leading "the".
+
+    "the High Energy Photon Source" names what "High Energy Photon Source" does; banks should
+    not have to list both. Only "the": a leading "a" can be part of a name ("A share").
+    """
+    rest = normalised.removeprefix("the ")
+    return rest or normalised
+
+
 def _key(text: str) -> str:
     # Spaces are dropped too, so "U.S.", "US" and "u s" all compare equal.
-    return normalise(text).replace(" ", "")
+    return without_the(normalise(text)).replace(" ", "")
 
 
 @register
@@ -26,8 +36,9 @@ class ShortText(QuestionType):
     """A word or two typed in; accepted answers are compared leniently.
 
     Both sides are normalised (NFKD, combining marks dropped, case-folded, punctuation and
-    spaces ignored). An optional regex is matched with fullmatch, case-insensitively, against
-    the normalised response, in which punctuation has become single spaces.
+    spaces ignored, a leading "the" dropped). An optional regex is matched with fullmatch,
+    case-insensitively, against the normalised response, in which punctuation has become
+    single spaces, with and without its leading "the".
     """
 
     name = "short_text"
@@ -36,7 +47,9 @@ class ShortText(QuestionType):
             "type": "array",
             "minItems": 1,
             "items": {"type": "string", "minLength": 1},
-            "description": "Accepted answers (case, accents, punctuation and spaces ignored).",
+            "description": (
+                "Accepted answers (case, accents, punctuation, spaces and a leading 'the' ignored)."
+            ),
         },
         "regex": {
             "type": "string",
@@ -76,7 +89,11 @@ class ShortText(QuestionType):
     def grade(self, spec, response, points) -> Score:
         ok = _key(response) in {_key(a) for a in spec["accept"]}
         if not ok and spec.get("regex"):
-            ok = re.fullmatch(spec["regex"], normalise(response), re.IGNORECASE) is not None
+            typed = normalise(response)
+            ok = any(
+                re.fullmatch(spec["regex"], form, re.IGNORECASE) is not None
+                for form in (typed, without_the(typed))
+            )
         return full(points, 1.0 if ok else 0.0)
 
     def describe_correct(self, spec) -> str:

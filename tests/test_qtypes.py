@@ -91,7 +91,7 @@ def test_numeric_input_forms(typed):
 
 
 @pytest.mark.parametrize(
-    "typed", ["", "abc", "2,40", "24,00", "2400 km", "2400 metres", "1e3", "2.400,5", "m", "--1"]
+    "typed", ["", "abc", "2,40", "24,00", "2400 km", "2400 feet", "1e3", "2.400,5", "m", "--1"]
 )
 def test_numeric_garbage_is_invalid_not_wrong(typed):
     result = get_type("numeric").parse_response(NUMERIC, [typed])
@@ -112,6 +112,11 @@ def test_numeric_garbage_is_invalid_not_wrong(typed):
         ("×", "10 ×", 10.0),
         ("°C", "-40 °C", -40.0),
         ("journals", "82 journals", 82.0),
+        ("m", "700 metres", 700.0),
+        ("m", "700 Meters", 700.0),
+        ("m", "2,400m", 2400.0),
+        ("km", "1,200 kilometres", 1200.0),
+        ("km", "1200 kilometers", 1200.0),
     ],
 )
 def test_numeric_accepts_the_usual_spellings_of_its_unit(unit, typed, value):

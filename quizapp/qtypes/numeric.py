@@ -12,7 +12,13 @@ NUMBER = re.compile(
 
 
 # What learners type for a unit besides the unit itself.
-_SPELLED = {"%": ("percent", "per cent"), "×": ("x", "times"), "°c": ("c", "degrees")}
+_SPELLED = {
+    "%": ("percent", "per cent"),
+    "×": ("x", "times"),
+    "°c": ("c", "degrees"),
+    "m": ("metres", "meters", "metre", "meter"),
+    "km": ("kilometres", "kilometers", "kilometre", "kilometer"),
+}
 
 
 def unit_forms(unit: str) -> list[str]:

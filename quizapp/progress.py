@@ -21,6 +21,7 @@ class QuizRow:
     finished: int
     open_attempt: int | None
     open_answered: int
+    last_finished: int | None = None  # the latest finished attempt, whose results stay readable
 
 
 # The dashboard's statements are built once (user and article as parameters): building
@@ -35,6 +36,7 @@ _BEST = (
         Attempt.bank_id,
         func.max(Attempt.score / func.nullif(Attempt.max_score, 0)),
         func.count(),
+        func.max(Attempt.id),
     )
     .where(Attempt.user_id == bindparam("user"), Attempt.finished_at.is_not(None))
     .group_by(Attempt.bank_id)
@@ -57,7 +59,7 @@ def quiz_list(user_id: int) -> list[QuizRow]:
     """Return every live quiz with the student's best score and completion."""
     user = {"user": user_id}
     counts = dict(read(_QUESTION_COUNTS).all())
-    best = {bank: (score, n) for bank, score, n in read(_BEST, user)}
+    best = {bank: (score, n, last) for bank, score, n, last in read(_BEST, user)}
     open_rows = {bank: (attempt, n) for bank, attempt, n in read(_OPEN, user)}
     return [
         QuizRow(
@@ -65,8 +67,9 @@ def quiz_list(user_id: int) -> list[QuizRow]:
             title=title,
             doc_title=doc_title,
             questions=counts.get(bank_id, 0),
-            best=best.get(bank_id, (None, 0))[0],
-            finished=best.get(bank_id, (None, 0))[1],
+            best=best.get(bank_id, (None, 0, None))[0],
+            finished=best.get(bank_id, (None, 0, None))[1],
+            last_finished=best.get(bank_id, (None, 0, None))[2],
             open_attempt=open_rows.get(bank_id, (None, 0))[0],
             open_answered=open_rows.get(bank_id, (None, 0))[1],
         )
@@ -97,10 +100,11 @@ class ScorePoint:
     when: datetime
     bank_id: str
     fraction: float
+    attempt_id: int
 
 
 _HISTORY = (
-    select(Attempt.finished_at, Attempt.bank_id, Attempt.score, Attempt.max_score)
+    select(Attempt.finished_at, Attempt.bank_id, Attempt.score, Attempt.max_score, Attempt.id)
     .where(Attempt.user_id == bindparam("user"), Attempt.finished_at.is_not(None))
     .order_by(Attempt.finished_at)
 )
@@ -110,8 +114,8 @@ def score_history(user_id: int) -> list[ScorePoint]:
     """Return each finished attempt's score over time."""
     rows = read(_HISTORY, {"user": user_id})
     return [
-        ScorePoint(when, bank, (score or 0) / max_score if max_score else 0.0)
-        for when, bank, score, max_score in rows
+        ScorePoint(when, bank, (score or 0) / max_score if max_score else 0.0, attempt_id)
+        for when, bank, score, max_score, attempt_id in rows
     ]
 
 

@@ -42,6 +42,19 @@ def test_dashboard_shows_scores_history_and_mastery(app, student):
     assert re.search(r'class="band-[1-4]"', html)
 
 
+def test_finished_attempts_keep_their_results_within_reach(app, student):
+    bank = bank_ids(app)[0]
+    first = take_quiz(app, student, bank, wrong_at={1})
+    second = take_quiz(app, student, bank)
+    quizzes = student.get("/quizzes").get_data(as_text=True)
+    assert f'href="/attempts/{second}/results"' in quizzes  # the last one, from the quiz list
+    assert f'href="/attempts/{first}/results"' not in quizzes
+    progress = student.get("/progress").get_data(as_text=True)
+    for attempt_id in (first, second):  # every one, from the score history
+        assert f'href="/attempts/{attempt_id}/results"' in progress
+    assert student.get(f"/attempts/{first}/results").status_code == 200
+
+
 def _answers_per_passage(app, user_id: int) -> dict[int, tuple[int, int]]:
     """Count, in Python, each passage's answers: an answer counts once per passage it cites."""
     with app.app_context():

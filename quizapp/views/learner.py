@@ -199,6 +199,7 @@ def dashboard():
         "learner/dashboard.html",
         rows=rows,
         points=points,
+        attempts=[(p.attempt_id, p.when) for p in history],
         path=path,
         chart=charts,
         documents=documents,

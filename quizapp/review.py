@@ -3,6 +3,10 @@
 Mapping from an answer to an FSRS rating: correct (full credit) -> Good, anything else -> Again.
 A quiz answer and a review answer both count as a recall of the question.
 Fuzzing is off so that schedules are reproducible (and testable with a frozen clock).
+No learning steps: FSRS's defaults (again in 1 and 10 minutes) suit a flashcard session
+that repeats a new card at once, but a quiz answer has just been shown with its explanation
+and passage. A right answer comes back in 2 days (then 11, and growing), a wrong one the
+next day.
 """
 
 from datetime import UTC, datetime
@@ -17,7 +21,7 @@ from .extensions import db
 from .models import Question, ReviewCard
 from .prepared import Prepared
 
-SCHEDULER = Scheduler(enable_fuzzing=False)
+SCHEDULER = Scheduler(enable_fuzzing=False, learning_steps=(), relearning_steps=())
 
 
 def rating_for(correct: bool) -> Rating:

@@ -106,8 +106,13 @@ def test_each_answered_question_becomes_a_card(app, student, frozen):
         cards = db.session.scalars(select(ReviewCard)).all()
         answers = db.session.scalar(select(func.count()).select_from(Answer))
     assert len(cards) == answers
-    # Again -> due within minutes; Good on a new card -> a learning step later, still today.
-    assert all(frozen["now"] < c.due <= frozen["now"] + timedelta(hours=1) for c in cards)
+    # Not minutes later, as in a flashcard session: wrong comes back tomorrow, right in 2 days.
+    with app.app_context():
+        correct = dict(db.session.execute(select(Answer.question_id, Answer.correct)).all())
+    for card in cards:
+        days = 2 if correct[card.question_id] else 1
+        assert card.due == frozen["now"] + timedelta(days=days), card.question_id
+    assert not all(correct.values()) and any(correct.values())
 
 
 def test_review_runs_due_cards_and_does_not_touch_quiz_scores(app, student, frozen):
@@ -118,7 +123,7 @@ def test_review_runs_due_cards_and_does_not_touch_quiz_scores(app, student, froz
         n_cards = db.session.scalar(select(func.count()).select_from(ReviewCard))
     assert "No review cards" not in student.get("/review").get_data(as_text=True)
     assert "Nothing is due right now" in student.get("/review").get_data(as_text=True)
-    frozen["now"] += timedelta(days=1)
+    frozen["now"] += timedelta(days=2)
     html = student.get("/review").get_data(as_text=True)
     assert f"<strong>{n_cards}</strong>" in html
     page = student.get("/review/next")
@@ -168,8 +173,8 @@ def test_fsrs_mapping_correct_is_good_wrong_is_again():
 
 def test_known_card_answered_right_again_is_spaced_out_by_days(app, student, frozen):
     bank = bank_ids(app)[0]
-    take_quiz(app, student, bank)  # every answer right: each card is on its learning step
-    frozen["now"] += timedelta(days=1)
+    take_quiz(app, student, bank)  # every answer right: each card is due in 2 days
+    frozen["now"] += timedelta(days=2)
     page_html = student.get("/review/next").get_data(as_text=True)
     question = re.search(r'name="question" type="hidden" value="([^"]+)"', page_html).group(1)
     with app.test_request_context():
@@ -186,4 +191,4 @@ def test_known_card_answered_right_again_is_spaced_out_by_days(app, student, fro
     assert student.post("/review/answer", data=data).status_code == 303
     with app.app_context():
         card = db.session.scalar(select(ReviewCard).where(ReviewCard.question_id == question))
-        assert card.due >= frozen["now"] + timedelta(days=1)
+        assert card.due >= frozen["now"] + timedelta(days=7)  # growing: 2 days, then 11

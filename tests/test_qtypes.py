@@ -124,6 +124,13 @@ def test_numeric_accepts_the_usual_spellings_of_its_unit(unit, typed, value):
     assert get_type("numeric").parse_response(spec, [typed]) == value
 
 
+def test_numeric_refuses_what_no_browser_would_send():
+    numeric = get_type("numeric")
+    too_long = numeric.parse_response(NUMERIC, ["9" * 400])  # float() would make it inf
+    assert too_long.message == "Keep the answer under 100 characters."
+    assert numeric.parse_response({"answer": 1}, ["9" * 100]) == float("9" * 100)  # finite
+
+
 def test_numeric_without_unit_refuses_units():
     spec = {"answer": 3, "tolerance": 0, "unit": None}
     assert isinstance(get_type("numeric").parse_response(spec, ["3 m"]), InvalidResponse)

@@ -11,6 +11,8 @@ NUMBER = re.compile(
 )
 
 
+MAX_LENGTH = 100  # as the answer field's maxlength
+
 # What learners type for a unit besides the unit itself.
 _SPELLED = {
     "%": ("percent", "per cent"),
@@ -94,6 +96,9 @@ class Numeric(QuestionType):
 
     def parse_response(self, spec, form_values):
         unit = spec.get("unit")
+        if len(form_values) == 1 and len(form_values[0]) > MAX_LENGTH:
+            # The page's maxlength stops a browser, not a script: 400 nines would be stored as inf.
+            return InvalidResponse(f"Keep the answer under {MAX_LENGTH} characters.")
         value = parse_number(form_values[0], unit) if len(form_values) == 1 else None
         if value is None:
             also = f" (the unit, {unit}, may follow)" if unit else ""

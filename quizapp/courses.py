@@ -62,8 +62,11 @@ def delete_course(course: Course) -> None:
     session.commit()
 
 
-def join_course(user_id: int, code: str) -> Course | None:
-    """Add a student to the class with this code (twice is harmless); None for a bad code."""
+def join_course(user_id: int, code: str) -> tuple[Course, bool] | None:
+    """Add a student to the class with this code; return it and whether they were new to it.
+
+    None for a bad code. Joining twice is harmless.
+    """
     code = code.strip().upper().replace(" ", "").replace("-", "")
     session = write_session()
     course = session.scalar(select(Course).where(Course.join_code == code))
@@ -72,11 +75,13 @@ def join_course(user_id: int, code: str) -> Course | None:
         return None
     from .quiz import insert_ignoring_duplicates
 
-    session.execute(
-        insert_ignoring_duplicates(Membership).values(course_id=course.id, user_id=user_id)
-    )
+    added = session.execute(
+        insert_ignoring_duplicates(Membership)
+        .values(course_id=course.id, user_id=user_id)
+        .returning(Membership.id)
+    ).first()
     session.commit()
-    return course
+    return course, added is not None
 
 
 def courses_taught(instructor_id: int) -> list[tuple[Course, int]]:

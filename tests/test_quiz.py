@@ -304,6 +304,24 @@ def test_finishing_early_asks_first_and_says_what_scores_zero(app, student):
     assert student.get(f"/attempts/{attempt}/finish").location.endswith("/results")
 
 
+def test_an_answer_sent_after_the_finish_says_it_was_not_recorded(app, student):
+    url = start(student, bank_ids(app)[0])
+    attempt = attempt_id_of(url)
+    page = student.get(url).get_data(as_text=True)  # the question, open in a second tab
+    done = student.post(f"/attempts/{attempt}/finish", data={"csrf_token": csrf_from(page)})
+    assert done.status_code == 303
+    form = {
+        "csrf_token": csrf_from(page),
+        "answer": answer_values(app, page, current_view(app, url), correct=True),
+    }
+    late = student.post(url, data=form)
+    assert late.status_code == 303 and late.location.endswith(f"/attempts/{attempt}/results")
+    results = student.get(late.location).get_data(as_text=True)
+    assert "This quiz was already finished, so that answer was not recorded." in results
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Answer)) == 0
+
+
 def test_finish_twice_gives_one_score(app, student):
     url = start(student, bank_ids(app)[0])
     answer(app, student, url)

@@ -116,7 +116,8 @@ def answer(attempt_id: int, number: int):
         quiz.confirm_first_answer()
         flash(ALREADY_ANSWERED, "info")
         return redirect(feedback, 303)
-    if attempt.finished_at is not None:
+    if attempt.finished_at is not None:  # finished in another tab, or from "Finish now"
+        flash("This quiz was already finished, so that answer was not recorded.", "info")
         return redirect(url_for(".results", attempt_id=attempt.id), 303)
     result = quiz.submit_answer(
         attempt, position, request.form.getlist("answer"), elapsed_ms(request.form.get("shown"))
@@ -288,9 +289,13 @@ def join():
     """Join a class with the code the instructor gave."""
     form = JoinForm()
     if form.validate_on_submit():
-        course = courses.join_course(current_user.id, form.code.data)
-        if course is not None:
-            flash(f"You joined {course.name}.", "success")
+        joined = courses.join_course(current_user.id, form.code.data)
+        if joined is not None:
+            course, new = joined
+            if new:
+                flash(f"You joined {course.name}.", "success")
+            else:
+                flash(f"You are already in {course.name}.", "info")
             return redirect(url_for(".join"), 303)
         form.code.errors.append("No class has that code. Check it with your instructor.")
     return render_template(
@@ -302,6 +307,9 @@ def join():
 def leave(course_id: int):
     """Leave a class, after a confirmation page; answers and progress stay."""
     course = courses.joined(current_user.id, course_id)
+    if course is None and request.method == "POST":  # a second click of "Leave", or a stale tab
+        flash("You are not in that class.", "info")
+        return redirect(url_for(".join"), 303)
     if course is None:
         abort(404, description="You are not in that class.")
     if request.method == "GET":

@@ -1,0 +1,30 @@
+"""A student joining and leaving classes: what each click says, clicked once or twice."""
+
+import re
+
+from .conftest import csrf_from
+from .test_instructor import create_class, join, teacher  # noqa: F401
+
+
+def test_joining_a_class_again_says_so(app, teacher):  # noqa: F811
+    _, code = create_class(teacher)
+    student = join(app, "twice", code)
+    assert "You joined Policy 101." in student.get("/classes/join").get_data(as_text=True)
+    token = csrf_from(student.get("/classes/join").get_data(as_text=True))
+    again = student.post("/classes/join", data={"code": code, "csrf_token": token})
+    assert again.status_code == 303
+    page = student.get(again.location).get_data(as_text=True)
+    assert "You are already in Policy 101." in page and "You joined" not in page
+
+
+def test_a_second_click_on_leave_says_you_are_out_not_404(app, teacher):  # noqa: F811
+    _, code = create_class(teacher)
+    student = join(app, "doubleclick", code)
+    classes = student.get("/classes/join").get_data(as_text=True)
+    url = re.search(r'href="(/classes/\d+/leave)"', classes)[1]
+    token = csrf_from(student.get(url).get_data(as_text=True))
+    assert student.post(url, data={"csrf_token": token}).status_code == 303
+    second = student.post(url, data={"csrf_token": token})
+    assert second.status_code == 303
+    assert "You are not in that class." in student.get(second.location).get_data(as_text=True)
+    assert student.get(url).status_code == 404  # a link to it, though, names nothing

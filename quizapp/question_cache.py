@@ -101,8 +101,8 @@ def question_view(version_id: int) -> QuestionView:
     return cache().get(version_id)
 
 
-def _excerpt(cite: Citation, passage: Passage, title: str) -> Excerpt:
-    segments = tuple(highlight_segments(passage.text, [(cite.start, cite.end)]))
+def _excerpt(passage: Passage, title: str, spans: list[tuple[int, int]]) -> Excerpt:
+    segments = tuple(highlight_segments(passage.text, spans))
     return Excerpt(
         doc_id=passage.doc_id,
         doc_title=title,
@@ -112,7 +112,7 @@ def _excerpt(cite: Citation, passage: Passage, title: str) -> Excerpt:
         link=url_for(
             "reader.read",
             doc_id=passage.doc_id,
-            highlight=f"{passage.anchor}:{cite.start}-{cite.end}",
+            highlight=[f"{passage.anchor}:{start}-{end}" for start, end in spans],
             _anchor=passage.anchor,
         ),
         html=_excerpt_html(segments),
@@ -132,7 +132,11 @@ def _build(version_id: int) -> QuestionView:
         .where(Citation.version_id == version_id)
         .order_by(Citation.ordinal)
     ).all()
-    excerpts = tuple(_excerpt(cite, passage, title) for cite, passage, title in rows)
+    # One excerpt per passage: two quotes from one paragraph are marked in it once, not twice.
+    cited: dict[int, tuple[Passage, str, list[tuple[int, int]]]] = {}
+    for cite, passage, title in rows:
+        cited.setdefault(passage.id, (passage, title, []))[2].append((cite.start, cite.end))
+    excerpts = tuple(_excerpt(*found) for found in cited.values())
     choices = tuple(
         ChoiceView(
             index=i,

@@ -1,5 +1,6 @@
 """The article list and reader pages."""
 
+import html
 import re
 
 import pytest
@@ -7,6 +8,11 @@ from jinja2.filters import do_truncate
 
 from quizapp.content import get_document, list_documents, passage_map
 from quizapp.views.reader import parse_highlight
+
+from .conftest import DATA
+from .quizhelp import take_quiz
+
+SAMPLE = DATA / "banks/sample-big-science.yaml"
 
 SLUGS = ["big-science", "internal-strength", "nanoscience", "science-cities", "us-china"]
 
@@ -102,3 +108,25 @@ def test_the_site_icon_is_linked_and_favicon_ico_leads_to_it(client):
     assert (response.status_code, response.location) == (301, "/static/favicon.svg")
     with client.get(response.location) as icon:  # a file response: closed when read
         assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
+
+
+def test_two_quotes_from_one_paragraph_show_it_once_marked_twice(app, runner, student, tmp_path):
+    folder = tmp_path / "banks"
+    folder.mkdir()
+    (folder / SAMPLE.name).write_text(
+        SAMPLE.read_text().replace(
+            '      - quote: "at 2,400 metres below the Jinping Mountains"\n',
+            '      - quote: "at 2,400 metres below the Jinping Mountains"\n'
+            '      - quote: "world’s largest and deepest underground lab"\n',
+        )
+    )
+    assert "1 changed" in runner.invoke(args=["load", str(folder)]).output
+    attempt = take_quiz(app, student, "sample-big-science")
+    pages = [student.get(f"/attempts/{attempt}/q/{n}/feedback").text for n in (1, 2, 3)]
+    (page,) = [p for p in pages if "Jinping" in p]
+    assert page.count('class="excerpt"') == 1 and page.count("<mark>") == 2
+    link = html.unescape(re.search(r'<a href="(/read/[^"]+)">Read in context', page)[1])
+    assert link.count("highlight=") == 2
+    reader = student.get(link).text
+    assert "<mark>at 2,400 metres below the Jinping Mountains</mark>" in reader
+    assert "<mark>world’s largest and deepest underground lab</mark>" in reader

@@ -9,6 +9,7 @@ from ..passages import highlight_segments
 
 bp = Blueprint("reader", __name__)
 
+MAX_HIGHLIGHTS = 10  # a question cites a few spans; more in a URL is not from this app
 HIGHLIGHT = re.compile(r"^(p-[0-9a-f]{6,40}(?:-\d+)?):(\d{1,7})-(\d{1,7})$")
 
 
@@ -35,15 +36,16 @@ def favicon():
 
 @bp.get("/read/<doc_id>")
 def read(doc_id: str):
-    """Show one article, optionally with one span highlighted."""
+    """Show one article, optionally with spans highlighted (one ``highlight`` per span)."""
     document = get_document(doc_id)
     if document is None:
         abort(404, description=f"There is no article called “{doc_id}”.")
-    highlight = parse_highlight(request.args.get("highlight"))
-    paragraphs = []
-    for passage in document.passages:
-        spans = []
-        if highlight and highlight[0] == passage.anchor:
-            spans = [(highlight[1], highlight[2])]
-        paragraphs.append((passage, highlight_segments(passage.text, spans)))
+    spans: dict[str, list[tuple[int, int]]] = {}
+    for value in request.args.getlist("highlight")[:MAX_HIGHLIGHTS]:
+        if (found := parse_highlight(value)) is not None:
+            spans.setdefault(found[0], []).append(found[1:])
+    paragraphs = [
+        (passage, highlight_segments(passage.text, spans.get(passage.anchor, ())))
+        for passage in document.passages
+    ]
     return render_template("reader/read.html", document=document, paragraphs=paragraphs)

@@ -57,9 +57,15 @@ class RegisterForm(FlaskForm):
     username = StringField(
         "Username",
         validators=[DataRequired("Choose a username."), account_rule(username_problem)],
-        description="Letters, digits, dots, dashes or underscores; not starting with a dash.",
+        description=(
+            "3 to 64 letters, digits, dots, dashes or underscores; not starting with a dash."
+        ),
     )
-    full_name = StringField("Full name", validators=[Optional(), Length(max=200)])
+    full_name = StringField(
+        "Full name",
+        validators=[Optional(), Length(max=200)],
+        description="Optional; shown to your instructors in their gradebook.",
+    )
     email = EmailField(
         "Email",
         validators=[Optional(), account_rule(email_problem)],

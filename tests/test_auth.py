@@ -25,6 +25,13 @@ def test_register_creates_a_student_and_signs_in(app, client, auth):
     assert client.get("/quizzes").status_code == 200
 
 
+def test_the_register_form_says_what_is_optional_and_how_long_a_username_is(client):
+    page = client.get("/auth/register").get_data(as_text=True)
+    assert 'aria-describedby="full_name-help"' in page and 'aria-describedby="email-help"' in page
+    assert "Optional; shown to your instructors" in page and "Optional; your instructor" in page
+    assert "3 to 64 letters" in page
+
+
 def test_register_rejects_short_password_and_keeps_what_was_typed(client, auth):
     response = auth.register("bob", password="short", email="bob@example.org")
     html = response.get_data(as_text=True)

@@ -9,7 +9,7 @@ import requests
 from sqlalchemy import func, select
 
 from quizapp.extensions import db
-from quizapp.models import Answer, Attempt, ReviewCard
+from quizapp.models import Answer, Attempt, Question, QuestionVersion, ReviewCard
 
 from .conftest import Auth, csrf_from
 from .quizhelp import answer, answer_values, attempt_id_of, bank_ids, current_view, start, take_quiz
@@ -167,12 +167,29 @@ def test_invalid_answer_is_refused_and_nothing_is_stored(app, student):
     # The error is focused on load and the answer's inputs point at it.
     assert re.search(r'class="error-summary" role="alert" id="answer-error"[^>]*autofocus', html)
     assert re.search(
-        r'<fieldset aria-describedby="answer-error">'
+        r'<fieldset aria-describedby="(answer-help )?answer-error">'
         r'|aria-describedby="answer-help answer-error" aria-invalid="true"',
         html,
     )
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Answer)) == 0
+
+
+def test_a_multiple_answer_questions_hint_is_read_with_its_choices(app, student):
+    with app.app_context():
+        version = db.session.scalar(
+            select(QuestionVersion.id).where(QuestionVersion.type == "multiple").limit(1)
+        )
+        bank = db.session.scalar(
+            select(Question.bank_id).where(Question.current_version_id == version)
+        )
+    url = start(student, bank)
+    with app.app_context():
+        items = db.session.get(Attempt, attempt_id_of(url)).items
+    number = next(n for n, (_, v) in enumerate(items, 1) if v == version)
+    page = student.get(re.sub(r"/q/\d+", f"/q/{number}", url)).get_data(as_text=True)
+    assert '<fieldset aria-describedby="answer-help">' in page
+    assert '<p class="help" id="answer-help">Select every answer that applies.</p>' in page
 
 
 def test_answer_without_csrf_token_is_refused_and_nothing_is_stored(app, student):

@@ -111,6 +111,7 @@ def test_numeric_garbage_is_invalid_not_wrong(typed):
         ("×", "10x", 10.0),
         ("×", "10 ×", 10.0),
         ("°C", "-40 °C", -40.0),
+        ("°C", "1.5°", 1.5),
         ("journals", "82 journals", 82.0),
         ("m", "700 metres", 700.0),
         ("m", "700 Meters", 700.0),

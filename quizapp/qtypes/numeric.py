@@ -17,7 +17,7 @@ MAX_LENGTH = 100  # as the answer field's maxlength
 _SPELLED = {
     "%": ("percent", "per cent"),
     "×": ("x", "times"),
-    "°c": ("c", "degrees"),
+    "°c": ("°", "c", "degrees"),
     "m": ("metres", "meters", "metre", "meter"),
     "km": ("kilometres", "kilometers", "kilometre", "kilometer"),
 }

@@ -96,16 +96,19 @@ def courses_taught(instructor_id: int) -> list[tuple[Course, int]]:
     return [(course, n) for course, n in rows]
 
 
-def courses_joined(user_id: int) -> list[Course]:
-    """Return the classes a student belongs to."""
-    return list(
-        db.session.scalars(
-            select(Course)
+def courses_joined(user_id: int) -> list[tuple[Course, str]]:
+    """Return the classes a student belongs to, each with its instructor's name."""
+    teacher = func.coalesce(func.nullif(User.full_name, ""), User.username)
+    return [
+        (course, name)
+        for course, name in db.session.execute(
+            select(Course, teacher)
             .join(Membership, Membership.course_id == Course.id)
+            .join(User, User.id == Course.instructor_id)
             .where(Membership.user_id == user_id)
-            .order_by(Course.name)
+            .order_by(Course.name, Course.id)
         )
-    )
+    ]
 
 
 def joined(user_id: int, course_id: int) -> Course | None:

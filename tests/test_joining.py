@@ -15,6 +15,8 @@ def test_joining_a_class_again_says_so(app, teacher):  # noqa: F811
     assert again.status_code == 303
     page = student.get(again.location).get_data(as_text=True)
     assert "You are already in Policy 101." in page and "You joined" not in page
+    # Two classes may share a name; the instructor's tells them apart.
+    assert 'Policy 101 <span class="meta">(taught by Prof Ada)</span>' in page
 
 
 def test_a_second_click_on_leave_says_you_are_out_not_404(app, teacher):  # noqa: F811

@@ -1,14 +1,17 @@
 """Bank upload and download for instructors without a shell on the server."""
 
 from collections import Counter
+from dataclasses import dataclass, field
 
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 
 from . import checker
 from .banks import Bank, Cite, Question
 from .diagnostics import Diagnostic
 from .extensions import db
-from .loader import load_banks
+from .loader import load_banks, plan_banks
 from .models import Bank as DbBank
 from .models import Citation, Document, Passage, QuestionVersion
 from .models import Question as DbQuestion
@@ -17,6 +20,11 @@ from .passages import Passage as PurePassage
 from .safe_yaml import MAX_BYTES
 
 MAX_UPLOAD = MAX_BYTES
+TOO_BIG = (
+    f"The file is larger than {MAX_UPLOAD // (1024 * 1024)} MB, the limit for one bank: "
+    "split it into smaller banks."
+)
+CONFIRM_SECONDS = 3600  # a confirmation page left open longer asks for the file again
 
 
 def live_corpus() -> Corpus:
@@ -59,21 +67,84 @@ def check_upload(data: bytes, filename: str, corpus: Corpus) -> checker.CheckRes
     return result
 
 
-def check_and_load(data: bytes, filename: str) -> tuple[checker.CheckResult, Counter | None]:
-    """Check an upload and, only when it is valid, load it; return the check and the counts."""
+@dataclass
+class Upload:
+    """What became of an upload: its check and, when valid, what loading did or would do."""
+
+    result: checker.CheckResult
+    counts: Counter | None = None  # None: not valid, nothing loaded
+    loaded: bool = False  # False with counts: it retires questions and waits for a confirmation
+    retiring: list[str] = field(default_factory=list)  # ids it would retire
+    too_big: bool = False
+
+
+def _retires(counts: Counter) -> bool:
+    return bool(counts.get("questions retired") or counts.get("banks retired"))
+
+
+def check_and_load(data: bytes, filename: str, confirmed: Counter | None = None) -> Upload:
+    """Check an upload and load it when valid, unless it retires questions not yet confirmed.
+
+    ``confirmed`` are the counts the instructor saw and accepted; when loading now would do
+    something else (another upload came first), nothing is loaded and the new counts are
+    returned to be confirmed again.
+    """
+    if len(data) > MAX_UPLOAD:
+        problem = Diagnostic(filename, 1, 1, "error", TOO_BIG)
+        return Upload(checker.CheckResult(diagnostics=[problem], files=1), too_big=True)
     corpus = live_corpus()
     result = check_upload(data, filename, corpus)
     if not result.ok or not result.banks:
-        return result, None
+        return Upload(result)
+    if confirmed is None:
+        planned, retiring = plan_banks(result.banks, corpus, retire_missing_banks=False)
+        if _retires(planned):
+            return Upload(result, planned, retiring=retiring)
     counts = load_banks(result.banks, corpus, retire_missing_banks=False)
+    unexpected = counts != confirmed if confirmed is not None else _retires(counts)
+    if unexpected:
+        db.session.rollback()  # the banks changed since the plan: show what it does now
+        planned, retiring = plan_banks(result.banks, corpus, retire_missing_banks=False)
+        return Upload(result, planned, retiring=retiring)
     db.session.commit()
-    return result, counts
+    return Upload(result, counts, loaded=True)
 
 
 def describe(counts: Counter) -> str:
-    """Return load counts as text."""
-    order = ("added", "changed", "retired", "unchanged")
-    return ", ".join(f"{counts.get(f'questions {k}', 0)} {k}" for k in order)
+    """Return load counts as text ("restored" only when some are)."""
+    order = ("added", "changed", "restored", "retired", "unchanged")
+    return ", ".join(
+        f"{counts.get(f'questions {k}', 0)} {k}"
+        for k in order
+        if k != "restored" or counts.get("questions restored")
+    )
+
+
+def seal(upload: Upload, data: bytes, filename: str, user_id: int) -> str | None:
+    """Return a signed token carrying a checked upload to its confirmation, or None if too big.
+
+    The instructor's browser holds the file between the two steps, so any app node can apply
+    it; the signature makes sure what is applied is exactly what was checked and shown.
+    """
+    payload = [user_id, filename, data.decode("utf-8"), dict(upload.counts or {})]
+    token = _serializer().dumps(payload)
+    # The confirmation posts it back as a form field, which the form size limit also bounds.
+    return token if len(token) < current_app.config["MAX_FORM_MEMORY_SIZE"] - 4096 else None
+
+
+def unseal(token: str, user_id: int) -> tuple[bytes, str, Counter] | None:
+    """Return (file, filename, confirmed counts) from a token of this user, or None."""
+    try:
+        owner, filename, text, counts = _serializer().loads(token, max_age=CONFIRM_SECONDS)
+    except (BadSignature, ValueError, TypeError):
+        return None
+    if owner != user_id:
+        return None
+    return text.encode("utf-8"), filename, Counter(counts)
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt="bank-upload")
 
 
 def summary(result: checker.CheckResult) -> str:

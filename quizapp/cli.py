@@ -15,7 +15,7 @@ from .commands.progress import progress_bar
 from .extensions import db
 from .models.users import ROLES
 
-STATES = ("added", "changed", "retired", "unchanged")
+STATES = ("added", "changed", "restored", "retired", "removed", "unchanged")
 
 
 def _report(counts) -> str:

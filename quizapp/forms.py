@@ -137,5 +137,11 @@ class UploadForm(FlaskForm):
             FileRequired("Choose a .yaml file to upload."),
             FileAllowed(["yaml", "yml"], "Upload a .yaml or .yml file."),
         ],
-        description="Checked exactly like `quizapp check`; nothing is loaded unless it is valid.",
+        description="A .yaml or .yml file of at most 1 MB.",
     )
+
+
+class ConfirmUploadForm(FlaskForm):
+    """The checked upload, signed, carried from the confirmation page back to the server."""
+
+    upload = HiddenField(validators=[DataRequired()])

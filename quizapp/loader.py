@@ -10,6 +10,7 @@ from sqlalchemy import delete, exists, func, select
 from .articles import Article
 from .banks import Bank
 from .database import write_session
+from .extensions import db
 from .models import Bank as DbBank
 from .models import Citation, Document, Passage, Question, QuestionVersion
 from .passages import Corpus, Match, segment
@@ -86,24 +87,46 @@ def _sync_passages(session, article: Article) -> Counter:
     return counts
 
 
+def _live_passage_ids(session) -> dict[tuple[str, str], int]:
+    return {
+        (doc, anchor): pid
+        for pid, doc, anchor in session.execute(
+            select(Passage.id, Passage.doc_id, Passage.anchor).where(Passage.retired.is_(False))
+        )
+    }
+
+
+def _stale(session, banks: Sequence[Bank], seen: set[str], retire_missing_banks: bool):
+    """Return the live questions a load of ``banks`` retires, and the banks it retires."""
+    loaded = [b.id for b in banks]
+    stale = select(Question).where(Question.retired.is_(False))
+    if not retire_missing_banks:
+        stale = stale.where(Question.bank_id.in_(loaded))
+    questions = [q for q in session.scalars(stale) if q.id not in seen]
+    gone = []
+    if retire_missing_banks:
+        gone = list(
+            session.scalars(
+                select(DbBank).where(DbBank.id.not_in(loaded), DbBank.retired.is_(False))
+            )
+        )
+    return questions, gone
+
+
 def load_banks(
     banks: Sequence[Bank], corpus: Corpus, *, retire_missing_banks: bool, progress=None
 ) -> Counter:
     """Upsert banks and version their questions in the current transaction; return counts.
 
     A question whose content (or cited passage) changed gets a new version; answers keep
-    pointing at the version they answered. A question missing from its loaded bank is retired.
+    pointing at the version they answered. A question missing from its loaded bank is retired;
+    a retired question that comes back unchanged is restored with the version it had.
     With ``retire_missing_banks``, banks absent from ``banks`` are retired too. ``progress``
     is called with 1 after each question.
     """
     session = write_session()
     counts: Counter = Counter()
-    passage_ids = {
-        (doc, anchor): pid
-        for pid, doc, anchor in session.execute(
-            select(Passage.id, Passage.doc_id, Passage.anchor).where(Passage.retired.is_(False))
-        )
-    }
+    passage_ids = _live_passage_ids(session)
     seen_questions: set[str] = set()
     for position, bank in enumerate(banks):
         _upsert_bank(session, bank, position)
@@ -113,21 +136,44 @@ def load_banks(
             counts[f"questions {outcome}"] += 1
             if progress:
                 progress(1)
-    loaded = [b.id for b in banks]
-    stale = select(Question).where(Question.retired.is_(False))
-    if not retire_missing_banks:
-        stale = stale.where(Question.bank_id.in_(loaded))
-    for question in session.scalars(stale):
-        if question.id not in seen_questions:
-            question.retired = True
-            counts["questions retired"] += 1
-    if retire_missing_banks:
-        for bank in session.scalars(select(DbBank).where(DbBank.id.not_in(loaded))):
-            if not bank.retired:
-                bank.retired = True
-                counts["banks retired"] += 1
+    questions, gone = _stale(session, banks, seen_questions, retire_missing_banks)
+    for question in questions:
+        question.retired = True
+        counts["questions retired"] += 1
+    for bank in gone:
+        bank.retired = True
+        counts["banks retired"] += 1
     session.flush()
     return counts
+
+
+def plan_banks(
+    banks: Sequence[Bank], corpus: Corpus, *, retire_missing_banks: bool
+) -> tuple[Counter, list[str]]:
+    """Return the counts ``load_banks`` would give and the ids it would retire; write nothing.
+
+    A dry run, so an upload that retires questions can be confirmed before it is applied.
+    """
+    session = db.session
+    counts: Counter = Counter()
+    passage_ids = _live_passage_ids(session)
+    seen: set[str] = set()
+    for bank in banks:
+        for question in bank.questions:
+            seen.add(question.id)
+            row = session.get(Question, question.id)
+            digest = _version_digest(_resolved_citations(question, corpus, passage_ids), question)
+            version_id = session.scalar(
+                select(QuestionVersion.id).where(
+                    QuestionVersion.question_id == question.id,
+                    QuestionVersion.content_hash == digest,
+                )
+            )
+            counts[f"questions {_outcome(row, version_id)}"] += 1
+    questions, gone = _stale(session, banks, seen, retire_missing_banks)
+    counts["questions retired"] += len(questions)
+    counts["banks retired"] += len(gone)
+    return +counts, [q.id for q in questions] + [f"bank {b.id}" for b in gone]
 
 
 def _upsert_bank(session, bank: Bank, position: int) -> None:
@@ -166,24 +212,40 @@ def _resolved_citations(question, corpus: Corpus, passage_ids) -> list[dict]:
     return citations
 
 
-def _upsert_question(session, bank_id, position, question, corpus, passage_ids) -> str:
-    """Create or update one question; return added, changed or unchanged."""
-    citations = _resolved_citations(question, corpus, passage_ids)
+def _version_digest(citations: list[dict], question) -> str:
     # Which passage each quote lands on is part of the content: an edited article re-versions.
     anchors = ",".join(f"{c['anchor']}:{c['start']}-{c['end']}" for c in citations)
-    digest = _digest(f"{question.content_hash()}|{anchors}")[:32]
-    row = session.get(Question, question.id)
-    outcome = "unchanged"
+    return _digest(f"{question.content_hash()}|{anchors}")[:32]
+
+
+def _outcome(row: Question | None, version_id: int | None) -> str:
+    """Return what loading does to a question: added, changed, restored or unchanged.
+
+    ``version_id`` is the existing version with the loaded content, or None for new content.
+    """
     if row is None:
-        row = Question(id=question.id, bank_id=bank_id, position=position)
-        session.add(row)
-        session.flush()
-        outcome = "added"
+        return "added"
+    if version_id is None or row.current_version_id != version_id:
+        return "changed"
+    # Back from retirement with the very content it had: no new version, nothing changed.
+    return "restored" if row.retired else "unchanged"
+
+
+def _upsert_question(session, bank_id, position, question, corpus, passage_ids) -> str:
+    """Create or update one question; return added, changed, restored or unchanged."""
+    citations = _resolved_citations(question, corpus, passage_ids)
+    digest = _version_digest(citations, question)
+    row = session.get(Question, question.id)
     version = session.scalar(
         select(QuestionVersion).where(
             QuestionVersion.question_id == question.id, QuestionVersion.content_hash == digest
         )
     )
+    outcome = _outcome(row, version.id if version else None)
+    if row is None:
+        row = Question(id=question.id, bank_id=bank_id, position=position)
+        session.add(row)
+        session.flush()
     if version is None:
         latest = session.scalar(
             select(func.max(QuestionVersion.version)).where(
@@ -207,8 +269,6 @@ def _upsert_question(session, bank_id, position, question, corpus, passage_ids) 
         for c in citations:
             c = {k: v for k, v in c.items() if k != "anchor"}
             session.add(Citation(version_id=version.id, **c))
-    if outcome == "unchanged" and (row.current_version_id != version.id or row.retired):
-        outcome = "changed"
     _assign(row, bank_id=bank_id, position=position, retired=False, current_version_id=version.id)
     return outcome
 

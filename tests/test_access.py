@@ -90,6 +90,7 @@ MATRIX = [
     instructors("instructor.home", "/teach/", "POST"),
     instructors("instructor.banks", "/teach/banks"),
     instructors("instructor.banks", "/teach/banks", "POST"),
+    instructors("instructor.confirm_upload", "/teach/banks/confirm", "POST"),
     instructors("instructor.download_bank", "/teach/banks/{bank}.yaml"),
     instructors("instructor.download_bank", "/teach/banks/{bank}.gift"),
     instructors("instructor.download_bank", "/teach/banks/{bank}.xml"),

@@ -143,3 +143,38 @@ def test_a_missing_articles_folder_is_one_error_not_one_per_quote(app, runner, t
         f"Error: no such articles folder: {tmp_path / 'nowhere'}; point QUIZAPP_SEEDS at the "
         "articles\n"
     )
+
+
+def test_a_question_put_back_unchanged_is_restored_with_its_old_version(app, runner, tmp_path):
+    before = versions(app)
+    bank = copy_sample(tmp_path)
+    text = bank.read_text()
+    bank.write_text(text[: text.index("  - id: sample-jinping-depth")])
+    assert "questions: 2 retired, 1 unchanged" in runner.invoke(args=["load", str(bank)]).output
+    bank.write_text(text)
+    result = runner.invoke(args=["load", str(bank)])
+    assert result.exit_code == 0, result.output
+    assert "questions: 2 restored, 1 unchanged" in result.output
+    assert versions(app) == before  # no new version: the same ones are live again
+
+
+def test_a_dry_run_counts_what_loading_does_and_writes_nothing(app, tmp_path):
+    from quizapp.checker import check_paths, corpus_from_seeds
+    from quizapp.loader import load_banks, plan_banks
+
+    corpus = corpus_from_seeds(ROOT / "seeds")
+    text = SAMPLE.read_text()
+    cut = text[: text.index("  - id: sample-jinping-depth")]
+    edited = cut.replace("How much liquid fills", "What mass of liquid fills")
+    bank = copy_sample(tmp_path)
+    for content in (cut, edited, text, text.replace("sample-juno-largest", "sample-juno-new")):
+        bank.write_text(content)
+        banks = check_paths([bank], corpus).banks
+        with app.app_context():
+            before = versions(app)
+            planned, retiring = plan_banks(banks, corpus, retire_missing_banks=False)
+            assert versions(app) == before
+            counts = load_banks(banks, corpus, retire_missing_banks=False)
+            db.session.commit()
+        assert planned == counts, content
+        assert len(retiring) == counts["questions retired"]

@@ -13,7 +13,7 @@ from werkzeug.test import stream_encode_multipart
 
 from quizapp.checker import check_text, corpus_from_seeds
 from quizapp.extensions import db
-from quizapp.models import Bank, Question
+from quizapp.models import Bank, Question, QuestionVersion
 
 from .conftest import csrf_from
 from .test_instructor import teacher  # noqa: F401 - fixture
@@ -160,3 +160,137 @@ def test_the_banks_page_says_what_gift_and_moodle_xml_leave_out(app, teacher):  
     assert "leave out the regular expression of sample-micius-name: Moodle has no" in page
     gift = teacher.get("/teach/banks/sample-cross.gift").get_data(as_text=True)
     assert "mo.*" not in gift and "Micius" in gift  # what the note says is what happens
+
+
+def first_question_only(text: str = SAMPLE) -> str:
+    """Return the bank cut down to its first question, as an instructor trimming it might."""
+    return text[: text.index("  - id: sample-jinping-depth")]
+
+
+def versions(app) -> dict[str, tuple[int, bool]]:
+    """Return per question of the sample bank its number of versions and whether it is retired."""
+    with app.app_context():
+        rows = db.session.execute(
+            select(Question.id, func.count(QuestionVersion.id), Question.retired)
+            .join(QuestionVersion, QuestionVersion.question_id == Question.id)
+            .where(Question.bank_id == "sample-big-science")
+            .group_by(Question.id, Question.retired)
+        )
+        return {qid: (n, retired) for qid, n, retired in rows}
+
+
+def confirm(client, page: str):
+    """Press "Load it" on a confirmation page."""
+    token = re.search(r'name="upload" type="hidden" value="([^"]+)"', page)[1]
+    return client.post(
+        "/teach/banks/confirm", data={"csrf_token": csrf_from(page), "upload": token}
+    )
+
+
+def test_an_upload_that_retires_questions_is_confirmed_before_anything_changes(app, teacher):  # noqa: F811
+    before = versions(app)
+    response = upload(teacher, first_question_only().encode(), "big.yaml")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "<h1>Load big.yaml?</h1>" in page
+    assert "retire 2 questions</strong>: they leave the quiz\n      for every class" in page
+    assert "leave 1 question unchanged" in page
+    assert (
+        "<code>sample-jinping-depth</code>" in page and "<code>sample-juno-largest</code>" in page
+    )
+    assert '<button type="submit" class="btn">Load it</button>' in page
+    assert 'href="/teach/banks">Cancel' in page
+    assert versions(app) == before  # nothing is retired until confirmed
+    done = confirm(teacher, page)
+    assert done.status_code == 303
+    shown = teacher.get(done.location).get_data(as_text=True)
+    assert "Loaded: 0 added, 0 changed, 2 retired, 1 unchanged." in shown
+    assert {qid: retired for qid, (_n, retired) in versions(app).items()} == {
+        "sample-juno-liquid": False,
+        "sample-jinping-depth": True,
+        "sample-juno-largest": True,
+    }
+
+
+def test_an_upload_that_only_adds_or_changes_loads_at_once(app, teacher):  # noqa: F811
+    edited = SAMPLE.replace("How much liquid fills", "What mass of liquid fills")
+    response = upload(teacher, edited.encode())
+    assert response.status_code == 303
+    assert "Loaded: 0 added, 1 changed, 0 retired, 2 unchanged." in teacher.get(
+        response.location
+    ).get_data(as_text=True)
+
+
+def test_retired_questions_uploaded_again_unchanged_are_restored_without_new_versions(
+    app,
+    teacher,  # noqa: F811
+):
+    before = versions(app)
+    page = upload(teacher, first_question_only().encode()).get_data(as_text=True)
+    assert confirm(teacher, page).status_code == 303
+    response = upload(teacher, SAMPLE.encode())
+    assert response.status_code == 303
+    shown = teacher.get(response.location).get_data(as_text=True)
+    assert "Loaded: 0 added, 0 changed, 2 restored, 0 retired, 1 unchanged." in shown
+    assert versions(app) == before  # the same versions, live again
+
+
+def test_a_confirmation_overtaken_by_another_upload_asks_again(app, teacher):  # noqa: F811
+    before = versions(app)
+    page = upload(teacher, first_question_only().encode()).get_data(as_text=True)
+    # Meanwhile the first question is edited: the confirmed counts no longer hold
+    edited = SAMPLE.replace("How much liquid fills", "What mass of liquid fills")
+    assert upload(teacher, edited.encode()).status_code == 303
+    again = confirm(teacher, page)
+    assert again.status_code == 200
+    text = again.get_data(as_text=True)
+    assert "The question banks changed since you checked this file" in text
+    assert "change 1 question" in text and "retire 2 questions" in text
+    assert {q: r for q, (_n, r) in versions(app).items()} == {q: r for q, (_n, r) in before.items()}
+    assert confirm(teacher, text).status_code == 303  # confirming the new counts applies them
+    assert versions(app)["sample-jinping-depth"] == (1, True)
+
+
+def test_a_forged_or_foreign_confirmation_loads_nothing(app, teacher, client):  # noqa: F811
+    from .test_instructor import make_user
+
+    before = versions(app)
+    page = upload(teacher, first_question_only().encode()).get_data(as_text=True)
+    token = re.search(r'name="upload" type="hidden" value="([^"]+)"', page)[1]
+    forged = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
+    response = teacher.post(
+        "/teach/banks/confirm", data={"csrf_token": csrf_from(page), "upload": forged}
+    )
+    assert response.status_code == 303
+    assert "upload the file again" in teacher.get(response.location).get_data(as_text=True)
+    make_user(app, "prof2", "instructor")
+    other = app.test_client()
+    from .conftest import Auth
+
+    Auth(other).login("prof2")
+    mine = csrf_from(other.get("/teach/banks").get_data(as_text=True))
+    assert (
+        other.post("/teach/banks/confirm", data={"csrf_token": mine, "upload": token}).status_code
+        == 303
+    )
+    assert versions(app) == before
+
+
+def test_a_file_over_the_limit_is_refused_with_its_limit_and_not_shown_back(app, teacher):  # noqa: F811
+    before = counts(app)
+    data = ("# padding\n" * 160_000).encode()  # 1,600,000 bytes: under the request limit
+    response = upload(teacher, data)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "The file is larger than 1 MB, the limit for one bank" in page
+    assert "1,048,577" not in page
+    assert "# padding" not in page and "src-line" not in page  # the file is not echoed
+    assert counts(app) == before
+
+
+def test_the_upload_help_is_plain_words_an_instructor_can_use(teacher):  # noqa: F811
+    page = teacher.get("/teach/banks").get_data(as_text=True)
+    assert "`" not in page and "questions/README.md" not in page
+    assert "must match the article’s words exactly" in page
+    assert "listed with its line and column" in page
+    assert page.count("nothing is loaded") == 1  # said once, not again under the field

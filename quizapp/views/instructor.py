@@ -28,7 +28,7 @@ from .. import (
 )
 from ..content import find_document, list_documents, passage_map
 from ..formats.csvout import stream_rows
-from ..forms import CourseForm, PolicyForm, RenameForm, UploadForm
+from ..forms import ConfirmUploadForm, CourseForm, PolicyForm, RenameForm, UploadForm
 from ..question_cache import question_view
 from .ids import query_id
 
@@ -288,19 +288,57 @@ def export_scores(course_id: int):
 @bp.route("/banks", methods=["GET", "POST"])
 @instructor_required
 def banks():
-    """Upload a bank (checked exactly like `quizapp check`) and download any bank."""
+    """Upload a bank (checked like `quizapp check`) and download any bank."""
     form = UploadForm()
-    result = outcome = source = None
     if form.validate_on_submit():
         upload = form.file.data
         data = upload.read(authoring.MAX_UPLOAD + 1)
-        result, outcome = authoring.check_and_load(data, upload.filename or "upload.yaml")
-        if outcome is None:
-            source = authoring.annotated_lines(data, result.diagnostics)
-        else:
-            flash(f"Loaded: {authoring.describe(outcome)}.", "success")
-            return redirect(url_for(".banks"), 303)
-    status = 400 if form.errors or source is not None else 200
+        filename = upload.filename or "upload.yaml"
+        return _after_upload(authoring.check_and_load(data, filename), data, filename, form)
+    return _banks_page(form, status=400 if form.errors else 200)
+
+
+@bp.post("/banks/confirm")
+@instructor_required
+def confirm_upload():
+    """Load a checked upload that retires questions, once the instructor has seen the counts."""
+    form = ConfirmUploadForm()
+    sealed = authoring.unseal(form.upload.data or "", current_user.id)
+    if not form.validate_on_submit() or sealed is None:
+        flash("That check has expired: upload the file again.", "error")
+        return redirect(url_for(".banks"), 303)
+    data, filename, confirmed = sealed
+    outcome = authoring.check_and_load(data, filename, confirmed)
+    return _after_upload(outcome, data, filename, UploadForm(), again=True)
+
+
+def _after_upload(outcome, data: bytes, filename: str, form, again: bool = False):
+    """Say what an upload did: loaded, refused with its errors, or waiting for a confirmation."""
+    if outcome.loaded:
+        flash(f"Loaded: {authoring.describe(outcome.counts)}.", "success")
+        return redirect(url_for(".banks"), 303)
+    if outcome.counts is None:
+        # A file over the limit is not shown back: it was cut at the limit, mid-line.
+        problems = outcome.result.diagnostics
+        source = None if outcome.too_big else authoring.annotated_lines(data, problems)
+        return _banks_page(form, outcome.result, source, status=400)
+    token = authoring.seal(outcome, data, filename, current_user.id)
+    if token is None:
+        flash("This file is too large to confirm here: split it into smaller banks.", "error")
+        return redirect(url_for(".banks"), 303)
+    return render_template(
+        "instructor/confirm_upload.html",
+        # formdata=None: on a second confirmation the posted (outdated) token must not win
+        form=ConfirmUploadForm(formdata=None, upload=token),
+        filename=filename,
+        counts=outcome.counts,
+        retiring=outcome.retiring,
+        banks=outcome.result.banks,
+        again=again,
+    )
+
+
+def _banks_page(form, result=None, source=None, status: int = 200):
     return render_template(
         "instructor/banks.html",
         form=form,

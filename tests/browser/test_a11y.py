@@ -2,6 +2,7 @@
 
 import io
 import re
+from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -12,6 +13,8 @@ from ..test_instructor import make_user
 from .forms import log_in, register
 
 pytestmark = pytest.mark.browser
+SAMPLE = (Path(__file__).parents[1] / "data/banks/sample-big-science.yaml").read_text("utf-8")
+CUT_BANK = SAMPLE[: SAMPLE.index("  - id: sample-jinping-depth")].encode()  # retires two
 AXE = Axe()
 SERIOUS = {"serious", "critical"}
 
@@ -127,6 +130,17 @@ def test_every_page_kind_has_no_serious_accessibility_issue(app, live_server, br
         checked.append(f"bank upload with errors [{viewport_name}]")
         if issues := problems(teacher):
             found[f"bank upload with errors [{viewport_name}]"] = issues
+        # An upload that would retire questions asks first (the page a POST shows)
+        teacher.goto(f"{live_server}/teach/banks")
+        teacher.set_input_files(
+            "input[type=file]",
+            files=[{"name": "cut.yaml", "mimeType": "application/x-yaml", "buffer": CUT_BANK}],
+        )
+        teacher.get_by_role("button", name="Check and load").click()
+        teacher.get_by_role("button", name="Load it").wait_for()
+        checked.append(f"bank upload to confirm [{viewport_name}]")
+        if issues := problems(teacher):
+            found[f"bank upload to confirm [{viewport_name}]"] = issues
         # A password link (the page a POST shows), then the page it opens
         teacher.goto(live_server + drill)
         teacher.get_by_role("button", name="Make a password link").click()

@@ -8,6 +8,8 @@ fixtures. Definitions follow Moodle's quiz statistics report:
   the *other* items (corrected item-total), so an item does not correlate with itself.
 - discrimination (upper-lower): mean item fraction of the top 27% of students by rest score
   minus that of the bottom 27%.
+- choice shares: the fraction of responses that picked each choice; with several right
+  choices (multiple answer) a response picks several, so the shares add up to more than 1.
 - reliability: Cronbach's alpha over students who answered every item; KR-20 is the same
   number when every item is scored right/wrong, and is reported only then.
 """
@@ -35,6 +37,11 @@ class Response:
     max_score: float
     choice: str | None = None  # key of the choice picked, for choice items
     seconds: float | None = None
+    choices: tuple[str, ...] = ()  # keys of every choice picked, for multiple-answer items
+
+    @property
+    def picked(self) -> tuple[str, ...]:
+        return self.choices or ((self.choice,) if self.choice is not None else ())
 
     @property
     def fraction(self) -> float:
@@ -142,14 +149,18 @@ def flags_for(stats: ItemStats, correct: set[str]) -> list[str]:
         elif stats.discrimination_pb < LOW_DISCRIMINATION:
             flags.append("weak discrimination")
     if correct and stats.choice_shares:
-        key_share = max(stats.choice_shares.get(c, 0.0) for c in correct)
+        # With several keys (multiple answer) a distractor is compared with the least-picked
+        # key: the most-picked one is often chosen by nearly everyone.
+        weakest = min(correct, key=lambda c: (stats.choice_shares.get(c, 0.0), c))
+        key_share = stats.choice_shares.get(weakest, 0.0)
+        than = "the key" if len(correct) == 1 else f"key {weakest}"
         for choice, share in stats.choice_shares.items():
             if choice in correct:
                 continue
             if share == 0:
                 flags.append(f"distractor {choice} never chosen")
             elif share > key_share:
-                flags.append(f"distractor {choice} chosen more than the key")
+                flags.append(f"distractor {choice} chosen more than {than}")
     return flags
 
 
@@ -175,8 +186,9 @@ def item_statistics(
         if item in choices_by_item:
             counts = {key: 0 for key in choices_by_item[item]}
             for r in answers:
-                if r.choice in counts:
-                    counts[r.choice] += 1
+                # A multiple-answer response counts once for each choice picked.
+                for key in set(r.picked) & counts.keys():
+                    counts[key] += 1
             shares = {key: count / len(answers) for key, count in counts.items()}
         seconds = [r.seconds for r in answers if r.seconds is not None]
         stats = ItemStats(

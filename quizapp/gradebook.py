@@ -1,5 +1,6 @@
 """The gradebook: students x banks under a class's score policy, by aggregate queries."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -26,7 +27,7 @@ class StudentRow:
     scores: dict[str, float] = field(default_factory=dict)  # bank id -> fraction 0..1
     last_activity: datetime | None = None
 
-    def completion(self, banks: list[BankColumn]) -> float:
+    def completion(self, banks: Sequence[BankColumn]) -> float:
         return len([b for b in banks if b.id in self.scores]) / len(banks) if banks else 0.0
 
 
@@ -150,21 +151,23 @@ class Page:
 
 
 def page(course_id: int, policy: str, sort: str, descending: bool, number: int, size: int) -> Page:
-    """Return one page of the class gradebook, sorted by name, username, activity or a bank.
+    """Return one page of the class gradebook, sorted by any of its columns.
 
     Only the sort key is read for the whole class and the averages come from one aggregate
     query; scores and activity are read for the shown students alone (for 1,000 students, 12 ms
-    a page in-process instead of 28).
+    a page in-process instead of 28). Completion needs every score of the class: one query.
     """
     banks = bank_columns()
-    if sort not in {"name", "username", "activity"} | {b.id for b in banks}:
+    if sort not in {"name", "username", "activity", "completed"} | {b.id for b in banks}:
         sort = "name"
     rows = _students(course_id)
     if sort == "activity":
         _add_activity(rows, course_id)
+    elif sort == "completed":
+        _add_scores(rows, scores(member_ids(course_id), policy))
     elif sort not in {"name", "username"}:
         _add_scores(rows, scores(member_ids(course_id), policy, sort))
-    ordered = sort_rows(list(rows.values()), sort, descending)
+    ordered = sort_rows(list(rows.values()), sort, descending, banks)
     count = max(1, -(-len(ordered) // size))
     number = min(max(number, 1), count)
     shown = ordered[(number - 1) * size : number * size]
@@ -176,10 +179,14 @@ def page(course_id: int, policy: str, sort: str, descending: bool, number: int, 
     return Page(banks, shown, len(ordered), averages(course_id, policy, banks), sort, number, count)
 
 
-def sort_rows(rows: list[StudentRow], key: str, descending: bool) -> list[StudentRow]:
-    """Sort by name, username, last activity or a bank id; missing values last."""
+def sort_rows(
+    rows: list[StudentRow], key: str, descending: bool, banks: Sequence[BankColumn] = ()
+) -> list[StudentRow]:
+    """Sort by name, username, activity, completion (of ``banks``) or a bank; missing last."""
 
     def value(row: StudentRow):
+        if key == "completed":
+            return row.completion(banks)
         if key == "activity":
             return row.last_activity.timestamp() if row.last_activity else None
         if key == "username":

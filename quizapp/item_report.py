@@ -49,17 +49,27 @@ class BankReport:
     reliability: Reliability
 
 
+CHOICE_TYPES = ("single", "multiple")
+
+
 def _letter(index: int) -> str:
     """Return the label of a choice as authored: A, B, C..."""
     return chr(ord("A") + index) if 0 <= index < 26 else str(index)
 
 
-def _choice_key(qtype: str, response) -> str | None:
-    if qtype == "single" and isinstance(response, int) and not isinstance(response, bool):
-        return _letter(response)
+def _is_index(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _choice_keys(qtype: str, response) -> set[str]:
+    """Return the keys of the choices a response picked (several for a multiple-answer one)."""
+    if qtype == "single" and _is_index(response):
+        return {_letter(response)}
+    if qtype == "multiple" and isinstance(response, list):
+        return {_letter(i) for i in response if _is_index(i)}
     if qtype == "true_false" and isinstance(response, bool):
-        return "true" if response else "false"
-    return None
+        return {"true" if response else "false"}
+    return set()
 
 
 def _first_answers(bank_id: str | None, user_ids):
@@ -277,7 +287,7 @@ def _live_questions(bank_id: str | None):
 
 def _labels(q) -> tuple[dict[str, str], set[str]]:
     """Return a choice question's choice labels and its correct keys (empty for other types)."""
-    if q.type == "single":
+    if q.type in CHOICE_TYPES:
         choices = q.spec["choices"]
         # Lettered as the flags name them ("distractor C never chosen").
         labels = {_letter(i): f"{_letter(i)}. {c['text']}" for i, c in enumerate(choices)}
@@ -295,8 +305,7 @@ def _stats(q, row: dict | None, counts: dict[str, int]) -> ItemStats:
     if labels:
         picked = {key: 0 for key in labels}
         for response, n in counts.items():
-            key = _choice_key(q.type, json.loads(response))
-            if key in picked:
+            for key in _choice_keys(q.type, json.loads(response)) & picked.keys():
                 picked[key] += n
         shares = {key: n / row["n"] for key, n in picked.items()}
     stats = ItemStats(
@@ -317,7 +326,7 @@ def report(bank_id: str | None = None, user_ids=None) -> list[BankReport]:
     f = _materialise(_first_answers(bank_id, user_ids))
     try:
         rows = _item_rows(f, _with_rest_scores(f))
-        counts = _choice_counts(f, [q.id for q in questions if q.type in ("single", "true_false")])
+        counts = _choice_counts(f, [q.id for q in questions if _labels(q)[0]])
         reliability = _reliability(f)
     finally:
         f.drop(db.session.connection())

@@ -174,3 +174,16 @@ def test_upper_lower_ignores_float_noise_in_tied_rest_scores():
     # 8 students, groups of 2: lower = students 9 and 1 (0.0 each), upper = two 0.9s (1.0).
     assert _upper_lower(rows) == 1.0
     assert _upper_lower([(0.1, 9, 0.0), (low, 1, 0.0), (high, 2, 1.0), *top]) == 1.0
+
+
+def test_a_multiple_answer_response_counts_for_every_choice_it_picked():
+    # Keys A and B: four students pick both, six pick A and the distractor D instead of B
+    picks = [("A", "B")] * 4 + [("A", "D")] * 6
+    rows = []
+    for n, picked in enumerate(picks):
+        rows.append(Response(n, "q", 1 if "B" in picked else 0, 1, choices=picked))
+        rows += [Response(n, f"other{k}", int(n >= k), 1) for k in range(1, 10)]
+    stats = item_statistics(rows, {"q": ["A", "B", "C", "D"]}, {"q": {"A", "B"}})["q"]
+    assert stats.choice_shares == {"A": 1.0, "B": 0.4, "C": 0.0, "D": 0.6}
+    assert "distractor C never chosen" in stats.flags
+    assert "distractor D chosen more than key B" in stats.flags

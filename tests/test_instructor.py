@@ -124,7 +124,7 @@ def test_drill_down_shows_every_answer_with_feedback(app, teacher):
 
         uid = db.session.scalar(select(User.id).where(User.username == "drill"))
     html = teacher.get(f"/teach/classes/{course_id}/students/{uid}").get_data(as_text=True)
-    assert "<mark>" in html and "Your answer" in html and "wrong" in html
+    assert "<mark>" in html and "Their answer" in html and "wrong" in html
     with app.app_context():
         from quizapp.models import Bank
 
@@ -303,9 +303,9 @@ def test_each_gradebook_page_shows_what_the_whole_class_sorted_would(app, runner
     with app.app_context():
         banks, everyone = gradebook.gradebook(course_id, policy)
         assert {b for r in everyone for b in r.scores} and any(not r.scores for r in everyone)
-        for key in ["name", "username", "activity", *(b.id for b in banks)]:
+        for key in ["name", "username", "activity", "completed", *(b.id for b in banks)]:
             for descending in (False, True):
-                whole = gradebook.sort_rows(everyone, key, descending)
+                whole = gradebook.sort_rows(everyone, key, descending, banks)
                 pages = [
                     gradebook.page(course_id, policy, key, descending, n, 3) for n in (1, 2, 3)
                 ]
@@ -498,3 +498,80 @@ def test_a_student_can_leave_a_class_after_a_confirmation(app, teacher):
     assert "You left Policy 101." in page and "You have not joined a class yet." in page
     assert "Leaver Student" not in teacher.get(f"/teach/classes/{course_id}").get_data(as_text=True)
     assert student.get(url).status_code == 404  # not in it any more
+
+
+def headings(html: str) -> list[int]:
+    """Return the levels of a page's headings, in order."""
+    return [int(level) for level in re.findall(r"<h([1-6])[ >]", html)]
+
+
+def nested(levels: list[int]) -> bool:
+    """Return whether no heading skips a level on the way down."""
+    return all(b - a <= 1 for a, b in zip(levels, levels[1:], strict=False))
+
+
+def test_heading_levels_nest_on_item_analysis_and_the_student_page(app, teacher):
+    course_id, code = create_class(teacher)
+    student = join(app, "plain", code)  # no full name
+    take_quiz(app, join(app, "nested", code, "Nes Ted"), bank_ids(app)[0], wrong_at={1})
+    take_quiz(app, student, bank_ids(app)[0])
+    for url in ("/teach/items", f"/teach/items?course={course_id}"):
+        levels = headings(teacher.get(url).get_data(as_text=True))
+        assert nested(levels), (url, levels)
+    book = teacher.get(f"/teach/classes/{course_id}").get_data(as_text=True)
+    for username in ("nested", "plain"):
+        uid = re.search(rf'/students/(\d+)">[^<]*</a>\s*<span class="meta">{username}<', book)[1]
+        html = teacher.get(f"/teach/classes/{course_id}/students/{uid}").get_data(as_text=True)
+        levels = headings(html)
+        assert levels[0] == 1 and 3 in levels, levels  # "Why" sits under its attempt
+        assert nested(levels), levels
+        assert "<h3>Why</h3>" in html and "<h2>Why</h2>" not in html
+    # Without a full name the username is the heading, and is not repeated under it
+    assert "<h1>plain</h1>" in html and '<p class="meta">plain@example.org</p>' in html
+    named = teacher.get(
+        f"/teach/classes/{course_id}/students/" + re.search(r'/students/(\d+)">Nes Ted', book)[1]
+    ).get_data(as_text=True)
+    assert "<h1>Nes Ted</h1>" in named
+    assert '<p class="meta">nested · nested@example.org</p>' in named
+
+
+def test_gradebook_caption_counts_students_in_words(app, teacher):
+    course_id, code = create_class(teacher)
+    join(app, "only", code)
+    page = teacher.get(f"/teach/classes/{course_id}").get_data(as_text=True)
+    assert "Scores of 1 student;" in page
+    join(app, "second", code)
+    page = teacher.get(f"/teach/classes/{course_id}").get_data(as_text=True)
+    assert "Scores of 2 students;" in page
+
+
+def test_gradebook_sorts_by_completion(app, teacher):
+    course_id, code = create_class(teacher)
+    first, second = bank_ids(app)[:2]
+    take_quiz(app, join(app, "both", code), first)
+    both = app.test_client()
+    Auth(both).login("both")
+    take_quiz(app, both, second)
+    take_quiz(app, join(app, "one", code), first)
+    join(app, "none", code)
+    page = teacher.get(f"/teach/classes/{course_id}").get_data(as_text=True)
+    assert f"/teach/classes/{course_id}?sort=completed&amp;dir=desc" in page  # a sort link
+    order = {}
+    for direction in ("desc", "asc"):
+        html = teacher.get(f"/teach/classes/{course_id}?sort=completed&dir={direction}").text
+        order[direction] = sorted(("both", "one", "none"), key=lambda u: html.index(f">{u}<"))
+        assert 'aria-current="true">Completed' in html
+    assert order == {"desc": ["both", "one", "none"], "asc": ["none", "one", "both"]}
+
+
+def test_heatmap_and_item_analysis_say_what_their_shares_count(app, teacher):
+    course_id, code = create_class(teacher)
+    take_quiz(app, join(app, "heat", code), bank_ids(app)[0])
+    heat = teacher.get(f"/teach/classes/{course_id}/heatmap?doc=big-science").text
+    assert "the share of all the class’s answers to them that were right, retakes included" in heat
+    answered = r'class="band-[1-4][^"]*" id="[^"]+">\s*<a href="[^"]*passage=(\d+)'
+    passage = re.search(answered, heat)[1]
+    heat = teacher.get(f"/teach/classes/{course_id}/heatmap?doc=big-science&passage={passage}").text
+    assert 'Right, of all answers<br><span class="meta">retakes included' in heat
+    items = teacher.get(f"/teach/items?course={course_id}").text
+    assert "points earned, first answers" in items

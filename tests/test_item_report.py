@@ -60,5 +60,32 @@ def test_sql_statistics_match_the_pure_module(app, runner):
                     pytest.approx(value) if value is not None else None
                 )
         assert checked >= 5
-        shares = [r.stats.choice_shares for b in reports for r in b.items if r.stats.choice_shares]
+        shares = [
+            r.stats.choice_shares
+            for b in reports
+            for r in b.items
+            if r.stats.choice_shares and r.type != "multiple"
+        ]
         assert shares and all(sum(s.values()) == pytest.approx(1.0) for s in shares)
+
+
+def test_multiple_answer_questions_share_every_choice_picked(app, runner):
+    result = runner.invoke(args=["demo", "--students", "25", "--seed", "3", "--quiet"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        rows = [r for b in item_report.report() for r in b.items if r.type == "multiple"]
+        assert rows and all(r.stats.n for r in rows)
+        for row in rows:
+            first = select(func.min(Answer.id)).group_by(Answer.user_id, Answer.question_id)
+            picks = db.session.scalars(
+                select(Answer.response).where(
+                    Answer.id.in_(first), Answer.question_id == row.question_id
+                )
+            ).all()
+            letters = sorted(row.choice_labels)
+            expected = {
+                key: sum(i in p for p in picks) / len(picks) for i, key in enumerate(letters)
+            }
+            assert row.stats.choice_shares == pytest.approx(expected), row.question_id
+        # Each response counts once per choice it picked, so some add up to more than one
+        assert any(sum(r.stats.choice_shares.values()) > 1 for r in rows)

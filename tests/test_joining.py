@@ -1,4 +1,4 @@
-"""A student joining and leaving classes: what each click says, clicked once or twice."""
+"""Joining, leaving, removing and deleting: what each click says, clicked once or twice."""
 
 import re
 
@@ -30,3 +30,21 @@ def test_a_second_click_on_leave_says_you_are_out_not_404(app, teacher):  # noqa
     assert second.status_code == 303
     assert "You are not in that class." in student.get(second.location).get_data(as_text=True)
     assert student.get(url).status_code == 404  # a link to it, though, names nothing
+
+
+def test_second_clicks_on_remove_and_delete_say_it_is_done_not_404(app, teacher):  # noqa: F811
+    course_id, code = create_class(teacher)
+    join(app, "goner", code, "Goner Student")
+    book = teacher.get(f"/teach/classes/{course_id}").get_data(as_text=True)
+    user_id = re.search(r'/students/(\d+)">Goner Student<', book)[1]
+    remove = f"/teach/classes/{course_id}/students/{user_id}/remove"
+    token = csrf_from(teacher.get(remove).get_data(as_text=True))
+    assert teacher.post(remove, data={"csrf_token": token}).status_code == 303
+    second = teacher.post(remove, data={"csrf_token": token})
+    assert second.status_code == 303
+    assert "That student is not in this class." in teacher.get(second.location).text
+    delete = f"/teach/classes/{course_id}/delete"
+    assert teacher.post(delete, data={"csrf_token": token}).status_code == 303
+    second = teacher.post(delete, data={"csrf_token": token})
+    assert second.status_code == 303
+    assert "That class no longer exists." in teacher.get(second.location).text

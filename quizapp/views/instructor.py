@@ -138,6 +138,9 @@ def new_code(course_id: int):
 @instructor_required
 def delete_class(course_id: int):
     """Delete a class after a confirmation page; its students keep their answers."""
+    if request.method == "POST" and not courses.course_exists(course_id):
+        flash("That class no longer exists.", "info")  # a second click on "Delete"
+        return redirect(url_for(".home"), 303)
     course = course_or_404(course_id)
     if request.method == "GET":
         return render_template("instructor/delete_class.html", course=course)
@@ -184,6 +187,9 @@ def student(course_id: int, user_id: int):
 def remove_student(course_id: int, user_id: int):
     """Take a student out of the class, after a confirmation page; their answers stay theirs."""
     course = course_or_404(course_id)
+    if request.method == "POST" and courses.student_of(course.id, user_id) is None:
+        flash("That student is not in this class.", "info")  # a second click on "Remove"
+        return redirect(url_for(".course", course_id=course.id), 303)
     member = _member_or_404(course, user_id)
     if request.method == "GET":
         return render_template("instructor/remove_student.html", course=course, member=member)

@@ -9,7 +9,7 @@ from . import gradebook
 from .database import read
 from .extensions import db
 from .formats.csvout import Cells, cell
-from .models import Answer, Citation, Course, Passage, QuestionVersion, User
+from .models import Answer, Attempt, Citation, Course, Passage, QuestionVersion, User
 from .qtypes import get_type
 
 LONG_HEADER = [
@@ -18,7 +18,8 @@ LONG_HEADER = [
     "bank",
     "question id",
     "question version",
-    "attempt",
+    "attempt",  # the student's 1st, 2nd... attempt at the bank
+    "attempt id",  # the same attempt in every export, whichever class it is read for
     "submitted at",
     "answer",
     "correct",
@@ -69,6 +70,17 @@ def _citations() -> dict[int, str]:
     return {k: " ".join(dict.fromkeys(v)) for k, v in cited.items()}
 
 
+def _attempt_numbers() -> dict[int, int]:
+    """Return each attempt's number among its student's attempts at its bank (1 is the first)."""
+    numbers, seen = {}, {}
+    rows = db.session.execute(
+        select(Attempt.id, Attempt.user_id, Attempt.bank_id).order_by(Attempt.id)
+    )
+    for attempt_id, user_id, bank_id in rows:  # attempts are far fewer than answers
+        numbers[attempt_id] = seen[user_id, bank_id] = seen.get((user_id, bank_id), 0) + 1
+    return numbers
+
+
 def _iso_utc(stamp: str) -> str:
     """Return "YYYY-MM-DD HH:MM:SS[.ffffff]" (a stored UTC time as text) as ISO 8601 with Z."""
     return f"{stamp[:10]}T{stamp[11:19]}Z"
@@ -92,6 +104,7 @@ def long(course: Course | None) -> tuple[list[str], Iterator[list]]:
     numbers = dict(db.session.execute(select(QuestionVersion.id, QuestionVersion.version)).all())
     banks = dict(db.session.execute(select(Question.id, Question.bank_id)).all())
     cited = {vid: cell(text) for vid, text in _citations().items()}
+    attempt_numbers = _attempt_numbers()
     answers, users = Answer.__table__, User.__table__
     stmt = (
         select(
@@ -131,6 +144,7 @@ def long(course: Course | None) -> tuple[list[str], Iterator[list]]:
                     cell(banks[qid]),
                     cell(qid),
                     numbers[vid],
+                    attempt_numbers[attempt],
                     attempt,
                     _iso_utc(when),
                     text,

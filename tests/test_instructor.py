@@ -205,6 +205,21 @@ def test_long_csv_has_one_row_per_answer(app, teacher):
     assert all(r["cited passages"].count("#p-") >= 1 for r in rows)
 
 
+def test_long_csv_numbers_each_students_attempts_at_a_bank(app, teacher):
+    course_id, code = create_class(teacher)
+    first, second = join(app, "retaker", code), join(app, "other", code)
+    bank = bank_ids(app)[0]
+    ids = [take_quiz(app, first, bank), take_quiz(app, second, bank), take_quiz(app, first, bank)]
+    text = teacher.get(f"/teach/classes/{course_id}/scores.csv?format=long").get_data(as_text=True)
+    rows = csv.DictReader(io.StringIO(text))
+    seen = {(r["username"], r["attempt"], r["attempt id"]) for r in rows}
+    assert seen == {
+        ("retaker", "1", str(ids[0])),
+        ("other", "1", str(ids[1])),
+        ("retaker", "2", str(ids[2])),
+    }
+
+
 def test_item_analysis_page_and_csv(app, teacher):
     course_id, code = create_class(teacher)
     for i in range(3):

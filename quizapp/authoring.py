@@ -101,7 +101,9 @@ def check_and_load(data: bytes, filename: str, confirmed: Counter | None = None)
         if _retires(planned):
             return Upload(result, planned, retiring=retiring)
     counts = load_banks(result.banks, corpus, retire_missing_banks=False)
-    unexpected = counts != confirmed if confirmed is not None else _retires(counts)
+    # Ask again only when it retires something not confirmed (another upload came first); a
+    # second "Load it" of one already applied retires nothing and just reports that.
+    unexpected = _retires(counts) and counts != confirmed
     if unexpected:
         db.session.rollback()  # the banks changed since the plan: show what it does now
         planned, retiring = plan_banks(result.banks, corpus, retire_missing_banks=False)

@@ -47,7 +47,9 @@ def from_environment(instance_path: Path, overrides: dict | None = None) -> dict
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
-        "MAX_FORM_MEMORY_SIZE": 512 * 1024,
+        # One field may fill the request: a bank upload's confirmation carries the checked file
+        # (up to 1 MB, signed and base64) back in a hidden field. Memory stays bounded above.
+        "MAX_FORM_MEMORY_SIZE": 2 * 1024 * 1024,
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         # A shared limit store (Redis, memcached) that is down must not turn a class away at
         # sign-in: the limiter logs the error and lets the request through unlimited.

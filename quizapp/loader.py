@@ -129,7 +129,8 @@ def load_banks(
     passage_ids = _live_passage_ids(session)
     seen_questions: set[str] = set()
     for position, bank in enumerate(banks):
-        _upsert_bank(session, bank, position)
+        # A partial load (one uploaded file) keeps each bank's place in the list.
+        _upsert_bank(session, bank, position if retire_missing_banks else None)
         for qpos, question in enumerate(bank.questions):
             seen_questions.add(question.id)
             outcome = _upsert_question(session, bank.id, qpos, question, corpus, passage_ids)
@@ -176,8 +177,12 @@ def plan_banks(
     return +counts, [q.id for q in questions] + [f"bank {b.id}" for b in gone]
 
 
-def _upsert_bank(session, bank: Bank, position: int) -> None:
+def _upsert_bank(session, bank: Bank, position: int | None) -> None:
+    """Create or update a bank; with no ``position`` it keeps its own, or a new one goes last."""
     row = session.get(DbBank, bank.id)
+    if position is None:
+        last = session.scalar(select(func.max(DbBank.position)))
+        position = row.position if row is not None else (-1 if last is None else last) + 1
     fields = dict(
         title=bank.title,
         doc_id=bank.doc,

@@ -294,3 +294,40 @@ def test_the_upload_help_is_plain_words_an_instructor_can_use(teacher):  # noqa:
     assert "must match the article’s words exactly" in page
     assert "listed with its line and column" in page
     assert page.count("nothing is loaded") == 1  # said once, not again under the field
+
+
+def test_load_it_sent_twice_reports_the_load_not_a_change(app, teacher):  # noqa: F811
+    page = upload(teacher, first_question_only().encode()).get_data(as_text=True)
+    assert confirm(teacher, page).status_code == 303
+    again = confirm(teacher, page)  # Back and "Load it", a double click, a second tab
+    assert again.status_code == 303
+    shown = teacher.get(again.location).get_data(as_text=True)
+    assert "Loaded: 0 added, 0 changed, 0 retired, 1 unchanged." in shown
+    assert "changed since you checked" not in shown
+
+
+def test_an_uploaded_bank_keeps_its_place_and_a_new_one_goes_last(app, teacher):  # noqa: F811
+    def order():
+        with app.app_context():
+            return list(db.session.scalars(select(Bank.id).order_by(Bank.position, Bank.id)))
+
+    before = order()
+    assert before[-1] != "sample-big-science"  # not last already: a move would show
+    edited = SAMPLE.replace("How much liquid fills", "What mass of liquid fills")
+    assert upload(teacher, edited.encode()).status_code == 303
+    assert order() == before
+    assert upload(teacher, fresh_bank("brand-new").encode()).status_code == 303
+    assert order() == [*before, "brand-new"]
+
+
+def test_a_bank_of_almost_1_mb_can_be_confirmed(app, teacher):  # noqa: F811
+    import random
+
+    rng = random.Random(1)
+    filler = "".join(
+        "# " + "".join(rng.choice("abcdefghijklmnopqrstuvwxyz ") for _ in range(98)) + "\n"
+        for _ in range(9000)
+    )  # ~900 KB of comments that compress badly
+    page = upload(teacher, (filler + first_question_only()).encode()).get_data(as_text=True)
+    assert "too large to confirm" not in page
+    assert confirm(teacher, page).status_code == 303

@@ -120,11 +120,6 @@ def joined(user_id: int, course_id: int) -> Course | None:
     )
 
 
-def course_exists(course_id: int) -> bool:
-    """Whether a class with this id exists (whoever teaches it)."""
-    return db.session.get(Course, course_id) is not None
-
-
 def course_of(instructor_id: int, course_id: int) -> Course | None:
     """Return the class when this instructor teaches it (others' classes do not exist for them)."""
     course = db.session.get(Course, course_id)

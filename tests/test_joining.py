@@ -2,8 +2,8 @@
 
 import re
 
-from .conftest import csrf_from
-from .test_instructor import create_class, join, teacher  # noqa: F401
+from .conftest import Auth, csrf_from
+from .test_instructor import create_class, join, make_user, teacher  # noqa: F401
 
 
 def test_joining_a_class_again_says_so(app, teacher):  # noqa: F811
@@ -47,4 +47,17 @@ def test_second_clicks_on_remove_and_delete_say_it_is_done_not_404(app, teacher)
     assert teacher.post(delete, data={"csrf_token": token}).status_code == 303
     second = teacher.post(delete, data={"csrf_token": token})
     assert second.status_code == 303
-    assert "That class no longer exists." in teacher.get(second.location).text
+    assert "it may have just been deleted" in teacher.get(second.location).text
+
+
+def test_deleting_another_instructors_class_changes_nothing_and_says_no_more(app, teacher):  # noqa: F811
+    course_id, _ = create_class(teacher)
+    other = app.test_client()
+    make_user(app, "prof2", "instructor")
+    Auth(other).login("prof2")
+    token = csrf_from(other.get("/teach/").get_data(as_text=True))
+    for target in (course_id, 99999):  # someone's class, and none: the same answer
+        done = other.post(f"/teach/classes/{target}/delete", data={"csrf_token": token})
+        assert done.status_code == 303
+        assert "You have no class with that number" in other.get(done.location).text
+    assert teacher.get(f"/teach/classes/{course_id}").status_code == 200

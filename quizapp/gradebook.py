@@ -195,12 +195,15 @@ def sort_rows(
             return (row.full_name or row.username).lower()
         return row.scores.get(key)
 
+    def by_name(row: StudentRow):
+        return (row.full_name or row.username).lower(), row.username
+
     present = [r for r in rows if value(r) is not None]
     missing = [r for r in rows if value(r) is None]
-    # Ties by username, whichever the direction: pages must not overlap or skip a student.
-    present.sort(key=lambda r: r.username)
+    # Ties by name then username, whichever the direction: unique, so pages never overlap.
+    present.sort(key=by_name)
     present.sort(key=value, reverse=descending)
-    return present + sorted(missing, key=lambda r: r.username)
+    return present + sorted(missing, key=by_name)
 
 
 def everyone(policy: str = "best") -> tuple[list[BankColumn], list[StudentRow]]:

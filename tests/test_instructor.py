@@ -590,3 +590,18 @@ def test_heatmap_and_item_analysis_say_what_their_shares_count(app, teacher):
     assert 'Right, of all answers<br><span class="meta">retakes included' in heat
     items = teacher.get(f"/teach/items?course={course_id}").text
     assert "points earned, first answers" in items
+
+
+def test_gradebook_ties_are_in_name_order_both_ways():
+    from quizapp.gradebook import BankColumn, StudentRow, sort_rows
+
+    banks = [BankColumn("b", "B", 1)]
+    rows = [
+        StudentRow(1, "a-user", "Zoe Zhang", None, {"b": 0.5}),
+        StudentRow(2, "z-user", "Amy Adams", None, {"b": 0.5}),
+        StudentRow(3, "m-user", "", None, {"b": 0.5}),  # no full name: the username stands in
+    ]
+    for descending in (False, True):
+        for key in ("b", "completed"):
+            ordered = sort_rows(rows, key, descending, banks)
+            assert [r.user_id for r in ordered] == [2, 3, 1], (key, descending)

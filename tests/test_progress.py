@@ -50,8 +50,9 @@ def test_finished_attempts_keep_their_results_within_reach(app, student):
     assert f'href="/attempts/{second}/results"' in quizzes  # the last one, from the quiz list
     assert f'href="/attempts/{first}/results"' not in quizzes
     progress = student.get("/progress").get_data(as_text=True)
-    for attempt_id in (first, second):  # every one, from the score history
-        assert f'href="/attempts/{attempt_id}/results"' in progress
+    for n, attempt_id in enumerate((first, second), 1):  # every one, from the score history
+        link = re.search(rf'href="/attempts/{attempt_id}/results">([^<]+)</a>', progress)[1]
+        assert link.endswith(f", attempt {n}")  # not a UTC date beside a local finish time
     assert student.get(f"/attempts/{first}/results").status_code == 200
 
 

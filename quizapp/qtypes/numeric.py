@@ -17,7 +17,7 @@ MAX_LENGTH = 100  # as the answer field's maxlength
 _SPELLED = {
     "%": ("percent", "per cent"),
     "×": ("x", "times"),
-    "°c": ("°", "c", "degrees"),
+    "°c": ("°", "c", "℃", "degrees", "degrees c", "degrees celsius", "celsius"),
     "m": ("metres", "meters", "metre", "meter"),
     "km": ("kilometres", "kilometers", "kilometre", "kilometer"),
 }
@@ -34,7 +34,7 @@ def unit_forms(unit: str) -> list[str]:
 
 def parse_number(text: str, unit: str | None = None) -> float | None:
     """Return the number a learner typed (optionally followed by the unit), or None."""
-    text = text.strip()
+    text = text.strip().removesuffix(".").rstrip()  # "700 metres." ends a sentence
     if unit:
         folded = text.casefold()
         form = next((f for f in unit_forms(unit) if folded.endswith(f)), None)

@@ -1,6 +1,7 @@
 """Student pages: quizzes, answering with cited feedback, results, progress and review."""
 
 import secrets
+from collections import Counter
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -183,9 +184,13 @@ def dashboard():
     history = progress.score_history(current_user.id)
     rows = progress.quiz_list(current_user.id)
     titles = {row.bank_id: row.title for row in rows}
-    points, path = charts.score_line(
-        [(f"{titles.get(p.bank_id, p.bank_id)}, {p.when:%Y-%m-%d}", p.fraction) for p in history]
-    )
+    # "attempt 2", not a date: the date would be UTC, the finish time beside it is local.
+    nth = Counter()
+    labels = []
+    for p in history:
+        nth[p.bank_id] += 1
+        labels.append(f"{titles.get(p.bank_id, p.bank_id)}, attempt {nth[p.bank_id]}")
+    points, path = charts.score_line(list(zip(labels, (p.fraction for p in history), strict=True)))
     documents = list_documents()
     doc_id = request.args.get("doc") or (documents[0].id if documents else None)
     document = find_document(documents, doc_id)

@@ -312,7 +312,7 @@ def confirm_upload():
     form = ConfirmUploadForm()
     sealed = authoring.unseal(form.upload.data or "", current_user.id)
     if not form.validate_on_submit() or sealed is None:
-        flash("That check has expired: upload the file again.", "error")
+        flash("This confirmation has expired or is not valid: upload the file again.", "error")
         return redirect(url_for(".banks"), 303)
     data, filename, confirmed = sealed
     outcome = authoring.check_and_load(data, filename, confirmed)

@@ -112,6 +112,16 @@ def check_and_load(data: bytes, filename: str, confirmed: Counter | None = None)
     return Upload(result, counts, loaded=True)
 
 
+def current_prompts(question_ids: list[str]) -> dict[str, str]:
+    """Return the prompt of each question's current version, for a list an instructor reads."""
+    rows = db.session.execute(
+        select(DbQuestion.id, QuestionVersion.prompt)
+        .join(QuestionVersion, QuestionVersion.id == DbQuestion.current_version_id)
+        .where(DbQuestion.id.in_(question_ids))
+    )
+    return dict(rows.all())
+
+
 def describe(counts: Counter) -> str:
     """Return load counts as text ("restored" only when some are)."""
     order = ("added", "changed", "restored", "retired", "unchanged")

@@ -198,6 +198,8 @@ def test_an_upload_that_retires_questions_is_confirmed_before_anything_changes(a
     assert (
         "<code>sample-jinping-depth</code>" in page and "<code>sample-juno-largest</code>" in page
     )
+    # Each with its prompt, so a question left out by mistake is recognised.
+    assert re.search(r"<code>sample-jinping-depth</code>: [^<]*Jinping", page)
     assert '<button type="submit" class="btn">Load it</button>' in page
     assert 'href="/teach/banks">Cancel' in page
     assert versions(app) == before  # nothing is retired until confirmed

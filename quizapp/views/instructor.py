@@ -340,6 +340,7 @@ def _after_upload(outcome, data: bytes, filename: str, form, again: bool = False
         filename=filename,
         counts=outcome.counts,
         retiring=outcome.retiring,
+        prompts=authoring.current_prompts(outcome.retiring),
         banks=outcome.result.banks,
         again=again,
     )

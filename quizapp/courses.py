@@ -96,9 +96,17 @@ def courses_taught(instructor_id: int) -> list[tuple[Course, int]]:
     return [(course, n) for course, n in rows]
 
 
+_TEACHER = func.coalesce(func.nullif(User.full_name, ""), User.username)
+
+
+def teacher_name(course: Course) -> str:
+    """Return the name students know a class's instructor by."""
+    return db.session.scalar(select(_TEACHER).where(User.id == course.instructor_id))
+
+
 def courses_joined(user_id: int) -> list[tuple[Course, str]]:
     """Return the classes a student belongs to, each with its instructor's name."""
-    teacher = func.coalesce(func.nullif(User.full_name, ""), User.username)
+    teacher = _TEACHER
     return [
         (course, name)
         for course, name in db.session.execute(

@@ -506,11 +506,12 @@ def test_a_student_can_leave_a_class_after_a_confirmation(app, teacher):
     classes = student.get("/classes/join").get_data(as_text=True)
     url = re.search(r'href="(/classes/\d+/leave)"', classes)[1]
     confirm = student.get(url).get_data(as_text=True)
-    assert "Leave Policy 101?" in confirm
+    assert "Leave Policy 101?" in confirm and "Taught by Prof Ada" in confirm
     done = student.post(url, data={"csrf_token": csrf_from(confirm)})
     assert done.status_code == 303
     page = student.get(done.location).get_data(as_text=True)
-    assert "You left Policy 101." in page and "You have not joined a class yet." in page
+    assert "You left Policy 101 (taught by Prof Ada)." in page
+    assert "You have not joined a class yet." in page
     assert "Leaver Student" not in teacher.get(f"/teach/classes/{course_id}").get_data(as_text=True)
     assert student.get(url).status_code == 404  # not in it any more
 

@@ -9,12 +9,13 @@ from .test_instructor import create_class, join, make_user, teacher  # noqa: F40
 def test_joining_a_class_again_says_so(app, teacher):  # noqa: F811
     _, code = create_class(teacher)
     student = join(app, "twice", code)
-    assert "You joined Policy 101." in student.get("/classes/join").get_data(as_text=True)
+    assert "You joined Policy 101 (taught by Prof Ada)." in student.get("/classes/join").text
     token = csrf_from(student.get("/classes/join").get_data(as_text=True))
     again = student.post("/classes/join", data={"code": code, "csrf_token": token})
     assert again.status_code == 303
     page = student.get(again.location).get_data(as_text=True)
-    assert "You are already in Policy 101." in page and "You joined" not in page
+    assert "You are already in Policy 101 (taught by Prof Ada)." in page
+    assert "You joined" not in page
     # Two classes may share a name; the instructor's tells them apart.
     assert 'Policy 101 <span class="meta">(taught by Prof Ada)</span>' in page
 

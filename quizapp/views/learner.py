@@ -297,10 +297,11 @@ def join():
         joined = courses.join_course(current_user.id, form.code.data)
         if joined is not None:
             course, new = joined
+            named = f"{course.name} (taught by {courses.teacher_name(course)})"
             if new:
-                flash(f"You joined {course.name}.", "success")
+                flash(f"You joined {named}.", "success")
             else:
-                flash(f"You are already in {course.name}.", "info")
+                flash(f"You are already in {named}.", "info")
             return redirect(url_for(".join"), 303)
         form.code.errors.append("No class has that code. Check it with your instructor.")
     return render_template(
@@ -317,9 +318,10 @@ def leave(course_id: int):
         return redirect(url_for(".join"), 303)
     if course is None:
         abort(404, description="You are not in that class.")
+    teacher = courses.teacher_name(course)
     if request.method == "GET":
-        return render_template("learner/leave.html", course=course)
-    name = course.name
+        return render_template("learner/leave.html", course=course, teacher=teacher)
+    name = f"{course.name} (taught by {teacher})"
     courses.remove_member(course.id, current_user.id)
     flash(f"You left {name}.", "success")
     return redirect(url_for(".join"), 303)

@@ -4,6 +4,7 @@ import os
 import shutil
 import sqlite3
 import subprocess
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
@@ -15,7 +16,13 @@ class BackupError(RuntimeError):
 
 def _sqlite_path(url) -> str:
     if not url.database or url.database == ":memory:":
-        raise BackupError("an in-memory database cannot be backed up")
+        raise BackupError("an in-memory database cannot be backed up or restored")
+    return url.database
+
+
+def _pg_database(url) -> str:
+    if not url.database:
+        raise BackupError("DATABASE_URL names no database (postgresql://user@host/NAME)")
     return url.database
 
 
@@ -36,6 +43,25 @@ def _tool(name: str) -> str:
     return path
 
 
+@contextmanager
+def _replacing(target: Path):
+    """Yield a file beside ``target`` to write; it becomes ``target`` only if the block ends well.
+
+    A backup that fails half-way (disk full, database unreachable) must not leave a short file
+    under the backup's name, nor wipe an older good backup of that name.
+    """
+    partial = target.with_name(f".{target.name}.partial-{os.getpid()}")
+    try:
+        yield partial
+        os.replace(partial, target)
+    except BaseException as exc:
+        for leftover in (partial, partial.with_name(partial.name + "-journal")):
+            leftover.unlink(missing_ok=True)
+        if isinstance(exc, BackupError | OSError):
+            raise BackupError(f"{exc} (nothing was written to {target})") from exc
+        raise
+
+
 def backup(database_url: str, target: Path, progress=None) -> None:
     """Write a consistent copy of the database to ``target`` while the app keeps serving."""
     url = make_url(database_url)
@@ -43,25 +69,51 @@ def backup(database_url: str, target: Path, progress=None) -> None:
     if not target.parent.is_dir():
         raise BackupError(f"cannot write {target}: there is no folder {target.parent}")
     if url.get_backend_name() == "sqlite":
+        path = _sqlite_path(url)
         try:
-            source = sqlite3.connect(_sqlite_path(url))
-            dest = sqlite3.connect(target)
-        except sqlite3.Error as exc:  # e.g. a target folder we may not write in
-            raise BackupError(f"cannot write {target}: {exc}") from exc
-        try:
-            # Copies in steps, letting writers in between; the result is one consistent snapshot.
-            source.backup(dest, pages=256, progress=progress)
+            source = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
+            source.execute("PRAGMA schema_version").fetchone()
         except sqlite3.Error as exc:
-            raise BackupError(f"could not back up to {target}: {exc}") from exc
+            raise BackupError(f"cannot read the database {path}: {exc}") from exc
+        try:
+            with _replacing(target) as partial:
+                try:
+                    dest = sqlite3.connect(partial)
+                except sqlite3.Error as exc:  # e.g. a folder we may not write in
+                    raise BackupError(f"cannot write {target}: {exc}") from exc
+                try:
+                    # In steps, letting writers in between; the result is one consistent snapshot.
+                    source.backup(dest, pages=256, progress=progress)
+                except sqlite3.Error as exc:
+                    raise BackupError(f"could not back up to {target}: {exc}") from exc
+                finally:
+                    dest.close()
         finally:
-            dest.close()
             source.close()
         return
+    database = _pg_database(url)
     args, env = _pg_env(url)
-    cmd = [_tool("pg_dump"), *args, "-Fc", "-f", str(target), url.database]
-    result = subprocess.run(cmd, env=env, capture_output=True, text=True)
-    if result.returncode:
-        raise BackupError(result.stderr.strip() or "pg_dump failed")
+    with _replacing(target) as partial:
+        cmd = [_tool("pg_dump"), *args, "-Fc", "-f", str(partial), database]
+        result = subprocess.run(cmd, env=env, capture_output=True, text=True)
+        if result.returncode:
+            raise BackupError(result.stderr.strip() or "pg_dump failed")
+
+
+def _check_sqlite_backup(source: Path) -> sqlite3.Connection:
+    """Open a SQLite backup read-only; refuse a file that is not a quizapp database."""
+    try:
+        # As a URI so that "#" or "?" in a file name stay part of the name.
+        src = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
+        tables = {row[0] for row in src.execute("SELECT name FROM sqlite_master")}
+    except sqlite3.DatabaseError as exc:
+        raise BackupError(f"{source} is not an SQLite backup: {exc}") from exc
+    if not {"alembic_version", "user", "answer"} <= tables:
+        src.close()
+        raise BackupError(
+            f"{source} is not a quizapp backup (it has no quizapp tables): nothing was restored"
+        )
+    return src
 
 
 def restore(database_url: str, source: Path) -> None:
@@ -71,18 +123,18 @@ def restore(database_url: str, source: Path) -> None:
     if not source.is_file():
         raise BackupError(f"{source}: no such backup file")
     if url.get_backend_name() == "sqlite":
+        path = _sqlite_path(url)
+        src = _check_sqlite_backup(source)
         try:
-            src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
-            src.execute("PRAGMA schema_version").fetchone()
-        except sqlite3.DatabaseError as exc:
-            raise BackupError(f"{source} is not an SQLite backup: {exc}") from exc
-        dest = sqlite3.connect(_sqlite_path(url))
-        try:
+            dest = sqlite3.connect(path)
             src.backup(dest)
-        finally:
             dest.close()
+        except sqlite3.Error as exc:
+            raise BackupError(f"cannot restore into the database {path}: {exc}") from exc
+        finally:
             src.close()
         return
+    database = _pg_database(url)
     args, env = _pg_env(url)
     cmd = [
         _tool("pg_restore"),
@@ -91,7 +143,7 @@ def restore(database_url: str, source: Path) -> None:
         "--if-exists",
         "--no-owner",
         "-d",
-        url.database,
+        database,
         str(source),
     ]
     result = subprocess.run(cmd, env=env, capture_output=True, text=True)

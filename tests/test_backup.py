@@ -127,9 +127,60 @@ def test_backup_to_a_missing_folder_or_a_non_database_file_is_one_line(
         f"Error: cannot write {tmp_path / 'nowhere' / 'b.db'}: there is no folder "
         f"{tmp_path / 'nowhere'}\n"
     )
-    if database_url.startswith("sqlite"):  # pg_dump simply replaces the file
-        notes = tmp_path / "notes.db"
-        notes.write_text("not a database " * 100)
-        result = runner.invoke(args=["backup", "-q", str(notes)])
-        assert result.exit_code == 1 and "Traceback" not in result.output
-        assert result.output.startswith(f"Error: could not back up to {notes}: ")
+    notes = tmp_path / "notes.db"  # a backup replaces what has the name, as cp would
+    notes.write_text("not a database " * 100)
+    assert runner.invoke(args=["backup", "-q", str(notes)]).exit_code == 0
+    assert notes.read_bytes().startswith((b"SQLite format 3", b"PGDMP"))
+
+
+def test_a_failed_backup_leaves_the_old_one_and_no_partial_file(app, tmp_path, database_url):
+    import shutil
+    import sqlite3
+
+    from quizapp.backup import BackupError, backup
+
+    target = tmp_path / "nightly.db"
+    target.write_bytes(b"yesterday's good backup")
+
+    def disk_full(*_):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    if database_url.startswith("sqlite"):
+        failing = (database_url, disk_full)
+    elif shutil.which("pg_dump"):
+        failing = ("postgresql://nobody@127.0.0.1:1/quizapp", None)  # nothing listens there
+    else:
+        pytest.skip("pg_dump is not installed")
+    with pytest.raises(BackupError, match="nothing was written to"):
+        backup(failing[0], target, progress=failing[1])
+    assert target.read_bytes() == b"yesterday's good backup"
+    assert [f.name for f in tmp_path.iterdir()] == ["nightly.db"]
+
+
+def test_restore_refuses_a_file_that_is_not_a_quizapp_backup(app, runner, tmp_path):
+    import sqlite3
+
+    from quizapp.backup import BackupError, restore
+
+    empty, other = tmp_path / "empty.db", tmp_path / "other.db"
+    empty.write_bytes(b"")
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE foo (x)")
+    url = f"sqlite:///{tmp_path / 'live.db'}"
+    for wrong in (empty, other):
+        with pytest.raises(BackupError, match="is not a quizapp backup"):
+            restore(url, wrong)
+    assert not (tmp_path / "live.db").exists()  # nothing was written
+
+
+def test_a_backup_whose_name_has_a_hash_or_question_mark_restores_itself(
+    app, client, auth, runner, database_url, tmp_path
+):
+    if not database_url.startswith("sqlite"):
+        pytest.skip("file names reach SQLite as URIs only")
+    auth.register("hashed")
+    odd = tmp_path / "bk#1?.db"
+    assert runner.invoke(args=["backup", "-q", str(odd)]).exit_code == 0
+    assert not (tmp_path / "bk").exists()
+    assert runner.invoke(args=["restore", str(odd), "--yes"]).exit_code == 0
+    assert any(r[1] == "hashed" for r in rows(database_url, User.__table__))

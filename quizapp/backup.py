@@ -9,6 +9,8 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+from .files import replacing
+
 
 class BackupError(RuntimeError):
     """A backup or restore that could not be done, with the reason."""
@@ -45,21 +47,12 @@ def _tool(name: str) -> str:
 
 @contextmanager
 def _replacing(target: Path):
-    """Yield a file beside ``target`` to write; it becomes ``target`` only if the block ends well.
-
-    A backup that fails half-way (disk full, database unreachable) must not leave a short file
-    under the backup's name, nor wipe an older good backup of that name.
-    """
-    partial = target.with_name(f".{target.name}.partial-{os.getpid()}")
+    """``files.replacing``, its failures said as backup errors that say nothing was written."""
     try:
-        yield partial
-        os.replace(partial, target)
-    except BaseException as exc:
-        for leftover in (partial, partial.with_name(partial.name + "-journal")):
-            leftover.unlink(missing_ok=True)
-        if isinstance(exc, BackupError | OSError):
-            raise BackupError(f"{exc} (nothing was written to {target})") from exc
-        raise
+        with replacing(target) as partial:
+            yield partial
+    except (BackupError, OSError) as exc:
+        raise BackupError(f"{exc} (nothing was written to {target})") from exc
 
 
 def backup(database_url: str, target: Path, progress=None) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from ..files import replacing
 from .database import with_database
 from .folders import configured, seeds_folder
 from .progress import progress_bar
@@ -73,14 +74,16 @@ def _write_bank_files(paths, output: Path | None, suffix: str, dump) -> None:
         output.mkdir(parents=True, exist_ok=True)
         for bank in banks:
             target = output / f"{bank.id}{suffix}"
-            target.write_text(dump(bank, _excerpts(bank, titles)), encoding="utf-8")
+            with replacing(target) as partial:
+                partial.write_text(dump(bank, _excerpts(bank, titles)), encoding="utf-8")
             click.echo(f"wrote {target}", err=True)
         return
     text = "\n".join(dump(bank, _excerpts(bank, titles)) for bank in banks)
     if output is None or str(output) == "-":
         click.echo(text, nl=False)
     else:
-        output.write_text(text, encoding="utf-8")
+        with replacing(output) as partial:
+            partial.write_text(text, encoding="utf-8")
         click.echo(f"wrote {output} ({len(banks)} banks)", err=True)
 
 
@@ -142,7 +145,8 @@ def _write_csv_file(header, rows, output: Path | None, bom: bool) -> None:
     count = -1  # the header is not a row
     lines = stream_rows(header, rows, bom=bom)
     with (
-        open(output, "w", encoding="utf-8", newline="") as stream,
+        replacing(output) as partial,
+        open(partial, "w", encoding="utf-8", newline="") as stream,
         progress_bar(None, "rows", iterable=lines) as bar,
     ):
         for line in bar:
@@ -267,7 +271,8 @@ def import_gift(file, bank_id, output) -> None:
         if output.endswith(("/", os.sep)) or target.is_dir():
             target.mkdir(parents=True, exist_ok=True)
             target = target / f"{data['bank']}.yaml"
-        target.write_text(text, encoding="utf-8")
+        with replacing(target) as partial:
+            partial.write_text(text, encoding="utf-8")
     click.echo(
         f"wrote {target} ({len(data['questions'])} questions); now run "
         f"`quizapp check {target}` and add the cites it asks for",

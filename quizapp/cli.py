@@ -334,11 +334,15 @@ class QuizGroup(FlaskGroup):
         return super().list_commands(ctx)
 
     def invoke(self, ctx: click.Context):
-        from sqlalchemy.exc import InterfaceError, OperationalError
+        from sqlalchemy.exc import DatabaseError, InterfaceError, OperationalError
 
         try:
             return super().invoke(ctx)
-        except (OperationalError, InterfaceError) as exc:
+        except (OperationalError, InterfaceError, DatabaseError) as exc:
+            # DatabaseError itself: SQLite's "file is not a database". Its other kinds (an
+            # integrity error, say) are bugs, not a database the command cannot use.
+            if type(exc) not in (OperationalError, InterfaceError, DatabaseError):
+                raise
             raise click.ClickException(
                 f"cannot use the database {_database_label()}: {exc.orig or exc}".strip()
             ) from exc

@@ -248,3 +248,16 @@ def test_the_run_script_refuses_a_bad_port_before_installing_anything(port):
     assert result.returncode == 2
     assert result.stderr == f"PORT must be a port number from 1 to 65535, not '{port}'\n"
     assert result.stdout == ""
+
+
+def test_a_file_that_is_not_a_database_is_one_line_not_a_traceback(tmp_path):
+    from click.testing import CliRunner
+
+    from quizapp.cli import main
+
+    corrupt = tmp_path / "notes.db"
+    corrupt.write_text("not a database at all\n" * 10)
+    env = {"DATABASE_URL": f"sqlite:///{corrupt}", "SECRET_KEY": "x"}
+    result = CliRunner().invoke(main, ["user", "create", "zed", "--password", "a" * 12], env=env)
+    assert result.exit_code == 1, result.output
+    assert "cannot use the database" in result.output and "file is not a database" in result.output

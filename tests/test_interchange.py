@@ -332,6 +332,12 @@ def test_export_gift_reads_the_configured_folders_from_anywhere(app, runner, tmp
     app.config["SEEDS_DIR"] = str(tmp_path / "nowhere")
     result = runner.invoke(args=["export", "moodle-xml"])
     assert result.exit_code == 1 and "no such articles folder" in result.output
+    broken = tmp_path / "broken-seeds"
+    broken.mkdir()
+    (broken / "zz.md").write_text("no front matter here\n")
+    app.config["SEEDS_DIR"] = str(broken)
+    result = runner.invoke(args=["export", "gift"])
+    assert result.exit_code == 1 and "missing front matter" in result.output
 
 
 @pytest.mark.parametrize("kind", ["scores", "items"])
@@ -340,3 +346,5 @@ def test_export_for_a_class_that_does_not_exist_is_refused(runner, kind):
     assert result.exit_code == 2
     assert "Invalid value for --class: no class with id 99" in result.output
     assert "bank," not in result.output and "username," not in result.output
+    huge = runner.invoke(args=["export", kind, "--class", "9" * 30])  # past a database integer
+    assert huge.exit_code == 2 and "is not in the range" in huge.output

@@ -26,16 +26,19 @@ def export_group() -> None:
 
 
 def _checked_banks(paths):
-    from ..articles import load_articles
+    from ..articles import ArticleError, load_articles
     from ..checker import check_paths, corpus_from_seeds, format_gcc
 
     seeds = seeds_folder()
-    corpus = corpus_from_seeds(seeds)
+    try:
+        corpus = corpus_from_seeds(seeds)
+        titles = {a.id: a.title for a in load_articles(seeds)}
+    except (ArticleError, OSError) as exc:  # as `quizapp check` and `load` say it
+        raise click.ClickException(str(exc)) from exc
     result = check_paths(paths or (configured("QUESTIONS_DIR"),), corpus)
     if not result.ok:
         click.echo(format_gcc(result), err=True)
         raise click.ClickException("fix the errors above before exporting")
-    titles = {a.id: a.title for a in load_articles(seeds)}
     return result.banks, titles
 
 
@@ -155,6 +158,10 @@ def _write_csv_file(header, rows, output: Path | None, bom: bool) -> None:
     click.echo(f"wrote {output} ({count} rows)", err=True)
 
 
+# A database id: a larger number would overflow the driver before it could name no class.
+CLASS_ID = click.IntRange(1, 2**63 - 1)
+
+
 def _course(course_id: int | None):
     """Return the class given by --class (None for all), or refuse an id that is none."""
     from ..extensions import db
@@ -172,7 +179,7 @@ def _course(course_id: int | None):
 @click.option(
     "--class",
     "course_id",
-    type=int,
+    type=CLASS_ID,
     default=None,
     help="Class id (see the Teach page); default: every student.",
 )
@@ -202,7 +209,7 @@ def export_scores(course_id, fmt, bom, output) -> None:
 
 
 @export_group.command("items")
-@click.option("--class", "course_id", type=int, default=None, help="Class id; default: all.")
+@click.option("--class", "course_id", type=CLASS_ID, default=None, help="Class id; default: all.")
 @click.option("--bom", is_flag=True, help="Start with a UTF-8 BOM (for Excel).")
 @CSV_OUTPUT
 @with_database

@@ -24,10 +24,18 @@ def _secret_key(instance_path: Path, production: bool, given: str | None) -> str
             'export SECRET_KEY="$(python3 -c "import secrets; print(secrets.token_hex(32))")"'
         )
     path = instance_path / "secret_key"
-    if not path.exists():
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    try:
+        key = path.read_text().strip() if path.exists() else ""
+        if not key:  # new, or emptied: an empty key would leave every page without sessions
+            key = secrets.token_hex(32)
+            path.write_text(key)
+            path.chmod(0o600)
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot read or create the development secret key {path}: {exc.strerror}. "
+            "Set SECRET_KEY, or let this user read and write that file."
+        ) from exc
+    return key
 
 
 def from_environment(instance_path: Path, overrides: dict | None = None) -> dict:

@@ -319,3 +319,19 @@ def test_the_limiter_skips_its_per_request_check_only_when_it_has_nothing_to_che
     pages = [client.get("/page").status_code for _ in range(3)]
     assert pages == ([200, 200, 429] if defaults else [200, 200, 200])
     assert [client.get("/form").status_code for _ in range(2)] == [200, 429]
+
+
+def test_the_development_secret_key_file_is_remade_when_empty_and_explained_when_unusable(
+    tmp_path, monkeypatch
+):
+    from quizapp.config import ConfigError, from_environment
+
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.delenv("QUIZAPP_ENV", raising=False)
+    (tmp_path / "secret_key").write_text("\n")  # emptied: pages would have no sessions
+    key = from_environment(tmp_path)["SECRET_KEY"]
+    assert len(key) == 64 and (tmp_path / "secret_key").read_text() == key
+    blocked = tmp_path / "blocked"
+    (blocked / "secret_key").mkdir(parents=True)  # a folder where the file should be
+    with pytest.raises(ConfigError, match="cannot read or create the development secret key"):
+        from_environment(blocked)

@@ -95,11 +95,22 @@ def parse_bank(
 
 
 def bank_files(paths) -> list[Path]:
-    """Return the bank files named by paths (folders give their *.yaml and *.yml files)."""
+    """Return the bank files named by paths (folders give their *.yaml and *.yml files).
+
+    A file named twice (``questions/ questions/cross.yaml``) is read once: not a duplicate of
+    itself.
+    """
     files: list[Path] = []
     for path in map(Path, paths):
         if path.is_dir():
             files += sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml"))
         else:
             files.append(path)
-    return files
+    seen: set[Path] = set()
+    unique = []
+    for file in files:
+        key = file.resolve()
+        if key not in seen:
+            seen.add(key)
+            unique.append(file)
+    return unique

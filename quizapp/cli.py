@@ -245,7 +245,13 @@ def restore_command(file: Path, yes: bool) -> None:
 
 @click.command("demo")
 @click.option("--students", type=click.IntRange(1, 100_000), default=60, show_default=True)
-@click.option("--seed", type=int, default=1, show_default=True, help="Same seed, same data.")
+@click.option(
+    "--seed",
+    type=click.IntRange(0, 2**31 - 1),  # a negative seed would shuffle as its positive one
+    default=1,
+    show_default=True,
+    help="Same seed, same data.",
+)
 @click.option("--weeks", type=click.IntRange(1, 52), default=6, show_default=True)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary.")
 @with_database

@@ -113,9 +113,13 @@ def _synchronous(value: str) -> str:
 
 def _proxy_count(value: str) -> int:
     """Return how many reverse proxies in front of the app set X-Forwarded-* headers."""
-    if not value.strip().isdigit():
-        raise ConfigError(f"QUIZAPP_PROXIES must be a whole number of proxies, not {value!r}")
-    return int(value)
+    text = value.strip()
+    # isascii: "²" passes isdigit but not int(); more than 10 hops is a typo, not a network
+    if not (text.isascii() and text.isdigit()) or int(text) > 10:
+        raise ConfigError(
+            f"QUIZAPP_PROXIES must be a whole number of proxies (0 to 10), not {value!r}"
+        )
+    return int(text)
 
 
 def _usable_database_url(url: str) -> str:

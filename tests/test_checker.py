@@ -149,6 +149,12 @@ def test_duplicate_ids_across_files(tmp_path, corpus):
     ]
 
 
+def test_a_file_named_twice_is_checked_once(tmp_path, corpus):
+    (tmp_path / "a.yaml").write_text(VALID.format(bank="one", qid="only-id"))
+    result = check_paths([tmp_path, tmp_path / "a.yaml", tmp_path / "." / "a.yaml"], corpus)
+    assert result.ok and result.files == 1 and result.diagnostics == []
+
+
 def test_check_text_against_known_ids(corpus):
     text = VALID.format(bank="upload", qid="taken")
     result = check_text(text.encode(), "upload.yaml", corpus, known_question_ids={"taken": "x:3"})

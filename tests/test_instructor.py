@@ -606,3 +606,8 @@ def test_gradebook_ties_are_in_name_order_both_ways():
         for key in ("b", "completed"):
             ordered = sort_rows(rows, key, descending, banks)
             assert [r.user_id for r in ordered] == [2, 3, 1], (key, descending)
+
+
+def test_a_negative_demo_seed_is_refused_not_taken_for_its_positive(runner):
+    result = runner.invoke(args=["demo", "--students", "1", "--seed", "-5", "-q"])
+    assert result.exit_code == 2 and "-5 is not in the range 0<=x" in result.output

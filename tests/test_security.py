@@ -232,6 +232,8 @@ def test_behind_an_https_proxy_every_response_asks_for_https(database_url):
         ({"QUIZAPP_ENV": "production", "SECRET_KEY": ""}, "SECRET_KEY is not set"),
         ({"QUIZAPP_SQLITE_SYNCHRONOUS": "off"}, "must be FULL or NORMAL"),
         ({"QUIZAPP_PROXIES": "two"}, "whole number of proxies"),
+        ({"QUIZAPP_PROXIES": "²"}, "whole number of proxies (0 to 10), not '²'"),
+        ({"QUIZAPP_PROXIES": "9" * 23}, "whole number of proxies (0 to 10)"),
         # A misspelt "production" would run as development: a secret per process, no Secure
         ({"QUIZAPP_ENV": "prod"}, "QUIZAPP_ENV must be development or production, not 'prod'"),
         ({"RATELIMIT_ENABLED": "maybe"}, "RATELIMIT_ENABLED must be true or false"),

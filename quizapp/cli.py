@@ -1,6 +1,7 @@
 """The ``quizapp`` command line: the same commands as ``flask --app quizapp``."""
 
 import copy
+import sys
 from pathlib import Path
 
 import click
@@ -344,6 +345,17 @@ class QuizGroup(FlaskGroup):
 
         try:
             return super().invoke(ctx)
+        except click.Abort:
+            if sys.stdin.isatty():  # Ctrl-C at a prompt: click's own "Aborted!"
+                raise
+            # A prompt met the end of piped input (or /dev/null): say what to give instead.
+            raise click.ClickException(
+                "nothing to answer the prompt with: pass the value as an option (see --help)"
+            ) from None
+        except UnicodeEncodeError as exc:  # bytes that are not UTF-8 in an argument
+            raise click.ClickException(
+                f"{exc.object[:40]!r} is not UTF-8 text: give names and values in UTF-8"
+            ) from exc
         except (OperationalError, InterfaceError, DatabaseError) as exc:
             # DatabaseError itself: SQLite's "file is not a database". Its other kinds (an
             # integrity error, say) are bugs, not a database the command cannot use.

@@ -611,3 +611,19 @@ def test_gradebook_ties_are_in_name_order_both_ways():
 def test_a_negative_demo_seed_is_refused_not_taken_for_its_positive(runner):
     result = runner.invoke(args=["demo", "--students", "1", "--seed", "-5", "-q"])
     assert result.exit_code == 2 and "-5 is not in the range 0<=x" in result.output
+
+
+def test_cli_prompts_without_input_and_non_utf8_arguments_are_one_line(app, database_url):
+    from click.testing import CliRunner
+
+    from quizapp.cli import main
+
+    if not database_url.startswith("sqlite"):
+        # The command's own app would leave its PostgreSQL connection for the GC to close.
+        pytest.skip("the same code path on SQLite")
+    env = {"DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "SECRET_KEY": "x"}
+    asked = CliRunner().invoke(main, ["user", "create", "nopass"], input="", env=env)
+    assert asked.exit_code == 1 and "pass the value as an option (see --help)" in asked.output
+    odd = CliRunner().invoke(main, ["user", "set-role", "x\udcff", "student"], env=env)
+    assert odd.exit_code == 1 and "is not UTF-8 text" in odd.output
+    assert "Traceback" not in asked.output + odd.output

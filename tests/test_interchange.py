@@ -248,7 +248,7 @@ def test_import_gift_reads_a_byte_order_mark_and_refuses_other_encodings_clearly
     marked = tmp_path / "marked.gift"
     marked.write_text(PLAIN_GIFT, encoding="utf-8-sig")  # as Windows Notepad saves UTF-8
     outputs = [
-        runner.invoke(args=["import", "gift", str(f), "--bank", "b"]) for f in (plain, marked)
+        runner.invoke(args=["import", "gift", str(f), "--bank", "bb"]) for f in (plain, marked)
     ]
     assert outputs[0].exit_code == outputs[1].exit_code == 0, outputs[1].output
     assert outputs[1].stdout == outputs[0].stdout
@@ -348,3 +348,20 @@ def test_export_for_a_class_that_does_not_exist_is_refused(runner, kind):
     assert "bank," not in result.output and "username," not in result.output
     huge = runner.invoke(args=["export", kind, "--class", "9" * 30])  # past a database integer
     assert huge.exit_code == 2 and "is not in the range" in huge.output
+
+
+def test_import_gift_refuses_a_bank_id_that_check_would_refuse(runner, tmp_path):
+    gift_file = tmp_path / "Ünïcode quiz.gift"
+    gift_file.write_text("::q1:: The sky is blue {T}\n", encoding="utf-8")
+    out = tmp_path / "out"
+    for extra in (["--bank", "../../escaped"], ["--bank", "Bad Id!"], []):
+        result = runner.invoke(args=["import", "gift", str(gift_file), *extra, "-o", f"{out}/"])
+        assert result.exit_code == 2 and "is not a bank id" in result.output, extra
+    assert not out.exists() and not (tmp_path.parent / "escaped.yaml").exists()
+
+
+def test_export_to_a_folder_named_with_a_dot_and_a_slash_writes_the_folder(runner, tmp_path):
+    folder = tmp_path / "exports" / "v1.0"
+    result = runner.invoke(args=["export", "gift", "-o", f"{folder}/"])
+    assert result.exit_code == 0, result.output
+    assert folder.is_dir() and len(list(folder.glob("*.gift"))) >= 1

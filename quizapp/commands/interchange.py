@@ -61,19 +61,24 @@ def _writing(target):
         ) from exc
 
 
-def _write_banks(paths, output: Path | None, suffix: str, dump) -> None:
-    with _writing(output):
-        _write_bank_files(paths, output, suffix, dump)
+def _write_banks(paths, output: str | None, suffix: str, dump) -> None:
+    target = None if output in (None, "-") else Path(output)
+    # "exports/v1.0/" is a folder: its slash says so, though Path drops it and sees ".0".
+    folder = target is not None and (
+        output.endswith(("/", os.sep)) or target.is_dir() or not target.suffix
+    )
+    with _writing(target):
+        _write_bank_files(paths, target, folder, suffix, dump)
 
 
-def _write_bank_files(paths, output: Path | None, suffix: str, dump) -> None:
+def _write_bank_files(paths, output: Path | None, folder: bool, suffix: str, dump) -> None:
     from ..formats import left_out_of_moodle
 
     banks, titles = _checked_banks(paths)
     for bank in banks:
         for message in left_out_of_moodle(bank):
             click.echo(f"Warning: {bank.id}: {message}", err=True)
-    if output is not None and (output.is_dir() or not output.suffix):
+    if output is not None and folder:
         output.mkdir(parents=True, exist_ok=True)
         for bank in banks:
             target = output / f"{bank.id}{suffix}"
@@ -82,7 +87,7 @@ def _write_bank_files(paths, output: Path | None, suffix: str, dump) -> None:
             click.echo(f"wrote {target}", err=True)
         return
     text = "\n".join(dump(bank, _excerpts(bank, titles)) for bank in banks)
-    if output is None or str(output) == "-":
+    if output is None:
         click.echo(text, nl=False)
     else:
         with replacing(output) as partial:
@@ -96,9 +101,8 @@ def _output_option(help_text: str, **path_options):
     )
 
 
-BANKS_OUTPUT = _output_option(
-    "A file, or a folder for one file per bank (default: stdout).", path_type=Path
-)
+# A string, not a Path: a Path drops the trailing slash that marks a folder yet to be made.
+BANKS_OUTPUT = _output_option("A file, or a folder for one file per bank (default: stdout).")
 CSV_OUTPUT = _output_option(
     "The CSV file to write (default: stdout).", dir_okay=False, path_type=Path
 )
@@ -254,9 +258,16 @@ def import_gift(file, bank_id, output) -> None:
       quizapp import gift moodle-export.gift -o questions/imported.yaml
       quizapp import gift moodle-export.gift --bank imported -o questions/
     """
+    from ..banks import ID
     from ..formats import bank_yaml, gift
 
     name = bank_id or Path(file.name).stem.lower().replace("_", "-").replace(" ", "-")
+    if not ID.fullmatch(name):  # it names the file written, and `check` would refuse it
+        where = "--bank" if bank_id else "--bank (the file name does not make one)"
+        raise click.BadParameter(
+            f"{name!r} is not a bank id: 2 to 64 lowercase letters, digits and dashes",
+            param_hint=where,
+        )
 
     def warn(message: str) -> None:
         click.echo(f"Warning: {file.name}: {message}", err=True)

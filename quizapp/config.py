@@ -13,9 +13,19 @@ class ConfigError(RuntimeError):
     """Raised when the environment cannot configure the app."""
 
 
+MIN_SECRET = 32
+
+
 def _secret_key(instance_path: Path, production: bool, given: str | None) -> str:
     """Return SECRET_KEY from the environment, or a per-instance key kept on disk in development."""
     key = given or os.environ.get("SECRET_KEY")
+    if key and production and len(key.strip()) < MIN_SECRET:
+        # Sessions and password links are signed with it: a short key can be guessed offline.
+        raise ConfigError(
+            f"SECRET_KEY is too short for production ({len(key.strip())} characters; use at "
+            f"least {MIN_SECRET}): "
+            'export SECRET_KEY="$(python3 -c "import secrets; print(secrets.token_hex(32))")"'
+        )
     if key:
         return key
     if production:

@@ -230,6 +230,7 @@ def test_behind_an_https_proxy_every_response_asks_for_https(database_url):
     "env, words",
     [
         ({"QUIZAPP_ENV": "production", "SECRET_KEY": ""}, "SECRET_KEY is not set"),
+        ({"QUIZAPP_ENV": "production", "SECRET_KEY": " x "}, "too short for production (1 char"),
         ({"QUIZAPP_SQLITE_SYNCHRONOUS": "off"}, "must be FULL or NORMAL"),
         ({"QUIZAPP_PROXIES": "two"}, "whole number of proxies"),
         ({"QUIZAPP_PROXIES": "²"}, "whole number of proxies (0 to 10), not '²'"),

@@ -96,16 +96,11 @@ def check_and_load(data: bytes, filename: str, confirmed: Counter | None = None)
     result = check_upload(data, filename, corpus)
     if not result.ok or not result.banks:
         return Upload(result)
-    if confirmed is None:
-        planned, retiring = plan_banks(result.banks, corpus, retire_missing_banks=False)
-        if _retires(planned):
-            return Upload(result, planned, retiring=retiring)
     counts = load_banks(result.banks, corpus, retire_missing_banks=False)
-    # Ask again only when it retires something not confirmed (another upload came first); a
-    # second "Load it" of one already applied retires nothing and just reports that.
-    unexpected = _retires(counts) and counts != confirmed
-    if unexpected:
-        db.session.rollback()  # the banks changed since the plan: show what it does now
+    # Ask first when it retires something not confirmed: a first upload, or the banks changed
+    # since the plan shown. A second "Load it" of one applied retires nothing: it just loads.
+    if _retires(counts) and counts != confirmed:
+        db.session.rollback()
         planned, retiring = plan_banks(result.banks, corpus, retire_missing_banks=False)
         return Upload(result, planned, retiring=retiring)
     db.session.commit()

@@ -106,11 +106,10 @@ def teacher_name(course: Course) -> str:
 
 def courses_joined(user_id: int) -> list[tuple[Course, str]]:
     """Return the classes a student belongs to, each with its instructor's name."""
-    teacher = _TEACHER
     return [
         (course, name)
         for course, name in db.session.execute(
-            select(Course, teacher)
+            select(Course, _TEACHER)
             .join(Membership, Membership.course_id == Course.id)
             .join(User, User.id == Course.instructor_id)
             .where(Membership.user_id == user_id)

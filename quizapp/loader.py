@@ -164,13 +164,8 @@ def plan_banks(
             seen.add(question.id)
             row = session.get(Question, question.id)
             digest = _version_digest(_resolved_citations(question, corpus, passage_ids), question)
-            version_id = session.scalar(
-                select(QuestionVersion.id).where(
-                    QuestionVersion.question_id == question.id,
-                    QuestionVersion.content_hash == digest,
-                )
-            )
-            counts[f"questions {_outcome(row, version_id)}"] += 1
+            version = _version_with(session, question.id, digest)
+            counts[f"questions {_outcome(row, version.id if version else None)}"] += 1
     questions, gone = _stale(session, banks, seen, retire_missing_banks)
     counts["questions retired"] += len(questions)
     counts["banks retired"] += len(gone)
@@ -236,16 +231,21 @@ def _outcome(row: Question | None, version_id: int | None) -> str:
     return "restored" if row.retired else "unchanged"
 
 
+def _version_with(session, question_id: str, digest: str) -> QuestionVersion | None:
+    """Return the question's version that has this content, if it was ever loaded."""
+    return session.scalar(
+        select(QuestionVersion).where(
+            QuestionVersion.question_id == question_id, QuestionVersion.content_hash == digest
+        )
+    )
+
+
 def _upsert_question(session, bank_id, position, question, corpus, passage_ids) -> str:
     """Create or update one question; return added, changed, restored or unchanged."""
     citations = _resolved_citations(question, corpus, passage_ids)
     digest = _version_digest(citations, question)
     row = session.get(Question, question.id)
-    version = session.scalar(
-        select(QuestionVersion).where(
-            QuestionVersion.question_id == question.id, QuestionVersion.content_hash == digest
-        )
-    )
+    version = _version_with(session, question.id, digest)
     outcome = _outcome(row, version.id if version else None)
     if row is None:
         row = Question(id=question.id, bank_id=bank_id, position=position)

@@ -138,11 +138,12 @@ def new_code(course_id: int):
 @instructor_required
 def delete_class(course_id: int):
     """Delete a class after a confirmation page; its students keep their answers."""
-    if request.method == "POST" and courses.course_of(current_user.id, course_id) is None:
+    course = courses.course_of(current_user.id, course_id)
+    if course is None and request.method == "POST":
         # A second click on "Delete". Said alike for others' classes: ids are not probed.
         flash("You have no class with that number (it may have just been deleted).", "info")
         return redirect(url_for(".home"), 303)
-    course = course_or_404(course_id)
+    course = course or course_or_404(course_id)
     if request.method == "GET":
         return render_template("instructor/delete_class.html", course=course)
     name = course.name  # read before the row goes
@@ -188,10 +189,11 @@ def student(course_id: int, user_id: int):
 def remove_student(course_id: int, user_id: int):
     """Take a student out of the class, after a confirmation page; their answers stay theirs."""
     course = course_or_404(course_id)
-    if request.method == "POST" and courses.student_of(course.id, user_id) is None:
+    member = courses.student_of(course.id, user_id)
+    if member is None and request.method == "POST":
         flash("That student is not in this class.", "info")  # a second click on "Remove"
         return redirect(url_for(".course", course_id=course.id), 303)
-    member = _member_or_404(course, user_id)
+    member = member or _member_or_404(course, user_id)
     if request.method == "GET":
         return render_template("instructor/remove_student.html", course=course, member=member)
     courses.remove_member(course.id, member.id)

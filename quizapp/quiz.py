@@ -275,6 +275,18 @@ def attempts_of(user_id: int) -> list[Attempt]:
     """Return every attempt of a user, newest first."""
     return list(
         db.session.scalars(
-            select(Attempt).where(Attempt.user_id == user_id).order_by(Attempt.started_at.desc())
+            select(Attempt)
+            .where(Attempt.user_id == user_id)
+            .order_by(Attempt.started_at.desc(), Attempt.id.desc())
         )
     )
+
+
+def numbered_attempts(user_id: int) -> list[tuple[Attempt, int]]:
+    """Return every attempt of a user, newest first, each with its number at its quiz (1, 2, …)."""
+    attempts = attempts_of(user_id)
+    counts: dict[str, int] = {}
+    numbers = {}
+    for attempt in reversed(attempts):
+        counts[attempt.bank_id] = numbers[attempt.id] = counts.get(attempt.bank_id, 0) + 1
+    return [(attempt, numbers[attempt.id]) for attempt in attempts]

@@ -107,6 +107,7 @@ MATRIX = [
     class_owner("instructor.export_scores", "/teach/classes/{c1}/scores.csv"),
     class_owner("instructor.export_scores", "/teach/classes/{c1}/scores.csv?format=long"),
     class_owner("instructor.student", "/teach/classes/{c1}/students/{a}"),
+    class_owner("instructor.attempt", "/teach/classes/{c1}/students/{a}/attempts/{attempt}"),
     class_owner("instructor.reset_link", "/teach/classes/{c1}/students/{a}/reset-link", "POST"),
     class_owner("instructor.remove_student", "/teach/classes/{c1}/students/{a}/remove"),
     Row(
@@ -127,6 +128,12 @@ MATRIX = [
     ),
     Row(
         "instructor.student", "GET", "/teach/classes/{c2}/students/{a}", (LOGIN, 403, 403, 404, 404)
+    ),
+    Row(
+        "instructor.attempt",
+        "GET",
+        "/teach/classes/{c2}/students/{a}/attempts/{attempt}",
+        (LOGIN, 403, 403, 404, 404),
     ),
     # Last, as they change the world: B leaves I2's class; then only I2 may change it
     # Others are told they are not in it (as after a second click on "Leave"); nothing changes.

@@ -13,7 +13,7 @@ from quizapp.extensions import db
 from quizapp.models import Bank, Course, Question, QuestionVersion, User
 
 from .conftest import Auth, csrf_from
-from .quizhelp import bank_ids, take_quiz
+from .quizhelp import bank_ids, start, take_quiz
 
 
 def make_user(app, username, role="student", **extra):
@@ -115,26 +115,50 @@ def gradebook_row(page: str, username: str) -> str:
     return next(r for r in rows if f'<span class="meta">{username}</span>' in r)
 
 
-def test_drill_down_shows_every_answer_with_feedback(app, teacher):
+def attempt_links(html: str) -> list[str]:
+    """Return the links of a student page's attempts table, in order."""
+    return re.findall(r'<a href="(/teach/classes/\d+/students/\d+/attempts/\d+)">', html)
+
+
+def test_drill_down_lists_attempts_and_shows_each_answer_with_feedback(app, teacher):
     course_id, code = create_class(teacher)
     student = join(app, "drill", code)
-    take_quiz(app, student, bank_ids(app)[0], wrong_at={1})
+    first, second = bank_ids(app)[:2]
+    take_quiz(app, student, first, wrong_at={1})
+    take_quiz(app, student, first)
+    start(student, second)  # left in progress
     with app.app_context():
-        from quizapp.models import User
-
         uid = db.session.scalar(select(User.id).where(User.username == "drill"))
+        title = db.session.get(Bank, first).title
     html = teacher.get(f"/teach/classes/{course_id}/students/{uid}").get_data(as_text=True)
-    assert "<mark>" in html and "Their answer" in html and "wrong" in html
-    with app.app_context():
-        from quizapp.models import Bank
-
-        title = db.session.get(Bank, bank_ids(app)[0]).title
-    assert f"<h2>{escape(title)} · started" in html  # the quiz's title, not its file id
+    # A table of attempts, newest first, numbered per quiz; no answers on this page
+    second_try, first_try = (f">{escape(title)}, attempt {n}</a>" for n in (2, 1))
+    assert 0 < html.index(second_try) < html.index(first_try) and "in progress" in html
+    assert "<mark>" not in html and "Their answer" not in html
+    links = attempt_links(html)
+    assert len(links) == 3
+    page = teacher.get(links[-1]).get_data(as_text=True)  # the first attempt
+    assert "<mark>" in page and "Their answer" in page and ": wrong —" in page
+    assert f"<h1>{escape(title)}, attempt 1</h1>" in page  # the quiz's title, not its file id
     with app.app_context():  # as the loader does when the bank's file is removed
-        db.session.get(Bank, bank_ids(app)[0]).retired = True
+        db.session.get(Bank, first).retired = True
         db.session.commit()
     html = teacher.get(f"/teach/classes/{course_id}/students/{uid}").get_data(as_text=True)
-    assert f"<h2>{escape(title)} · started" in html  # a retired quiz keeps its title
+    assert f">{escape(title)}, attempt 1</a>" in html  # a retired quiz keeps its title
+
+
+def test_an_attempt_is_shown_only_under_its_own_student(app, teacher):
+    course_id, code = create_class(teacher)
+    take_quiz(app, join(app, "owner", code), bank_ids(app)[0])
+    join(app, "other", code)
+    with app.app_context():
+        ids = dict(db.session.execute(select(User.username, User.id)).all())
+    base = f"/teach/classes/{course_id}/students"
+    link = attempt_links(teacher.get(f"{base}/{ids['owner']}").get_data(as_text=True))[0]
+    attempt_id = link.rsplit("/", 1)[1]
+    assert teacher.get(link).status_code == 200
+    assert teacher.get(f"{base}/{ids['other']}/attempts/{attempt_id}").status_code == 404
+    assert teacher.get(f"{base}/{ids['owner']}/attempts/999999").status_code == 404
 
 
 def test_heatmap_tints_passages_and_lists_citing_questions(app, teacher):
@@ -538,10 +562,12 @@ def test_heading_levels_nest_on_item_analysis_and_the_student_page(app, teacher)
     for username in ("nested", "plain"):
         uid = re.search(rf'/students/(\d+)">[^<]*</a>\s*<span class="meta">{username}<', book)[1]
         html = teacher.get(f"/teach/classes/{course_id}/students/{uid}").get_data(as_text=True)
-        levels = headings(html)
-        assert levels[0] == 1 and 3 in levels, levels  # "Why" sits under its attempt
+        assert nested(headings(html)), headings(html)
+        page = teacher.get(attempt_links(html)[0]).get_data(as_text=True)
+        levels = headings(page)
+        assert levels[0] == 1 and 3 in levels, levels  # "Why" sits under "Answers"
         assert nested(levels), levels
-        assert "<h3>Why</h3>" in html and "<h2>Why</h2>" not in html
+        assert "<h3>Why</h3>" in page and "<h2>Why</h2>" not in page
     # Without a full name the username is the heading, and is not repeated under it
     assert "<h1>plain</h1>" in html and '<p class="meta">plain@example.org</p>' in html
     named = teacher.get(

@@ -162,25 +162,37 @@ def _member_or_404(course, user_id: int):
 @bp.get("/classes/<int:course_id>/students/<int:user_id>")
 @instructor_required
 def student(course_id: int, user_id: int):
-    """Every attempt and answer of one student, with the feedback they saw."""
-
+    """One student: their attempts, each linked to its answers."""
     course = course_or_404(course_id)
     member = _member_or_404(course, user_id)
-    titles = gradebook.bank_titles()
-    attempts = []
-    for attempt in quiz.attempts_of(member.id):
-        answers = quiz.answers_by_position(attempt.id)
-        items = [
-            (pos + 1, question_view(answers[pos].version_id), answers[pos])
-            for pos in sorted(answers)
-        ]
-        attempts.append((attempt, items))
     return render_template(
         "instructor/student.html",
         course=course,
         member=member,
-        attempts=attempts,
-        titles=titles,
+        attempts=quiz.numbered_attempts(member.id),
+        titles=gradebook.bank_titles(),
+    )
+
+
+@bp.get("/classes/<int:course_id>/students/<int:user_id>/attempts/<int:attempt_id>")
+@instructor_required
+def attempt(course_id: int, user_id: int, attempt_id: int):
+    """Every answer of one attempt, with the feedback the student saw."""
+    course = course_or_404(course_id)
+    member = _member_or_404(course, user_id)
+    found = [(a, n) for a, n in quiz.numbered_attempts(member.id) if a.id == attempt_id]
+    if not found:
+        abort(404, description="That attempt is not this student's.")
+    (attempt, number), answers = found[0], quiz.answers_by_position(attempt_id)
+    items = [(pos + 1, question_view(a.version_id), a) for pos, a in sorted(answers.items())]
+    return render_template(
+        "instructor/attempt.html",
+        course=course,
+        member=member,
+        attempt=attempt,
+        attempt_number=number,
+        items=items,
+        title=gradebook.bank_titles().get(attempt.bank_id, attempt.bank_id),
     )
 
 

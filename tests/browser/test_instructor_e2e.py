@@ -61,6 +61,13 @@ def test_class_gradebook_items_heatmap_and_csv(app, live_server, browser, databa
     expect(row).to_be_visible()
     docs = backend == "sqlite"  # one backend writes the README's pictures
     screenshot(teacher, f"gradebook-{backend}", "gradebook-desktop" if docs else None)
+    # Drill down: the student's attempts, then one attempt's answers
+    row.get_by_role("link", name="Grace Hopper").click()
+    teacher.get_by_role("link", name=re.compile(r", attempt 1$")).click()
+    expect(teacher.get_by_role("heading", level=1)).to_contain_text("attempt 1")
+    teacher.locator("summary").first.click()
+    expect(teacher.get_by_text("Their answer").first).to_be_visible()
+    teacher.goto(class_url)
     teacher.get_by_role("link", name="Item analysis", exact=True).click()
     expect(teacher.get_by_role("heading", name="Item analysis")).to_be_visible()
     # The three questions Grace answered each have one response

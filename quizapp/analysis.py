@@ -91,16 +91,21 @@ def _correlation(xs: Sequence[float], ys: Sequence[float]) -> float | None:
 
 
 def _rest_scores(responses: Sequence[Response]) -> dict[tuple[object, str], float]:
-    """Return each (student, item)'s score on every other item, as a fraction of its marks."""
-    totals: dict[object, list[float]] = defaultdict(lambda: [0.0, 0.0])
+    """Return each (student, item)'s score on every other item, as a fraction of their marks.
+
+    An item the student did not answer counts 0 of its marks, as in their grade: a student who
+    answered one other item, right, must not rank with one who answered all of them right.
+    """
+    scores: dict[object, float] = defaultdict(float)
+    marks: dict[str, float] = {}
     for r in responses:
-        totals[r.student][0] += r.score
-        totals[r.student][1] += r.max_score
+        scores[r.student] += r.score
+        marks[r.item] = max(marks.get(r.item, 0.0), r.max_score)
+    total = sum(marks.values())
     rest = {}
     for r in responses:
-        score, out_of = totals[r.student]
-        out_of -= r.max_score
-        rest[(r.student, r.item)] = (score - r.score) / out_of if out_of else 0.0
+        out_of = total - r.max_score
+        rest[(r.student, r.item)] = (scores[r.student] - r.score) / out_of if out_of > 0 else 0.0
     return rest
 
 

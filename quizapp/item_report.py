@@ -28,7 +28,7 @@ from sqlalchemy import (
 
 from .analysis import ItemStats, Reliability, flags_for, group_size, pearson_from_sums
 from .extensions import db
-from .models import Answer, Bank, Question, QuestionVersion
+from .models import Answer, Bank, Question, QuestionVersion, User
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,8 @@ class BankReport:
 
 
 CHOICE_TYPES = ("single", "multiple")
+EARLIER = "earlier"  # the key of choices that an earlier version had and the current one lacks
+EARLIER_LABEL = "A choice of an earlier version, since removed or reworded"
 
 
 def _letter(index: int) -> str:
@@ -61,20 +63,43 @@ def _is_index(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _choice_keys(qtype: str, response) -> set[str]:
-    """Return the keys of the choices a response picked (several for a multiple-answer one)."""
+def _picked(qtype: str, response) -> set[int | str]:
+    """Return what a response picked: choice indexes, or "true"/"false"."""
     if qtype == "single" and _is_index(response):
-        return {_letter(response)}
+        return {response}
     if qtype == "multiple" and isinstance(response, list):
-        return {_letter(i) for i in response if _is_index(i)}
+        return {i for i in response if _is_index(i)}
     if qtype == "true_false" and isinstance(response, bool):
         return {"true" if response else "false"}
     return set()
 
 
+def _choice_keys(q, version, response) -> list[str]:
+    """Return the current choice keys a response to ``version`` picked; EARLIER for the rest.
+
+    An answer keeps the version it was given to; a choice is the same choice in the current
+    version when its text is, wherever it now stands.
+    """
+    qtype, spec = version
+    picked = _picked(qtype, response)
+    if qtype != q.type and {qtype, q.type} != set(CHOICE_TYPES):
+        return [EARLIER] if picked else []
+    if qtype == "true_false":
+        return list(picked)
+    now = {c["text"]: _letter(i) for i, c in enumerate(q.spec["choices"])}
+    texts = [c["text"] for c in spec["choices"]]
+    return [now.get(texts[i], EARLIER) if i < len(texts) else EARLIER for i in picked]
+
+
 def _first_answers(bank_id: str | None, user_ids):
-    """Return a CTE of each student's first answer to each live question, with its fraction."""
-    first = select(func.min(Answer.id).label("id")).group_by(Answer.user_id, Answer.question_id)
+    """Return each student's first answer to each live question, with its fraction."""
+    # Students only: an instructor trying their own quiz must not move its statistics.
+    students = select(User.id).where(User.role == "student")
+    first = (
+        select(func.min(Answer.id).label("id"))
+        .where(Answer.user_id.in_(students))
+        .group_by(Answer.user_id, Answer.question_id)
+    )
     if user_ids is not None:
         first = first.where(Answer.user_id.in_(user_ids))
     first = first.subquery()
@@ -90,6 +115,7 @@ def _first_answers(bank_id: str | None, user_ids):
             ),
             Answer.duration_ms,
             Answer.response,
+            Answer.version_id,
         )
         .join(first, first.c.id == Answer.id)
         .join(Question, Question.id == Answer.question_id)
@@ -114,6 +140,7 @@ _FIRST = Table(
     Column("frac", Float),
     Column("duration_ms", Integer),
     Column("response", JSON),
+    Column("version_id", Integer),
     Index("item_report_first_by_student", "user_id", "bank_id"),
     Index("item_report_first_by_question", "qid"),
     prefixes=["TEMPORARY"],
@@ -129,22 +156,31 @@ def _materialise(first_answers) -> Table:
 
 
 def _with_rest_scores(f):
-    """Return a CTE of the first answers with each student's score on the bank's other items."""
+    """Return a CTE of the first answers with each student's score on the bank's other items.
+
+    Out of the marks of every other item answered by anyone, as ``analysis._rest_scores``.
+    """
     totals = (
-        select(
-            f.c.user_id,
-            f.c.bank_id,
-            func.sum(f.c.points).label("score"),
-            func.sum(f.c.max_points).label("out_of"),
-        )
+        select(f.c.user_id, f.c.bank_id, func.sum(f.c.points).label("score"))
         .group_by(f.c.user_id, f.c.bank_id)
         .cte("totals")
     )
-    others = totals.c.out_of - f.c.max_points
+    marks = (
+        select(f.c.bank_id, f.c.qid, func.max(f.c.max_points).label("marks"))
+        .group_by(f.c.bank_id, f.c.qid)
+        .subquery()
+    )
+    bank_marks = (
+        select(marks.c.bank_id, func.sum(marks.c.marks).label("out_of"))
+        .group_by(marks.c.bank_id)
+        .cte("bank_marks")
+    )
+    others = bank_marks.c.out_of - f.c.max_points
     rest = case((others > 0, (totals.c.score - f.c.points) / others), else_=0.0)
     return (
         select(f.c.user_id, f.c.qid, f.c.frac, rest.label("rest"))
         .join(totals, and_(totals.c.user_id == f.c.user_id, totals.c.bank_id == f.c.bank_id))
+        .join(bank_marks, bank_marks.c.bank_id == f.c.bank_id)
         .cte("rested")
     )
 
@@ -190,15 +226,30 @@ def _item_rows(f, r) -> dict[str, dict]:
     return rows
 
 
-def _choice_counts(f, qids: list[str]) -> dict[str, dict[str, int]]:
-    """Return per choice question how often each response was given (responses as JSON text)."""
-    counts: dict[str, dict[str, int]] = {}
+def _choice_counts(f, qids: list[str]) -> dict[str, list[tuple[tuple, str, int]]]:
+    """Return per choice question each (version, response as JSON text) and how often given.
+
+    A version is its (type, spec).
+    """
     response = cast(f.c.response, Text)  # PostgreSQL cannot group json values
     stmt = (
-        select(f.c.qid, response, func.count()).where(f.c.qid.in_(qids)).group_by(f.c.qid, response)
+        select(f.c.qid, f.c.version_id, response, func.count())
+        .where(f.c.qid.in_(qids))
+        .group_by(f.c.qid, f.c.version_id, response)
     )
-    for qid, response, n in db.session.execute(stmt):
-        counts.setdefault(qid, {})[response] = n
+    rows = db.session.execute(stmt).all()
+    ids = {version_id for _qid, version_id, _response, _n in rows}
+    versions = {
+        v.id: (v.type, v.spec)
+        for v in db.session.execute(
+            select(QuestionVersion.id, QuestionVersion.type, QuestionVersion.spec).where(
+                QuestionVersion.id.in_(ids)
+            )
+        )
+    }
+    counts: dict[str, list[tuple[tuple, str, int]]] = {}
+    for qid, version_id, response, n in rows:
+        counts.setdefault(qid, []).append((versions[version_id], response, n))
     return counts
 
 
@@ -297,17 +348,19 @@ def _labels(q) -> tuple[dict[str, str], set[str]]:
     return {}, set()
 
 
-def _stats(q, row: dict | None, counts: dict[str, int]) -> ItemStats:
+def _stats(q, row: dict | None, counts: list[tuple[tuple, str, int]]) -> ItemStats:
     if row is None:
         return ItemStats(item=q.id, n=0)
     labels, correct = _labels(q)
     shares = {}
     if labels:
-        picked = {key: 0 for key in labels}
-        for response, n in counts.items():
-            for key in _choice_keys(q.type, json.loads(response)) & picked.keys():
-                picked[key] += n
+        picked = dict.fromkeys(labels, 0)
+        for version, response, n in counts:
+            for key in _choice_keys(q, version, json.loads(response)):
+                picked[key] = picked.get(key, 0) + n
         shares = {key: n / row["n"] for key, n in picked.items()}
+    # Flags are about the current choices.
+    current = {key: share for key, share in shares.items() if key != EARLIER}
     stats = ItemStats(
         item=q.id,
         n=row["n"],
@@ -317,7 +370,16 @@ def _stats(q, row: dict | None, counts: dict[str, int]) -> ItemStats:
         choice_shares=shares,
         mean_seconds=float(row["seconds"]) if row["seconds"] is not None else None,
     )
-    return ItemStats(**{**stats.__dict__, "flags": flags_for(stats, correct)})
+    flags = flags_for(ItemStats(**{**stats.__dict__, "choice_shares": current}), correct)
+    return ItemStats(**{**stats.__dict__, "flags": flags})
+
+
+def _item(q, row: dict | None, counts) -> ItemRow:
+    stats = _stats(q, row, counts)
+    labels = _labels(q)[0]
+    if EARLIER in stats.choice_shares:
+        labels = labels | {EARLIER: EARLIER_LABEL}
+    return ItemRow(q.id, q.bank_id, q.prompt, q.type, labels, stats)
 
 
 def report(bank_id: str | None = None, user_ids=None) -> list[BankReport]:
@@ -333,16 +395,7 @@ def report(bank_id: str | None = None, user_ids=None) -> list[BankReport]:
     reports = []
     for bank, title in dict.fromkeys((q.bank_id, q.title) for q in questions):
         items = [
-            ItemRow(
-                q.id,
-                q.bank_id,
-                q.prompt,
-                q.type,
-                _labels(q)[0],
-                _stats(q, rows.get(q.id), counts.get(q.id, {})),
-            )
-            for q in questions
-            if q.bank_id == bank
+            _item(q, rows.get(q.id), counts.get(q.id, [])) for q in questions if q.bank_id == bank
         ]
         reports.append(
             BankReport(bank, title, items, reliability.get(bank, Reliability(0, 0, None, None)))

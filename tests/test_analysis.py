@@ -1,6 +1,7 @@
 """Item statistics against a fixture computed by hand."""
 
 import math
+import statistics
 
 import pytest
 
@@ -187,3 +188,26 @@ def test_a_multiple_answer_response_counts_for_every_choice_it_picked():
     assert stats.choice_shares == {"A": 1.0, "B": 0.4, "C": 0.0, "D": 0.6}
     assert "distractor C never chosen" in stats.flags
     assert "distractor D chosen more than key B" in stats.flags
+
+
+def test_an_early_finisher_ranks_by_their_whole_quiz_not_by_what_they_answered():
+    # i1..i3, one mark each. s5 and s6 stopped after i2: wrong on i1, right on i2. Their rest
+    # score on i1 is 1 of 2 marks (i3 unanswered counts 0), not 1 of 1, level with s1.
+    scores = {
+        "s1": (1, 1, 1),
+        "s2": (1, 1, 0),
+        "s3": (0, 0, 1),
+        "s4": (0, 0, 0),
+        "s5": (0, 1),
+        "s6": (0, 1),
+    }
+    answers = [
+        Response(student, item, score, 1)
+        for student, row in scores.items()
+        for item, score in zip(("i1", "i2", "i3"), row, strict=False)
+    ]
+    i1 = [1, 1, 0, 0, 0, 0]
+    rest = [1, 0.5, 0.5, 0, 0.5, 0.5]
+    got = item_statistics(answers)["i1"].discrimination_pb
+    assert got == pytest.approx(statistics.correlation(i1, rest))
+    assert got > 0.5  # counted against the answered items only, it fell to 0.16

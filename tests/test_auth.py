@@ -96,6 +96,8 @@ def test_cli_user_create_refuses_a_short_password_with_the_registration_message(
         ("no spaces please", Auth.PASSWORD, None, "username"),
         ("erin", "short", None, "password"),
         ("erin", Auth.PASSWORD, "not-an-email", "email"),
+        ("erin", Auth.PASSWORD, "-minus@example.org", "email"),
+        ("erin", Auth.PASSWORD, "+tag@example.org", "email"),
     ],
 )
 def test_create_user_applies_the_rules_whoever_calls_it(app, username, password, email, field):
@@ -249,3 +251,14 @@ def test_header_links_follow_the_role(client, auth, runner):
     assert any(link.startswith("/teach") for link in links())
     auth.logout()
     assert links() == anonymous
+
+
+def test_an_email_is_kept_as_typed_and_unique_whatever_its_case(app):
+    """Moodle matches the gradebook file's emails exactly, so their case must survive."""
+    with app.app_context():
+        assert create_user("erin", Auth.PASSWORD, email="Erin.Lee@Example.ORG").email == (
+            "Erin.Lee@Example.ORG"
+        )
+        with pytest.raises(AccountError) as refused:
+            create_user("erin2", Auth.PASSWORD, email="erin.lee@example.org")
+        assert refused.value.field == "email"

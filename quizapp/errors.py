@@ -71,6 +71,12 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(exc: CSRFError):
         exc.description = "Your form expired or came from elsewhere, so nothing was saved."
+        if current_app.config["SESSION_COOKIE_SECURE"] and not request.is_secure:
+            # Browsers drop Secure cookies over http, so every form would fail: say why.
+            exc.description = (
+                "This site only works over https:// (its cookies are secure), so nothing was "
+                "saved. If you run it, serve it behind HTTPS and set QUIZAPP_PROXIES."
+            )
         # Reloading would post the stale token again: offer the page itself, when it has one.
         return render_template("error.html", error=exc, retry=_page_at(request.path)), 400
 

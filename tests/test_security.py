@@ -21,6 +21,21 @@ def test_security_headers_on_every_response(client):
                 assert len(headers.getlist(name)) == 1, name
 
 
+def test_a_form_over_http_with_secure_cookies_says_the_site_needs_https(app):
+    """A production site served over plain http: the browser dropped the session cookie."""
+    app.config.update(SESSION_COOKIE_SECURE=True)
+    client = app.test_client()
+    token = csrf_from(client.get("/auth/register").get_data(as_text=True))
+    client.delete_cookie("session")  # as a browser does with a Secure cookie over http
+    form = {"username": "plain", "password": Auth.PASSWORD, "confirm": Auth.PASSWORD}
+    response = client.post("/auth/register", data=form | {"csrf_token": token})
+    assert response.status_code == 400
+    assert "only works over https://" in response.get_data(as_text=True)
+    app.config.update(SESSION_COOKIE_SECURE=False)
+    response = client.post("/auth/register", data=form | {"csrf_token": token})
+    assert "Your form expired" in response.get_data(as_text=True)
+
+
 def test_hsts_and_secure_cookies_under_https(app):
     app.config.update(SESSION_COOKIE_SECURE=True)
     client = app.test_client()

@@ -196,6 +196,7 @@ class CitingQuestion:
     prompt: str
     answers: int
     correct: int
+    cites_now: bool = True  # False: only versions answered earlier cited the passage
 
     @property
     def facility(self) -> float | None:
@@ -203,7 +204,11 @@ class CitingQuestion:
 
 
 def questions_citing(passage_id: int, user_ids) -> list[CitingQuestion]:
-    """Return the questions whose versions cite a passage, with the group's facility on them."""
+    """Return the questions whose versions cite a passage, with the group's facility on them.
+
+    The questions citing it now, and those whose earlier versions the group answered there, as
+    the heatmap's shade counts every answer to a citing version.
+    """
     from .models import QuestionVersion
 
     answered = (
@@ -219,12 +224,16 @@ def questions_citing(passage_id: int, user_ids) -> list[CitingQuestion]:
         .group_by(Answer.question_id)
         .subquery()
     )
+    now = select(Citation.version_id).where(Citation.passage_id == passage_id).distinct().subquery()
     rows = db.session.execute(
-        select(Question.id, QuestionVersion.prompt, answered.c.n, answered.c.c)
+        select(Question.id, QuestionVersion.prompt, answered.c.n, answered.c.c, now.c.version_id)
         .join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
-        .join(Citation, Citation.version_id == QuestionVersion.id)
+        .outerjoin(now, now.c.version_id == QuestionVersion.id)
         .outerjoin(answered, answered.c.qid == Question.id)
-        .where(Citation.passage_id == passage_id)
-        .distinct()
+        .where((now.c.version_id.is_not(None) & Question.retired.is_(False)) | (answered.c.n > 0))
+        .order_by(Question.id)
     )
-    return [CitingQuestion(qid, prompt, n or 0, c or 0) for qid, prompt, n, c in rows]
+    return [
+        CitingQuestion(qid, prompt, n or 0, c or 0, cites is not None)
+        for qid, prompt, n, c, cites in rows
+    ]

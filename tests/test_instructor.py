@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 
 from quizapp.accounts import create_user
 from quizapp.extensions import db
-from quizapp.models import Bank, Course, Question, QuestionVersion, User
+from quizapp.models import Bank, Citation, Course, Question, QuestionVersion, User
 
-from .conftest import Auth, csrf_from
+from .conftest import DATA, Auth, csrf_from
 from .quizhelp import bank_ids, start, take_quiz
 
 
@@ -172,6 +172,32 @@ def test_heatmap_tints_passages_and_lists_citing_questions(app, teacher):
         f"/teach/classes/{course_id}/heatmap?doc=big-science&passage={passage}"
     ).get_data(as_text=True)
     assert "Question citing this paragraph" in html or "No question cites" in html
+
+
+def test_heatmap_names_the_question_whose_earlier_version_cited_a_paragraph(
+    app, teacher, runner, tmp_path
+):
+    course_id, code = create_class(teacher)
+    take_quiz(app, join(app, "heat", code), "sample-big-science")
+    with app.app_context():
+        passage = db.session.scalar(
+            select(Citation.passage_id)
+            .join(QuestionVersion, QuestionVersion.id == Citation.version_id)
+            .where(QuestionVersion.question_id == "sample-juno-liquid")
+        )
+    folder = tmp_path / "banks"
+    folder.mkdir()
+    text = (DATA / "banks/sample-big-science.yaml").read_text()
+    moved = "Centred on a colossal sphere filled with 20,000 tonnes of liquid"
+    (folder / "sample-big-science.yaml").write_text(
+        text.replace(moved, "at 2,400 metres below the Jinping Mountains", 1)
+    )
+    assert "1 changed" in runner.invoke(args=["load", str(folder)]).output
+    url = f"/teach/classes/{course_id}/heatmap?doc=big-science&passage={passage}"
+    html = teacher.get(url).get_data(as_text=True)
+    # The paragraph is still shaded by the answers given to the earlier version: say whose
+    assert "No question cites this paragraph" not in html
+    assert "sample-juno-liquid" in html and "an earlier version cited this paragraph" in html
 
 
 def test_instructor_cannot_see_another_instructors_class(app, teacher):

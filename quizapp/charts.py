@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass
 
+from .rounding import percent
+
 WIDTH, HEIGHT, PAD = 640, 240, 36
 
 
@@ -36,7 +38,7 @@ def mastery_band(fraction: float | None) -> int:
     if fraction is None:
         return 0
     # From the whole percentage the page shows, so "75%" is never tinted as 50-74%.
-    return 1 + min(3, round(fraction * 100) // 25)
+    return 1 + min(3, percent(fraction) // 25)
 
 
 MASTERY_LEGEND = (

@@ -11,6 +11,7 @@ from .extensions import db
 from .formats.csvout import Cells, cell
 from .models import Answer, Attempt, Citation, Course, Passage, QuestionVersion, User
 from .qtypes import get_type
+from .rounding import half_up
 
 LONG_HEADER = [
     "username",
@@ -30,7 +31,7 @@ LONG_HEADER = [
 
 
 def _number(value: float) -> float | int:
-    return int(value) if float(value).is_integer() else round(value, 2)
+    return int(value) if float(value).is_integer() else half_up(value, 2)
 
 
 def _rounded(value: float | None) -> float | None:

@@ -10,6 +10,7 @@ from markupsafe import Markup
 
 from .extensions import csrf
 from .markup import render_inline
+from .rounding import half_up, percent
 from .sessions import remember
 
 
@@ -28,14 +29,14 @@ def format_points(value: float | None) -> str:
     """Return points for reading: 1 not 1.0, 0.67 not 0.6666666666666666."""
     if value is None:
         return "–"
-    return f"{round(value, 2):g}"
+    return f"{half_up(value, 2):g}"
 
 
 def format_percent(value: float | None) -> str:
     """Return a fraction as a whole percentage (0.666 -> 67%); a dash when there is none."""
     if value is None:
         return "—"
-    return f"{round(value * 100)}%"
+    return f"{percent(value)}%"
 
 
 @lru_cache(maxsize=256)

@@ -406,3 +406,19 @@ def test_every_bank_answered_right_scores_full_marks(app, student):
                 a.correct
                 for a in db.session.scalars(select(Answer).where(Answer.attempt_id == attempt_id))
             )
+
+
+def test_passages_to_reread_separate_quotes_and_do_not_double_quotation_marks(app):
+    from types import SimpleNamespace
+
+    from flask import render_template
+
+    excerpt = SimpleNamespace(
+        link="/read/big-science#p3",
+        doc_title="China's big-science bet",
+        segments=[("“Cooperating with China”", True), (" said one, and ", False), ("later", True)],
+    )
+    attempt = SimpleNamespace(id=1, finished_at=True, score=1, max_score=2)
+    with app.test_request_context():
+        page = render_template("learner/results.html", attempt=attempt, reread=[excerpt], items=[])
+    assert "“Cooperating with China”; “later”</li>" in page

@@ -11,7 +11,7 @@ from quizapp.extensions import db
 from quizapp.models import Answer, Attempt, Citation, Review, ReviewCard
 
 from .conftest import DATA, csrf_from
-from .quizhelp import answer_values, bank_ids, take_quiz
+from .quizhelp import answer, answer_values, bank_ids, current_view, start, take_quiz
 
 SAMPLE = DATA / "banks/sample-big-science.yaml"
 
@@ -195,3 +195,15 @@ def test_known_card_answered_right_again_is_spaced_out_by_days(app, student, fro
     with app.app_context():
         card = db.session.scalar(select(ReviewCard).where(ReviewCard.question_id == question))
         assert card.due >= frozen["now"] + timedelta(days=7)  # growing: 2 days, then 11
+
+
+def test_mastery_opens_on_the_article_the_student_answered_on(app, student):
+    url = start(student, "sample-cross")
+    for number in (1, 2):
+        at = re.sub(r"/q/\d+", f"/q/{number}", url)
+        if current_view(app, at).question_id == "sample-micius-name":  # cites us-china only
+            answer(app, student, at)
+    html = student.get("/progress").get_data(as_text=True)
+    assert re.search(r'<option value="us-china" selected', html), "not the first article"
+    html = student.get("/progress?doc=big-science").get_data(as_text=True)
+    assert re.search(r'<option value="big-science" selected', html)

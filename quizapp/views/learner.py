@@ -192,9 +192,14 @@ def dashboard():
         labels.append(f"{titles.get(p.bank_id, p.bank_id)}, attempt {nth[p.bank_id]}")
     points, path = charts.score_line(list(zip(labels, (p.fraction for p in history), strict=True)))
     documents = list_documents()
-    doc_id = request.args.get("doc") or (documents[0].id if documents else None)
-    document = find_document(documents, doc_id)
     every_passage = progress.passage_mastery(current_user.id)  # one query serves both views
+    # By default the article the student has answered most on, not one they have not read yet
+    answered = Counter()
+    for m in every_passage.values():
+        answered[m.doc_id] += m.answers
+    busiest = max(documents, key=lambda d: answered[d.id], default=None)
+    doc_id = request.args.get("doc") or (busiest.id if busiest else None)
+    document = find_document(documents, doc_id)
     mastery = (
         {pid: m for pid, m in every_passage.items() if m.doc_id == document.id} if document else {}
     )

@@ -7,30 +7,49 @@ from .rounding import percent
 WIDTH, HEIGHT, PAD = 640, 240, 36
 
 
+SERIES_COLOURS = 6  # .series-0 to .series-5 in style.css; more quizzes reuse them
+
+
 @dataclass(frozen=True)
 class Point:
     x: float
     y: float
     label: str
     value: float
+    series: int = 0
 
 
-def score_line(values: list[tuple[str, float]]) -> tuple[list[Point], str]:
-    """Return points and an SVG path for fractions 0..1 plotted left to right."""
+@dataclass(frozen=True)
+class Series:
+    name: str
+    index: int  # its colour: series-{index % SERIES_COLOURS}
+    path: str
+
+
+def score_lines(values: list[tuple[str, str, float]]) -> tuple[list[Point], list[Series]]:
+    """Return points left to right for (series, label, fraction 0..1), and a line per series.
+
+    One line per quiz: joining one quiz's score to another's would draw a trend that is not one.
+    """
     if not values:
-        return [], ""
+        return [], []
     step = (WIDTH - 2 * PAD) / max(1, len(values) - 1)
+    order = list(dict.fromkeys(name for name, _label, _v in values))
     points = [
         Point(
             x=round(PAD + i * step, 1),
             y=round(HEIGHT - PAD - max(0.0, min(1.0, v)) * (HEIGHT - 2 * PAD), 1),
             label=label,
             value=v,
+            series=order.index(name),
         )
-        for i, (label, v) in enumerate(values)
+        for i, (name, label, v) in enumerate(values)
     ]
-    path = "M" + " L".join(f"{p.x},{p.y}" for p in points)
-    return points, path
+    series = [
+        Series(name, i, "M" + " L".join(f"{p.x},{p.y}" for p in points if p.series == i))
+        for i, name in enumerate(order)
+    ]
+    return points, series
 
 
 def mastery_band(fraction: float | None) -> int:

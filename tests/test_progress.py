@@ -38,7 +38,7 @@ def test_dashboard_shows_scores_history_and_mastery(app, student):
     html = student.get("/progress").get_data(as_text=True)
     assert ">2 attempts; latest 100%." in html
     assert "<svg" in html and '<title id="history-svg-title">' in html
-    assert html.count('class="dot"') == 2
+    assert html.count('class="dot series-0"') == 2
     assert "Data table" in html
     assert "Weakest passages" in html and re.search(r"\d of \d right", html)
     assert re.search(r'class="band-[1-4]"', html)
@@ -207,3 +207,16 @@ def test_mastery_opens_on_the_article_the_student_answered_on(app, student):
     assert re.search(r'<option value="us-china" selected', html), "not the first article"
     html = student.get("/progress?doc=big-science").get_data(as_text=True)
     assert re.search(r'<option value="big-science" selected', html)
+
+
+def test_score_chart_draws_a_line_per_quiz(app, student):
+    first, second = bank_ids(app)[:2]
+    take_quiz(app, student, first, wrong_at={1})
+    take_quiz(app, student, second)
+    take_quiz(app, student, first)
+    html = student.get("/progress").get_data(as_text=True)
+    lines = re.findall(r'<path class="line series-(\d)" d="([^"]+)"/>', html)
+    # The first quiz's line joins its two attempts (1st and 3rd); the second quiz is one dot
+    assert [(s, d.count("L")) for s, d in lines] == [("0", 1), ("1", 0)]
+    assert html.count('class="dot series-0"') == 2 and html.count('class="dot series-1"') == 1
+    assert '<div class="legend" aria-hidden="true">' in html

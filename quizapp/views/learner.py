@@ -190,7 +190,12 @@ def dashboard():
     for p in history:
         nth[p.bank_id] += 1
         labels.append(f"{titles.get(p.bank_id, p.bank_id)}, attempt {nth[p.bank_id]}")
-    points, path = charts.score_line(list(zip(labels, (p.fraction for p in history), strict=True)))
+    points, series = charts.score_lines(
+        [
+            (titles.get(p.bank_id, p.bank_id), label, p.fraction)
+            for p, label in zip(history, labels, strict=True)
+        ]
+    )
     documents = list_documents()
     every_passage = progress.passage_mastery(current_user.id)  # one query serves both views
     # By default the article the student has answered most on, not one they have not read yet
@@ -211,7 +216,7 @@ def dashboard():
         rows=rows,
         points=points,
         attempts=[(p.attempt_id, p.when) for p in history],
-        path=path,
+        series=series,
         chart=charts,
         documents=documents,
         document=document,

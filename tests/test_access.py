@@ -95,6 +95,7 @@ MATRIX = [
     instructors("instructor.download_bank", "/teach/banks/{bank}.gift"),
     instructors("instructor.download_bank", "/teach/banks/{bank}.xml"),
     instructors("instructor.items", "/teach/items"),
+    instructors("instructor.recompute_items", "/teach/items/recompute", "POST"),
     instructors("instructor.export_items", "/teach/items.csv"),
     class_owner("instructor.items", "/teach/items?course={c1}"),
     class_owner("instructor.export_items", "/teach/items.csv?course={c1}"),

@@ -1,14 +1,20 @@
 """The item analysis computed in SQL agrees with the pure formulas, on demo data."""
 
+import csv
+import io
+import json
+import re
+from datetime import datetime, timedelta
+
 import pytest
 from sqlalchemy import func, select
 
-from quizapp import analysis, item_report
+from quizapp import analysis, clock, item_report, stored_reports
 from quizapp.accounts import create_user
 from quizapp.extensions import db
 from quizapp.models import Answer, Question
 
-from .conftest import DATA, Auth
+from .conftest import DATA, Auth, csrf_from
 from .quizhelp import answer, bank_ids, start, take_quiz
 
 
@@ -155,3 +161,59 @@ def test_choice_shares_follow_each_choice_across_versions(app, runner, tmp_path)
     want = {"A": 0, "B": 2 / 3, "C": 0, item_report.EARLIER: 1 / 3}
     assert row.stats.choice_shares == pytest.approx(want)
     assert row.choice_labels[item_report.EARLIER] == item_report.EARLIER_LABEL
+
+
+def test_stored_report_round_trips_exactly(app, runner):
+    assert runner.invoke(args=["demo", "--students", "8", "--seed", "2", "--quiet"]).exit_code == 0
+    with app.app_context():
+        reports = item_report.report()
+        assert stored_reports.decode(json.loads(json.dumps(stored_reports.encode(reports)))) == (
+            reports
+        )
+
+
+def everyone_n(teacher) -> tuple[dict[str, int], str]:
+    """Return the responses per question on the all-students item analysis page, and the page."""
+    page = teacher.get("/teach/items").get_data(as_text=True)
+    rows = re.findall(r'<code>([^<]+)</code>.*?<td class="num">(\d+)</td>', page, re.S)
+    return {qid: int(n) for qid, n in rows}, page
+
+
+def test_item_analysis_of_everyone_is_stored_and_computed_again_when_due(
+    app, runner, tmp_path, monkeypatch
+):
+    now = {"t": datetime(2026, 11, 28, 9, 0)}
+    monkeypatch.setattr(clock, "now", lambda: now["t"])
+    bank = "sample-big-science"
+    teacher = student(app, "prof", role="instructor")
+    take_quiz(app, student(app, "first"), bank)
+    counts, _ = everyone_n(teacher)
+    mine = {qid for qid in counts if qid.startswith(("sample-juno", "sample-jinping"))}
+    assert len(mine) == 3 and all(counts[q] == 1 for q in mine)
+    take_quiz(app, student(app, "second"), bank)
+    now["t"] += timedelta(minutes=5)
+    stored, page = everyone_n(teacher)
+    assert stored == counts and "3 answers given since then are not counted yet" in page
+    csv_rows = list(csv.reader(io.StringIO(teacher.get("/teach/items.csv").get_data(as_text=True))))
+    assert {r[1]: r[4] for r in csv_rows[1:] if r[1] in mine} == dict.fromkeys(mine, "1")
+    # Asked for: computed again at once
+    response = teacher.post("/teach/items/recompute", data={"csrf_token": csrf_from(page)})
+    assert response.status_code == 303
+    fresh, page = everyone_n(teacher)
+    assert all(fresh[q] == 2 for q in mine) and "not counted yet" not in page
+    # Due: older than STALE_AFTER, with answers since
+    take_quiz(app, student(app, "third"), bank)
+    now["t"] += stored_reports.STALE_AFTER - timedelta(seconds=1)
+    assert all(everyone_n(teacher)[0][q] == 2 for q in mine)
+    now["t"] += timedelta(seconds=2)
+    assert all(everyone_n(teacher)[0][q] == 3 for q in mine)
+    # The questions changed: computed again whatever its age
+    folder = tmp_path / "banks"
+    folder.mkdir()
+    text = (DATA / "banks/sample-big-science.yaml").read_text()
+    (folder / "sample-big-science.yaml").write_text(
+        text[: text.index("  - id: sample-jinping-depth")]
+    )
+    assert "2 retired" in runner.invoke(args=["load", str(folder)]).output
+    left, _ = everyone_n(teacher)
+    assert "sample-juno-liquid" in left and "sample-jinping-depth" not in left

@@ -3,6 +3,7 @@
 from .classes import Course, Membership
 from .content import Bank, Citation, Document, Passage, Question, QuestionVersion
 from .learning import Answer, Attempt, Review, ReviewCard
+from .reports import StoredReport
 from .users import LoginSession, User
 
 __all__ = [
@@ -19,5 +20,6 @@ __all__ = [
     "QuestionVersion",
     "Review",
     "ReviewCard",
+    "StoredReport",
     "User",
 ]

@@ -25,6 +25,7 @@ from .. import (
     password_reset,
     progress,
     quiz,
+    stored_reports,
 )
 from ..content import find_document, list_documents, passage_map
 from ..formats.csvout import stream_rows
@@ -278,17 +279,36 @@ def _class_filter():
 @instructor_required
 def items():
     """Item analysis of every question, for one class (``?course=``) or all students."""
+    course, reports, fresh = _item_reports()
+    minutes = int(stored_reports.STALE_AFTER.total_seconds() // 60)
+    return render_template(
+        "instructor/items.html", course=course, reports=reports, fresh=fresh, stale_minutes=minutes
+    )
+
+
+def _item_reports():
+    """Return the class, its item reports, and for all students the stored report's freshness."""
     course, users = _class_filter()
-    reports = item_report.report(user_ids=users)
-    return render_template("instructor/items.html", course=course, reports=reports)
+    if course is None:
+        return None, *stored_reports.everyone()
+    return course, item_report.report(user_ids=users), None
+
+
+@bp.post("/items/recompute")
+@instructor_required
+def recompute_items():
+    """Compute the item analysis of all students again now."""
+    stored_reports.everyone(refresh=True)
+    flash("The item analysis of all students is computed again, from every answer.", "success")
+    return redirect(url_for(".items"), 303)
 
 
 @bp.get("/items.csv")
 @instructor_required
 def export_items():
     """Item analysis as CSV."""
-    course, users = _class_filter()
-    header, rows = exports.items(item_report.report(user_ids=users))
+    course, reports, _fresh = _item_reports()
+    header, rows = exports.items(reports)
     name = f"items-class-{course.id}.csv" if course else "items.csv"
     return _csv_response(header, rows, name, bool(request.args.get("bom")))
 

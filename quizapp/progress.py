@@ -1,14 +1,15 @@
 """A student's progress, computed from stored answers with aggregate, indexed queries."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import Integer, bindparam, case, cast, func, select
 
+from . import prepared
 from .content import SNIPPET
 from .database import read
 from .extensions import db
-from .models import Answer, Attempt, Bank, Citation, Document, Passage, Question
+from .models import Answer, Attempt, Bank, Citation, Document, Passage, Question, Review
 
 
 @dataclass(frozen=True)
@@ -139,20 +140,20 @@ class PassageMastery:
 _CITED = select(Citation.version_id, Citation.passage_id).distinct().subquery("cited")
 
 
-def _mastery_statement(who, one_document: bool):
+def _mastery_statement(evidence, one_document: bool, cited=_CITED):
+    """Count ``evidence`` (rows of version_id, correct) per passage its versions cite."""
     # Count per passage id first, then fetch the few passage columns: grouping by the
     # passage's whole text made SQLite sort every answer row by it (2x slower).
     counts = (
         select(
-            _CITED.c.passage_id,
+            cited.c.passage_id,
             func.count().label("answers"),
-            func.coalesce(func.sum(cast(case((Answer.correct, 1), else_=0), Integer)), 0).label(
+            func.coalesce(func.sum(cast(case((evidence.c.correct, 1), else_=0), Integer)), 0).label(
                 "correct"
             ),
         )
-        .join(_CITED, _CITED.c.version_id == Answer.version_id)
-        .where(who)
-        .group_by(_CITED.c.passage_id)
+        .join(cited, cited.c.version_id == evidence.c.version_id)
+        .group_by(cited.c.passage_id)
         .subquery()
     )
     stmt = select(
@@ -160,34 +161,63 @@ def _mastery_statement(who, one_document: bool):
         Passage.doc_id,
         Passage.anchor,
         Passage.ordinal,
-        func.substr(Passage.text, 1, SNIPPET),
+        func.substr(Passage.text, 1, SNIPPET).label("text"),
         counts.c.answers,
         counts.c.correct,
     ).join(counts, counts.c.passage_id == Passage.id)
     return stmt.where(Passage.doc_id == bindparam("doc")) if one_document else stmt
 
 
-# A student's own (every dashboard): built once.
-_STUDENT_MASTERY = _mastery_statement(Answer.user_id == bindparam("user"), False)
+def _evidence(model, who):
+    return select(model.version_id, model.correct).where(who).subquery()
+
+
+# A student's own, counted apart and added up (one query over both took 65% longer): their quiz
+# answers and their reviews, as a question answered right in review shows they know its
+# passage now. Every dashboard runs these: built once.
+def _reviews():
+    """A student's reviews per passage; the citations read are only those of their versions."""
+    reviewed = select(Review.version_id).where(Review.user_id == bindparam("user"))
+    cited = (
+        select(Citation.version_id, Citation.passage_id)
+        .where(Citation.version_id.in_(reviewed))
+        .distinct()
+        .subquery()
+    )
+    return _mastery_statement(_evidence(Review, Review.user_id == bindparam("user")), False, cited)
+
+
+# Every dashboard runs these: prepared once (Core's per-execution work cost more than SQLite's).
+_STUDENT_MASTERY = [
+    prepared.Prepared(
+        _mastery_statement(_evidence(Answer, Answer.user_id == bindparam("user")), False)
+    ),
+    prepared.Prepared(_reviews()),
+]
 
 
 def passage_mastery(user_ids, doc_id: str | None = None) -> dict[int, PassageMastery]:
     """Return per passage how many answers citing it were given and how many were right.
 
-    ``user_ids`` is one student's id or a class's ids (a list or a subquery); ``doc_id``
-    limits it to one article.
+    ``user_ids`` is one student's id (their quiz answers and reviews) or a class's ids (a list
+    or a subquery; quiz answers only); ``doc_id`` limits it to one article.
     """
-    one_student = isinstance(user_ids, int)
-    if one_student and doc_id is None:
-        stmt = _STUDENT_MASTERY
+    if isinstance(user_ids, int):
+        rows = [r for p in _STUDENT_MASTERY for r in prepared.run(p, {"user": user_ids})]
+        rows = [r for r in rows if doc_id is None or r[1] == doc_id]
     else:
-        who = Answer.user_id == bindparam("user") if one_student else Answer.user_id.in_(user_ids)
-        stmt = _mastery_statement(who, doc_id is not None)
-    params = {"user": user_ids} if one_student else {}
-    if doc_id is not None:
-        params["doc"] = doc_id
-    rows = read(stmt, params).all()
-    return {row[0]: PassageMastery(*row) for row in rows}
+        who = Answer.user_id.in_(user_ids)
+        stmt = _mastery_statement(_evidence(Answer, who), doc_id is not None)
+        rows = read(stmt, {"doc": doc_id} if doc_id is not None else {}).all()
+    mastery: dict[int, PassageMastery] = {}
+    for row in rows:
+        found = mastery.get(row[0])
+        mastery[row[0]] = (
+            PassageMastery(*row)
+            if found is None
+            else replace(found, answers=found.answers + row[5], correct=found.correct + row[6])
+        )
+    return mastery
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """Question types: reading learners' input and grading it, type by type."""
 
 import json
+import time
 
 import pytest
 
@@ -186,6 +187,28 @@ def test_short_text_ignores_a_leading_the(typed, accept):
 def test_short_text_regex_ignores_a_leading_the_too():
     spec = {"accept": ["HEPS"], "regex": r"high energy photon source"}
     assert get_type("short_text").grade(spec, "The High Energy Photon Source", 1).correct
+
+
+@pytest.mark.parametrize(
+    ("pattern", "typed"),
+    [
+        (r"J\.U\.N\.O\.?", "J.U.N.O."),
+        (r"\d+%", "10%"),
+        ("Conlé", "conlé"),
+        ("us-china", "US-China"),
+    ],
+)
+def test_short_text_regex_matches_the_answer_as_typed_too(pattern, typed):
+    """Normalising drops punctuation and accents, which a regex may spell out."""
+    spec = {"accept": ["something else"], "regex": pattern}
+    assert get_type("short_text").grade(spec, f" {typed} ", 1).correct
+
+
+def test_a_catastrophic_answer_regex_gives_up_instead_of_holding_the_worker():
+    spec = {"accept": ["b"], "regex": r"(a+)+b"}
+    started = time.perf_counter()
+    score = get_type("short_text").grade(spec, "a" * 26 + "!", 1)  # 5 s a form with re
+    assert not score.correct and time.perf_counter() - started < 2
 
 
 @pytest.mark.parametrize("typed", ["Mencius", "Micius satellite", "Mo", "the", "theMicius"])

@@ -1,11 +1,16 @@
 """Short typed answers, compared after normalising case, accents, punctuation and spaces."""
 
-import re
+import logging
 import unicodedata
+
+import regex as regex_module
 
 from .base import InvalidResponse, QuestionType, Score, full, kind, register
 
 MAX_LENGTH = 200
+# A regex like (a+)+b takes seconds on 25 letters; a student must not be able to hold a worker.
+REGEX_SECONDS = 0.05
+log = logging.getLogger(__name__)
 
 
 def normalise(text: str) -> str:
@@ -26,6 +31,22 @@ def without_the(normalised: str) -> str:
     return rest or normalised
 
 
+def compile_regex(pattern: str):
+    """Return an answer regex compiled as grading uses it (raises regex.error)."""
+    return regex_module.compile(pattern, regex_module.IGNORECASE)
+
+
+def _matches(pattern: str, forms) -> bool:
+    compiled = compile_regex(pattern)
+    try:
+        return any(compiled.fullmatch(f, timeout=REGEX_SECONDS) is not None for f in forms)
+    except TimeoutError:
+        log.warning(
+            "answer regex %r gave up after %s s: counted as no match", pattern, REGEX_SECONDS
+        )
+        return False
+
+
 def _key(text: str) -> str:
     # Spaces are dropped too, so "U.S.", "US" and "u s" all compare equal.
     return without_the(normalise(text)).replace(" ", "")
@@ -37,8 +58,9 @@ class ShortText(QuestionType):
 
     Both sides are normalised (NFKD, combining marks dropped, case-folded, punctuation and
     spaces ignored, a leading "the" dropped). An optional regex is matched with fullmatch,
-    case-insensitively, against the normalised response, in which punctuation has become
-    single spaces, with and without its leading "the".
+    case-insensitively, against the answer as typed (trimmed) and against its normalised form
+    (punctuation become single spaces), with and without its leading "the"; a match that
+    takes longer than REGEX_SECONDS counts as none.
     """
 
     name = "short_text"
@@ -53,7 +75,10 @@ class ShortText(QuestionType):
         },
         "regex": {
             "type": "string",
-            "description": "Also accept normalised answers this regular expression fullmatches.",
+            "description": (
+                "Also accept answers this regular expression fullmatches, ignoring case: as typed"
+                " (trimmed) or normalised."
+            ),
         },
     }
     required = ("accept",)
@@ -73,8 +98,8 @@ class ShortText(QuestionType):
             regex = None
         elif regex is not None:
             try:
-                re.compile(regex, re.IGNORECASE)
-            except re.error as exc:
+                compile_regex(regex)
+            except regex_module.error as exc:
                 diag.value(node, "regex", f"regex does not compile: {exc}")
                 regex = None
         return {"accept": [str(a) for a in accept or []], "regex": regex}
@@ -90,10 +115,7 @@ class ShortText(QuestionType):
         ok = _key(response) in {_key(a) for a in spec["accept"]}
         if not ok and spec.get("regex"):
             typed = normalise(response)
-            ok = any(
-                re.fullmatch(spec["regex"], form, re.IGNORECASE) is not None
-                for form in (typed, without_the(typed))
-            )
+            ok = _matches(spec["regex"], (response.strip(), typed, without_the(typed)))
         return full(points, 1.0 if ok else 0.0)
 
     def describe_correct(self, spec) -> str:

@@ -1,6 +1,7 @@
 """Short typed answers, compared after normalising case, accents, punctuation and spaces."""
 
 import logging
+import re
 import unicodedata
 
 import regex as regex_module
@@ -45,6 +46,15 @@ def _matches(pattern: str, forms) -> bool:
             "answer regex %r gave up after %s s: counted as no match", pattern, REGEX_SECONDS
         )
         return False
+
+
+def _why(pattern: str, exc: Exception) -> str:
+    """Return why a regex does not compile: the standard library says where it went wrong."""
+    try:
+        re.compile(pattern)
+    except re.error as std:
+        return str(std)
+    return str(exc)
 
 
 def _key(text: str) -> str:
@@ -100,7 +110,7 @@ class ShortText(QuestionType):
             try:
                 compile_regex(regex)
             except regex_module.error as exc:
-                diag.value(node, "regex", f"regex does not compile: {exc}")
+                diag.value(node, "regex", f"regex does not compile: {_why(regex, exc)}")
                 regex = None
         return {"accept": [str(a) for a in accept or []], "regex": regex}
 

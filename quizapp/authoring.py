@@ -43,28 +43,38 @@ def live_corpus() -> Corpus:
 def check_upload(data: bytes, filename: str, corpus: Corpus) -> checker.CheckResult:
     """Check an uploaded bank as `quizapp check` would, plus ids taken by other loaded banks."""
     result = checker.check_text(data, filename, corpus)
-    for bank in result.banks:
-        taken = dict(
-            db.session.execute(
-                select(DbQuestion.id, DbQuestion.bank_id).where(
-                    DbQuestion.id.in_([q.id for q in bank.questions]),
-                    DbQuestion.bank_id != bank.id,
-                )
-            ).all()
-        )
-        for q in bank.questions:
-            if q.id in taken:
-                result.diagnostics.append(
-                    Diagnostic(
-                        filename,
-                        q.line,
-                        q.col,
-                        "error",
-                        f'duplicate question id "{q.id}" (already used in bank "{taken[q.id]}")',
-                    )
-                )
+    result.diagnostics.extend(ids_taken_elsewhere(result.banks))
     result.diagnostics.sort()
     return result
+
+
+def ids_taken_elsewhere(banks) -> list[Diagnostic]:
+    """Return an error for each question whose id a loaded bank outside ``banks`` holds.
+
+    Loading it would move that question, with its answers, out of its bank. A question may
+    move between banks loaded together (the checker refuses an id in two of them).
+    """
+    loading = [b.id for b in banks]
+    ids = [q.id for b in banks for q in b.questions]
+    taken = dict(
+        db.session.execute(
+            select(DbQuestion.id, DbQuestion.bank_id).where(
+                DbQuestion.id.in_(ids), DbQuestion.bank_id.not_in(loading)
+            )
+        ).all()
+    )
+    return [
+        Diagnostic(
+            bank.path,
+            q.line,
+            q.col,
+            "error",
+            f'duplicate question id "{q.id}" (already used in bank "{taken[q.id]}")',
+        )
+        for bank in banks
+        for q in bank.questions
+        if q.id in taken
+    ]
 
 
 @dataclass

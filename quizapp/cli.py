@@ -52,6 +52,7 @@ def load_command(paths: tuple[Path, ...], seeds: Path | None, quiet: bool) -> No
       quizapp load questions/big-science.yaml
     """
     from .articles import ArticleError, load_articles
+    from .authoring import ids_taken_elsewhere
     from .checker import check_paths, corpus_from_seeds, format_gcc
     from .commands.folders import configured, seeds_folder
     from .loader import load_banks, load_documents
@@ -65,6 +66,9 @@ def load_command(paths: tuple[Path, ...], seeds: Path | None, quiet: bool) -> No
         raise click.ClickException(str(exc)) from exc
     corpus = corpus_from_seeds(seeds)
     result = check_paths(paths, corpus)
+    if not full:  # a full load retires the banks it leaves out: their ids are free
+        result.diagnostics.extend(ids_taken_elsewhere(result.banks))
+        result.diagnostics.sort()
     if any(d.severity == "error" for d in result.diagnostics):
         click.echo(format_gcc(result), err=True)
         raise click.ClickException("nothing was loaded: fix the errors above first")

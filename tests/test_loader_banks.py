@@ -178,3 +178,32 @@ def test_a_dry_run_counts_what_loading_does_and_writes_nothing(app, tmp_path):
             db.session.commit()
         assert planned == counts, content
         assert len(retiring) == counts["questions retired"]
+
+
+def test_loading_one_file_cannot_take_another_banks_question(app, runner, tmp_path):
+    """A partial load whose question id is another loaded bank's refuses, naming both."""
+    thief = tmp_path / "thief.yaml"
+    text = SAMPLE.read_text().replace("bank: sample-big-science", "bank: thief", 1)
+    thief.write_text(text[: text.index("  - id: sample-jinping-depth")])
+    result = runner.invoke(args=["load", str(thief)])
+    assert result.exit_code == 1
+    assert 'thief.yaml:6:5: error: duplicate question id "sample-juno-liquid"' in result.output
+    assert '(already used in bank "sample-big-science")' in result.output
+    with app.app_context():
+        assert db.session.get(Question, "sample-juno-liquid").bank_id == "sample-big-science"
+    # Moving it between two banks loaded together is fine
+    rest = copy_sample(tmp_path)
+    rest.write_text(
+        rest.read_text().replace(
+            text[
+                text.index("  - id: sample-juno-liquid") : text.index(
+                    "  - id: sample-jinping-depth"
+                )
+            ],
+            "",
+        )
+    )
+    moved = runner.invoke(args=["load", str(thief), str(rest)])
+    assert moved.exit_code == 0, moved.output
+    with app.app_context():
+        assert db.session.get(Question, "sample-juno-liquid").bank_id == "thief"

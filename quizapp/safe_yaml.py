@@ -102,6 +102,9 @@ def _scan(text: str, report: Reporter) -> tuple[bool, tuple[int, int]]:
                 f"tags like {_tag_name(event.tag)} are not allowed in question banks",
             )
             ok = False
+        if isinstance(event, events.ScalarEvent) and (bad := _unwritable(event.value)):
+            report.at(mark.line, mark.column, bad)
+            ok = False
         if isinstance(event, NODE_EVENTS):
             if not depth and not keys:
                 first = (mark.line, mark.column)
@@ -131,6 +134,22 @@ def _scan(text: str, report: Reporter) -> tuple[bool, tuple[int, int]]:
             keys.pop()
             expect_key.pop()
     return ok, first
+
+
+# Escapes in double quotes ("\f", "\ud800") can make what no page, database or export holds:
+# control characters other than tab and line breaks (XML 1.0 refuses them) and lone surrogates.
+UNWRITABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+
+
+def _unwritable(value: str) -> str | None:
+    """Return why a scalar's text cannot be stored or shown, or None."""
+    found = UNWRITABLE.search(value)
+    if found is None:
+        return None
+    code = f"U+{ord(found[0]):04X}"
+    if "\ud800" <= found[0] <= "\udfff":
+        return f"text holds a lone surrogate ({code}), not a character: write the character itself"
+    return f"text holds a control character ({code}) that pages and exports cannot show: remove it"
 
 
 QUOTED_OR_COMMENT = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\']|\'\')*\'|#[^\n]*')

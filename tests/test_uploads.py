@@ -114,6 +114,15 @@ HOSTILE = {
     "50 MB scalar": (b"bank: " + b"x" * (50 * 1024 * 1024), "limit is"),
     "not UTF-8": ("bank: caf\u00e9".encode("latin-1"), "not UTF-8"),
     "binary": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)), "not"),
+    # A valid bank but for an escape that makes text no database or page holds (it was a 500)
+    "lone surrogate": (
+        fresh_bank().replace("prompt: ", 'prompt: "\\ud800" #', 1).encode(),
+        "lone surrogate",
+    ),
+    "control character": (
+        fresh_bank().replace("prompt: ", 'prompt: "\\f" #', 1).encode(),
+        "control character",
+    ),
 }
 
 
@@ -139,7 +148,10 @@ def test_hostile_files_are_refused_quickly_in_little_memory(corpus, name):
     assert peak < 64 * 1024 * 1024, f"{name}: {peak / 1e6:.0f} MB"
 
 
-@pytest.mark.parametrize("name", ["billion laughs", "10,000-deep nesting", "not UTF-8", "binary"])
+@pytest.mark.parametrize(
+    "name",
+    ["billion laughs", "10,000-deep nesting", "not UTF-8", "binary", "lone surrogate"],
+)
 def test_hostile_uploads_get_a_clear_error_page(app, teacher, name):  # noqa: F811
     before = counts(app)
     response = upload(teacher, HOSTILE[name][0])

@@ -58,7 +58,7 @@ class ChoiceType(QuestionType):
             diag.value(node, "choices", f"a {self.name} question needs at least 2 choices")
         elif not broken:
             # A broken choice (say correct: "yes") would make the count below misleading.
-            self.check_correct(node, diag, sum(c["correct"] for c in choices))
+            self.check_correct(node, diag, sum(c["correct"] for c in choices), len(choices))
         return {"choices": choices}
 
     def _choice(self, seq, i, item, seen, diag) -> dict | None:
@@ -96,7 +96,7 @@ class ChoiceType(QuestionType):
         seen.setdefault(same, i + 1)
         return {"text": text, "correct": correct, "feedback": feedback} if ok else None
 
-    def check_correct(self, node, diag, n_correct: int) -> None:
+    def check_correct(self, node, diag, n_correct: int, n_choices: int) -> None:
         """Report a wrong number of correct choices."""
         raise NotImplementedError
 

@@ -15,9 +15,17 @@ class Multiple(ChoiceType):
 
     name = "multiple"
 
-    def check_correct(self, node, diag, n_correct):
+    def check_correct(self, node, diag, n_correct, n_choices):
         if n_correct < 1:
             diag.value(node, "choices", "a multiple question needs at least one correct choice")
+        elif n_correct == n_choices:
+            # Ticking every box would score full marks without reading the question.
+            diag.value(
+                node,
+                "choices",
+                "a multiple question needs at least one wrong choice: with every choice right, "
+                "ticking them all scores full marks",
+            )
 
     def parse_response(self, spec, form_values):
         picked = self.indexes(spec, form_values)

@@ -10,7 +10,7 @@ class Single(ChoiceType):
 
     name = "single"
 
-    def check_correct(self, node, diag, n_correct):
+    def check_correct(self, node, diag, n_correct, n_choices):
         if n_correct != 1:
             diag.value(
                 node,

@@ -123,11 +123,24 @@ def test_numeric_garbage_is_invalid_not_wrong(typed):
         ("m", "2,400m", 2400.0),
         ("km", "1,200 kilometres", 1200.0),
         ("km", "1200 kilometers", 1200.0),
+        # A bank may write the unit as a word: the symbol and the other spellings still count
+        ("metres", "700 m", 700.0),
+        ("metres", "700m", 700.0),
+        ("metres", "700 meters", 700.0),
+        ("tonnes", "20,000 tons", 20000.0),
+        ("tonnes", "20,000 t", 20000.0),
+        ("percent", "12%", 12.0),
     ],
 )
 def test_numeric_accepts_the_usual_spellings_of_its_unit(unit, typed, value):
     spec = {"answer": 0, "tolerance": 0, "unit": unit}
     assert get_type("numeric").parse_response(spec, [typed]) == value
+
+
+@pytest.mark.parametrize(("unit", "typed"), [("m", "700 ms"), ("km", "5 kms"), ("%", "5 %s")])
+def test_numeric_does_not_pluralise_a_symbol(unit, typed):
+    spec = {"answer": 0, "tolerance": 0, "unit": unit}
+    assert isinstance(get_type("numeric").parse_response(spec, [typed]), InvalidResponse)
 
 
 def test_numeric_refuses_what_no_browser_would_send():

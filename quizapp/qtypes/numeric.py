@@ -13,22 +13,25 @@ NUMBER = re.compile(
 
 MAX_LENGTH = 100  # as the answer field's maxlength
 
-# What learners type for a unit besides the unit itself.
-_SPELLED = {
-    "%": ("percent", "per cent"),
-    "×": ("x", "times"),
-    "°c": ("°", "c", "℃", "degrees", "degrees c", "degrees celsius", "celsius"),
-    "m": ("metres", "meters", "metre", "meter"),
-    "km": ("kilometres", "kilometers", "kilometre", "kilometer"),
-}
+# Ways of writing one unit: a bank may use any of them, a learner may type any of them.
+_SAME_UNIT = [
+    ("%", "percent", "per cent"),
+    ("×", "x", "times"),
+    ("°c", "°", "c", "℃", "degrees", "degrees c", "degrees celsius", "celsius"),
+    ("m", "metres", "meters", "metre", "meter"),
+    ("km", "kilometres", "kilometers", "kilometre", "kilometer"),
+    ("t", "tonnes", "tonne", "tons", "ton"),
+]
+_SPELLED = {form: group for group in _SAME_UNIT for form in group}
 
 
 def unit_forms(unit: str) -> list[str]:
     """Return the ways a learner may write a unit after the number, longest first."""
     unit = unit.strip().casefold()
     forms = {unit, *_SPELLED.get(unit, ())}
-    # "5 year" for years and "1 journals" for journal: the number is what is graded.
-    forms.add(unit[:-1] if unit.endswith("s") and len(unit) > 2 else unit + "s")
+    if unit not in _SPELLED and unit.isalpha() and len(unit) > 2:
+        # "5 year" for years and "1 journals" for journal: the number is what is graded.
+        forms.add(unit[:-1] if unit.endswith("s") else unit + "s")
     return sorted(forms, key=len, reverse=True)
 
 

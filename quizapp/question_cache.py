@@ -67,11 +67,16 @@ class QuestionView:
         return [c for c in self.choices if c.index in picked]
 
     def describe(self, response) -> str:
-        """Return a student's answer as text."""
+        """Return a student's answer for the page: choices as rendered on the question."""
+        if self.choices:
+            picked = self.chosen(response)
+            return Markup("; ").join(c.html for c in picked) if picked else "(nothing)"
         return self.qtype.describe_response(self.spec, response)
 
     def correct_answer(self) -> str:
-        """Return the right answer as text."""
+        """Return the right answer for the page: choices as rendered on the question."""
+        if self.choices:
+            return Markup("; ").join(c.html for c in self.choices if c.correct)
         return self.qtype.describe_correct(self.spec)
 
 

@@ -254,3 +254,18 @@ def test_responses_are_json_serialisable(name, spec, values):
     response = get_type(name).parse_response(spec, values)
     assert json.loads(json.dumps(response)) == response
     assert isinstance(get_type(name).describe_response(spec, response), str)
+
+
+def test_the_feedback_shows_choices_as_the_question_rendered_them():
+    from markupsafe import Markup
+
+    from quizapp.markup import render_inline
+    from quizapp.question_cache import ChoiceView, QuestionView
+
+    texts = ["20,000 tonnes of `liquid`", "*700* tonnes", "<b>2,400</b> tonnes"]
+    spec = {"choices": [{"text": t, "correct": i == 0} for i, t in enumerate(texts)]}
+    choices = tuple(ChoiceView(i, render_inline(t), None, i == 0) for i, t in enumerate(texts))
+    view = QuestionView(1, "q", "b", "multiple", spec, 1, Markup(""), Markup(""), choices, ())
+    assert view.correct_answer() == "20,000 tonnes of <code>liquid</code>"
+    assert view.describe([1, 2]) == "<em>700</em> tonnes; &lt;b&gt;2,400&lt;/b&gt; tonnes"
+    assert view.describe([]) == "(nothing)"

@@ -72,6 +72,9 @@ def key_pos(mapping, key) -> tuple[int, int]:
 
 def value_pos(mapping, key) -> tuple[int, int]:
     try:
+        if mapping[key] is None:
+            # An empty value: ruamel places it at the next token, often on the next line.
+            return key_pos(mapping, key)
         return tuple(mapping.lc.value(key))
     except (AttributeError, KeyError, TypeError):
         return key_pos(mapping, key)

@@ -198,6 +198,8 @@ def load_mapping(data: bytes | str, report: Reporter):
         else:
             problem = exc.problem or exc.context or "invalid YAML"
             hint = "; check the indentation" if "<block" in problem else ""
+            if "'\\t'" in problem:
+                hint = "; indent with spaces: YAML does not allow tabs there"
             report.at(line, col, f"YAML syntax error: {problem}{hint}")
         return None
     except (YAMLError, RecursionError, ValueError) as exc:

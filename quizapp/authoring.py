@@ -168,14 +168,18 @@ def summary(result: checker.CheckResult) -> str:
     return checker.summary(result)
 
 
+SHOWN_PROBLEMS = 100  # an upload's problems listed; the rest are counted (a page stays small)
+SHOWN_LINES = 2000  # of the uploaded file, shown with its problems
+
+
 def annotated_lines(data: bytes, diagnostics: list[Diagnostic]) -> list[tuple[int, str, list]]:
     """Return (line number, text, diagnostics on that line) for showing errors beside the source."""
     text = data.decode("utf-8", errors="replace")
     by_line: dict[int, list[Diagnostic]] = {}
-    for d in diagnostics:
+    for d in diagnostics[:SHOWN_PROBLEMS]:
         by_line.setdefault(d.line, []).append(d)
     lines = text.splitlines() or [""]
-    return [(i, line, by_line.get(i, [])) for i, line in enumerate(lines[:2000], start=1)]
+    return [(i, line, by_line.get(i, [])) for i, line in enumerate(lines[:SHOWN_LINES], start=1)]
 
 
 def bank_list() -> list[DbBank]:

@@ -345,3 +345,16 @@ def test_a_bank_of_almost_1_mb_can_be_confirmed(app, teacher):  # noqa: F811
     page = upload(teacher, (filler + first_question_only()).encode()).get_data(as_text=True)
     assert "too large to confirm" not in page
     assert confirm(teacher, page).status_code == 303
+
+
+def test_an_upload_with_many_problems_lists_the_first_hundred(app, teacher):  # noqa: F811
+    """A page of thousands of errors helps nobody; links point only at lines shown."""
+    question = '  - id: many-{n}\n    type: true_false\n    prompt: "p{n}"\n' + "\n" * 14
+    body = "bank: many\ntitle: Many\ndoc: big-science\nquestions:\n"
+    body += "".join(question.format(n=n) for n in range(150))
+    page = upload(teacher, body.encode()).get_data(as_text=True)
+    listed = re.findall(r"<li>(?:<a [^>]*>)?line \d+, column \d+", page)
+    assert len(listed) == 100 and "…and" in page and "more. Fix these first" in page
+    assert 'href="#line-' in page and "Your file is shown up to line 2000 of 2554." in page
+    linked = [int(n) for n in re.findall(r'<a href="#line-(\d+)">', page)]
+    assert linked and max(linked) <= 2000

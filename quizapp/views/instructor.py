@@ -362,7 +362,8 @@ def _after_upload(outcome, data: bytes, filename: str, form, again: bool = False
         # A file over the limit is not shown back: it was cut at the limit, mid-line.
         problems = outcome.result.diagnostics
         source = None if outcome.too_big else authoring.annotated_lines(data, problems)
-        return _banks_page(form, outcome.result, source, status=400)
+        lines = data.count(b"\n") + (not data.endswith(b"\n"))
+        return _banks_page(form, outcome.result, source, status=400, source_lines=lines)
     token = authoring.seal(outcome, data, filename, current_user.id)
     if token is None:
         flash("This file is too large to confirm here: split it into smaller banks.", "error")
@@ -380,7 +381,7 @@ def _after_upload(outcome, data: bytes, filename: str, form, again: bool = False
     )
 
 
-def _banks_page(form, result=None, source=None, status: int = 200):
+def _banks_page(form, result=None, source=None, status: int = 200, source_lines: int = 0):
     return render_template(
         "instructor/banks.html",
         form=form,
@@ -388,6 +389,8 @@ def _banks_page(form, result=None, source=None, status: int = 200):
         regexes_left_out=authoring.regexes_left_out(),
         result=result,
         source=source,
+        source_lines=source_lines,
+        shown=authoring.SHOWN_PROBLEMS,
         summary=authoring.summary(result) if result else None,
     ), status
 

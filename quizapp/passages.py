@@ -7,7 +7,10 @@ from dataclasses import dataclass
 
 QUOTES = {c: "'" for c in "‘’‚‛′`"} | {c: '"' for c in "“”„‟″«»"}
 DASHES = {c: "-" for c in "‐‑‒–—―−"}
-TRANSLATE = QUOTES | DASHES
+# Characters a copy from a web page or a word processor brings in unseen: a quote holding one
+# must still match. An ellipsis is compared as the three dots it stands for.
+INVISIBLE = {c: "" for c in "\u00ad\u200b\u200c\u200d\u2060\ufeff"}
+TRANSLATE = QUOTES | DASHES | INVISIBLE | {"…": "..."}
 
 
 @dataclass(frozen=True)
@@ -28,12 +31,15 @@ def normalize_with_map(text: str) -> tuple[str, list[int]]:
         if ch.isspace():
             pending_space = bool(out)
             continue
+        same = TRANSLATE.get(ch, ch)
+        if not same:
+            continue
         if pending_space:
             out.append(" ")
             index.append(i - 1)
             pending_space = False
-        out.append(TRANSLATE.get(ch, ch))
-        index.append(i)
+        out.append(same)
+        index.extend([i] * len(same))
     return "".join(out), index
 
 
@@ -99,6 +105,11 @@ class NotFound:
 
     def message(self) -> str:
         msg = f'quote not found in "{self.doc_id}"'
+        if self.suggestion and self.suggestion.casefold() == normalize(self.quote).casefold():
+            return (
+                msg
+                + f'; it differs only in capital letters from the article\'s "{self.suggestion}"'
+            )
         if self.suggestion:
             msg += f'; closest passage text: "{self.suggestion}"'
         return msg
@@ -111,11 +122,27 @@ class Ambiguous:
     matches: tuple[Match, ...]
 
     def message(self) -> str:
-        where = ", ".join(str(m.passage.ordinal) for m in self.matches)
+        # Each place in its words: paragraph numbers alone are nowhere to be seen in the file.
+        shown = [_in_context(m) for m in self.matches[:SHOWN_PLACES]]
+        more = len(self.matches) - len(shown)
+        where = "; ".join(shown) + (f"; and {more} more" if more > 0 else "")
         return (
             f'quote is ambiguous in "{self.doc_id}": it matches {len(self.matches)} places '
-            f"(passages {where}); quote more words to make it unique"
+            f"({where}); quote more words to make it unique"
         )
+
+
+SHOWN_PLACES = 3
+CONTEXT = 25  # characters shown either side of an ambiguous quote
+
+
+def _in_context(match: Match) -> str:
+    text = match.passage.text
+    start, end = max(0, match.start - CONTEXT), min(len(text), match.end + CONTEXT)
+    start = text.rfind(" ", 0, start) + 1 if start > 0 else 0  # whole words
+    end = next((i for i in range(end, len(text)) if text[i] == " "), len(text))
+    before, after = ("…" if start > 0 else ""), ("…" if end < len(text) else "")
+    return f'paragraph {match.passage.ordinal}: "{before}{text[start:end]}{after}"'
 
 
 @dataclass(frozen=True)

@@ -116,7 +116,42 @@ def test_ambiguous_lists_every_match():
     result = corpus().resolve("doc", "big science")
     assert isinstance(result, Ambiguous)
     assert len(result.matches) == 2
-    assert "2 places" in result.message()
+    # Each place in its words, as paragraph numbers are nowhere in the article's file
+    assert result.message() == (
+        'quote is ambiguous in "doc": it matches 2 places (paragraph 3: "…paragraph repeats a'
+        ' phrase: big science. Again: big science."; paragraph 3: "…phrase: big science. Again:'
+        ' big science."); quote more words to make it unique'
+    )
+
+
+@pytest.mark.parametrize(
+    "quote",
+    [
+        "its 20,000\u200b tonnes",  # a zero-width space from a web page
+        "its 20,000 ton\u00adnes",  # a soft hyphen from a word processor
+    ],
+)
+def test_invisible_characters_in_a_quote_do_not_stop_it_matching(quote):
+    result = corpus().resolve("doc", quote)
+    assert isinstance(result, Match)
+    assert result.passage.text[result.start : result.end] == "its 20,000 tonnes"
+
+
+def test_an_ellipsis_character_matches_three_dots_and_back():
+    text = "He paused... then spoke. Later … much later."
+    found = Corpus({"doc": segment("doc", text)})
+    assert isinstance(found.resolve("doc", "paused… then"), Match)
+    later = found.resolve("doc", "Later ... much")
+    assert isinstance(later, Match) and text[later.start : later.end] == "Later … much"
+
+
+def test_a_quote_that_differs_only_in_case_says_so():
+    result = corpus().resolve("doc", "first paragraph about juno")
+    assert isinstance(result, NotFound)
+    assert result.message() == (
+        'quote not found in "doc"; it differs only in capital letters from the article\'s'
+        ' "First paragraph about JUNO"'
+    )
 
 
 def test_unknown_document_suggests_a_name():

@@ -5,6 +5,7 @@ from collections.abc import Mapping, MutableMapping
 
 from .banks import BANK_KEYS, CITE_KEYS, DIFFICULTIES, ID, QUESTION_KEYS, Bank, Cite, Question
 from .diagnostics import Reporter, did_you_mean
+from .markup import markdown_problem
 from .passages import Match, UnknownDocument
 from .qtypes import REGISTRY
 from .qtypes.base import kind
@@ -44,6 +45,13 @@ class BankParser:
         # A misspelt key was already reported with its did-you-mean: one mistake, one error.
         if (id(node), key) not in self.misspelt:
             self.report.node(node, message or f'missing required key "{key}"')
+
+    def markdown(self, node, key: str) -> str | None:
+        """Return a Markdown text, reporting what rendering would drop."""
+        value = self.text(node, key)
+        if value is not None and (problem := markdown_problem(value)):
+            self.report.value(node, key, problem)
+        return value
 
     def text(self, node, key: str, required: bool = True, what: str = "") -> str | None:
         value = node.get(key)
@@ -128,8 +136,8 @@ class BankParser:
                 if isinstance(qtype_name, str)
                 else f"type must be one of {names}, not {kind(qtype_name)}",
             )
-        prompt = self.text(node, "prompt")
-        explanation = self.text(node, "explanation")
+        prompt = self.markdown(node, "prompt")
+        explanation = self.markdown(node, "explanation")
         difficulty = node.get("difficulty")
         if "difficulty" not in node:
             self.missing(node, "difficulty")

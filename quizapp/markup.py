@@ -1,5 +1,6 @@
 """A safe Markdown subset for prompts, choices, feedback and explanations (pure)."""
 
+import re
 from functools import lru_cache
 
 import nh3
@@ -41,3 +42,24 @@ def render_markdown(text: str) -> Markup:
 def render_inline(text: str) -> Markup:
     """Return sanitised inline HTML (no paragraph) for a one-line Markdown text."""
     return _clean(_md.renderInline(text or ""))
+
+
+IMAGE = re.compile(r"!\[[^\]]*\]\(")
+
+
+def markdown_problem(text: str) -> str | None:
+    """Return why some Markdown in a bank text would not show as written, or None.
+
+    Rendering drops what is not allowed without a word; the checker says it instead.
+    """
+    if IMAGE.search(text):
+        return "images (![...](...)) are not shown in questions: link to the picture instead"
+    for token in _md.parseInline(text or ""):
+        for child in token.children or ():
+            href = child.attrGet("href") if child.type == "link_open" else None
+            if href is not None and href.split(":", 1)[0].lower() not in _SCHEMES:
+                return (
+                    f'link "{href}" would be dropped: links must start with https://, http:// '
+                    "or mailto:"
+                )
+    return None

@@ -4,6 +4,7 @@ import re
 from collections.abc import Mapping
 
 from ..diagnostics import did_you_mean
+from ..markup import markdown_problem
 from .base import InvalidResponse, QuestionType, kind
 
 CHOICE_KEYS = ("text", "correct", "feedback")
@@ -88,6 +89,10 @@ class ChoiceType(QuestionType):
         if feedback is not None and (not isinstance(feedback, str) or not feedback.strip()):
             diag.value(item, "feedback", f"feedback must be non-empty text, not {kind(feedback)}")
             ok = False
+        for key, value in (("text", text), ("feedback", feedback)):
+            if isinstance(value, str) and (problem := markdown_problem(value)):
+                diag.value(item, key, problem)
+                ok = False
         same = " ".join(text.split()).casefold()
         if same in seen:
             diag.value(

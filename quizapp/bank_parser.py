@@ -60,7 +60,9 @@ class BankParser:
                 self.missing(node, key)
             return None
         if not isinstance(value, str):
-            self.report.value(node, key, f"{what or key} must be text, not {kind(value)}")
+            # 2024 or 12345 is a number to YAML until it is quoted
+            quote = ": quote it" if isinstance(value, int | float) else ""
+            self.report.value(node, key, f"{what or key} must be text, not {kind(value)}{quote}")
             return None
         if not value.strip():
             self.report.value(node, key, f"{what or key} must not be empty")

@@ -1,5 +1,6 @@
 """The question-type registry: one small class per type (pure)."""
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import ClassVar
@@ -75,6 +76,8 @@ def kind(value) -> str:
         return "empty"
     if isinstance(value, bool):
         return f"the boolean {str(value).lower()}"
+    if isinstance(value, float) and not math.isfinite(value):
+        return "an infinite number" if value == value else "not-a-number (.nan)"
     if isinstance(value, int | float):
         return f"the number {value}"
     if isinstance(value, str):

@@ -100,7 +100,9 @@ class ShortText(QuestionType):
             or not accept
             or not all(isinstance(a, str) and _key(a) for a in accept)
         ):
-            diag.value(node, "accept", "accept must be a non-empty list of non-empty texts")
+            numbers = isinstance(accept, list) and any(isinstance(a, int | float) for a in accept)
+            hint = ': quote numbers, as in accept: ["700"]' if numbers else ""
+            diag.value(node, "accept", f"accept must be a non-empty list of non-empty texts{hint}")
             accept = []
         regex = node.get("regex")
         if regex is not None and not isinstance(regex, str):

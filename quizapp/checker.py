@@ -145,9 +145,17 @@ def format_json(result: CheckResult) -> str:
 SUBSTANTIVE_WORDS = 25  # shorter paragraphs are transitions, asides or one-line quotes
 
 
-def coverage(banks: Sequence[Bank], corpus: Corpus) -> dict[str, tuple[list, list]]:
-    """Return per article (cited substantive passages, uncited substantive passages)."""
+def coverage(
+    banks: Sequence[Bank], corpus: Corpus, every_article: bool = True
+) -> dict[str, tuple[list, list]]:
+    """Return per article (cited substantive passages, uncited substantive passages).
+
+    Without ``every_article``, only the articles the banks are about or cite.
+    """
     cited: set[tuple[str, str]] = set()
+    about = {bank.doc for bank in banks} | {
+        c.doc for b in banks for q in b.questions for c in q.cites
+    }
     for bank in banks:
         for question in bank.questions:
             for cite in question.cites:
@@ -156,6 +164,8 @@ def coverage(banks: Sequence[Bank], corpus: Corpus) -> dict[str, tuple[list, lis
                     cited.add((match.passage.doc_id, match.passage.anchor))
     result = {}
     for doc in corpus.doc_ids():
+        if not every_article and doc not in about:
+            continue
         substantive = [p for p in corpus.passages(doc) if len(p.text.split()) >= SUBSTANTIVE_WORDS]
         hit = [p for p in substantive if (doc, p.anchor) in cited]
         miss = [p for p in substantive if (doc, p.anchor) not in cited]

@@ -207,3 +207,11 @@ def test_loading_one_file_cannot_take_another_banks_question(app, runner, tmp_pa
     assert moved.exit_code == 0, moved.output
     with app.app_context():
         assert db.session.get(Question, "sample-juno-liquid").bank_id == "thief"
+
+
+def test_coverage_of_some_files_lists_only_their_articles(runner):
+    one = runner.invoke(args=["check", str(SAMPLE), "--coverage"])
+    assert one.exit_code == 0, one.output
+    assert re.findall(r"^([\w-]+): \d+/\d+ substantive", one.output, re.M) == ["big-science"]
+    every = runner.invoke(args=["check", "--coverage"])
+    assert len(re.findall(r"^[\w-]+: \d+/\d+ substantive", every.output, re.M)) == 5

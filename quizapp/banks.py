@@ -103,7 +103,7 @@ def bank_files(paths) -> list[Path]:
     files: list[Path] = []
     for path in map(Path, paths):
         if path.is_dir():
-            files += sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml"))
+            files += sorted(p for p in path.iterdir() if p.suffix.lower() in (".yaml", ".yml"))
         else:
             files.append(path)
     seen: set[Path] = set()

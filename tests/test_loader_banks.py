@@ -215,3 +215,11 @@ def test_coverage_of_some_files_lists_only_their_articles(runner):
     assert re.findall(r"^([\w-]+): \d+/\d+ substantive", one.output, re.M) == ["big-science"]
     every = runner.invoke(args=["check", "--coverage"])
     assert len(re.findall(r"^[\w-]+: \d+/\d+ substantive", every.output, re.M)) == 5
+
+
+def test_a_folder_check_reads_upper_case_extensions_as_the_upload_page_does(runner, tmp_path):
+    folder = tmp_path / "banks"
+    folder.mkdir()
+    (folder / "Broken.YAML").write_text("bank: broken\ntitle: Broken\nquestions: 7\n")
+    result = runner.invoke(args=["check", str(folder)])
+    assert result.exit_code == 1 and "Broken.YAML:3:" in result.output

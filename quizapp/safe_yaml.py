@@ -169,6 +169,20 @@ def _flow_too_deep(text: str) -> int | None:
     return None
 
 
+def _unclosed_quote(text: str, before: int) -> int | None:
+    """Return the 0-based line, just before ``before``, of a value opened with " and not closed.
+
+    A quoted value may go on over lines, so only one a few lines above the error is suspect.
+    """
+    lines = text.splitlines()
+    for number in range(max(0, before - 3), min(before + 1, len(lines))):
+        line = lines[number]
+        value = line.split(": ", 1)[1] if ": " in line else line.lstrip(" -")
+        if value.startswith('"') and not re.search(r'(?<!\\)"\s*(#.*)?$', value[1:]):
+            return number
+    return None
+
+
 def _directive(text: str) -> tuple[int, int]:
     for number, line in enumerate(text.splitlines()):
         if line.startswith("%YAML"):
@@ -200,6 +214,10 @@ def load_mapping(data: bytes | str, report: Reporter):
             hint = "; check the indentation" if "<block" in problem else ""
             if "'\\t'" in problem:
                 hint = "; indent with spaces: YAML does not allow tabs there"
+            unclosed = _unclosed_quote(text, line)
+            if unclosed is not None:
+                hint = f'; is the " on line {unclosed + 1} closed?'
+                line, col = unclosed, text.splitlines()[unclosed].index('"')
             report.at(line, col, f"YAML syntax error: {problem}{hint}")
         return None
     except (YAMLError, RecursionError, ValueError) as exc:

@@ -305,7 +305,7 @@ def test_a_file_over_the_limit_is_refused_with_its_limit_and_not_shown_back(app,
 def test_the_upload_help_is_plain_words_an_instructor_can_use(teacher):  # noqa: F811
     page = teacher.get("/teach/banks").get_data(as_text=True)
     assert "`" not in page and "questions/README.md" not in page
-    assert "must match the article’s words exactly" in page
+    assert "must match the article’s words and capitals" in page
     assert "listed with its line and column" in page
     assert page.count("nothing is loaded") == 1  # said once, not again under the field
 

@@ -6,6 +6,7 @@ from functools import cache
 
 from flask_login import UserMixin
 from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from . import prepared
@@ -104,10 +105,7 @@ def create_user(
     username = normalise_username(username)
     # Kept as typed: Moodle matches emails exactly when it imports grades.
     email = (email or "").strip() or None
-    if session.scalar(select(User.id).where(User.username == username)):
-        raise AccountError("That username is taken. Please choose another.", "username")
-    if email and session.scalar(select(User.id).where(func.lower(User.email) == email.lower())):
-        raise AccountError("An account with that email already exists.", "email")
+    _refuse_taken(session, username, email)
     user = User(
         username=username,
         email=email,
@@ -115,9 +113,23 @@ def create_user(
         role=role,
         password_hash=generate_password_hash(password, method="scrypt"),
     )
-    session.add(user)
-    session.flush()
+    try:
+        with session.begin_nested():  # a savepoint: losing a race undoes only this insert
+            session.add(user)
+    except IntegrityError:
+        # On PostgreSQL a registration running alongside (SQLite queues writers) may have
+        # taken the name or email since the check; its insert has committed: say which.
+        _refuse_taken(session, username, email)
+        raise
     return user
+
+
+def _refuse_taken(session, username: str, email: str | None) -> None:
+    """Raise AccountError when the username or the email already belongs to an account."""
+    if session.scalar(select(User.id).where(User.username == username)):
+        raise AccountError("That username is taken. Please choose another.", "username")
+    if email and session.scalar(select(User.id).where(func.lower(User.email) == email.lower())):
+        raise AccountError("An account with that email already exists.", "email")
 
 
 def authenticate(username: str, password: str) -> User | None:

@@ -14,7 +14,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from . import prepared, review
 from .database import write_session
 from .extensions import db
-from .models import Answer, Attempt, Bank, Question
+from .models import Answer, Attempt, Bank, Question, User
 from .models.content import utcnow
 from .prepared import Prepared
 from .qtypes import InvalidResponse
@@ -49,12 +49,25 @@ def open_attempt(user_id: int, bank_id: str) -> Attempt | None:
     )
 
 
+# Taken on PostgreSQL before looking for the open attempt, so two Start presses at once
+# queue and the second finds the first's attempt (SQLite's BEGIN IMMEDIATE queues them).
+# NO KEY UPDATE: it leaves the user's foreign keys free (answers, sign-ins) meanwhile.
+_LOCK_USER = select(User.id).where(User.id == bindparam("user")).with_for_update(key_share=True)
+
+
+def _lock_starts(session, user_id: int) -> None:
+    """Make the user's other starts wait for the end of this write transaction."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(_LOCK_USER, {"user": user_id})
+
+
 def start_attempt(user_id: int, bank_id: str) -> Attempt | None:
     """Resume the unfinished attempt at a bank or start a new one; None for an unknown bank."""
     bank = db.session.get(Bank, bank_id)
     if bank is None or bank.retired:
         return None
     session = write_session()
+    _lock_starts(session, user_id)
     attempt = open_attempt(user_id, bank_id)
     if attempt is not None:
         return attempt
@@ -108,9 +121,14 @@ _ANSWER_COUNT = Prepared(
     .select_from(_ANSWERS)
     .where(_ANSWERS.c.attempt_id == bindparam("attempt"))
 )
-_LOCK_ATTEMPT = Prepared(
-    select(_ATTEMPTS.c.id).where(_ATTEMPTS.c.id == bindparam("attempt")).with_for_update()
-)
+# Read first in every answer and finish transaction: whether the attempt is still open. On
+# PostgreSQL it locks the row, so submits and the finish of one attempt take turns; SQLite's
+# BEGIN IMMEDIATE already makes writers take turns, so a plain read suffices there.
+_OPEN_STATE = select(_ATTEMPTS.c.finished_at).where(_ATTEMPTS.c.id == bindparam("attempt"))
+_LOCK_ATTEMPT = {
+    "sqlite": Prepared(_OPEN_STATE),
+    "postgresql": Prepared(_OPEN_STATE.with_for_update()),
+}
 _ANSWER_COLUMNS = [
     "attempt_id", "position", "user_id", "question_id", "version_id", "response", "correct",
     "points", "max_points", "submitted_at", "duration_ms",
@@ -194,6 +212,7 @@ def decode_choices(attempt: Attempt, position: int, view: QuestionView, values) 
 class Submitted:
     error: str | None = None
     duplicate: bool = False  # the position was already answered: the first answer stands
+    finished: bool = False  # the attempt was finished first: the answer was not recorded
 
 
 def submit_answer(
@@ -209,10 +228,10 @@ def submit_answer(
     dialect = db.engine.dialect.name
     now = utcnow()
     with prepared.writing():
-        if dialect == "postgresql":
-            # Serialise submits within one attempt so the finish check below sees every answer.
-            prepared.run(_LOCK_ATTEMPT, {"attempt": attempt.id})
-        inserted = prepared.run(
+        # The view saw the attempt open, but "Finish now" may have won since: an answer
+        # stored after the finish would be missing from the score.
+        still_open = _lock_if_open(attempt.id)
+        inserted = still_open and prepared.run(
             _INSERT_ANSWER[dialect],
             {
                 "attempt_id": attempt.id,
@@ -233,9 +252,19 @@ def submit_answer(
             answered = prepared.first(_ANSWER_COUNT, {"attempt": attempt.id}).n
             if answered == len(attempt.items):
                 _finish(attempt.id, now)
+    if not still_open:
+        return _refused_after_finish(attempt.id, position)
     if not inserted:
         confirm_first_answer()
     return Submitted(duplicate=not inserted)
+
+
+def _refused_after_finish(attempt_id: int, position: int) -> Submitted:
+    """Say why an answer to a finished attempt was not stored: a repeat, or too late."""
+    if answer_at(attempt_id, position) is not None:
+        confirm_first_answer()
+        return Submitted(duplicate=True)
+    return Submitted(finished=True)
 
 
 def confirm_first_answer() -> None:
@@ -246,7 +275,14 @@ def confirm_first_answer() -> None:
     prepared.sync_seen()
 
 
+def _lock_if_open(attempt_id: int) -> bool:
+    """Take the attempt's turn for this write transaction; return whether it is unfinished."""
+    row = prepared.first(_LOCK_ATTEMPT[db.engine.dialect.name], {"attempt": attempt_id})
+    return row is not None and row.finished_at is None
+
+
 def _finish(attempt_id: int, now) -> None:
+    """Score and close an attempt whose turn this transaction holds (``_lock_if_open``)."""
     score = prepared.first(_SCORE, {"attempt": attempt_id}).score
     prepared.run(_FINISH, {"attempt": attempt_id, "finished": now, "new_score": score})
 
@@ -254,7 +290,9 @@ def _finish(attempt_id: int, now) -> None:
 def finish_attempt(attempt: Attempt) -> None:
     """Close an attempt once (unanswered questions score 0); finishing again changes nothing."""
     with prepared.writing():
-        _finish(attempt.id, utcnow())
+        # The turn first: the sum must include an answer being stored right now.
+        if _lock_if_open(attempt.id):
+            _finish(attempt.id, utcnow())
 
 
 def answer_at(attempt_id: int, position: int):

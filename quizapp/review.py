@@ -115,8 +115,18 @@ def next_due(user_id: int, now: datetime) -> ReviewCard | None:
     return db.session.scalar(_MOST_OVERDUE, {"user": user_id, "now": now})
 
 
+# Retired questions never come back for review (see _DUE), so they do not announce one.
+_NEXT_DUE_AFTER = (
+    select(func.min(ReviewCard.due))
+    .join(Question, Question.id == ReviewCard.question_id)
+    .where(
+        ReviewCard.user_id == bindparam("user"),
+        ReviewCard.due > bindparam("now"),
+        Question.retired.is_(False),
+    )
+)
+
+
 def next_due_after(user_id: int, now: datetime) -> datetime | None:
     """Return when the student's next card falls due, if any is scheduled in the future."""
-    return db.session.scalar(
-        select(func.min(ReviewCard.due)).where(ReviewCard.user_id == user_id, ReviewCard.due > now)
-    )
+    return db.session.scalar(_NEXT_DUE_AFTER, {"user": user_id, "now": now})

@@ -1,13 +1,14 @@
 """Review answers: graded like quiz answers, stored apart, never counted in quiz scores."""
 
+import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, func, select
 
 from . import review
 from .database import write_session
 from .extensions import db
-from .models import Review
+from .models import Review, ReviewCard
 from .models.content import utcnow
 from .qtypes import InvalidResponse
 from .question_cache import question_view
@@ -18,13 +19,33 @@ from .quiz import choice_token, current_version, insert_ignoring_duplicates
 class ReviewResult:
     review: Review | None
     error: str | None = None
+    duplicate: bool = False  # the card was already reviewed from this form or a later one
+
+
+def new_token(user_id: int, question_id: str) -> str:
+    """Return a review form's one-time token, which names the card's last review so far.
+
+    The same card open in two tabs: the second answer finds a review newer than its form's.
+    """
+    last = db.session.scalar(
+        select(func.max(Review.id)).where(
+            Review.user_id == user_id, Review.question_id == question_id
+        )
+    )
+    return f"{secrets.token_urlsafe(16)}.{last or 0}"
+
+
+def _last_review_shown(token: str) -> int | None:
+    """Return the last review id a form's token names (None: a token from before they did)."""
+    _random, dot, last = token.rpartition(".")
+    return int(last) if dot and last.isdigit() else None
 
 
 def submit_review(user_id: int, token: str, question_id: str, values: list[str]) -> ReviewResult:
-    """Grade one review answer and reschedule the card, once per form token."""
+    """Grade one review answer and reschedule the card, once per form and per showing."""
     existing = get_by_token(user_id, token)
     if existing is not None:
-        return ReviewResult(existing)
+        return ReviewResult(existing, duplicate=True)
     version_id = current_version(question_id)
     if version_id is None:
         return ReviewResult(None, "That question is no longer offered.")
@@ -37,9 +58,16 @@ def submit_review(user_id: int, token: str, question_id: str, values: list[str])
         return ReviewResult(None, response.message)
     score = view.qtype.grade(view.spec, response, view.points)
     session = write_session()
+    _lock_card(session, user_id, question_id)
+    first = _reviewed_since(user_id, question_id, token)
+    if first is not None:
+        session.commit()  # nothing written: ends the write turn
+        return ReviewResult(first, duplicate=True)
     now = utcnow()
-    inserted = session.execute(
-        insert_ignoring_duplicates(Review).values(
+    # RETURNING says whether the row went in (psycopg's rowcount is -1 for this form).
+    inserted = session.scalar(
+        insert_ignoring_duplicates(Review)
+        .values(
             user_id=user_id,
             token=token,
             question_id=question_id,
@@ -51,11 +79,40 @@ def submit_review(user_id: int, token: str, question_id: str, values: list[str])
             rating=int(review.rating_for(score.correct)),
             reviewed_at=now,
         )
-    ).rowcount
-    if inserted:
+        .returning(Review.id)
+    )
+    if inserted is not None:
         review.record(review.on_session(session), user_id, question_id, score.correct, now)
     session.commit()
-    return ReviewResult(get_by_token(user_id, token))
+    return ReviewResult(get_by_token(user_id, token), duplicate=inserted is None)
+
+
+# On PostgreSQL two answers to one card take turns from here, so the second sees the
+# first's review; SQLite's BEGIN IMMEDIATE already makes every writer take turns.
+_LOCK_CARD = (
+    select(ReviewCard.id)
+    .where(ReviewCard.user_id == bindparam("user"), ReviewCard.question_id == bindparam("question"))
+    .with_for_update()
+)
+
+
+def _lock_card(session, user_id: int, question_id: str) -> None:
+    """Make other answers to this card wait for the end of this write transaction."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(_LOCK_CARD, {"user": user_id, "question": question_id})
+
+
+def _reviewed_since(user_id: int, question_id: str, token: str) -> Review | None:
+    """Return the card's newest review stored since the form was shown, if any."""
+    shown = _last_review_shown(token)
+    if shown is None:
+        return None
+    return db.session.scalar(
+        select(Review)
+        .where(Review.user_id == user_id, Review.question_id == question_id, Review.id > shown)
+        .order_by(Review.id.desc())
+        .limit(1)
+    )
 
 
 def get_by_token(user_id: int, token: str) -> Review | None:

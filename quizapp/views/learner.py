@@ -103,6 +103,8 @@ def question(attempt_id: int, number: int):
 
 
 ALREADY_ANSWERED = "You had already answered this question; your first answer stands."
+ANSWER_AFTER_FINISH = "This quiz was already finished, so that answer was not recorded."
+ALREADY_REVIEWED = "You had already reviewed this question; your first answer stands."
 
 
 @bp.post("/attempts/<int:attempt_id>/q/<int:number>")
@@ -118,16 +120,23 @@ def answer(attempt_id: int, number: int):
         flash(ALREADY_ANSWERED, "info")
         return redirect(feedback, 303)
     if attempt.finished_at is not None:  # finished in another tab, or from "Finish now"
-        flash("This quiz was already finished, so that answer was not recorded.", "info")
-        return redirect(url_for(".results", attempt_id=attempt.id), 303)
+        return _not_recorded(attempt.id)
     result = quiz.submit_answer(
         attempt, position, request.form.getlist("answer"), elapsed_ms(request.form.get("shown"))
     )
     if result.error:
         return _render_question(attempt, position, result.error, 400)
+    if result.finished:  # "Finish now" won the race with this answer
+        return _not_recorded(attempt.id)
     if result.duplicate:  # the same question submitted twice at once
         flash(ALREADY_ANSWERED, "info")
     return redirect(feedback, 303)
+
+
+def _not_recorded(attempt_id: int):
+    """Show the results, saying the answer came after the finish and was not stored."""
+    flash(ANSWER_AFTER_FINISH, "info")
+    return redirect(url_for(".results", attempt_id=attempt_id), 303)
 
 
 @bp.get("/attempts/<int:attempt_id>/q/<int:number>/feedback")
@@ -245,7 +254,7 @@ def review_next():
     card = review.next_due(current_user.id, utcnow())
     if card is None:
         return redirect(url_for(".review_home"))
-    token = secrets.token_urlsafe(16)
+    token = review_service.new_token(current_user.id, card.question_id)
     return _render_review(card.question_id, token)
 
 
@@ -282,6 +291,8 @@ def review_answer():
     )
     if result.error:
         return _render_review(form.question.data, form.token.data, result.error, 400)
+    if result.duplicate:  # sent twice, or the card was answered in another tab since
+        flash(ALREADY_REVIEWED, "info")
     return redirect(url_for(".review_feedback", review_id=result.review.id), 303)
 
 

@@ -80,7 +80,7 @@ def test_gift_carries_the_explanation_and_excerpt_as_general_feedback(banks):
 SPECIAL = st.text(alphabet=st.sampled_from(list("~=#{}:\\ abc-é\"'")), min_size=1, max_size=30)
 
 
-@settings(max_examples=300, derandomize=True, database=None)
+@settings(max_examples=300, derandomize=True, database=None, deadline=None)
 @given(
     prompt=SPECIAL.filter(str.strip),
     right=SPECIAL.filter(str.strip),
@@ -99,9 +99,24 @@ def test_gift_special_characters_survive(prompt, right, wrong, feedback):
         ]
     }
     question = dataclasses.replace(question, prompt=prompt.strip(), spec=spec)
-    one = dataclasses.replace(bank, questions=(question,))
+    short = dataclasses.replace(
+        question, id="short", type="short_text", spec={"accept": [right.strip(), wrong.strip()]}
+    )
+    one = dataclasses.replace(bank, questions=(question, short))
     for back in (gift.load(gift.dump(one))["questions"], moodle_xml.load(moodle_xml.dump(one))):
         assert [essence(q) for q in back] == authored(one)
+
+
+def test_escaped_characters_in_short_answers_are_text_not_syntax(banks):
+    question = next(q for q in banks[0].questions if q.type == "short_text")
+    accept = ["C#", "F=ma", "a ~ b", "x:y", "{set}", "back\\slash"]
+    one = dataclasses.replace(
+        banks[0], questions=(dataclasses.replace(question, spec={"accept": accept}),)
+    )
+    text = gift.dump(one)
+    assert "=C\\#" in text
+    [back] = gift.load(text)["questions"]
+    assert (back["type"], back["accept"]) == ("short_text", accept)
 
 
 PLAIN_GIFT = """// A Moodle export: no cites
@@ -162,10 +177,107 @@ def test_moodle_gift_true_false_numeric_and_html_are_understood():
     ]
 
 
+MOODLE_SHORT_ANSWERS = """::capital::[html]<p>What is the capital of <b>France</b>?</p>{
+\t=Paris#<p>Right!</p>
+\t=paris#Right again
+}
+
+::sa-one::Name the observatory. {=JUNO#Correct, that is JUNO.}
+
+::partial::Name the satellite. {=%100%Micius =%50%Mozi#Its nickname. =%100%Mo\\#zi}
+"""
+
+
+def test_moodle_short_answers_with_feedback_stay_short_answers():
+    warnings = []
+    capital, one, partial = gift.load(MOODLE_SHORT_ANSWERS, "s", warn=warnings.append)["questions"]
+    assert (capital["type"], capital["accept"]) == ("short_text", ["Paris", "paris"])
+    assert capital["prompt"] == "What is the capital of France?"
+    assert (one["type"], one["accept"]) == ("short_text", ["JUNO"])
+    assert (partial["type"], partial["accept"]) == ("short_text", ["Micius", "Mo#zi"])
+    assert warnings == [
+        "line 1: question capital: its answer feedback is dropped "
+        "(a bank has none for short-text answers)",
+        "line 6: question sa-one: its answer feedback is dropped "
+        "(a bank has none for short-text answers)",
+        "line 8: question partial: the answer '=%50%Mozi#Its nickname.' is dropped "
+        "(a bank takes only fully right answers)",
+    ]
+
+
+# Cited and explained as `quizapp export gift` writes them, so that `quizapp check` passes.
+CITED = "// [cite:big-science] housed in a subterranean laboratory some 700 metres deep\n"
+UNREPRESENTABLE_GIFT = f"""// Moodle kinds a bank cannot hold, among questions it can
+{CITED}::deep::JUNO is deep. {{TRUE####Explained.}}
+
+::matching::Match {{=a -> 1 =b -> 2 =c -> 3}}
+
+::essay::Write an essay. {{}}
+
+::desc::Just a description.
+
+Untitled text between questions.
+
+{CITED}::name::Name the observatory. {{=JUNO####Explained.}}
+"""
+
+
+def test_kinds_a_bank_cannot_hold_are_skipped_with_a_warning_naming_the_line(runner, tmp_path):
+    source = tmp_path / "mixed.gift"
+    source.write_text(UNREPRESENTABLE_GIFT, encoding="utf-8")
+    target = tmp_path / "mixed.yaml"
+    result = runner.invoke(args=["import", "gift", str(source), "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines()[:-1] == [
+        f"Warning: {source}: {message}"
+        for message in (
+            "line 5: question matching: skipped: a matching question (=item -> match) "
+            "has no equivalent in a bank",
+            "line 7: question essay: skipped: an essay (an empty answer block {}) needs marking "
+            "by hand, and a bank has no essay questions",
+            "line 9: question desc: skipped: a description (text with no answer block {...}) "
+            "is not a question",
+            "line 11: 'Untitled text between questions.': skipped: a description (text with no "
+            "answer block {...}) is not a question",
+        )
+    ]
+    assert "(2 questions)" in result.stderr
+    checked = check_paths([target], corpus_from_seeds(ROOT / "seeds"))
+    assert checked.ok, checked
+    assert [(q.id, q.type) for q in checked.banks[0].questions] == [
+        ("deep", "true_false"),
+        ("name", "short_text"),
+    ]
+    source.write_text("::essay::Write. {}\n\n::desc::Text.\n", encoding="utf-8")
+    result = runner.invoke(args=["import", "gift", str(source)])
+    assert result.exit_code == 1
+    assert result.output.endswith(f"Error: {source}: no question this importer can read in it\n")
+
+
+def test_export_warns_that_moodle_reads_an_arrow_in_a_short_answer_as_matching(banks):
+    question = next(q for q in banks[0].questions if q.type == "short_text")
+    one = dataclasses.replace(
+        banks[0], questions=(dataclasses.replace(question, spec={"accept": ["a -> b"]}),)
+    )
+    warnings = []
+    gift.dump(one, warn=warnings.append)
+    assert warnings == [
+        f"question {question.id}: its accepted answer 'a -> b' contains '->', which Moodle "
+        "(and `quizapp import gift`) read as a matching question"
+    ]
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("::a::Fine {T}\n\njunk here\n", "line 3: not a GIFT question this importer understands"),
+        (
+            "::a::Fine {T}\n\n::b::Open {=x\n",
+            "line 3: not a GIFT question this importer understands",
+        ),
+        (
+            "::a::Fine {T}\n\n::b::Odd {x =y}",
+            "line 3: question b: 'x' starts with neither = nor ~",
+        ),
         ("::a::Fine {T}\n\n\n::b::How many? {#abc}", "line 4: question b: 'abc' is not a number"),
         ("::n::How many? {#\n=%50%3\n}", "line 1: question n: no numeric answer is worth 100%"),
     ],
@@ -182,12 +294,99 @@ def test_cli_import_warns_on_stderr_and_errors_name_file_and_line(runner, tmp_pa
     assert result.exit_code == 0, result.output
     assert f"Warning: {source}: line 4: question tf-feedback: its true/false" in result.stderr
     assert "choices" not in (tmp_path / "m.yaml").read_text(encoding="utf-8").split("tf-false")[0]
-    source.write_text("::a::Fine {T}\n\njunk here\n", encoding="utf-8")
+    source.write_text("::a::Fine {T}\n\n::b::Open {=x\n", encoding="utf-8")
     result = runner.invoke(args=["import", "gift", str(source)])
     assert result.exit_code == 1
     assert result.output == (
-        f"Error: {source}: line 3: not a GIFT question this importer understands: 'junk here'\n"
+        f"Error: {source}: line 3: not a GIFT question this importer understands: "
+        "'::b::Open {=x'\n"
     )
+
+
+MULTILINE_QUOTE_BANK = """bank: qa-mlq
+title: "QA multiline quote"
+doc: big-science
+questions:
+  - id: qa-mlq-a
+    type: true_false
+    prompt: "JUNO holds 20,000 tonnes of liquid."
+    answer: true
+    explanation: "x"
+    cite:
+      - quote: |
+          Centred on a colossal sphere
+          filled with 20,000 tonnes of liquid
+    difficulty: easy
+  - id: qa-mlq-b
+    type: true_false
+    prompt: "JUNO is deep."
+    answer: true
+    explanation: "x"
+    cite:
+      - quote: "housed in a subterranean laboratory some 700 metres deep"
+    difficulty: easy
+"""
+
+
+def test_every_line_of_a_gift_comment_is_a_comment(runner, tmp_path):
+    bank = tmp_path / "qa-mlq.yaml"
+    bank.write_text(MULTILINE_QUOTE_BANK, encoding="utf-8")
+    exported = tmp_path / "qa-mlq.gift"
+    result = runner.invoke(args=["export", "gift", str(bank), "-o", str(exported)])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == f"wrote {exported} (1 bank)\n"
+    lines = exported.read_text(encoding="utf-8").splitlines()
+    assert [line for line in lines if line.startswith("filled")] == []
+    back = tmp_path / "back.yaml"
+    result = runner.invoke(args=["import", "gift", str(exported), "-o", str(back)])
+    assert result.exit_code == 0, result.output
+    corpus = corpus_from_seeds(ROOT / "seeds")
+    [again], [original] = check_paths([back], corpus).banks, check_paths([bank], corpus).banks
+    assert [q.canonical() for q in again.questions] == [q.canonical() for q in original.questions]
+
+
+def test_header_values_stay_on_their_line_and_keep_brackets_and_backslashes(banks):
+    bank, question = banks[0], banks[0].questions[0]
+    cite = dataclasses.replace(question.cites[0], quote="one\ntwo ] \\n three\n")
+    question = dataclasses.replace(question, tags=("odd]tag", "two\nlines"), cites=(cite,))
+    one = dataclasses.replace(
+        bank, title="Two\nlines", description="A [bracketed] \\ one.", questions=(question,)
+    )
+    text = gift.dump(one)
+    assert "two ] \\\\n three" in text  # the quote's backslash is doubled, not a line break
+    data = gift.load(text)
+    assert (data["title"], data["description"]) == ("Two lines", "A [bracketed] \\ one.")
+    [back] = data["questions"]
+    assert back["tags"] == ["odd]tag", "two\nlines"]
+    assert back["cite"] == [{"doc": cite.doc, "quote": "one\ntwo ] \\n three\n"}]
+
+
+def test_an_explanation_keeps_its_own_source_line(banks):
+    bank, question = banks[0], banks[0].questions[0]
+    question = dataclasses.replace(question, explanation="Because.\n\nSource: my notes")
+    one = dataclasses.replace(bank, questions=(question,))
+    for excerpts in ({}, {question.id: ["“a quote” (An article)"]}):
+        [back] = gift.load(gift.dump(one, excerpts))["questions"]
+        assert back["explanation"] == "Because.\n\nSource: my notes"
+
+
+def test_moodle_xml_drops_what_xml_cannot_hold_with_a_warning(banks):
+    bank, question = banks[0], banks[0].questions[0]
+    question = dataclasses.replace(question, prompt="Form feed:\f and a bell \a\ttab\nline")
+    one = dataclasses.replace(bank, questions=(question,))
+    warnings = []
+    text = moodle_xml.dump(one, warn=warnings.append)
+    prompt = ET.fromstring(text.encode("utf-8")).find("question[@type!='category']")
+    assert prompt.findtext("questiontext/text") == "Form feed: and a bell \ttab\nline"
+    assert warnings == [f"question {question.id}: U+000C, U+0007 dropped (XML cannot hold them)"]
+
+
+def test_the_bank_description_travels_in_both_exports(banks):
+    bank = next(b for b in banks if b.description)
+    data = gift.load(gift.dump(bank))
+    assert data["description"] == bank.description
+    category = ET.fromstring(moodle_xml.dump(bank).encode()).find("question[@type='category']")
+    assert category.findtext("info/text") == bank.description
 
 
 def test_a_slash_in_a_bank_title_is_escaped_in_the_moodle_category(banks):

@@ -78,21 +78,29 @@ def _write_bank_files(paths, output: Path | None, folder: bool, suffix: str, dum
     for bank in banks:
         for message in left_out_of_moodle(bank):
             click.echo(f"Warning: {bank.id}: {message}", err=True)
+
+    def text_of(bank) -> str:
+        def warn(message: str) -> None:
+            click.echo(f"Warning: {bank.id}: {message}", err=True)
+
+        return dump(bank, _excerpts(bank, titles), warn=warn)
+
     if output is not None and folder:
         output.mkdir(parents=True, exist_ok=True)
         for bank in banks:
             target = output / f"{bank.id}{suffix}"
             with replacing(target) as partial:
-                partial.write_text(dump(bank, _excerpts(bank, titles)), encoding="utf-8")
+                partial.write_text(text_of(bank), encoding="utf-8")
             click.echo(f"wrote {target}", err=True)
         return
-    text = "\n".join(dump(bank, _excerpts(bank, titles)) for bank in banks)
+    text = "\n".join(text_of(bank) for bank in banks)
     if output is None:
         click.echo(text, nl=False)
     else:
         with replacing(output) as partial:
             partial.write_text(text, encoding="utf-8")
-        click.echo(f"wrote {output} ({len(banks)} banks)", err=True)
+        count = f"{len(banks)} bank{'' if len(banks) == 1 else 's'}"
+        click.echo(f"wrote {output} ({count})", err=True)
 
 
 def _output_option(help_text: str, **path_options):

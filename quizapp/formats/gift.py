@@ -1,9 +1,12 @@
 """Moodle GIFT export and import (pure).
 
-Tags, difficulty, points, units and cites travel in `// [key:value]` comment lines, which Moodle
+The bank's doc and description, and each question's tags, difficulty, points, units and cites
+travel in `// [key:value]` comment lines (backslash-escaped, one line each), which Moodle
 ignores (tags it reads), so a YAML -> GIFT -> YAML round trip keeps every field. The import also
 reads what Moodle writes: true/false with feedback, numeric `=%100%` answers and `min..max`
-ranges, `[html]` text (kept as plain text); what a bank has no place for is reported to `warn`.
+ranges, `[html]` text (kept as plain text), short answers with per-answer feedback; what a bank
+has no place for is reported to `warn`, and so are the items it skips: descriptions (text with no
+answer block), essays (`{}`) and matching questions (`{=a -> 1 ...}`).
 """
 
 import html
@@ -34,25 +37,65 @@ def _fb(feedback: str | None) -> str:
     return f"#{escape(feedback)}" if feedback else ""
 
 
+COMMENT_ESCAPES = {"\\": "\\", "\n": "n", "\r": "r", "\t": "t", " ": "s"}
+COMMENT_UNESCAPES = {code: char for char, code in COMMENT_ESCAPES.items()}
+
+
+def _comment(value: str, bracketed: bool = False) -> str:
+    """Return value for a `//` comment line: on one line, so that a multi-line quote stays inside
+    its comment, and whole, as `_uncomment` reads it back. Backslashes, line breaks (and `]`
+    inside `[key:...]`) are backslash-escaped, and so are spaces at either end."""
+    special = r"[\\\r\n\]]" if bracketed else r"[\\\r\n]"
+    text = re.sub(special, lambda m: "\\" + COMMENT_ESCAPES.get(m.group(), m.group()), value)
+    core = text.strip(" \t")
+    head = text[: len(text) - len(text.lstrip(" \t"))]
+    tail = text[len(head) + len(core) :]
+    return (
+        "".join("\\" + COMMENT_ESCAPES[c] for c in head)
+        + core
+        + "".join("\\" + COMMENT_ESCAPES[c] for c in tail)
+    )
+
+
+def _uncomment(text: str) -> str:
+    """Return a `//` comment value with its escapes resolved (see `_comment`)."""
+    return re.sub(r"\\(.)", lambda m: COMMENT_UNESCAPES.get(m.group(1), m.group(1)), text)
+
+
 def _general(explanation: str, excerpts: list[str]) -> str:
     text = explanation + ("\n\nSource: " + " / ".join(excerpts) if excerpts else "")
     return f"####{escape(text)}"
 
 
-def dump(bank: Bank, excerpts: dict[str, list[str]] | None = None) -> str:
-    """Return the bank in GIFT, one category per bank."""
+def dump(bank: Bank, excerpts: dict[str, list[str]] | None = None, warn=None) -> str:
+    """Return the bank in GIFT, one category per bank.
+
+    ``warn`` is called with a message for each answer Moodle would read otherwise.
+    """
     excerpts = excerpts or {}
-    out = [f"// quizapp bank: {bank.id}", f"$CATEGORY: {category_path(bank.title)}", ""]
+    warn = warn or (lambda message: None)
+    # A category is one line: a line break in the title would start a stray question.
+    title = re.sub(r"\s*[\r\n]+\s*", " ", bank.title)
+    out = [f"// quizapp bank: {bank.id}", f"$CATEGORY: {category_path(title)}", ""]
+    if bank.description:
+        out.insert(1, f"// [description:{_comment(bank.description, True)}]")
     if bank.doc:
-        out.insert(1, f"// [doc:{bank.doc}]")
+        out.insert(1, f"// [doc:{_comment(bank.doc, True)}]")
     for q in bank.questions:
-        out += [f"// [tag:{t}]" for t in q.tags]
+        out += [f"// [tag:{_comment(t, True)}]" for t in q.tags]
         out.append(f"// [difficulty:{q.difficulty}]")
         if q.points != 1:
             out.append(f"// [points:{_fmt(q.points)}]")
         if q.spec.get("unit"):
-            out.append(f"// [unit:{q.spec['unit']}]")
-        out += [f"// [cite:{c.doc}] {c.quote}" for c in q.cites]
+            out.append(f"// [unit:{_comment(q.spec['unit'], True)}]")
+        out += [f"// [cite:{_comment(c.doc, True)}] {_comment(c.quote)}" for c in q.cites]
+        if q.type == "short_text":
+            for accepted in q.spec["accept"]:
+                if "->" in accepted:
+                    warn(
+                        f"question {q.id}: its accepted answer {accepted!r} contains '->', "
+                        "which Moodle (and `quizapp import gift`) read as a matching question"
+                    )
         body = _answers(q)
         general = _general(q.explanation, excerpts.get(q.id, []))
         out.append(f"::{escape(q.id)}::[markdown]{escape(q.prompt)} {{{body}\n{general}\n}}")
@@ -89,7 +132,11 @@ QUESTION = re.compile(
     r"\{(?P<body>(?:\\.|[^}])*)\}\s*$",
     re.S,
 )
-META = re.compile(r"^//\s*\[(tag|difficulty|points|unit|cite|doc):([^\]]*)\]\s*(.*)$")
+META = re.compile(
+    r"^//\s*\[(tag|difficulty|points|unit|cite|doc|description):((?:\\.|[^\]\\])*)\]\s*(.*)$"
+)
+WEIGHT = re.compile(r"%(-?[\d.]+)%")
+TITLE = re.compile(r"::((?:\\.|[^:])*)::")
 TRUE_FALSE = ("T", "TRUE", "F", "FALSE")
 # A single slash separates Moodle categories; a slash in a name is doubled.
 CATEGORY_SEPARATOR = re.compile(r"(?<!/)/(?!/)")
@@ -100,8 +147,8 @@ HTML_BLOCK_END = re.compile(r"</(?:p|div|li|h[1-6]|tr|blockquote|pre)\s*>", re.I
 class GiftError(ValueError):
     """A GIFT file this importer cannot read, with the line it stopped at."""
 
-    def __init__(self, line: int, message: str):
-        super().__init__(f"line {line}: {message}")
+    def __init__(self, line: int | None, message: str):
+        super().__init__(f"line {line}: {message}" if line else message)
         self.line = line
 
 
@@ -175,14 +222,14 @@ def load(text: str, bank_id: str = "imported", warn=None) -> dict:
     ``warn`` is called with a message for each thing the bank format cannot keep.
     """
     warn = warn or (lambda message: None)
-    title, doc, questions, meta = bank_id, None, [], []
+    title, doc, description, questions, meta = bank_id, None, None, [], []
     for block in _blocks(text):
         qlines = []
         for number, line in block:
             stripped = line.strip()
             m = META.match(stripped)
             if m:
-                meta.append(m.groups())
+                meta.append(tuple(_uncomment(value) for value in m.groups()))
             elif stripped.startswith("$CATEGORY:"):
                 title = _category_title(stripped[len("$CATEGORY:") :]) or title
             elif stripped.startswith("//"):
@@ -193,18 +240,36 @@ def load(text: str, bank_id: str = "imported", warn=None) -> dict:
         for key, value, _rest in meta:
             if key == "doc":
                 doc = value.strip()
+            elif key == "description":
+                description = value.strip()
         if qlines:
             source = "\n".join(line for _, line in qlines)
-            questions.append(_question(source, meta, qlines[0][0], warn))
+            question = _question(source, meta, qlines[0][0], warn)
+            if question is not None:
+                questions.append(question)
         meta = [m for m in meta if m[0] == "doc"] if not qlines else []
+    if not questions:
+        raise GiftError(None, "no question this importer can read in it")
     data = {"bank": bank_id, "title": title}
     if doc:
         data["doc"] = doc
+    if description:
+        data["description"] = description
     data["questions"] = questions
     return data
 
 
-def _question(source: str, meta, line: int, warn) -> dict:
+def _question(source: str, meta, line: int, warn) -> dict | None:
+    """Return the authoring data of one question, or None for an item a bank cannot hold."""
+    if _cut(source, "{")[1] is None:
+        # Moodle imports text with no answer block as a "description": text, not a question.
+        title = TITLE.match(source.strip())
+        what = f"question {unescape(title.group(1))}" if title else repr(source.strip()[:60])
+        warn(
+            f"line {line}: {what}: skipped: a description (text with no answer block {{...}}) "
+            "is not a question"
+        )
+        return None
     match = QUESTION.match(source.strip())
     if not match:
         raise GiftError(line, f"not a GIFT question this importer understands: {source[:60]!r}")
@@ -220,8 +285,7 @@ def _question(source: str, meta, line: int, warn) -> dict:
     if html_format and re.search(r"<img\b", match.group("prompt") + match.group("body"), re.I):
         note("its images are dropped (a bank has text only)")
     body, general = _cut(match.group("body"), "####")
-    explanation = plain(unescape(general or ""))
-    explanation = explanation.split("\n\nSource: ")[0]
+    explanation = _without_sources(plain(unescape(general or "")))
     item = {"id": qid, "type": None, "prompt": plain(unescape(match.group("prompt")))}
     stripped = body.strip()
     head, feedback = _cut(stripped, "#")
@@ -235,15 +299,27 @@ def _question(source: str, meta, line: int, warn) -> dict:
         unit = next((v.strip() for k, v, _ in meta if k == "unit"), None)
         if unit:
             item["unit"] = unit
+    elif not stripped:
+        note(
+            "skipped: an essay (an empty answer block {}) needs marking by hand, "
+            "and a bank has no essay questions"
+        )
+        return None
     else:
         parts = _split(body)
-        if all(p.startswith("=") for p in parts) and not any("#" in p for p in parts):
-            item.update(type="short_text", accept=[unescape(p[1:]) for p in parts])
+        # As Moodle decides: a ~ makes a choice question; else = with -> makes a matching one.
+        if not any(p.startswith("~") for p in parts) and any(
+            _cut(p, "->")[1] is not None for p in parts
+        ):
+            note("skipped: a matching question (=item -> match) has no equivalent in a bank")
+            return None
+        if not any(p.startswith("~") for p in parts):
+            item.update(type="short_text", accept=_short_answers(parts, where, note))
         else:
             choices, weighted = [], False
             for p in parts:
                 marker, rest = p[0], p[1:]
-                weight = re.match(r"%(-?[\d.]+)%", rest)
+                weight = WEIGHT.match(rest)
                 if weight:
                     weighted = True
                     rest = rest[weight.end() :]
@@ -255,7 +331,7 @@ def _question(source: str, meta, line: int, warn) -> dict:
                 choices.append(choice)
             item.update(type="multiple" if weighted else "single", choices=choices)
     item["explanation"] = explanation
-    item["cite"] = [{"doc": v.strip(), "quote": rest.strip()} for k, v, rest in meta if k == "cite"]
+    item["cite"] = [{"doc": v.strip(), "quote": rest} for k, v, rest in meta if k == "cite"]
     tags = [v.strip() for k, v, _ in meta if k == "tag"]
     if tags:
         item["tags"] = tags
@@ -266,13 +342,42 @@ def _question(source: str, meta, line: int, warn) -> dict:
     return item
 
 
+def _without_sources(explanation: str) -> str:
+    """Return an explanation without the excerpts `dump` appends ("Source: “quote” (title)"),
+    and only those: the explanation's own "Source: ..." is text."""
+    head, found, _ = ("\n\n" + explanation).rpartition("\n\nSource: “")
+    return head[2:] if found else explanation
+
+
+def _short_answers(parts: list[str], where: tuple[int, str], note) -> list[str]:
+    """Return the accepted answers of a short-answer block: its =answers worth 100%."""
+    accept, feedback = [], False
+    for part in parts:
+        if not part.startswith("="):
+            raise GiftError(where[0], f"{where[1]}: {part.strip()!r} starts with neither = nor ~")
+        weight = WEIGHT.match(part[1:])
+        text, answer_feedback = _cut(part[1 + (weight.end() if weight else 0) :], "#")
+        if weight and float(weight.group(1)) != 100:
+            note(f"the answer {part.strip()!r} is dropped (a bank takes only fully right answers)")
+            continue
+        if not unescape(text):
+            raise GiftError(where[0], f"{where[1]}: an accepted answer is empty")
+        accept.append(unescape(text))
+        feedback = feedback or bool(answer_feedback is not None and unescape(answer_feedback))
+    if not accept:
+        raise GiftError(where[0], f"{where[1]}: no short answer is worth 100%")
+    if feedback:
+        note("its answer feedback is dropped (a bank has none for short-text answers)")
+    return accept
+
+
 def _numeric(source: str, where: tuple[int, str], note) -> dict:
     """Return answer and tolerance of a numeric block (after its #): one answer, or =answers."""
     parts = _split(source)
     if any(p.startswith("=") for p in parts):
         answers = []
         for part in parts:
-            weight = re.match(r"%(-?[\d.]+)%", part[1:]) if part.startswith("=") else None
+            weight = WEIGHT.match(part[1:]) if part.startswith("=") else None
             if not part.startswith("=") or (weight and float(weight.group(1)) != 100):
                 note(f"the answer {part.strip()!r} is dropped (a bank takes one answer)")
             else:

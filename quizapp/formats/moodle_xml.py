@@ -1,5 +1,6 @@
 """Moodle XML export, and a reader for round-trip tests (pure, standard library XML)."""
 
+import re
 import xml.etree.ElementTree as ET
 
 from ..banks import Bank
@@ -14,6 +15,27 @@ TYPES = {
 }
 
 
+# What XML 1.0 cannot hold, even as a character reference: control characters but tab and
+# line breaks, lone surrogates, U+FFFE and U+FFFF.
+NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _drop_non_xml(element: ET.Element) -> list[str]:
+    """Drop what XML cannot hold from the text under element; return what was dropped."""
+    dropped = []
+    for node in element.iter():
+        for attribute in ("text", "tail"):
+            value = getattr(node, attribute)
+            if value and NOT_XML.search(value):
+                dropped += NOT_XML.findall(value)
+                setattr(node, attribute, NOT_XML.sub("", value))
+    return dropped
+
+
+def _named(characters: list[str]) -> str:
+    return ", ".join(f"U+{ord(c):04X}" for c in dict.fromkeys(characters))
+
+
 def _text(parent, tag: str, value: str, fmt: str | None = None) -> ET.Element:
     element = ET.SubElement(parent, tag, {"format": fmt} if fmt else {})
     ET.SubElement(element, "text").text = value
@@ -24,12 +46,22 @@ def _num(value: float) -> str:
     return f"{value:g}" if abs(value) < 1e15 else repr(value)
 
 
-def dump(bank: Bank, excerpts: dict[str, list[str]] | None = None) -> str:
-    """Return the bank as Moodle XML, under a category named after it."""
+def dump(bank: Bank, excerpts: dict[str, list[str]] | None = None, warn=None) -> str:
+    """Return the bank as Moodle XML, under a category named after it.
+
+    ``warn`` is called with a message for each question whose control characters (which XML 1.0
+    cannot hold) are dropped.
+    """
     excerpts = excerpts or {}
+    warn = warn or (lambda message: None)
     quiz = ET.Element("quiz")
     category = ET.SubElement(quiz, "question", {"type": "category"})
     _text(category, "category", category_path(bank.title))
+    if bank.description:  # Moodle shows it as the category's description
+        _text(category, "info", bank.description, "markdown")
+    dropped = _drop_non_xml(category)
+    if dropped:
+        warn(f"its title or description: {_named(dropped)} dropped (XML cannot hold them)")
     for q in bank.questions:
         el = ET.SubElement(quiz, "question", {"type": TYPES[q.type]})
         _text(el, "name", q.id)
@@ -44,6 +76,9 @@ def dump(bank: Bank, excerpts: dict[str, list[str]] | None = None) -> str:
         tags = ET.SubElement(el, "tags")
         for tag in (*q.tags, f"difficulty-{q.difficulty}"):
             _text(tags, "tag", tag)
+        dropped = _drop_non_xml(el)
+        if dropped:
+            warn(f"question {q.id}: {_named(dropped)} dropped (XML cannot hold them)")
     ET.indent(quiz)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(quiz, encoding="unicode") + "\n"
 

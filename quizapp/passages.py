@@ -102,9 +102,16 @@ class NotFound:
     doc_id: str
     quote: str
     suggestion: str | None
+    spans: tuple[int, int] | None = None  # the two paragraphs the quote runs across
 
     def message(self) -> str:
         msg = f'quote not found in "{self.doc_id}"'
+        if self.spans:
+            first, second = self.spans
+            return (
+                f"{msg} as one quote: it runs across paragraphs {first} and {second}; a quote "
+                "lies within one paragraph, so cite two quotes"
+            )
         if self.suggestion and self.suggestion.casefold() == normalize(self.quote).casefold():
             return (
                 msg
@@ -194,7 +201,20 @@ class Corpus:
             return matches[0]
         if matches:
             return Ambiguous(doc_id, quote, tuple(matches))
+        spans = self._across(doc_id, needle)
+        if spans:
+            return NotFound(doc_id, quote, None, spans)
         return NotFound(doc_id, quote, self._closest(doc_id, needle))
+
+    def _across(self, doc_id: str, needle: str) -> tuple[int, int] | None:
+        """Return the ordinals of two neighbouring paragraphs the quote runs across, if any."""
+        passages, normal = self._passages[doc_id], self._normal[doc_id]
+        for i in range(len(passages) - 1):
+            joined = normal[i][0] + " " + normal[i + 1][0]
+            at = joined.find(needle)
+            if at != -1 and at < len(normal[i][0]) < at + len(needle):
+                return passages[i].ordinal, passages[i + 1].ordinal
+        return None
 
     def _closest(self, doc_id: str, needle: str) -> str | None:
         """Return the window of article text most like the quote."""

@@ -222,3 +222,12 @@ def test_a_quote_that_cuts_a_word_names_it(quote, cut):
     result = Corpus({"d": segment("d", text)}).resolve("d", quote)
     assert isinstance(result, Match)
     assert result.cut_word() == cut
+
+
+def test_a_quote_across_two_paragraphs_says_so():
+    result = corpus().resolve("doc", "20,000 tonnes of liquid. Second paragraph")
+    assert isinstance(result, NotFound)
+    assert result.message() == (
+        'quote not found in "doc" as one quote: it runs across paragraphs 1 and 2; a quote lies'
+        " within one paragraph, so cite two quotes"
+    )

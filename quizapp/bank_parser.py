@@ -37,7 +37,7 @@ class BankParser:
                 )
                 continue
             hint = did_you_mean(key, allowed)
-            if hint:
+            if hint.startswith(" (did you mean"):
                 self.misspelt.add((id(node), hint.split('"')[1]))
             self.report.key(node, key, f'unknown key "{key}" in {where}{hint}')
 

@@ -20,9 +20,12 @@ class Diagnostic:
 
 
 def did_you_mean(word: str, options) -> str:
-    """Return ' (did you mean "x"?)' for the closest option, or ''."""
-    close = difflib.get_close_matches(str(word), list(options), n=1, cutoff=0.6)
-    return f' (did you mean "{close[0]}"?)' if close else ""
+    """Return ' (did you mean "x"?)' for a close option, else the options when they are few."""
+    # 0.7: "hint" is 0.6 like "points", a suggestion that misleads; typos score 0.8 and more.
+    close = difflib.get_close_matches(str(word), list(options), n=1, cutoff=0.7)
+    if close:
+        return f' (did you mean "{close[0]}"?)'
+    return f" (expected one of: {', '.join(sorted(options))})" if len(options) <= 12 else ""
 
 
 class Reporter:

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from quizapp.checker import check_paths, corpus_from_seeds
-from quizapp.formats import gift, moodle_xml
+from quizapp.checker import check_paths, check_text, corpus_from_seeds
+from quizapp.formats import bank_yaml, gift, moodle_xml
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -564,3 +564,13 @@ def test_export_to_a_folder_named_with_a_dot_and_a_slash_writes_the_folder(runne
     result = runner.invoke(args=["export", "gift", "-o", f"{folder}/"])
     assert result.exit_code == 0, result.output
     assert folder.is_dir() and len(list(folder.glob("*.gift"))) >= 1
+
+
+def test_yaml_download_has_no_trailing_spaces_and_reads_back_the_same():
+    corpus = corpus_from_seeds(ROOT / "seeds")
+    banks = check_paths([ROOT / "questions"], corpus).banks
+    for bank in banks:
+        text = bank_yaml.dump(bank)
+        assert not [line for line in text.splitlines() if line.endswith(" ")], bank.id
+        [back] = check_text(text.encode(), f"{bank.id}.yaml", corpus).banks
+        assert [q.canonical() for q in back.questions] == [q.canonical() for q in bank.questions]

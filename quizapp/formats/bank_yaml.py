@@ -58,7 +58,8 @@ def dump_data(data: dict) -> str:
     yaml.indent(mapping=2, sequence=4, offset=2)
     out = io.StringIO()
     yaml.dump(data, out)
-    return HEADER + out.getvalue()
+    # ruamel leaves a space where it folds a long line; YAML drops it there, editors flag it.
+    return HEADER + "".join(line.rstrip(" ") + "\n" for line in out.getvalue().splitlines())
 
 
 def dump(bank: Bank) -> str:

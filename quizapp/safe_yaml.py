@@ -45,7 +45,14 @@ def decode(data: bytes | str, report: Reporter) -> str | None:
     if "\x00" in text:
         report.at(*_position(text, text.index("\x00")), "file contains NUL bytes: it is not YAML")
         return None
-    return text.removeprefix("\ufeff")
+    text = text.removeprefix("\ufeff")
+    # Pasted from a PDF or a word processor: found here, at its place (the YAML reader gives an
+    # offset into the whole file).
+    raw = UNWRITABLE.search(text)
+    if raw is not None:
+        report.at(*_position(text, raw.start()), _unwritable(raw[0]))
+        return None
+    return text
 
 
 def _position(text: str, index: int) -> tuple[int, int]:
@@ -169,17 +176,40 @@ def _flow_too_deep(text: str) -> int | None:
     return None
 
 
+# A line that starts a key ("    answer: true"): a quoted value does not hold one in a bank.
+KEY_LINE = re.compile(r"\n[ \t]*(?:- )?[A-Za-z_][\w-]*:(?:[ \t]|$)", re.M)
+
+
 def _unclosed_quote(text: str, before: int) -> int | None:
     """Return the 0-based line, just before ``before``, of a value opened with " and not closed.
 
-    A quoted value may go on over lines, so only one a few lines above the error is suspect.
+    A quoted value may go on over lines, so one is suspect only when what it swallowed reaches
+    over the start of a key: the " that ends it then was the next value's opening one.
     """
-    lines = text.splitlines()
+    lines = text.splitlines(keepends=True)
+    offset = sum(len(line) for line in lines[: max(0, before - 3)])
     for number in range(max(0, before - 3), min(before + 1, len(lines))):
         line = lines[number]
         value = line.split(": ", 1)[1] if ": " in line else line.lstrip(" -")
-        if value.startswith('"') and not re.search(r'(?<!\\)"\s*(#.*)?$', value[1:]):
-            return number
+        if value.startswith('"'):
+            opening = offset + line.index('"')
+            closing = _closing_quote(text, opening)
+            if KEY_LINE.search(text, opening, len(text) if closing is None else closing):
+                return number
+        offset += len(line)
+    return None
+
+
+def _closing_quote(text: str, opening: int) -> int | None:
+    """Return the offset of the " that ends a double-quoted value, escapes skipped, or None."""
+    at = opening + 1
+    while at < len(text):
+        if text[at] == "\\":
+            at += 2
+        elif text[at] == '"':
+            return at
+        else:
+            at += 1
     return None
 
 

@@ -262,3 +262,7 @@ def test_an_email_is_kept_as_typed_and_unique_whatever_its_case(app):
         with pytest.raises(AccountError) as refused:
             create_user("erin2", Auth.PASSWORD, email="erin.lee@example.org")
         assert refused.value.field == "email"
+        create_user("unal", Auth.PASSWORD, email="Ünal@example.org")
+        with pytest.raises(AccountError) as refused:  # SQLite's lower() folds ASCII only
+            create_user("unal2", Auth.PASSWORD, email="ünal@example.org")
+        assert refused.value.field == "email"

@@ -20,7 +20,7 @@ from .analysis import ItemStats, Reliability
 from .database import write_session
 from .extensions import db
 from .item_report import BankReport, ItemRow
-from .models import Answer, Bank, Question, StoredReport
+from .models import Answer, Bank, Question, StoredReport, User
 
 EVERYONE = "items:everyone"
 STALE_AFTER = timedelta(minutes=15)
@@ -35,7 +35,14 @@ class Freshness:
 def _content_stamp() -> str:
     """Return a digest of the live questions, their versions and their banks' titles and order."""
     rows = db.session.execute(
-        select(Bank.id, Bank.title, Bank.position, Question.id, Question.current_version_id)
+        select(
+            Bank.id,
+            Bank.title,
+            Bank.position,
+            Question.id,
+            Question.current_version_id,
+            Question.position,
+        )
         .join(Question, Question.bank_id == Bank.id)
         .where(Bank.retired.is_(False), Question.retired.is_(False))
         .order_by(Bank.id, Question.id)
@@ -73,7 +80,13 @@ def everyone(refresh: bool = False) -> tuple[list[BankReport], Freshness]:
         and stored.content_stamp == stamp
         and (stored.last_answer_id >= newest or now - stored.computed_at < STALE_AFTER)
     ):
-        since = db.session.scalar(select(func.count()).where(Answer.id > stored.last_answer_id))
+        # Students' answers only, as the report counts (instructors' never do)
+        since = db.session.scalar(
+            select(func.count())
+            .select_from(Answer)
+            .join(User, User.id == Answer.user_id)
+            .where(Answer.id > stored.last_answer_id, User.role == "student")
+        )
         return decode(stored.payload), Freshness(stored.computed_at, since)
     reports = item_report.report()
     _store(

@@ -193,14 +193,14 @@ def test_item_analysis_of_everyone_is_stored_and_computed_again_when_due(
     take_quiz(app, student(app, "second"), bank)
     now["t"] += timedelta(minutes=5)
     stored, page = everyone_n(teacher)
-    assert stored == counts and "3 answers given since then are not counted yet" in page
+    assert stored == counts and "students have given 3 answers since" in page
     csv_rows = list(csv.reader(io.StringIO(teacher.get("/teach/items.csv").get_data(as_text=True))))
     assert {r[1]: r[4] for r in csv_rows[1:] if r[1] in mine} == dict.fromkeys(mine, "1")
     # Asked for: computed again at once
     response = teacher.post("/teach/items/recompute", data={"csrf_token": csrf_from(page)})
     assert response.status_code == 303
     fresh, page = everyone_n(teacher)
-    assert all(fresh[q] == 2 for q in mine) and "not counted yet" not in page
+    assert all(fresh[q] == 2 for q in mine) and "students have given" not in page
     # Due: older than STALE_AFTER, with answers since
     take_quiz(app, student(app, "third"), bank)
     now["t"] += stored_reports.STALE_AFTER - timedelta(seconds=1)
@@ -217,3 +217,25 @@ def test_item_analysis_of_everyone_is_stored_and_computed_again_when_due(
     assert "2 retired" in runner.invoke(args=["load", str(folder)]).output
     left, _ = everyone_n(teacher)
     assert "sample-juno-liquid" in left and "sample-jinping-depth" not in left
+
+
+def test_the_stored_report_follows_question_order_and_ignores_instructors_answers(
+    app, runner, tmp_path
+):
+    teacher = student(app, "prof", role="instructor")
+    take_quiz(app, student(app, "learner"), "sample-big-science")
+    before, _ = everyone_n(teacher)
+    take_quiz(app, teacher, "sample-big-science")  # an instructor trying the quiz
+    again, page = everyone_n(teacher)
+    assert again == before and "students have given" not in page
+    # The same questions in another order: the stored report follows at once
+    text = (DATA / "banks/sample-big-science.yaml").read_text()
+    first = text.index("  - id: sample-juno-liquid")
+    second = text.index("  - id: sample-jinping-depth")
+    swapped = text[:first] + text[second:] + text[first:second]
+    folder = tmp_path / "banks"
+    folder.mkdir()
+    (folder / "sample-big-science.yaml").write_text(swapped)
+    assert "3 unchanged" in runner.invoke(args=["load", str(folder)]).output
+    order = [q for q in everyone_n(teacher)[0] if q.startswith(("sample-juno", "sample-jin"))]
+    assert order.index("sample-jinping-depth") < order.index("sample-juno-liquid")

@@ -204,7 +204,17 @@ class Corpus:
         spans = self._across(doc_id, needle)
         if spans:
             return NotFound(doc_id, quote, None, spans)
-        return NotFound(doc_id, quote, self._closest(doc_id, needle))
+        same_words = self._ignoring_case(doc_id, needle)
+        return NotFound(doc_id, quote, same_words or self._closest(doc_id, needle))
+
+    def _ignoring_case(self, doc_id: str, needle: str) -> str | None:
+        """Return the article's text that the quote matches but for capitals, if any."""
+        lowered = needle.lower()
+        for hay, _ in self._normal[doc_id]:
+            at = hay.lower().find(lowered)
+            if at != -1 and len(hay.lower()) == len(hay):  # offsets hold: no letter grew
+                return hay[at : at + len(needle)]
+        return None
 
     def _across(self, doc_id: str, needle: str) -> tuple[int, int] | None:
         """Return the ordinals of two neighbouring paragraphs the quote runs across, if any."""

@@ -679,3 +679,16 @@ def test_cli_prompts_without_input_and_non_utf8_arguments_are_one_line(app, data
     odd = CliRunner().invoke(main, ["user", "set-role", "x\udcff", "student"], env=env)
     assert odd.exit_code == 1 and "is not UTF-8 text" in odd.output
     assert "Traceback" not in asked.output + odd.output
+
+
+def test_an_attempt_finished_without_answers_says_so(app, teacher):
+    course_id, code = create_class(teacher)
+    learner = join(app, "quitter", code)
+    url = start(learner, bank_ids(app)[0])
+    attempt = re.search(r"/attempts/(\d+)", url)[1]
+    page = learner.get(f"/attempts/{attempt}/finish").get_data(as_text=True)
+    learner.post(f"/attempts/{attempt}/finish", data={"csrf_token": csrf_from(page)})
+    with app.app_context():
+        uid = db.session.scalar(select(User.id).where(User.username == "quitter"))
+    html = teacher.get(f"/teach/classes/{course_id}/students/{uid}/attempts/{attempt}")
+    assert "the quiz was finished without any" in html.get_data(as_text=True)

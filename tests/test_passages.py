@@ -231,3 +231,18 @@ def test_a_quote_across_two_paragraphs_says_so():
         'quote not found in "doc" as one quote: it runs across paragraphs 1 and 2; a quote lies'
         " within one paragraph, so cite two quotes"
     )
+
+
+@pytest.mark.parametrize(
+    ("quote", "article"),
+    [
+        ("FIRST PARAGRAPH ABOUT JUNO", "First paragraph about JUNO"),  # all capitals
+        ("a Dash. it continues", "a dash. It continues"),  # ends before a full stop
+    ],
+)
+def test_a_quote_off_only_in_capitals_names_the_articles_words(quote, article):
+    result = corpus().resolve("doc", quote)
+    assert isinstance(result, NotFound)
+    assert result.message().endswith(
+        f'differs only in capital letters from the article\'s "{article}"'
+    )

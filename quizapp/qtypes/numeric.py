@@ -89,7 +89,7 @@ class Numeric(QuestionType):
         elif tolerance < 0:
             diag.value(node, "tolerance", f"tolerance must not be negative (got {tolerance})")
             tolerance = 0
-        if unit is not None and (not isinstance(unit, str) or not unit.strip()):
+        if "unit" in node and (not isinstance(unit, str) or not unit.strip()):
             problem = (
                 "must not be empty" if isinstance(unit, str) else f"must be text, not {kind(unit)}"
             )

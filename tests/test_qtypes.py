@@ -130,6 +130,9 @@ def test_numeric_garbage_is_invalid_not_wrong(typed):
         ("tonnes", "20,000 tons", 20000.0),
         ("tonnes", "20,000 t", 20000.0),
         ("percent", "12%", 12.0),
+        ("°C", "25° C", 25.0),
+        ("million yuan", "583 million", 583.0),
+        ("million yuan", "583 million yuan", 583.0),
     ],
 )
 def test_numeric_accepts_the_usual_spellings_of_its_unit(unit, typed, value):
@@ -137,8 +140,12 @@ def test_numeric_accepts_the_usual_spellings_of_its_unit(unit, typed, value):
     assert get_type("numeric").parse_response(spec, [typed]) == value
 
 
-@pytest.mark.parametrize(("unit", "typed"), [("m", "700 ms"), ("km", "5 kms"), ("%", "5 %s")])
-def test_numeric_does_not_pluralise_a_symbol(unit, typed):
+@pytest.mark.parametrize(
+    ("unit", "typed"),
+    [("m", "700 ms"), ("km", "5 kms"), ("%", "5 %s"), ("million yuan", "583 yuan")],
+)
+def test_numeric_refuses_what_is_not_its_unit(unit, typed):
+    """A symbol is not pluralised ("ms" is not metres); a unit's last word alone is not it."""
     spec = {"answer": 0, "tolerance": 0, "unit": unit}
     assert isinstance(get_type("numeric").parse_response(spec, [typed]), InvalidResponse)
 

@@ -29,6 +29,9 @@ def unit_forms(unit: str) -> list[str]:
     """Return the ways a learner may write a unit after the number, longest first."""
     unit = unit.strip().casefold()
     forms = {unit, *_SPELLED.get(unit, ())}
+    words = unit.split()
+    # "583 million" for "million yuan": the leading words say the size; "583 yuan" would not
+    forms.update(" ".join(words[:n]) for n in range(1, len(words)))
     if unit not in _SPELLED and unit.isalpha() and len(unit) > 2:
         # "5 year" for years and "1 journals" for journal: the number is what is graded.
         forms.add(unit[:-1] if unit.endswith("s") else unit + "s")
@@ -38,6 +41,7 @@ def unit_forms(unit: str) -> list[str]:
 def parse_number(text: str, unit: str | None = None) -> float | None:
     """Return the number a learner typed (optionally followed by the unit), or None."""
     text = text.strip().removesuffix(".").rstrip()  # "700 metres." ends a sentence
+    text = re.sub(r"°\s+", "°", text)  # "25° C"
     if unit:
         folded = text.casefold()
         form = next((f for f in unit_forms(unit) if folded.endswith(f)), None)

@@ -574,3 +574,19 @@ def test_yaml_download_has_no_trailing_spaces_and_reads_back_the_same():
         assert not [line for line in text.splitlines() if line.endswith(" ")], bank.id
         [back] = check_text(text.encode(), f"{bank.id}.yaml", corpus).banks
         assert [q.canonical() for q in back.questions] == [q.canonical() for q in bank.questions]
+
+
+def test_an_untitled_gift_question_is_imported_under_its_line_with_a_warning(runner, tmp_path):
+    """GIFT written by hand often has no ::title::; it used to stop the whole import."""
+    source = tmp_path / "hand.gift"
+    source.write_text(
+        "// [doc:big-science]\nHow deep is the JUNO laboratory? {=700 metres =700}\n\n"
+        "::named::Is JUNO deep? {T}\n",
+        encoding="utf-8",
+    )
+    target = tmp_path / "hand.yaml"
+    result = runner.invoke(args=["import", "gift", str(source), "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    assert "line 2: question question-line-2: it has no ::title::" in result.stderr
+    text = target.read_text(encoding="utf-8")
+    assert "id: question-line-2" in text and "id: named" in text

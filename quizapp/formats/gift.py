@@ -128,7 +128,7 @@ def _answers(q) -> str:
 # --- import ---------------------------------------------------------------------------------
 
 QUESTION = re.compile(
-    r"^::(?P<id>(?:\\.|[^:])*)::(?:\[(?P<fmt>\w+)\])?(?P<prompt>(?:\\.|[^{])*)"
+    r"^(?:::(?P<id>(?:\\.|[^:])*)::)?(?:\[(?P<fmt>\w+)\])?(?P<prompt>(?:\\.|[^{])*)"
     r"\{(?P<body>(?:\\.|[^}])*)\}\s*$",
     re.S,
 )
@@ -273,11 +273,16 @@ def _question(source: str, meta, line: int, warn) -> dict | None:
     match = QUESTION.match(source.strip())
     if not match:
         raise GiftError(line, f"not a GIFT question this importer understands: {source[:60]!r}")
-    qid = unescape(match.group("id"))
+    titled = match.group("id") is not None
+    # GIFT written by hand often has no ::title::; the bank needs an id: one the author renames.
+    qid = unescape(match.group("id")) if titled else f"question-line-{line}"
     where = (line, f"question {qid}")
 
     def note(message: str) -> None:
         warn(f"line {line}: question {qid}: {message}")
+
+    if not titled:
+        note("it has no ::title::, so it is named after its line: give it an id of your own")
 
     # Moodle writes [html] text as HTML, which the app would show tags and all.
     html_format = match.group("fmt") == "html"

@@ -11,6 +11,7 @@ from .extensions import db
 from .formats.csvout import Cells, cell
 from .models import Answer, Attempt, Citation, Course, Passage, QuestionVersion, User
 from .qtypes import get_type
+from .quiz import attempt_numbers
 from .rounding import half_up
 
 LONG_HEADER = [
@@ -73,13 +74,10 @@ def _citations() -> dict[int, str]:
 
 def _attempt_numbers() -> dict[int, int]:
     """Return each attempt's number among its student's attempts at its bank (1 is the first)."""
-    numbers, seen = {}, {}
     rows = db.session.execute(
         select(Attempt.id, Attempt.user_id, Attempt.bank_id).order_by(Attempt.id)
-    )
-    for attempt_id, user_id, bank_id in rows:  # attempts are far fewer than answers
-        numbers[attempt_id] = seen[user_id, bank_id] = seen.get((user_id, bank_id), 0) + 1
-    return numbers
+    )  # attempts are far fewer than answers
+    return attempt_numbers((attempt_id, (user, bank)) for attempt_id, user, bank in rows)
 
 
 def _iso_utc(stamp: str) -> str:

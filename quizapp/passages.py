@@ -211,8 +211,9 @@ class Corpus:
         """Return the article's text that the quote matches but for capitals, if any."""
         lowered = needle.lower()
         for hay, _ in self._normal[doc_id]:
-            at = hay.lower().find(lowered)
-            if at != -1 and len(hay.lower()) == len(hay):  # offsets hold: no letter grew
+            folded = hay.lower()
+            at = folded.find(lowered)
+            if at != -1 and len(folded) == len(hay):  # offsets hold: no letter grew
                 return hay[at : at + len(needle)]
         return None
 

@@ -175,9 +175,6 @@ def _evidence(model, who):
     return select(model.version_id, model.correct).where(who).subquery()
 
 
-# A student's own, counted apart and added up (one query over both took 65% longer): their quiz
-# answers and their reviews, as a question answered right in review shows they know its
-# passage now. Every dashboard runs these: built once.
 def _reviews():
     """A student's reviews per passage; the citations read are only those of their versions."""
     reviewed = select(Review.version_id).where(Review.user_id == bindparam("user"))
@@ -190,7 +187,10 @@ def _reviews():
     return _mastery_statement(_evidence(Review, Review.user_id == bindparam("user")), False, cited)
 
 
-# Every dashboard runs these: prepared once (Core's per-execution work cost more than SQLite's).
+# A student's own: their quiz answers and their reviews (a question answered right in review
+# shows they know its passage now), counted apart and added up, as one query over both took
+# 65% longer. Every dashboard runs them: prepared once (Core's per-execution work cost more
+# than SQLite's).
 _STUDENT_MASTERY = [
     prepared.Prepared(
         _mastery_statement(_evidence(Answer, Answer.user_id == bindparam("user")), False)

@@ -320,11 +320,19 @@ def attempts_of(user_id: int) -> list[Attempt]:
     )
 
 
+def attempt_numbers(attempts) -> dict[int, int]:
+    """Return each attempt's number at its quiz (1 is the first), from (id, quiz) oldest first.
+
+    The quiz is whatever tells attempts apart: a bank id for one student, (student, bank) for many.
+    """
+    numbers, seen = {}, {}
+    for attempt_id, quiz_key in attempts:
+        numbers[attempt_id] = seen[quiz_key] = seen.get(quiz_key, 0) + 1
+    return numbers
+
+
 def numbered_attempts(user_id: int) -> list[tuple[Attempt, int]]:
     """Return every attempt of a user, newest first, each with its number at its quiz (1, 2, …)."""
     attempts = attempts_of(user_id)
-    counts: dict[str, int] = {}
-    numbers = {}
-    for attempt in reversed(attempts):
-        counts[attempt.bank_id] = numbers[attempt.id] = counts.get(attempt.bank_id, 0) + 1
+    numbers = attempt_numbers((a.id, a.bank_id) for a in reversed(attempts))
     return [(attempt, numbers[attempt.id]) for attempt in attempts]

@@ -194,11 +194,10 @@ def dashboard():
     rows = progress.quiz_list(current_user.id)
     titles = {row.bank_id: row.title for row in rows}
     # "attempt 2", not a date: the date would be UTC, the finish time beside it is local.
-    nth = Counter()
-    labels = []
-    for p in history:
-        nth[p.bank_id] += 1
-        labels.append(f"{titles.get(p.bank_id, p.bank_id)}, attempt {nth[p.bank_id]}")
+    numbers = quiz.attempt_numbers((p.attempt_id, p.bank_id) for p in history)
+    labels = [
+        f"{titles.get(p.bank_id, p.bank_id)}, attempt {numbers[p.attempt_id]}" for p in history
+    ]
     points, series = charts.score_lines(
         [
             (titles.get(p.bank_id, p.bank_id), label, p.fraction)

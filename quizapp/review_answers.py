@@ -36,9 +36,15 @@ def new_token(user_id: int, question_id: str) -> str:
 
 
 def _last_review_shown(token: str) -> int | None:
-    """Return the last review id a form's token names (None: a token from before they did)."""
+    """Return the last review id a form's token names (None: a token from before they did).
+
+    The form is the browser's to send: a suffix that is not a plain id (not ASCII digits, or
+    beyond a database integer) is ignored, as an old token's absence of one is.
+    """
     _random, dot, last = token.rpartition(".")
-    return int(last) if dot and last.isdigit() else None
+    if dot and last.isascii() and last.isdigit() and len(last) <= 18:
+        return int(last)
+    return None
 
 
 def submit_review(user_id: int, token: str, question_id: str, values: list[str]) -> ReviewResult:

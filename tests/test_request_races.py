@@ -16,7 +16,7 @@ from sqlalchemy import func, select, text, update
 
 from quizapp import accounts, clock, progress, quiz, review, review_answers
 from quizapp.extensions import db
-from quizapp.models import Answer, Attempt, Question, Review, ReviewCard, User
+from quizapp.models import Answer, Attempt, Question, QuestionVersion, Review, ReviewCard, User
 from quizapp.views import learner
 
 from .conftest import Auth, csrf_from
@@ -398,3 +398,22 @@ def test_the_next_review_announced_is_of_a_live_question(app, student, frozen):
     with app.test_request_context():
         assert review.next_due_after(user_id, now) is None
     assert "Your next review is due" not in student.get("/review").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("last", ["9" * 40, "²", "-1"])
+def test_a_forged_review_token_is_an_old_style_token_not_an_error(app, due_reviews, last):
+    """The token's suffix is only a hint: one too big for the database or not digits is ignored.
+
+    (Through the service: in a form, a changed token also changes the choices' values.)
+    """
+    with app.app_context():
+        question = db.session.scalar(
+            select(QuestionVersion.question_id)
+            .join(Question, Question.current_version_id == QuestionVersion.id)
+            .where(QuestionVersion.type == "numeric")
+        )
+        result = review_answers.submit_review(
+            _user_id(app), f"forged-{len(last)}.{last}", question, ["1"]
+        )
+        assert result.error is None and not result.duplicate
+    assert _reviews(app) == 1

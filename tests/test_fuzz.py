@@ -87,6 +87,8 @@ TARGETS = [
     Target("teacher", "GET", "/teach/classes/{course}/heatmap", ("doc", "passage")),
     Target("teacher", "GET", "/teach/classes/{course}/scores.csv", ("format", "bom")),
     Target("teacher", "GET", "/teach/classes/{course}/students/{n}"),
+    Target("teacher", "GET", "/teach/classes/{course}/students/{n}/attempts/{n}"),
+    Target("teacher", "POST", "/teach/items/recompute"),
     Target("teacher", "GET", "/teach/items", ("course",)),
     Target("teacher", "GET", "/teach/items.csv", ("course", "bom")),
     Target("teacher", "GET", "/teach/banks/{bank}.{fmt}"),

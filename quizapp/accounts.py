@@ -5,7 +5,7 @@ import secrets
 from functools import cache
 
 from flask_login import UserMixin
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -14,6 +14,7 @@ from .database import write_session
 from .extensions import db
 from .formats.csvout import FORMULA_STARTS
 from .models import LoginSession, User
+from .models.users import email_key
 
 MIN_PASSWORD = 10
 MAX_PASSWORD = 256
@@ -133,14 +134,8 @@ def _refuse_taken(session, username: str, email: str | None) -> None:
 
 
 def _email_taken(session, email: str) -> bool:
-    """Return whether an account has this email in any case.
-
-    Compared in Python: SQLite's lower() folds ASCII letters only ("Ünal" and "ünal").
-    Only emails of the same length are read, a small share of the accounts.
-    """
-    same_length = select(User.email).where(func.length(User.email) == len(email))
-    wanted = email.casefold()
-    return any(found.casefold() == wanted for found in session.scalars(same_length))
+    """Return whether an account has this email in any case."""
+    return session.scalar(select(User.id).where(User.email_key == email_key(email))) is not None
 
 
 def authenticate(username: str, password: str) -> User | None:

@@ -124,6 +124,7 @@ def _registration(app, username: str, email: str):
     [
         (("RACER", "other@example.org"), "That username is taken"),
         (("other", "racer@example.org"), "An account with that email already exists."),
+        (("other", "RACER@Example.org"), "An account with that email already exists."),
     ],
 )
 def test_two_registrations_of_one_name_at_once_give_one_account_and_a_form_error(

@@ -5,7 +5,7 @@ from typing import ClassVar
 
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, Index, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ..extensions import db
 from .content import utcnow
@@ -13,10 +13,18 @@ from .content import utcnow
 ROLES = ("student", "instructor")
 
 
+def email_key(email: str | None) -> str | None:
+    """Return the form in which emails are compared: case-folded ("Ünal" is "ünal")."""
+    return email.casefold() if email else None
+
+
 class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    # The email as compared, set with it: one address is one account whatever its case, held
+    # by the database too (two sign-ups at once). Casefolding can triple a character ("ΐ").
+    email_key: Mapped[str | None] = mapped_column(String(3 * 254), unique=True)
     full_name: Mapped[str] = mapped_column(String(200), default="")
     password_hash: Mapped[str] = mapped_column(String(300))
     role: Mapped[str] = mapped_column(String(16), default="student")
@@ -24,6 +32,11 @@ class User(UserMixin, db.Model):
 
     # Set when loaded for a request: the id of the LoginSession the cookie carries (not a column).
     login_token: ClassVar[str | None] = None
+
+    @validates("email")
+    def _set_email_key(self, _name: str, email: str | None) -> str | None:
+        self.email_key = email_key(email)
+        return email
 
     @property
     def is_instructor(self) -> bool:

@@ -287,6 +287,23 @@ def test_gift_errors_name_the_line(text, message):
         gift.load(text)
 
 
+def test_moodle_missing_word_questions_import_with_a_blank_where_the_answers_stood():
+    data = gift.load(
+        "::mw::Moodle costs {~lots of money =nothing ~a small amount} to download.\n\n"
+        "::sa::Two plus two is {=four =4}!\n"
+    )
+    missing, short = data["questions"]
+    assert (missing["type"], missing["prompt"]) == ("single", "Moodle costs _____ to download.")
+    assert [c["text"] for c in missing["choices"] if c["correct"]] == ["nothing"]
+    assert (short["type"], short["prompt"], short["accept"]) == (
+        "short_text",
+        "Two plus two is _____!",
+        ["four", "4"],
+    )
+    with pytest.raises(gift.GiftError, match="line 1: question x: more than one answer block"):
+        gift.load("::x::Fine {T} and {F} too")
+
+
 def test_cli_import_warns_on_stderr_and_errors_name_file_and_line(runner, tmp_path):
     source = tmp_path / "moodle.gift"
     source.write_text(MOODLE_GIFT, encoding="utf-8")

@@ -6,7 +6,8 @@ ignores (tags it reads), so a YAML -> GIFT -> YAML round trip keeps every field.
 reads what Moodle writes: true/false with feedback, numeric `=%100%` answers and `min..max`
 ranges, `[html]` text (kept as plain text), short answers with per-answer feedback; what a bank
 has no place for is reported to `warn`, and so are the items it skips: descriptions (text with no
-answer block), essays (`{}`) and matching questions (`{=a -> 1 ...}`).
+answer block), essays (`{}`) and matching questions (`{=a -> 1 ...}`). Moodle's "missing word"
+form (text after the answer block) becomes a prompt with a blank, `_____`, as Moodle shows it.
 """
 
 import html
@@ -129,7 +130,7 @@ def _answers(q) -> str:
 
 QUESTION = re.compile(
     r"^(?:::(?P<id>(?:\\.|[^:])*)::)?(?:\[(?P<fmt>\w+)\])?(?P<prompt>(?:\\.|[^{])*)"
-    r"\{(?P<body>(?:\\.|[^}])*)\}\s*$",
+    r"\{(?P<body>(?:\\.|[^}])*)\}(?P<after>.*)$",
     re.S,
 )
 META = re.compile(
@@ -291,7 +292,13 @@ def _question(source: str, meta, line: int, warn) -> dict | None:
         note("its images are dropped (a bank has text only)")
     body, general = _cut(match.group("body"), "####")
     explanation = _without_sources(plain(unescape(general or "")))
-    item = {"id": qid, "type": None, "prompt": plain(unescape(match.group("prompt")))}
+    prompt, after = match.group("prompt"), match.group("after")
+    if after.strip():
+        # Moodle's "missing word" form: text after the answers, which stand in for a blank.
+        if _cut(after, "{")[1] is not None:
+            raise GiftError(line, f"{where[1]}: more than one answer block {{...}}")
+        prompt = f"{prompt}_____{after.rstrip()}"
+    item = {"id": qid, "type": None, "prompt": plain(unescape(prompt))}
     stripped = body.strip()
     head, feedback = _cut(stripped, "#")
     if head.strip().upper() in TRUE_FALSE:

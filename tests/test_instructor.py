@@ -692,3 +692,17 @@ def test_an_attempt_finished_without_answers_says_so(app, teacher):
         uid = db.session.scalar(select(User.id).where(User.username == "quitter"))
     html = teacher.get(f"/teach/classes/{course_id}/students/{uid}/attempts/{attempt}")
     assert "the quiz was finished without any" in html.get_data(as_text=True)
+
+
+def test_instructor_pages_have_titles_that_tell_them_apart(teacher):
+    course_id, _code = create_class(teacher, "Policy 101")
+    urls = (f"/teach/classes/{course_id}", f"/teach/items?course={course_id}", "/teach/items")
+    titles = {
+        url: re.search(r"<title>(.*?)</title>", teacher.get(url).get_data(as_text=True)).group(1)
+        for url in urls
+    }
+    assert list(titles.values()) == [
+        "Gradebook · Policy 101 · quizapp",
+        "Item analysis · Policy 101 · quizapp",
+        "Item analysis · all students · quizapp",
+    ]

@@ -266,7 +266,7 @@ def _render_review(question_id: str, token: str, error=None, status=200):
     secrets.SystemRandom().shuffle(order)
     return render_template(
         "learner/question.html",
-        heading="Review",
+        heading="Review question",
         action=url_for(".review_answer"),
         attempt=None,
         number=1,

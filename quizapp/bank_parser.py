@@ -6,9 +6,12 @@ from collections.abc import Mapping, MutableMapping
 from .banks import BANK_KEYS, CITE_KEYS, DIFFICULTIES, ID, QUESTION_KEYS, Bank, Cite, Question
 from .diagnostics import Reporter, did_you_mean
 from .markup import markdown_problem
-from .passages import Match, UnknownDocument
+from .passages import Match, UnknownDocument, normalize
 from .qtypes import REGISTRY
 from .qtypes.base import kind
+
+# A shorter quote (a name, a figure) may well belong in an explanation.
+REPEATED_QUOTE_WORDS = 6
 
 
 class BankParser:
@@ -115,7 +118,7 @@ class BankParser:
         )
 
     def question(self, node, default_doc) -> "Question | None":
-        before = len(self.report.diagnostics)
+        before = self.report.errors()
         qtype_name = node.get("type")
         qtype = REGISTRY.get(qtype_name) if isinstance(qtype_name, str) else None
         if qtype is None:
@@ -170,8 +173,9 @@ class BankParser:
                         node, key, f'missing required key "{key}" for a {qtype.name} question'
                     )
             spec = qtype.parse(node, self.report)
-        if len(self.report.diagnostics) > before:
+        if self.report.errors() > before:
             return None
+        self.explanation_repeats_a_quote(node, explanation, cites)
         return Question(
             qid,
             qtype.name,
@@ -185,6 +189,20 @@ class BankParser:
             node.lc.line + 1,
             node.lc.col + 1,
         )
+
+    def explanation_repeats_a_quote(self, node, explanation: str, cites) -> None:
+        """Warn when the explanation copies a quote: the feedback shows the quote beneath it."""
+        said = " ".join(normalize(explanation).split()).casefold()
+        for cite in cites:
+            quote = " ".join(normalize(cite.quote).split()).casefold()
+            if len(quote.split()) >= REPEATED_QUOTE_WORDS and quote in said:
+                self.report.warn_value(
+                    node,
+                    "explanation",
+                    "the explanation repeats a quote word for word; the feedback shows the quote"
+                    " highlighted under it, so say in your own words why the answer is right",
+                )
+                return
 
     def check_unique(self, node, qid: str) -> None:
         line, col = node.lc.value("id")

@@ -111,14 +111,16 @@ def _count(n: int, noun: str) -> str:
 def summary(result: CheckResult) -> str:
     """Return the one-line summary of a check."""
     errors = [d for d in result.diagnostics if d.severity == "error"]
+    warnings = len(result.diagnostics) - len(errors)
+    also = f", {_count(warnings, 'warning')}" if warnings else ""
     if not errors:
         questions = sum(len(b.questions) for b in result.banks)
+        found = f"no errors{also}" if warnings else "no problems"
         return (
-            f"checked {_count(len(result.banks), 'bank')}, "
-            f"{_count(questions, 'question')}: no problems"
+            f"checked {_count(len(result.banks), 'bank')}, {_count(questions, 'question')}: {found}"
         )
     files = len({d.path for d in errors})
-    return f"{_count(len(errors), 'error')} in {_count(files, 'file')}"
+    return f"{_count(len(errors), 'error')} in {_count(files, 'file')}{also}"
 
 
 def format_gcc(result: CheckResult) -> str:

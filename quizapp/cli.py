@@ -72,6 +72,8 @@ def load_command(paths: tuple[Path, ...], seeds: Path | None, quiet: bool) -> No
     if any(d.severity == "error" for d in result.diagnostics):
         click.echo(format_gcc(result), err=True)
         raise click.ClickException("nothing was loaded: fix the errors above first")
+    for warning in result.diagnostics:  # only warnings are left: they do not stop a load
+        click.echo(str(warning), err=True)
     doc_counts = load_documents(articles)
     total = sum(len(bank.questions) for bank in result.banks)
     with progress_bar(total, "questions", quiet) as bar:

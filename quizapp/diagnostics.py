@@ -35,9 +35,17 @@ class Reporter:
         self.path = path
         self.diagnostics: list[Diagnostic] = []
 
-    def at(self, line0: int, col0: int, message: str) -> None:
-        """Record an error at a 0-based position."""
-        self.diagnostics.append(Diagnostic(self.path, line0 + 1, col0 + 1, "error", message))
+    def at(self, line0: int, col0: int, message: str, severity: str = "error") -> None:
+        """Record an error (or a warning) at a 0-based position."""
+        self.diagnostics.append(Diagnostic(self.path, line0 + 1, col0 + 1, severity, message))
+
+    def errors(self) -> int:
+        """Return how many errors (not warnings) were recorded."""
+        return sum(d.severity == "error" for d in self.diagnostics)
+
+    def warn_value(self, mapping, key, message: str) -> None:
+        """Record a warning at a mapping's value: the file still loads."""
+        self.at(*value_pos(mapping, key), message, severity="warning")
 
     def key(self, mapping, key, message: str) -> None:
         """Record an error at a mapping's key."""

@@ -306,3 +306,33 @@ def test_check_in_the_app_reads_its_questions_folder(app, runner, tmp_path, monk
     result = runner.invoke(args=["check"])
     assert result.exit_code == 0, result.output
     assert result.output == "checked 2 banks, 5 questions: no problems\n"
+
+
+QUOTE = "It is the largest and most sensitive instrument of its kind ever built."
+
+
+@pytest.mark.parametrize(
+    ("explanation", "warned"),
+    [
+        (f"The article: {QUOTE.upper()}", True),  # copied, whatever the case
+        ("It is the largest of its kind, the article says.", False),
+        ("The largest and most sensitive one.", False),  # five words of the quote
+    ],
+)
+def test_an_explanation_that_repeats_its_quote_is_a_warning_at_the_explanation(
+    corpus, explanation, warned
+):
+    text = VALID.format(bank="warned", qid="warned-1").replace(
+        '"The article says so."', json.dumps(explanation)
+    )
+    result = check_text(text, "w.yaml", corpus)
+    assert result.ok and len(result.banks[0].questions) == 1  # a warning does not stop a load
+    if not warned:
+        assert result.diagnostics == []
+        return
+    line = text.splitlines().index(f"    explanation: {json.dumps(explanation)}") + 1
+    assert [str(d) for d in result.diagnostics] == [
+        f"w.yaml:{line}:18: warning: the explanation repeats a quote word for word; the feedback"
+        " shows the quote highlighted under it, so say in your own words why the answer is right"
+    ]
+    assert format_gcc(result).endswith("checked 1 bank, 1 question: no errors, 1 warning")

@@ -223,3 +223,19 @@ def test_a_folder_check_reads_upper_case_extensions_as_the_upload_page_does(runn
     (folder / "Broken.YAML").write_text("bank: broken\ntitle: Broken\nquestions: 7\n")
     result = runner.invoke(args=["check", str(folder)])
     assert result.exit_code == 1 and "Broken.YAML:3:" in result.output
+
+
+def test_load_prints_warnings_and_loads(app, runner, tmp_path):
+    quote = "It is the largest and most sensitive instrument of its kind ever built."
+    bank = tmp_path / "warned.yaml"
+    bank.write_text(
+        "bank: warned\ntitle: Warned\ndoc: big-science\nquestions:\n"
+        "  - id: warned-1\n    type: true_false\n    prompt: JUNO is the largest of its kind.\n"
+        f'    answer: true\n    explanation: "{quote}"\n    cite:\n      - quote: "{quote}"\n'
+        "    difficulty: easy\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(args=["load", str(bank)])
+    assert result.exit_code == 0, result.output
+    assert f"{bank}:9:18: warning: the explanation repeats a quote" in result.stderr
+    assert "banks: 1 loaded; questions: 1 added" in result.stdout

@@ -358,3 +358,14 @@ def test_an_upload_with_many_problems_lists_the_first_hundred(app, teacher):  # 
     assert 'href="#line-' in page and "Your file is shown up to line 2000 of 2554." in page
     linked = [int(n) for n in re.findall(r'<a href="#line-(\d+)">', page)]
     assert linked and max(linked) <= 2000
+
+
+def test_an_upload_with_a_warning_loads_and_shows_the_warning(app, teacher):  # noqa: F811
+    quote = re.search(r'quote: "([^"]{60,})"', SAMPLE).group(1)
+    warned = re.sub(r'explanation: ".*"', f'explanation: "As it says: {quote}."', SAMPLE, count=1)
+    assert warned != SAMPLE
+    response = upload(teacher, warned.encode())
+    assert response.status_code == 303
+    shown = teacher.get(response.location).get_data(as_text=True)
+    assert "Loaded: 0 added, 1 changed, 0 retired, 2 unchanged." in shown
+    assert "Warning, line" in shown and "the explanation repeats a quote word for word" in shown

@@ -35,6 +35,7 @@ from .ids import query_id
 
 bp = Blueprint("instructor", __name__, url_prefix="/teach")
 PAGE_SIZE = 50
+SHOWN_WARNINGS = 10  # after a load, as flashed messages
 
 
 def instructor_required(view):
@@ -357,6 +358,11 @@ def _after_upload(outcome, data: bytes, filename: str, form, again: bool = False
     """Say what an upload did: loaded, refused with its errors, or waiting for a confirmation."""
     if outcome.loaded:
         flash(f"Loaded: {authoring.describe(outcome.counts)}.", "success")
+        for warning in outcome.result.diagnostics[:SHOWN_WARNINGS]:  # no errors: it loaded
+            flash(f"Warning, line {warning.line}, column {warning.col}: {warning.message}", "info")
+        if len(outcome.result.diagnostics) > SHOWN_WARNINGS:
+            more = len(outcome.result.diagnostics) - SHOWN_WARNINGS
+            flash(f"…and {more} more warnings: quizapp check lists them all.", "info")
         return redirect(url_for(".banks"), 303)
     if outcome.counts is None:
         # A file over the limit is not shown back: it was cut at the limit, mid-line.

@@ -7,7 +7,8 @@ import subprocess
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy.engine import make_url
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import URL, make_url
 
 from .files import replacing
 
@@ -28,14 +29,41 @@ def _pg_database(url) -> str:
     return url.database
 
 
-def _pg_env(url) -> tuple[list[str], dict]:
+def _pg_env(url) -> tuple[str, dict]:
+    """Return a libpq connection URI for the tools, as the app connects, and their environment.
+
+    The URI keeps what the app's driver reads from DATABASE_URL, a socket folder or port in
+    its query included; the password goes in the environment, not on a command line.
+    """
     env = dict(os.environ)
     if url.password:
         env["PGPASSWORD"] = str(url.password)
-    args = ["-h", url.host or "localhost", "-p", str(url.port or 5432)]
-    if url.username:
-        args += ["-U", url.username]
-    return args, env
+    plain = URL.create(
+        "postgresql", url.username, None, url.host, url.port, url.database, url.query
+    )
+    return plain.render_as_string(hide_password=False), env
+
+
+QUIZAPP_TABLES = {"alembic_version", "user", "answer"}
+
+
+def _dump_tables(source: Path, env: dict) -> set[str]:
+    """Return the tables a pg_dump archive holds; refuse a file that is not one."""
+    result = subprocess.run(
+        [_tool("pg_restore"), "--list", str(source)], env=env, capture_output=True, text=True
+    )
+    if result.returncode:
+        detail = result.stderr.strip() or "pg_restore --list failed"
+        raise BackupError(f"{source} is not a PostgreSQL backup: {detail}")
+    # Lines such as "215; 1259 16390 TABLE public answer quizapp"
+    return {
+        parts[parts.index("TABLE") + 2]
+        for line in result.stdout.splitlines()
+        if not line.startswith(";")
+        and "TABLE" in (parts := line.split())
+        and parts.index("TABLE") + 2 < len(parts)
+        and "DATA" not in parts
+    }
 
 
 def _tool(name: str) -> str:
@@ -84,10 +112,10 @@ def backup(database_url: str, target: Path, progress=None) -> None:
         finally:
             source.close()
         return
-    database = _pg_database(url)
-    args, env = _pg_env(url)
+    _pg_database(url)
+    conninfo, env = _pg_env(url)
     with _replacing(target) as partial:
-        cmd = [_tool("pg_dump"), *args, "-Fc", "-f", str(partial), database]
+        cmd = [_tool("pg_dump"), "-Fc", "-f", str(partial), "-d", conninfo]
         result = subprocess.run(cmd, env=env, capture_output=True, text=True)
         if result.returncode:
             raise BackupError(result.stderr.strip() or "pg_dump failed")
@@ -101,7 +129,7 @@ def _check_sqlite_backup(source: Path) -> sqlite3.Connection:
         tables = {row[0] for row in src.execute("SELECT name FROM sqlite_master")}
     except sqlite3.DatabaseError as exc:
         raise BackupError(f"{source} is not an SQLite backup: {exc}") from exc
-    if not {"alembic_version", "user", "answer"} <= tables:
+    if not tables >= QUIZAPP_TABLES:
         src.close()
         raise BackupError(
             f"{source} is not a quizapp backup (it has no quizapp tables): nothing was restored"
@@ -127,19 +155,40 @@ def restore(database_url: str, source: Path) -> None:
         finally:
             src.close()
         return
-    database = _pg_database(url)
-    args, env = _pg_env(url)
+    _pg_database(url)
+    conninfo, env = _pg_env(url)
+    tables = _dump_tables(source, env)
+    if not tables >= QUIZAPP_TABLES:
+        raise BackupError(
+            f"{source} is not a quizapp backup (it has no quizapp tables): nothing was restored"
+        )
     cmd = [
         _tool("pg_restore"),
-        *args,
         "--clean",
         "--if-exists",
         "--no-owner",
+        "--single-transaction",  # all of it or, on an error, none of it
         "-d",
-        database,
+        conninfo,
         str(source),
     ]
     result = subprocess.run(cmd, env=env, capture_output=True, text=True)
     if result.returncode:
         detail = result.stderr.strip() or "pg_restore failed"
         raise BackupError(f"could not restore the backup {source}: {detail}")
+    _drop_tables_not_in(url, tables)
+
+
+def _drop_tables_not_in(url, tables: set[str]) -> None:
+    """Drop what later migrations added: the restored revision's upgrade makes them again.
+
+    ``--clean`` drops only what the backup holds, so a table made since the backup (a newer
+    schema's) would stay and stop `quizapp db upgrade` ("already exists").
+    """
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            for name in set(inspect(conn).get_table_names()) - tables:
+                conn.execute(text(f'DROP TABLE IF EXISTS "{name}" CASCADE'))
+    finally:
+        engine.dispose()

@@ -199,6 +199,11 @@ def user_set_role(username: str, role: str) -> None:
     click.echo(f"{user.username} is now {role}")
 
 
+def _database_url() -> str:
+    """Return the database URL as the app's engine resolved it (a relative SQLite path included)."""
+    return db.engine.url.render_as_string(hide_password=False)
+
+
 @click.command("backup")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary.")
@@ -219,7 +224,7 @@ def backup_command(file: Path, quiet: bool) -> None:
             bar.update(total - remaining - bar.pos)
 
         try:
-            backup(current_app.config["SQLALCHEMY_DATABASE_URI"], file, progress=pages)
+            backup(_database_url(), file, progress=pages)
         except (BackupError, OSError) as exc:
             raise click.ClickException(str(exc)) from exc
     if not quiet:
@@ -241,10 +246,11 @@ def restore_command(file: Path, yes: bool) -> None:
 
     if not yes:
         click.confirm("This replaces every row in the database. Continue?", abort=True)
+    url = _database_url()
     db.session.remove()
     db.engine.dispose()
     try:
-        restore(current_app.config["SQLALCHEMY_DATABASE_URI"], file)
+        restore(url, file)
     except (BackupError, OSError) as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"restored from {file}")

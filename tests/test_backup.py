@@ -184,3 +184,88 @@ def test_a_backup_whose_name_has_a_hash_or_question_mark_restores_itself(
     assert not (tmp_path / "bk").exists()
     assert runner.invoke(args=["restore", str(odd), "--yes"]).exit_code == 0
     assert any(r[1] == "hashed" for r in rows(database_url, User.__table__))
+
+
+def test_a_backup_from_before_an_upgrade_restores_and_upgrades_again(app, runner, tmp_path):
+    from .test_database import _schema_drift
+
+    assert runner.invoke(args=["db", "downgrade", "a7c3e91d5b20"]).exit_code == 0
+    older = tmp_path / "before-upgrade.backup"
+    assert runner.invoke(args=["backup", "-q", str(older)]).exit_code == 0
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    result = runner.invoke(args=["restore", str(older), "--yes"])
+    assert result.exit_code == 0, result.output
+    # The table the newer migration made is gone with the rest, so the upgrade can make it.
+    result = runner.invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    assert _schema_drift(app) == []
+
+
+def test_postgres_restore_refuses_a_dump_of_another_database(
+    app, tmp_path, templates, database_url
+):
+    from quizapp.backup import BackupError, backup, restore
+
+    if database_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL only (the SQLite refusal has its own test)")
+    other = templates.clone("postgresql")
+    engine = create_engine(other)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+            conn.execute(text("CREATE TABLE invoices (id int)"))
+        dump = tmp_path / "other.dump"
+        backup(other, dump)
+        with pytest.raises(BackupError, match="is not a quizapp backup"):
+            restore(database_url, dump)
+        assert "invoices" not in inspect_tables(database_url)
+    finally:
+        engine.dispose()
+        templates.drop(other)
+
+
+def inspect_tables(url: str) -> set[str]:
+    from sqlalchemy import inspect
+
+    engine = create_engine(url)
+    try:
+        return set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def test_tools_reach_postgresql_as_the_app_does_a_socket_folder_and_port_included():
+    from sqlalchemy.engine import make_url
+
+    from quizapp.backup import _pg_env
+
+    url = make_url("postgresql+psycopg://quiz:s3cret@/course?host=/run/postgresql&port=5402")
+    conninfo, env = _pg_env(url)
+    # libpq decodes the query's %2F; its test below reaches a real server the same way
+    assert conninfo == "postgresql://quiz@/course?host=%2Frun%2Fpostgresql&port=5402"
+    assert env["PGPASSWORD"] == "s3cret" and "s3cret" not in conninfo
+
+
+def test_a_relative_sqlite_path_is_backed_up_and_restored_where_the_app_keeps_it(
+    tmp_path, monkeypatch
+):
+    import uuid
+    from pathlib import Path
+
+    monkeypatch.chdir(tmp_path)
+    name = f"test-relative-{uuid.uuid4().hex[:8]}.sqlite3"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{name}", "SECRET_KEY": "t"})
+    kept = Path(app.instance_path) / name  # where Flask-SQLAlchemy puts a relative path
+    try:
+        runner = app.test_cli_runner()
+        assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+        result = runner.invoke(args=["backup", "-q", str(tmp_path / "b.db")])
+        assert result.exit_code == 0, result.output
+        result = runner.invoke(args=["restore", str(tmp_path / "b.db"), "--yes"])
+        assert result.exit_code == 0, result.output
+        assert kept.is_file() and not (tmp_path / name).exists()
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+        for leftover in kept.parent.glob(name + "*"):
+            leftover.unlink()

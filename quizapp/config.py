@@ -59,6 +59,9 @@ def from_environment(instance_path: Path, overrides: dict | None = None) -> dict
     settings = {
         "SECRET_KEY": _secret_key(instance_path, production, overrides.get("SECRET_KEY")),
         "SQLALCHEMY_DATABASE_URI": _usable_database_url(normalise_database_url(url)),
+        # A database error's log entry leaves out the statement's values: they include
+        # password hashes and login-session tokens.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"hide_parameters": True},
         **content_folders(),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -607,3 +607,10 @@ def test_an_untitled_gift_question_is_imported_under_its_line_with_a_warning(run
     assert "line 2: question question-line-2: it has no ::title::" in result.stderr
     text = target.read_text(encoding="utf-8")
     assert "id: question-line-2" in text and "id: named" in text
+
+
+def test_a_gift_file_that_cannot_be_read_is_one_line(runner):
+    # Reading /proc/self/mem from its start fails with EIO, as a flaky network folder might.
+    result = runner.invoke(args=["import", "gift", "/proc/self/mem", "--bank", "xx"])
+    assert result.exit_code == 1
+    assert result.output == "Error: /proc/self/mem: cannot read: Input/output error\n"

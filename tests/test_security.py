@@ -94,6 +94,25 @@ def test_unexpected_error_shows_an_id_and_logs_it(app, client, caplog):
     assert any(request_id in record.getMessage() for record in caplog.records)
 
 
+def test_a_database_error_is_logged_without_the_statements_values(app, client, caplog):
+    import logging
+
+    from sqlalchemy import text
+
+    from quizapp.extensions import db
+
+    @app.get("/db-boom")
+    def db_boom():
+        token = "tok-" + "s3cret"  # built, so the traceback's source line does not show it
+        db.session.execute(text("SELECT * FROM no_such_table WHERE t = :t"), {"t": token})
+
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    assert client.get("/db-boom").status_code == 500
+    logged = "\n".join(logging.Formatter().format(r) for r in caplog.records)
+    assert "no_such_table" in logged  # the statement and its error are there for operators
+    assert "tok-s3cret" not in logged  # a password hash or session token would be too
+
+
 def test_login_is_rate_limited_per_account_with_a_friendly_page(client, auth):
     auth.register("target")
     auth.logout()

@@ -288,6 +288,8 @@ def import_gift(file, bank_id, output) -> None:
         ) from exc
     except (gift.GiftError, ValueError) as exc:
         raise click.ClickException(f"{file.name}: {exc}") from exc
+    except OSError as exc:  # a flaky network folder, say: as `quizapp check` says it
+        raise click.ClickException(f"{file.name}: cannot read: {exc.strerror or exc}") from exc
     text = bank_yaml.dump_data(data)
     if output is None or output == "-":
         click.echo(text, nl=False)

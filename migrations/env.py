@@ -3,6 +3,7 @@ from logging.config import fileConfig
 
 from alembic import context
 from flask import current_app
+from sqlalchemy import text
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -12,6 +13,7 @@ config = context.config
 # migrations run inside a process such as the test suite) stay enabled.
 fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
+MIGRATION_LOCK = 0x71_75_69_7B  # a PostgreSQL advisory lock: one upgrade at a time
 
 
 def get_engine():
@@ -96,6 +98,10 @@ def run_migrations_online():
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
         with context.begin_transaction():
+            if connection.dialect.name == "postgresql":
+                # Several nodes upgrading at once: the others wait, then find it done.
+                lock = text("SELECT pg_advisory_xact_lock(:key)")
+                connection.execute(lock, {"key": MIGRATION_LOCK})
             context.run_migrations()
 
 

@@ -4,7 +4,7 @@ import fcntl
 import os
 import sqlite3
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -144,6 +144,22 @@ def _end_writer_turn(session: Session, transaction) -> None:
         session.info.pop("sqlite_writer", None)
         if "writer_lock" in session.info:
             os.close(session.info.pop("writer_lock"))
+
+
+CONTENT_LOCK = 0x71_75_69_7A  # "quiz": the PostgreSQL advisory lock of content writers
+
+
+def content_write_session():
+    """Return ``write_session()``, this transaction holding the turn of content writers.
+
+    On PostgreSQL two loads at once (a deploy running `quizapp setup` on every node, two
+    uploads) would insert the same rows and one fail; the second now waits, then finds them.
+    SQLite's writer queue already serialises them.
+    """
+    session = write_session()
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CONTENT_LOCK})
+    return session
 
 
 def write_session():

@@ -9,7 +9,7 @@ from sqlalchemy import delete, exists, func, select
 
 from .articles import Article
 from .banks import Bank
-from .database import write_session
+from .database import content_write_session
 from .extensions import db
 from .models import Bank as DbBank
 from .models import Citation, Document, Passage, Question, QuestionVersion
@@ -32,7 +32,7 @@ def _assign(row, **values) -> bool:
 
 def load_documents(articles: Iterable[Article]) -> Counter:
     """Upsert articles and their passages in the current transaction; return counts by outcome."""
-    session = write_session()
+    session = content_write_session()
     counts: Counter = Counter()
     for article in articles:
         doc = session.get(Document, article.id)
@@ -124,7 +124,7 @@ def load_banks(
     With ``retire_missing_banks``, banks absent from ``banks`` are retired too. ``progress``
     is called with 1 after each question.
     """
-    session = write_session()
+    session = content_write_session()
     counts: Counter = Counter()
     passage_ids = _live_passage_ids(session)
     seen_questions: set[str] = set()

@@ -287,3 +287,41 @@ def test_a_file_that_is_not_a_database_is_one_line_not_a_traceback(tmp_path):
     result = CliRunner().invoke(main, ["user", "create", "zed", "--password", "a" * 12], env=env)
     assert result.exit_code == 1, result.output
     assert "cannot use the database" in result.output and "file is not a database" in result.output
+
+
+def test_several_nodes_running_setup_at_once_on_postgresql_all_succeed(database_url):
+    """A deploy that runs `quizapp setup` on every node: the others wait, then find it done."""
+    import os
+    import subprocess
+    import sys
+    import uuid
+
+    from psycopg import sql
+
+    from .conftest import _admin, _sqlalchemy_url
+
+    if database_url.startswith("sqlite"):
+        pytest.skip("SQLite's writer queue already serialises them (one file, one machine)")
+    name = f"setup_{uuid.uuid4().hex[:10]}"
+    _admin(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        env = {**os.environ, "DATABASE_URL": _sqlalchemy_url(name), "SECRET_KEY": "x" * 32}
+        script = "from quizapp.cli import main; main()"
+        nodes = [
+            subprocess.Popen(
+                [sys.executable, "-c", script, "setup"],
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(3)
+        ]
+        outcomes = [(node.wait(timeout=120), node.stderr.read()) for node in nodes]
+        for node in nodes:
+            node.stdout.close()
+            node.stderr.close()
+        assert [code for code, _ in outcomes] == [0, 0, 0], outcomes
+        assert not any("Traceback" in err for _, err in outcomes)
+    finally:
+        _admin(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))

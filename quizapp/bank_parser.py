@@ -118,7 +118,7 @@ class BankParser:
         )
 
     def question(self, node, default_doc) -> "Question | None":
-        before = self.report.errors()
+        before = self.report.error_count
         qtype_name = node.get("type")
         qtype = REGISTRY.get(qtype_name) if isinstance(qtype_name, str) else None
         if qtype is None:
@@ -173,7 +173,7 @@ class BankParser:
                         node, key, f'missing required key "{key}" for a {qtype.name} question'
                     )
             spec = qtype.parse(node, self.report)
-        if self.report.errors() > before:
+        if self.report.error_count > before:
             return None
         self.explanation_repeats_a_quote(node, explanation, cites)
         return Question(
@@ -192,9 +192,9 @@ class BankParser:
 
     def explanation_repeats_a_quote(self, node, explanation: str, cites) -> None:
         """Warn when the explanation copies a quote: the feedback shows the quote beneath it."""
-        said = " ".join(normalize(explanation).split()).casefold()
+        said = normalize(explanation).casefold()  # spaces made single, as in the quote
         for cite in cites:
-            quote = " ".join(normalize(cite.quote).split()).casefold()
+            quote = normalize(cite.quote).casefold()
             if len(quote.split()) >= REPEATED_QUOTE_WORDS and quote in said:
                 self.report.warn_value(
                     node,

@@ -69,7 +69,7 @@ def load_command(paths: tuple[Path, ...], seeds: Path | None, quiet: bool) -> No
     if not full:  # a full load retires the banks it leaves out: their ids are free
         result.diagnostics.extend(ids_taken_elsewhere(result.banks))
         result.diagnostics.sort()
-    if any(d.severity == "error" for d in result.diagnostics):
+    if not result.ok:
         click.echo(format_gcc(result), err=True)
         raise click.ClickException("nothing was loaded: fix the errors above first")
     for warning in result.diagnostics:  # only warnings are left: they do not stop a load

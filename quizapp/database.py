@@ -157,9 +157,21 @@ def content_write_session():
     SQLite's writer queue already serialises them.
     """
     session = write_session()
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CONTENT_LOCK})
+    take_turn_on_postgresql(session, _CONTENT_TURN, {"key": CONTENT_LOCK})
     return session
+
+
+_CONTENT_TURN = text("SELECT pg_advisory_xact_lock(:key)")
+
+
+def take_turn_on_postgresql(session, lock, params: dict) -> None:
+    """Run a locking statement in the write transaction, on PostgreSQL only.
+
+    Concurrent writers of one thing then take turns until the transaction ends; on SQLite
+    they already do, as every write transaction begins IMMEDIATE behind the writer queue.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(lock, params)
 
 
 def write_session():

@@ -12,7 +12,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from . import prepared, review
-from .database import write_session
+from .database import take_turn_on_postgresql, write_session
 from .extensions import db
 from .models import Answer, Attempt, Bank, Question, User
 from .models.content import utcnow
@@ -49,16 +49,10 @@ def open_attempt(user_id: int, bank_id: str) -> Attempt | None:
     )
 
 
-# Taken on PostgreSQL before looking for the open attempt, so two Start presses at once
-# queue and the second finds the first's attempt (SQLite's BEGIN IMMEDIATE queues them).
-# NO KEY UPDATE: it leaves the user's foreign keys free (answers, sign-ins) meanwhile.
+# Taken before looking for the open attempt, so two Start presses at once queue and the
+# second finds the first's attempt. NO KEY UPDATE: it leaves the user's foreign keys free
+# (answers, sign-ins) meanwhile.
 _LOCK_USER = select(User.id).where(User.id == bindparam("user")).with_for_update(key_share=True)
-
-
-def _lock_starts(session, user_id: int) -> None:
-    """Make the user's other starts wait for the end of this write transaction."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(_LOCK_USER, {"user": user_id})
 
 
 def start_attempt(user_id: int, bank_id: str) -> Attempt | None:
@@ -67,7 +61,7 @@ def start_attempt(user_id: int, bank_id: str) -> Attempt | None:
     if bank is None or bank.retired:
         return None
     session = write_session()
-    _lock_starts(session, user_id)
+    take_turn_on_postgresql(session, _LOCK_USER, {"user": user_id})
     attempt = open_attempt(user_id, bank_id)
     if attempt is not None:
         return attempt

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, func, select
 
 from . import review
-from .database import write_session
+from .database import take_turn_on_postgresql, write_session
 from .extensions import db
 from .models import Review, ReviewCard
 from .models.content import utcnow
@@ -64,7 +64,7 @@ def submit_review(user_id: int, token: str, question_id: str, values: list[str])
         return ReviewResult(None, response.message)
     score = view.qtype.grade(view.spec, response, view.points)
     session = write_session()
-    _lock_card(session, user_id, question_id)
+    take_turn_on_postgresql(session, _LOCK_CARD, {"user": user_id, "question": question_id})
     first = _reviewed_since(user_id, question_id, token)
     if first is not None:
         session.commit()  # nothing written: ends the write turn
@@ -93,19 +93,12 @@ def submit_review(user_id: int, token: str, question_id: str, values: list[str])
     return ReviewResult(get_by_token(user_id, token), duplicate=inserted is None)
 
 
-# On PostgreSQL two answers to one card take turns from here, so the second sees the
-# first's review; SQLite's BEGIN IMMEDIATE already makes every writer take turns.
+# Two answers to one card take turns from here, so the second sees the first's review.
 _LOCK_CARD = (
     select(ReviewCard.id)
     .where(ReviewCard.user_id == bindparam("user"), ReviewCard.question_id == bindparam("question"))
     .with_for_update()
 )
-
-
-def _lock_card(session, user_id: int, question_id: str) -> None:
-    """Make other answers to this card wait for the end of this write transaction."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(_LOCK_CARD, {"user": user_id, "question": question_id})
 
 
 def _reviewed_since(user_id: int, question_id: str, token: str) -> Review | None:

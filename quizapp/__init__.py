@@ -60,7 +60,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     from . import errors, filters
     from .question_cache import QuestionCache
-    from .views import auth, instructor, learner, reader
+    from .views import auth, health, instructor, learner, reader
     from .views.ids import IdConverter
 
     app.extensions["quizapp.questions"] = QuestionCache()
@@ -68,7 +68,7 @@ def create_app(config: dict | None = None) -> Flask:
     filters.init_app(app)
     errors.init_app(app)
     app.url_map.converters["int"] = IdConverter
-    for blueprint in (reader.bp, auth.bp, learner.bp, instructor.bp):
+    for blueprint in (reader.bp, auth.bp, learner.bp, instructor.bp, health.bp):
         app.register_blueprint(blueprint)
 
     from .cli import register_commands

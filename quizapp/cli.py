@@ -1,6 +1,7 @@
 """The ``quizapp`` command line: the same commands as ``flask --app quizapp``."""
 
 import copy
+import functools
 import sys
 from pathlib import Path
 
@@ -315,7 +316,7 @@ def register_commands(app) -> None:
 
 
 def _checked_run_command() -> click.Command:
-    """Flask's ``run``, refusing a port outside 1-65535.
+    """Flask's ``run``, refusing a port outside 1-65535 and a database it cannot serve from.
 
     Flask takes any integer and the socket wraps it: ``--port 99999`` served on 34463.
     """
@@ -326,7 +327,29 @@ def _checked_run_command() -> click.Command:
     )
     command = copy.copy(run_command)
     command.params = [port if p.name == "port" else p for p in run_command.params]
+    serve = run_command.callback
+
+    @functools.wraps(serve)
+    def checked(*args, **kwargs):
+        _check_database_before_serving()
+        return serve(*args, **kwargs)
+
+    command.callback = checked
     return command
+
+
+def _check_database_before_serving() -> None:
+    """Refuse to serve from a database that is unreachable or not migrated; warn when empty."""
+    from .readiness import content_warning, schema_problem
+
+    app = click.get_current_context().ensure_object(ScriptInfo).load_app()
+    with app.app_context():
+        problem = schema_problem(db.engine, app.extensions["migrate"].directory)
+        if problem:
+            raise click.ClickException(problem)
+        warning = content_warning(db.engine)
+        if warning:
+            click.secho(f"Warning: {warning}", err=True, fg="yellow")
 
 
 def _create_app():

@@ -38,6 +38,9 @@ class Gunicorn:
             sys.executable,
             "-m",
             "gunicorn",
+            # As the README's production command: settings and database checked before serving
+            "--config",
+            "python:quizapp.gunicorn_config",
             "--workers",
             str(workers),
             "--threads",

@@ -58,6 +58,7 @@ MATRIX = [
     everyone("reader.favicon", "/favicon.ico"),
     everyone("reader.read", "/read/big-science"),
     everyone("static", "/static/style.css"),
+    everyone("health.health", "/health"),
     everyone("auth.login", "/auth/login"),
     everyone("auth.login", "/auth/login", "POST"),
     everyone("auth.register", "/auth/register"),

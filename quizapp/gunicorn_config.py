@@ -1,0 +1,32 @@
+"""gunicorn settings: check the environment and the database once, before any worker starts.
+
+    gunicorn -c python:quizapp.gunicorn_config --workers 4 'quizapp:create_app()'
+
+Without it, a wrong setting is a traceback from every worker, and a database that is not
+migrated serves a 500 to every request.
+"""
+
+import sys
+
+
+def on_starting(server):
+    """Stop gunicorn with one line when the app cannot serve; warn when nothing is loaded."""
+    from . import create_app
+    from .config import ConfigError
+    from .extensions import db
+    from .readiness import content_warning, schema_problem
+
+    try:
+        app = create_app()
+    except ConfigError as exc:
+        sys.exit(f"quizapp: {exc}")
+    with app.app_context():
+        try:
+            problem = schema_problem(db.engine, app.extensions["migrate"].directory)
+            warning = None if problem else content_warning(db.engine)
+        finally:
+            db.engine.dispose()  # the workers fork from here: no connection may cross over
+    if problem:
+        sys.exit(f"quizapp: {problem}")
+    if warning:
+        server.log.warning("quizapp: %s", warning)

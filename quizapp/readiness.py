@@ -1,0 +1,66 @@
+"""Whether a database can serve the app: reachable, migrated to this release, content loaded.
+
+Checked once before serving (gunicorn's master, `quizapp run`), so a server started on the
+wrong database stops with one line instead of answering every request with a 500.
+"""
+
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import DBAPIError
+
+from .models import Document
+
+
+def _label(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=True)
+
+
+def schema_problem(engine: Engine, migrations: str) -> str | None:
+    """Return why this database cannot serve this release, or None when it can."""
+    try:
+        with engine.connect() as conn:
+            current = set(MigrationContext.configure(conn).get_current_heads())
+    except DBAPIError as exc:
+        return f"cannot use the database {_label(engine)}: {exc.orig or exc}".strip()
+    script = ScriptDirectory(migrations)
+    heads = set(script.get_heads())
+    if current == heads:
+        return None
+    if not current:
+        return (
+            f"the database {_label(engine)} has no tables yet: "
+            "run `quizapp setup` (or `quizapp db upgrade`) first"
+        )
+    known = {rev.revision for rev in script.walk_revisions()}
+    if not current <= known:
+        return (
+            f"the database {_label(engine)} is at migration {', '.join(sorted(current))}, "
+            "which this release does not know (a newer release migrated it): run that "
+            "release, or restore the backup taken before the upgrade"
+        )
+    return (
+        f"the database {_label(engine)} is at migration {', '.join(sorted(current))} but "
+        f"this release needs {', '.join(sorted(heads))}: run `quizapp db upgrade` first"
+    )
+
+
+def content_warning(engine: Engine) -> str | None:
+    """Return a warning when no articles are loaded (students would find no quizzes)."""
+    with engine.connect() as conn:
+        if conn.execute(select(func.count()).select_from(Document)).scalar():
+            return None
+    return (
+        "no articles or question banks are loaded, so students will find no quizzes: "
+        "run `quizapp load`"
+    )
+
+
+def database_answers(engine: Engine) -> bool:
+    """Return whether the database answers a trivial query now."""
+    try:
+        with engine.connect() as conn:
+            conn.execute(select(1))
+    except DBAPIError:
+        return False
+    return True

@@ -2,9 +2,10 @@
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms import EmailField, HiddenField, IntegerField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
+from wtforms.widgets import HiddenInput
 
 from .accounts import MAX_PASSWORD, MIN_PASSWORD, email_problem, password_problem, username_problem
 
@@ -86,12 +87,14 @@ class ResetForm(FlaskForm):
 class ReviewForm(FlaskForm):
     """A review answer: which question, and a one-time token that makes replays harmless.
 
-    ``shown`` is the signed time the question was shown; the answer inputs are per type.
+    ``shown`` is the signed time the question was shown; ``version`` the version shown (absent
+    from forms shown before it was added); the answer inputs are per type.
     """
 
     shown = HiddenField()
     token = HiddenField(validators=[DataRequired(), Length(8, 64)])
     question = HiddenField(validators=[DataRequired(), Length(1, 64)])
+    version = IntegerField(widget=HiddenInput(), validators=[Optional()])
 
 
 def _class_name() -> StringField:

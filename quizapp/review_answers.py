@@ -20,6 +20,13 @@ class ReviewResult:
     review: Review | None
     error: str | None = None
     duplicate: bool = False  # the card was already reviewed from this form or a later one
+    changed: bool = False  # the question changed since the form was shown: nothing stored
+
+
+QUESTION_CHANGED = (
+    "That question was changed since you opened it, so your answer was not recorded. "
+    "Here it is as it is now."
+)
 
 
 def new_token(user_id: int, question_id: str) -> str:
@@ -47,14 +54,23 @@ def _last_review_shown(token: str) -> int | None:
     return None
 
 
-def submit_review(user_id: int, token: str, question_id: str, values: list[str]) -> ReviewResult:
-    """Grade one review answer and reschedule the card, once per form and per showing."""
+def submit_review(
+    user_id: int, token: str, question_id: str, values: list[str], shown: int | None = None
+) -> ReviewResult:
+    """Grade one review answer and reschedule the card, once per form and per showing.
+
+    ``shown`` is the version the form showed, when it says.
+    """
     existing = get_by_token(user_id, token)
     if existing is not None:
         return ReviewResult(existing, duplicate=True)
     version_id = current_version(question_id)
     if version_id is None:
         return ReviewResult(None, "That question is no longer offered.")
+    if shown is not None and shown != version_id:
+        # Choice values stand for positions: graded against the new choices, a pick could
+        # mean another answer than the one the student saw.
+        return ReviewResult(None, QUESTION_CHANGED, changed=True)
     view = question_view(version_id)
     if view.choices:
         tokens = {choice_token(f"review-{token}", 0, c.index): c.index for c in view.choices}

@@ -79,7 +79,9 @@ TARGETS = [
     Target("student", "GET", "/attempts/{n}/results"),
     Target("student", "GET", "/progress", ("doc",)),
     Target("student", "GET", "/review/{n}"),
-    Target("student", "POST", "/review/answer", ("token", "question", "shown"), ("answer",)),
+    Target(
+        "student", "POST", "/review/answer", ("token", "question", "shown", "version"), ("answer",)
+    ),
     Target("student", "POST", "/classes/join", ("code",)),
     Target("teacher", "POST", "/teach/", ("name", "policy")),
     Target("teacher", "GET", "/teach/classes/{course}", ("sort", "dir", "page", "policy")),

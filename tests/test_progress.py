@@ -252,3 +252,45 @@ def test_reviews_count_towards_a_students_passage_mastery(app, student, frozen):
     # Each passage: as many right answers in review as wrong ones in the quiz
     halves = [label.replace("0 of ", "").split(" ")[0] for label in before]
     assert after == [f"{n} of {2 * int(n)} right (50%)" for n in halves]
+
+
+def test_a_review_sent_after_its_question_changed_is_asked_again_not_misgraded(
+    app, runner, student, frozen, tmp_path
+):
+    from quizapp.question_cache import question_view
+    from quizapp.quiz import current_version
+
+    take_quiz(app, student, "sample-big-science")
+    frozen["now"] += timedelta(days=2)
+    while True:  # the page of the JUNO question, with its choices as the student sees them
+        html = student.get("/review/next").get_data(as_text=True)
+        data = dict(re.findall(r'name="(\w+)" type="hidden" value="([^"]*)"', html))
+        with app.test_request_context():
+            view = question_view(current_version(data["question"]))
+        data["answer"] = answer_values(app, html, view, correct=True)
+        if data["question"] == "sample-juno-liquid":
+            break
+        student.post("/review/answer", data=data)
+    # Meanwhile the instructor reloads the bank with the right choice moved to another place.
+    folder = tmp_path / "banks"
+    folder.mkdir()
+    right = '      - text: "20,000 tonnes"\n        correct: true\n'
+    last = '        feedback: "700 m is how deep JUNO\'s laboratory lies."\n'
+    moved = SAMPLE.read_text().replace(right, "").replace(last, last + right)
+    (folder / SAMPLE.name).write_text(moved)
+    assert "questions: 1 changed" in runner.invoke(args=["load", str(folder)]).output
+    with app.app_context():
+        reviews = db.session.scalar(select(func.count()).select_from(Review))
+    response = student.post("/review/answer", data=data)  # "20,000 tonnes", as it was shown
+    assert response.status_code == 303 and response.location.endswith("/review/next")
+    page = student.get(response.location).get_data(as_text=True)
+    assert "That question was changed since you opened it" in page
+    with app.app_context():  # not graded against the new choices, where that pick is wrong
+        assert db.session.scalar(select(func.count()).select_from(Review)) == reviews
+    again = dict(re.findall(r'name="(\w+)" type="hidden" value="([^"]*)"', page))
+    assert again["question"] == "sample-juno-liquid"
+    with app.test_request_context():
+        view = question_view(current_version(again["question"]))
+    again["answer"] = answer_values(app, page, view, correct=True)
+    feedback = student.get(student.post("/review/answer", data=again).location)
+    assert "Right" in feedback.get_data(as_text=True)

@@ -273,7 +273,12 @@ def _render_review(question_id: str, token: str, error=None, status=200):
         total=0,
         view=view,
         choices=[(quiz.choice_token(f"review-{token}", 0, i), view.choices[i].html) for i in order],
-        hidden=[("shown", issue_stamp()), ("token", token), ("question", question_id)],
+        hidden=[
+            ("shown", issue_stamp()),
+            ("token", token),
+            ("question", question_id),
+            ("version", version_id),
+        ],
         error=error,
         previous=request.form.getlist("answer") if error else [],
     ), status
@@ -286,8 +291,15 @@ def review_answer():
     if not form.validate_on_submit():
         abort(400, description="The review form expired or was incomplete; please try again.")
     result = review_service.submit_review(
-        current_user.id, form.token.data, form.question.data, request.form.getlist("answer")
+        current_user.id,
+        form.token.data,
+        form.question.data,
+        request.form.getlist("answer"),
+        form.version.data,
     )
+    if result.changed:  # reloaded since it was shown: asked again as it is now
+        flash(result.error, "info")
+        return redirect(url_for(".review_next"), 303)
     if result.error:
         return _render_review(form.question.data, form.token.data, result.error, 400)
     if result.duplicate:  # sent twice, or the card was answered in another tab since

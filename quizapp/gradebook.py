@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from .courses import member_ids
 from .database import read
-from .models import Answer, Attempt, Bank, Membership, Question, QuestionVersion, User
+from .models import Answer, Attempt, Bank, Membership, Question, QuestionVersion, Review, User
 
 
 @dataclass(frozen=True)
@@ -106,18 +106,27 @@ def _add_scores(rows: dict[int, StudentRow], found: dict[tuple[int, str], float]
 
 
 def _add_activity(rows: dict[int, StudentRow], course_id: int, user_ids=None) -> None:
-    # One index seek per student (max over ix_answer_user_time), not a scan of every answer.
+    # One index seek per student and table (max over ix_answer_user_time and
+    # ix_review_user_time), not a scan of every answer. Reviews count: a student reviewing
+    # every day is active, though they take no quiz.
     last_answer = (
         select(func.max(Answer.submitted_at))
         .where(Answer.user_id == Membership.user_id)
         .scalar_subquery()
     )
-    stmt = select(Membership.user_id, last_answer).where(Membership.course_id == course_id)
+    last_review = (
+        select(func.max(Review.reviewed_at))
+        .where(Review.user_id == Membership.user_id)
+        .scalar_subquery()
+    )
+    stmt = select(Membership.user_id, last_answer, last_review).where(
+        Membership.course_id == course_id
+    )
     if user_ids is not None:
         stmt = stmt.where(Membership.user_id.in_(user_ids))
-    for uid, last in read(stmt).all():
+    for uid, answered, reviewed in read(stmt).all():
         if uid in rows:
-            rows[uid].last_activity = last
+            rows[uid].last_activity = max(filter(None, (answered, reviewed)), default=None)
 
 
 def gradebook(course_id: int, policy: str) -> tuple[list[BankColumn], list[StudentRow]]:

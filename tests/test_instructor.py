@@ -3,17 +3,19 @@
 import csv
 import io
 import re
+from datetime import datetime, timedelta
 
 import pytest
 from markupsafe import escape
 from sqlalchemy import func, select
 
+from quizapp import clock
 from quizapp.accounts import create_user
 from quizapp.extensions import db
 from quizapp.models import Bank, Citation, Course, Question, QuestionVersion, User
 
 from .conftest import DATA, Auth, csrf_from
-from .quizhelp import bank_ids, start, take_quiz
+from .quizhelp import bank_ids, review_due_cards_rightly, start, take_quiz
 
 
 def make_user(app, username, role="student", **extra):
@@ -90,6 +92,21 @@ def test_gradebook_shows_students_scores_and_average(app, teacher):
     assert html.index("Good Student") < html.index("Poor Student")
     html = teacher.get(f"/teach/classes/{course_id}?sort={bank}&dir=asc").get_data(as_text=True)
     assert html.index("Poor Student") < html.index("Good Student")
+
+
+def test_last_activity_counts_reviews_not_only_quiz_answers(app, teacher, monkeypatch):
+    now = {"at": datetime(2026, 9, 1, 9, 0)}
+    monkeypatch.setattr(clock, "now", lambda: now["at"])
+    course_id, code = create_class(teacher)
+    reviewer, quiet = join(app, "reviewer", code), join(app, "quiet", code)
+    take_quiz(app, quiet, "sample-big-science")
+    take_quiz(app, reviewer, "sample-big-science")
+    now["at"] += timedelta(days=16, hours=5)  # two weeks of reviewing, no quiz since
+    assert review_due_cards_rightly(app, reviewer) == 3
+    html = teacher.get(f"/teach/classes/{course_id}?sort=activity&dir=desc").get_data(as_text=True)
+    row = re.search(r">reviewer<.*?</tr>", html, re.S).group(0)
+    assert "17 Sep 2026, 14:00 UTC" in row  # the reviews' time, not the quiz's of 1 Sep
+    assert html.index(">reviewer<") < html.index(">quiet<")
 
 
 def test_score_policy_latest_and_average(app, teacher):

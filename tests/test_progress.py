@@ -11,7 +11,15 @@ from quizapp.extensions import db
 from quizapp.models import Answer, Attempt, Citation, Review, ReviewCard
 
 from .conftest import DATA, csrf_from
-from .quizhelp import answer, answer_values, bank_ids, current_view, start, take_quiz
+from .quizhelp import (
+    answer,
+    answer_values,
+    bank_ids,
+    current_view,
+    review_due_cards_rightly,
+    start,
+    take_quiz,
+)
 
 SAMPLE = DATA / "banks/sample-big-science.yaml"
 
@@ -220,25 +228,6 @@ def test_score_chart_draws_a_line_per_quiz(app, student):
     assert [(s, d.count("L")) for s, d in lines] == [("0", 1), ("1", 0)]
     assert html.count('class="dot series-0"') == 2 and html.count('class="dot series-1"') == 1
     assert '<div class="legend" aria-hidden="true">' in html
-
-
-def review_due_cards_rightly(app, student) -> int:
-    """Answer every due review card rightly through the pages; return how many."""
-    from quizapp.question_cache import question_view
-    from quizapp.quiz import current_version
-
-    done = 0
-    while (page := student.get("/review/next")).status_code == 200:
-        html = page.get_data(as_text=True)
-        data = dict(re.findall(r'name="(\w+)" type="hidden" value="([^"]*)"', html))
-        with app.test_request_context():
-            view = question_view(current_version(data["question"]))
-        response = student.post(
-            "/review/answer", data=data | {"answer": answer_values(app, html, view, correct=True)}
-        )
-        assert response.status_code == 303
-        done += 1
-    return done
 
 
 def test_reviews_count_towards_a_students_passage_mastery(app, student, frozen):

@@ -283,3 +283,15 @@ def test_a_review_sent_after_its_question_changed_is_asked_again_not_misgraded(
     again["answer"] = answer_values(app, page, view, correct=True)
     feedback = student.get(student.post("/review/answer", data=again).location)
     assert "Right" in feedback.get_data(as_text=True)
+
+
+def test_a_retired_quizs_attempts_keep_its_title_in_the_score_history(
+    app, runner, student, tmp_path
+):
+    take_quiz(app, student, "sample-cross")
+    (tmp_path / SAMPLE.name).write_text(SAMPLE.read_text())
+    app.config["QUESTIONS_DIR"] = str(tmp_path)  # a full load without the cross quiz retires it
+    assert "banks: 1 retired" in runner.invoke(args=["load"]).output
+    html = student.get("/progress").get_data(as_text=True)
+    assert ">Sample: across the articles, attempt 1</a>" in html  # not its id, sample-cross
+    assert "sample-cross" not in html

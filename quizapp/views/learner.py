@@ -6,7 +6,7 @@ from collections import Counter
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from .. import charts, courses, progress, quiz, review
+from .. import charts, courses, gradebook, progress, quiz, review
 from .. import review_answers as review_service
 from ..content import find_document, list_documents, passage_map
 from ..forms import JoinForm, ReviewForm
@@ -193,6 +193,8 @@ def dashboard():
     history = progress.score_history(current_user.id)
     rows = progress.quiz_list(current_user.id)
     titles = {row.bank_id: row.title for row in rows}
+    if any(p.bank_id not in titles for p in history):  # a retired quiz's attempts keep its title
+        titles = gradebook.bank_titles()
     # "attempt 2", not a date: the date would be UTC, the finish time beside it is local.
     numbers = quiz.attempt_numbers((p.attempt_id, p.bank_id) for p in history)
     labels = [

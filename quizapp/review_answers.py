@@ -20,9 +20,10 @@ class ReviewResult:
     review: Review | None
     error: str | None = None
     duplicate: bool = False  # the card was already reviewed from this form or a later one
-    changed: bool = False  # the question changed since the form was shown: nothing stored
+    changed: bool = False  # the question changed or was retired since it was shown: not stored
 
 
+QUESTION_RETIRED = "That question is no longer offered, so your answer was not recorded."
 QUESTION_CHANGED = (
     "That question was changed since you opened it, so your answer was not recorded. "
     "Here it is as it is now."
@@ -66,7 +67,7 @@ def submit_review(
         return ReviewResult(existing, duplicate=True)
     version_id = current_version(question_id)
     if version_id is None:
-        return ReviewResult(None, "That question is no longer offered.")
+        return ReviewResult(None, QUESTION_RETIRED, changed=True)
     if shown is not None and shown != version_id:
         # Choice values stand for positions: graded against the new choices, a pick could
         # mean another answer than the one the student saw.

@@ -295,3 +295,23 @@ def test_a_retired_quizs_attempts_keep_its_title_in_the_score_history(
     html = student.get("/progress").get_data(as_text=True)
     assert ">Sample: across the articles, attempt 1</a>" in html  # not its id, sample-cross
     assert "sample-cross" not in html
+
+
+def test_a_review_sent_after_its_question_was_retired_goes_on_to_the_next(app, student, frozen):
+    from sqlalchemy import update
+
+    from quizapp.models import Question
+
+    take_quiz(app, student, "sample-big-science")
+    frozen["now"] += timedelta(days=2)
+    html = student.get("/review/next").get_data(as_text=True)
+    data = dict(re.findall(r'name="(\w+)" type="hidden" value="([^"]*)"', html))
+    with app.app_context():  # the instructor's reload drops it while the page is open
+        retire = update(Question).where(Question.id == data["question"]).values(retired=True)
+        db.session.execute(retire)
+        db.session.commit()
+    response = student.post("/review/answer", data=data | {"answer": ["true"]})
+    assert response.status_code == 303 and response.location.endswith("/review/next")
+    page = student.get(response.location, follow_redirects=True).get_data(as_text=True)
+    assert "That question is no longer offered, so your answer was not recorded." in page
+    assert 'name="question"' in page and data["question"] not in page  # the next card

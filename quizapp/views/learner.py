@@ -299,7 +299,7 @@ def review_answer():
         request.form.getlist("answer"),
         form.version.data,
     )
-    if result.changed:  # reloaded since it was shown: asked again as it is now
+    if result.changed:  # reloaded since it was shown: on to the review as it is now
         flash(result.error, "info")
         return redirect(url_for(".review_next"), 303)
     if result.error:

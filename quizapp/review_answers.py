@@ -24,6 +24,7 @@ class ReviewResult:
 
 
 QUESTION_RETIRED = "That question is no longer offered, so your answer was not recorded."
+NOT_A_CARD = "That question is not among your review cards, so your answer was not recorded."
 QUESTION_CHANGED = (
     "That question was changed since you opened it, so your answer was not recorded. "
     "Here it is as it is now."
@@ -65,6 +66,10 @@ def submit_review(
     existing = get_by_token(user_id, token)
     if existing is not None:
         return ReviewResult(existing, duplicate=True)
+    if not has_card(user_id, question_id):
+        # The form names the question: graded, any question's feedback would show its answer
+        # to a student who has yet to answer it in a quiz.
+        return ReviewResult(None, NOT_A_CARD, changed=True)
     version_id = current_version(question_id)
     if version_id is None:
         return ReviewResult(None, QUESTION_RETIRED, changed=True)
@@ -129,6 +134,14 @@ def _reviewed_since(user_id: int, question_id: str, token: str) -> Review | None
         .order_by(Review.id.desc())
         .limit(1)
     )
+
+
+def has_card(user_id: int, question_id: str) -> bool:
+    """Return whether the student has a review card for the question (they answered it)."""
+    card = select(ReviewCard.id).where(
+        ReviewCard.user_id == user_id, ReviewCard.question_id == question_id
+    )
+    return db.session.scalar(card) is not None
 
 
 def get_by_token(user_id: int, token: str) -> Review | None:

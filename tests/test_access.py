@@ -11,8 +11,10 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import select
 
+from quizapp import review
 from quizapp.extensions import db
 from quizapp.models import Question, QuestionVersion, User
+from quizapp.models.content import utcnow
 from quizapp.review_answers import submit_review
 
 from .conftest import Auth, csrf_from
@@ -213,6 +215,10 @@ class World:
                 .join(Question, Question.current_version_id == QuestionVersion.id)
                 .where(QuestionVersion.type == "numeric")
             ).first()
+            # Only a question the student has a card for (has answered) can be reviewed.
+            run = review.on_session(db.session)
+            review.record(run, user_id, version.question_id, True, utcnow())
+            db.session.commit()
             result = submit_review(user_id, "matrix-review", version.question_id, ["1"])
             assert result.error is None, result.error
             return result.review.id

@@ -297,6 +297,24 @@ def test_a_retired_quizs_attempts_keep_its_title_in_the_score_history(
     assert "sample-cross" not in html
 
 
+def test_a_review_of_a_question_not_yet_answered_gives_nothing_away(app, student):
+    """The review form names its question: any other would be graded and its answer shown."""
+    page = student.get(start(student, "sample-big-science")).get_data(as_text=True)
+    data = {
+        "csrf_token": csrf_from(page),
+        "token": "forged-token-1",
+        "question": "sample-jinping-depth",  # in the quiz just started, not yet answered
+        "answer": "1",
+    }
+    response = student.post("/review/answer", data=data)
+    assert response.status_code == 303 and response.location.endswith("/review/next")
+    page = student.get(response.location, follow_redirects=True).get_data(as_text=True)
+    assert "That question is not among your review cards" in page
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Review)) == 0
+        assert db.session.scalar(select(func.count()).select_from(ReviewCard)) == 0
+
+
 def test_a_review_sent_after_its_question_was_retired_goes_on_to_the_next(app, student, frozen):
     from sqlalchemy import update
 

@@ -170,7 +170,10 @@ Resolution = Match | NotFound | Ambiguous | UnknownDocument
 class Corpus:
     """Passages indexed by document, normalised once, queried many times."""
 
-    def __init__(self, passages_by_doc: Mapping[str, Sequence[Passage]]):
+    def __init__(self, passages_by_doc: Mapping[str, Sequence[Passage]], hints: int | None = None):
+        # Finding the closest text can take a second per quote: ``hints`` caps how many quotes
+        # not found get one (None: all of them).
+        self._hints_left = hints
         self._passages = {doc: list(ps) for doc, ps in passages_by_doc.items()}
         self._normal = {
             doc: [normalize_with_map(p.text) for p in ps] for doc, ps in self._passages.items()
@@ -205,7 +208,15 @@ class Corpus:
         if spans:
             return NotFound(doc_id, quote, None, spans)
         same_words = self._ignoring_case(doc_id, needle)
-        return NotFound(doc_id, quote, same_words or self._closest(doc_id, needle))
+        return NotFound(doc_id, quote, same_words or self._hint(doc_id, needle))
+
+    def _hint(self, doc_id: str, needle: str) -> str | None:
+        """Return the closest text to a quote not found, while hints are left."""
+        if self._hints_left is not None:
+            if self._hints_left <= 0:
+                return None
+            self._hints_left -= 1
+        return self._closest(doc_id, needle)
 
     def _ignoring_case(self, doc_id: str, needle: str) -> str | None:
         """Return the article's text that the quote matches but for capitals, if any."""

@@ -369,3 +369,16 @@ def test_an_upload_with_a_warning_loads_and_shows_the_warning(app, teacher):  # 
     shown = teacher.get(response.location).get_data(as_text=True)
     assert "Loaded: 0 added, 1 changed, 0 retired, 2 unchanged." in shown
     assert "Warning, line" in shown and "the explanation repeats a quote word for word" in shown
+
+
+def test_an_upload_of_many_wrong_quotes_looks_for_few_closest_texts(app, teacher):  # noqa: F811
+    """Each hint compares the quote with every stretch of the article: a second for some."""
+    right = '"Centred on a colossal sphere filled with 20,000 tonnes of liquid"'
+    quotes = [right.replace("filled", f"filled{'x' * n}") for n in range(1, 16)]
+    cites = "".join(f"\n      - quote: {quote}" for quote in quotes)
+    bank = fresh_bank().replace(f"\n      - quote: {right}", cites, 1)
+    response = upload(teacher, bank.encode())
+    assert response.status_code == 400
+    listed = re.findall(r"<li>.*?</li>", response.get_data(as_text=True))
+    assert sum("quote not found" in item for item in listed) == len(quotes)
+    assert sum("closest passage text" in item for item in listed) == 10  # UPLOAD_HINTS

@@ -20,7 +20,7 @@ class ReviewResult:
     review: Review | None
     error: str | None = None
     duplicate: bool = False  # the card was already reviewed from this form or a later one
-    changed: bool = False  # the question changed or was retired since it was shown: not stored
+    changed: bool = False  # changed or retired since shown, or not the student's card: not stored
 
 
 QUESTION_RETIRED = "That question is no longer offered, so your answer was not recorded."

@@ -1,13 +1,16 @@
 """CSV that spreadsheets and LMS gradebooks read safely: RFC 4180, UTF-8, no formula injection.
 
 A cell a spreadsheet would run as a formula (starting with ``= + - @``, a tab or a carriage
-return, or their full-width forms) is prefixed with an apostrophe, as OWASP advises. Numbers
+return, or their full-width forms) is prefixed with an apostrophe, as OWASP advises; so is
+a formula after a ``;`` or a line break inside text, where Excel in a locale whose list
+separator is ``;`` (German, French...) starts a cell: ``Bob;=1+1`` becomes ``Bob;'=1+1``. Numbers
 stay numbers (a negative score is not text), datetimes are ISO 8601 in UTC, booleans are
 ``true``/``false`` and missing values are empty.
 """
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -16,8 +19,15 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uf
 BOM = "\ufeff"
 
 
+# Where such an Excel may start a cell inside our text: after a ";", and after a line break
+# (reading our quotes wrongly, it can take one inside a cell for the end of the row).
+FORMULA_INSIDE = re.compile(r"([;\r\n][\s\"]*)(?=[=+\-@\uff1d\uff0b\uff0d\uff20])")
+
+
 def neutralise(value: str) -> str:
     """Return text a spreadsheet shows as text, never evaluates as a formula."""
+    if ";" in value or "\n" in value or "\r" in value:
+        value = FORMULA_INSIDE.sub(r"\1'", value)
     return "'" + value if value.lstrip(" ").startswith(FORMULA_STARTS) else value
 
 

@@ -11,7 +11,7 @@ from . import checker
 from .banks import Bank, Cite, Question
 from .diagnostics import Diagnostic
 from .extensions import db
-from .loader import load_banks, plan_banks
+from .loader import load_banks, plan_banks, uploaded_bank_ids
 from .models import Bank as DbBank
 from .models import Citation, Document, Passage, QuestionVersion
 from .models import Question as DbQuestion
@@ -51,19 +51,24 @@ def check_upload(data: bytes, filename: str, corpus: Corpus) -> checker.CheckRes
     return result
 
 
-def ids_taken_elsewhere(banks) -> list[Diagnostic]:
+def ids_taken_elsewhere(banks, full: bool = False) -> list[Diagnostic]:
     """Return an error for each question whose id a loaded bank outside ``banks`` holds.
 
     Loading it would move that question, with its answers, out of its bank. A question may
-    move between banks loaded together (the checker refuses an id in two of them).
+    move between banks loaded together (the checker refuses an id in two of them), and a
+    ``full`` load of the folder may take ids from the folder's banks it retires, but not from
+    banks uploaded in the browser, which it leaves as they are.
     """
     loading = [b.id for b in banks]
     ids = [q.id for b in banks for q in b.questions]
+    elsewhere = (
+        DbQuestion.bank_id.in_(uploaded_bank_ids(loading))
+        if full
+        else DbQuestion.bank_id.not_in(loading)
+    )
     taken = dict(
         db.session.execute(
-            select(DbQuestion.id, DbQuestion.bank_id).where(
-                DbQuestion.id.in_(ids), DbQuestion.bank_id.not_in(loading)
-            )
+            select(DbQuestion.id, DbQuestion.bank_id).where(DbQuestion.id.in_(ids), elsewhere)
         ).all()
     )
     return [
@@ -109,7 +114,7 @@ def check_and_load(data: bytes, filename: str, confirmed: Counter | None = None)
     result = check_upload(data, filename, corpus)
     if not result.ok or not result.banks:
         return Upload(result)
-    counts = load_banks(result.banks, corpus, retire_missing_banks=False)
+    counts = load_banks(result.banks, corpus, retire_missing_banks=False, uploaded=True)
     # Ask first when it retires something not confirmed: a first upload, or the banks changed
     # since the plan shown. A second "Load it" of one applied retires nothing: it just loads.
     if _retires(counts) and counts != confirmed:

@@ -45,7 +45,8 @@ def load_command(paths: tuple[Path, ...], seeds: Path | None, quiet: bool) -> No
 
     PATHS are bank files or folders (default: QUIZAPP_QUESTIONS, else the shipped questions/).
     Nothing changes unless every bank is valid. Loading is idempotent; a changed question gets
-    a new version and a question removed from its bank is retired.
+    a new version and a question removed from its bank is retired. Without PATHS, banks
+    missing from the folder are retired too, except those uploaded in the browser.
 
     \b
     Examples:
@@ -67,9 +68,8 @@ def load_command(paths: tuple[Path, ...], seeds: Path | None, quiet: bool) -> No
         raise click.ClickException(str(exc)) from exc
     corpus = corpus_from_seeds(seeds)
     result = check_paths(paths, corpus)
-    if not full:  # a full load retires the banks it leaves out: their ids are free
-        result.diagnostics.extend(ids_taken_elsewhere(result.banks))
-        result.diagnostics.sort()
+    result.diagnostics.extend(ids_taken_elsewhere(result.banks, full))
+    result.diagnostics.sort()
     if not result.ok:
         click.echo(format_gcc(result), err=True)
         raise click.ClickException("nothing was loaded: fix the errors above first")
@@ -85,6 +85,31 @@ def load_command(paths: tuple[Path, ...], seeds: Path | None, quiet: bool) -> No
     if not quiet:
         click.echo(f"articles: {_report(doc_counts)}")
         click.echo(f"banks: {len(result.banks)} loaded; {_report(bank_counts)}")
+
+
+@click.command("retire")
+@click.argument("bank_id")
+@with_database
+def retire_command(bank_id: str) -> None:
+    """Retire a bank: its quiz leaves the list for every class; answers and scores stay.
+
+    A full `quizapp load` retires the folder's banks it no longer finds, but leaves banks
+    uploaded in the browser alone: this retires one. Loading or uploading it again restores it.
+
+    \b
+    Example:
+      quizapp retire my-old-bank
+    """
+    from .diagnostics import did_you_mean
+    from .loader import retire_bank
+    from .models import Bank
+
+    retired = retire_bank(bank_id)
+    if retired is None:
+        known = db.session.scalars(select(Bank.id)).all()
+        raise click.ClickException(f'no bank "{bank_id}"{did_you_mean(bank_id, known)}')
+    db.session.commit()
+    click.echo(f"bank {bank_id} retired, with {retired} live question{'' if retired == 1 else 's'}")
 
 
 @click.command("setup")
@@ -302,6 +327,7 @@ def register_commands(app) -> None:
 
     for command in (
         load_command,
+        retire_command,
         setup_command,
         user_group,
         check_command,

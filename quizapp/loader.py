@@ -97,32 +97,53 @@ def _live_passage_ids(session) -> dict[tuple[str, str], int]:
 
 
 def _stale(session, banks: Sequence[Bank], seen: set[str], retire_missing_banks: bool):
-    """Return the live questions a load of ``banks`` retires, and the banks it retires."""
+    """Return the live questions a load of ``banks`` retires, and the banks it retires.
+
+    A full load answers for the folder's banks only: those uploaded in the browser and not in
+    the folder stay as they are (a deploy's `quizapp load` must not take a class's quiz away).
+    """
     loaded = [b.id for b in banks]
     stale = select(Question).where(Question.retired.is_(False))
-    if not retire_missing_banks:
+    if retire_missing_banks:
+        stale = stale.where(Question.bank_id.not_in(uploaded_bank_ids(loaded)))
+    else:
         stale = stale.where(Question.bank_id.in_(loaded))
     questions = [q for q in session.scalars(stale) if q.id not in seen]
     gone = []
     if retire_missing_banks:
         gone = list(
             session.scalars(
-                select(DbBank).where(DbBank.id.not_in(loaded), DbBank.retired.is_(False))
+                select(DbBank).where(
+                    DbBank.id.not_in(loaded),
+                    DbBank.retired.is_(False),
+                    DbBank.uploaded.is_(False),
+                )
             )
         )
     return questions, gone
 
 
+def uploaded_bank_ids(loading: Sequence[str]):
+    """Return a select of the banks uploaded in the browser, other than ``loading``."""
+    return select(DbBank.id).where(DbBank.uploaded.is_(True), DbBank.id.not_in(loading))
+
+
 def load_banks(
-    banks: Sequence[Bank], corpus: Corpus, *, retire_missing_banks: bool, progress=None
+    banks: Sequence[Bank],
+    corpus: Corpus,
+    *,
+    retire_missing_banks: bool,
+    uploaded: bool = False,
+    progress=None,
 ) -> Counter:
     """Upsert banks and version their questions in the current transaction; return counts.
 
     A question whose content (or cited passage) changed gets a new version; answers keep
     pointing at the version they answered. A question missing from its loaded bank is retired;
     a retired question that comes back unchanged is restored with the version it had.
-    With ``retire_missing_banks``, banks absent from ``banks`` are retired too. ``progress``
-    is called with 1 after each question.
+    With ``retire_missing_banks``, banks absent from ``banks`` are retired too, except those
+    uploaded in the browser (``uploaded`` marks the banks of such a load). ``progress`` is
+    called with 1 after each question.
     """
     session = content_write_session()
     counts: Counter = Counter()
@@ -130,7 +151,7 @@ def load_banks(
     seen_questions: set[str] = set()
     for position, bank in enumerate(banks):
         # A partial load (one uploaded file) keeps each bank's place in the list.
-        _upsert_bank(session, bank, position if retire_missing_banks else None)
+        _upsert_bank(session, bank, position if retire_missing_banks else None, uploaded)
         for qpos, question in enumerate(bank.questions):
             seen_questions.add(question.id)
             outcome = _upsert_question(session, bank.id, qpos, question, corpus, passage_ids)
@@ -146,6 +167,25 @@ def load_banks(
         counts["banks retired"] += 1
     session.flush()
     return counts
+
+
+def retire_bank(bank_id: str) -> int | None:
+    """Retire a bank and its live questions (answers kept); return how many, None if no bank.
+
+    Loading or uploading the bank again restores it.
+    """
+    session = content_write_session()
+    bank = session.get(DbBank, bank_id)
+    if bank is None:
+        return None
+    questions = session.scalars(
+        select(Question).where(Question.bank_id == bank_id, Question.retired.is_(False))
+    ).all()
+    for question in questions:
+        question.retired = True
+    bank.retired = True
+    session.flush()
+    return len(questions)
 
 
 def plan_banks(
@@ -172,7 +212,7 @@ def plan_banks(
     return +counts, [q.id for q in questions] + [f"bank {b.id}" for b in gone]
 
 
-def _upsert_bank(session, bank: Bank, position: int | None) -> None:
+def _upsert_bank(session, bank: Bank, position: int | None, uploaded: bool) -> None:
     """Create or update a bank; with no ``position`` it keeps its own, or a new one goes last."""
     row = session.get(DbBank, bank.id)
     if position is None:
@@ -185,6 +225,7 @@ def _upsert_bank(session, bank: Bank, position: int | None) -> None:
         source=Path(bank.path).name,
         position=position,
         retired=False,
+        uploaded=uploaded,
     )
     if row is None:
         session.add(DbBank(id=bank.id, **fields))

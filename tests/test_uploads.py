@@ -382,3 +382,49 @@ def test_an_upload_of_many_wrong_quotes_looks_for_few_closest_texts(app, teacher
     listed = re.findall(r"<li>.*?</li>", response.get_data(as_text=True))
     assert sum("quote not found" in item for item in listed) == len(quotes)
     assert sum("closest passage text" in item for item in listed) == 10  # UPLOAD_HINTS
+
+
+def _live(app, bank_id: str) -> tuple[bool, int]:
+    """Return whether a bank is live and how many of its questions are."""
+    with app.app_context():
+        bank = db.session.get(Bank, bank_id)
+        live = select(func.count()).where(Question.bank_id == bank_id, ~Question.retired)
+        return not bank.retired, db.session.scalar(live)
+
+
+def test_a_full_load_of_the_folder_leaves_uploaded_banks_alone(app, teacher, runner):  # noqa: F811
+    """A deploy runs `quizapp load` (or setup): it must not take a class's uploaded quiz away."""
+    app.config["QUESTIONS_DIR"] = str(Path(__file__).parent / "data/banks")
+    assert upload(teacher, fresh_bank().encode()).status_code == 303
+    uploaded = _live(app, "uploaded")
+    assert uploaded[0] and uploaded[1] > 0
+    result = runner.invoke(args=["load", "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert _live(app, "uploaded") == uploaded
+    assert "uploaded" in teacher.get("/quizzes").get_data(as_text=True)
+    # The operator retires it by name; an upload brings it back
+    result = runner.invoke(args=["retire", "uploaded"])
+    assert result.exit_code == 0 and f"with {uploaded[1]} live questions" in result.output
+    assert _live(app, "uploaded") == (False, 0)
+    assert upload(teacher, fresh_bank().encode()).status_code == 303
+    assert _live(app, "uploaded") == uploaded
+
+
+def test_a_full_load_cannot_take_an_uploaded_banks_question_ids(app, teacher, runner, tmp_path):  # noqa: F811
+    assert upload(teacher, fresh_bank().encode()).status_code == 303
+    folder = tmp_path / "banks"
+    folder.mkdir()
+    clash = SAMPLE.replace("- id: sample-juno-liquid", "- id: uploaded-juno-liquid")
+    (folder / "clash.yaml").write_text(clash, encoding="utf-8")
+    app.config["QUESTIONS_DIR"] = str(folder)
+    result = runner.invoke(args=["load", "--quiet"])
+    assert result.exit_code == 1
+    assert 'duplicate question id "uploaded-juno-liquid" (already used in bank "uploaded")' in (
+        result.output
+    )
+
+
+def test_retiring_an_unknown_bank_names_the_close_one(app, runner):
+    result = runner.invoke(args=["retire", "sample-big-sciense"])
+    assert result.exit_code == 1
+    assert 'no bank "sample-big-sciense" (did you mean "sample-big-science"?)' in result.output

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .. import clock
@@ -57,6 +57,8 @@ class Bank(db.Model):
     source: Mapped[str] = mapped_column(String(300))
     position: Mapped[int] = mapped_column(default=0)
     retired: Mapped[bool] = mapped_column(default=False)
+    # Uploaded in the browser, not loaded from questions/: a full load leaves it alone.
+    uploaded: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class Question(db.Model):

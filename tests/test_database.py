@@ -144,21 +144,35 @@ def test_migrations_build_exactly_the_schema_the_models_declare(app):
     assert _schema_drift(app) == []
 
 
-def test_downgrade_and_upgrade_again_keep_the_data(app, runner):
+def test_downgrade_and_upgrade_again_keep_the_data(app, runner, client, auth):
+    """Every migration, both ways, on a database in use: accounts, answers, review cards."""
     from sqlalchemy import func, select
 
-    from quizapp.models import Passage
+    from quizapp.models import Answer, Passage, ReviewCard, User
 
-    with app.app_context():
-        passages = db.session.scalar(select(func.count()).select_from(Passage))
+    from .quizhelp import bank_ids, take_quiz
+
+    auth.register("keeper")
+    take_quiz(app, client, bank_ids(app)[0])
+    tables = (Passage, User, Answer, ReviewCard)
+
+    def counts():
+        with app.app_context():
+            return [db.session.scalar(select(func.count()).select_from(t)) for t in tables]
+
+    before = counts()
+    assert all(before)
     app.logger.info("the app's logger exists before the migrations run")
-    assert runner.invoke(args=["db", "downgrade", "5cec7cda7e9f"]).exit_code == 0
+    result = runner.invoke(args=["db", "downgrade", "5cec7cda7e9f"])
+    assert result.exit_code == 0, result.output
     assert _schema_drift(app) != []  # the models are ahead of the first revision
     result = runner.invoke(args=["db", "upgrade"])
     assert result.exit_code == 0, result.output
-    with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(Passage)) == passages
+    assert counts() == before
     assert _schema_drift(app) == []
+    with app.app_context(), db.engine.connect() as conn:
+        if conn.dialect.name == "sqlite":  # keys back on for the app's connections
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     # alembic's logging set-up must not silence the app's logger (500s are logged with an id)
     assert not app.logger.disabled
 

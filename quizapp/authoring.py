@@ -13,7 +13,7 @@ from .diagnostics import Diagnostic
 from .extensions import db
 from .loader import load_banks, plan_banks, uploaded_bank_ids
 from .models import Bank as DbBank
-from .models import Citation, Document, Passage, QuestionVersion
+from .models import Citation, Document, Passage, QuestionVersion, User
 from .models import Question as DbQuestion
 from .passages import Corpus
 from .passages import Passage as PurePassage
@@ -43,12 +43,38 @@ def live_corpus() -> Corpus:
     return Corpus(by_doc, hints=UPLOAD_HINTS)
 
 
-def check_upload(data: bytes, filename: str, corpus: Corpus) -> checker.CheckResult:
-    """Check an uploaded bank as `quizapp check` would, plus ids taken by other loaded banks."""
+def check_upload(
+    data: bytes, filename: str, corpus: Corpus, uploader_id: int
+) -> checker.CheckResult:
+    """Check an uploaded bank as `quizapp check` would, plus ids taken by other banks or users."""
     result = checker.check_text(data, filename, corpus)
     result.diagnostics.extend(ids_taken_elsewhere(result.banks))
+    result.diagnostics.extend(banks_of_others(result.banks, uploader_id))
     result.diagnostics.sort()
     return result
+
+
+def banks_of_others(banks, uploader_id: int) -> list[Diagnostic]:
+    """Return an error for each bank another instructor uploaded: only they may change it."""
+    owners = dict(
+        db.session.execute(
+            select(DbBank.id, User.username)
+            .join(User, User.id == DbBank.uploader_id)
+            .where(DbBank.id.in_([b.id for b in banks]), DbBank.uploader_id != uploader_id)
+        ).all()
+    )
+    return [
+        Diagnostic(
+            bank.path,
+            bank.line,
+            bank.col,
+            "error",
+            f'bank "{bank.id}" was uploaded by {owners[bank.id]}, and only they can change it: '
+            "give your bank another id",
+        )
+        for bank in banks
+        if bank.id in owners
+    ]
 
 
 def ids_taken_elsewhere(banks, full: bool = False) -> list[Diagnostic]:
@@ -100,7 +126,9 @@ def _retires(counts: Counter) -> bool:
     return bool(counts.get("questions retired") or counts.get("banks retired"))
 
 
-def check_and_load(data: bytes, filename: str, confirmed: Counter | None = None) -> Upload:
+def check_and_load(
+    data: bytes, filename: str, uploader_id: int, confirmed: Counter | None = None
+) -> Upload:
     """Check an upload and load it when valid, unless it retires questions not yet confirmed.
 
     ``confirmed`` are the counts the instructor saw and accepted; when loading now would do
@@ -111,10 +139,10 @@ def check_and_load(data: bytes, filename: str, confirmed: Counter | None = None)
         problem = Diagnostic(filename, 1, 1, "error", TOO_BIG)
         return Upload(checker.CheckResult(diagnostics=[problem], files=1), too_big=True)
     corpus = live_corpus()
-    result = check_upload(data, filename, corpus)
+    result = check_upload(data, filename, corpus, uploader_id)
     if not result.ok or not result.banks:
         return Upload(result)
-    counts = load_banks(result.banks, corpus, retire_missing_banks=False, uploaded=True)
+    counts = load_banks(result.banks, corpus, retire_missing_banks=False, uploader_id=uploader_id)
     # Ask first when it retires something not confirmed: a first upload, or the banks changed
     # since the plan shown. A second "Load it" of one applied retires nothing: it just loads.
     if _retires(counts) and counts != confirmed:
@@ -190,9 +218,14 @@ def annotated_lines(data: bytes, diagnostics: list[Diagnostic]) -> list[tuple[in
     return [(i, line, by_line.get(i, [])) for i, line in enumerate(lines[:SHOWN_LINES], start=1)]
 
 
-def bank_list() -> list[DbBank]:
-    """Return the loaded banks, live first."""
-    return list(db.session.scalars(select(DbBank).order_by(DbBank.retired, DbBank.position)))
+def bank_list() -> list[tuple[DbBank, str | None]]:
+    """Return the loaded banks, live first, each with its uploader (None: from the folder)."""
+    rows = db.session.execute(
+        select(DbBank, User.username)
+        .outerjoin(User, User.id == DbBank.uploader_id)
+        .order_by(DbBank.retired, DbBank.position)
+    )
+    return [tuple(row) for row in rows]
 
 
 def regexes_left_out() -> dict[str, list[str]]:

@@ -116,7 +116,7 @@ def _stale(session, banks: Sequence[Bank], seen: set[str], retire_missing_banks:
                 select(DbBank).where(
                     DbBank.id.not_in(loaded),
                     DbBank.retired.is_(False),
-                    DbBank.uploaded.is_(False),
+                    DbBank.uploader_id.is_(None),
                 )
             )
         )
@@ -125,7 +125,7 @@ def _stale(session, banks: Sequence[Bank], seen: set[str], retire_missing_banks:
 
 def uploaded_bank_ids(loading: Sequence[str]):
     """Return a select of the banks uploaded in the browser, other than ``loading``."""
-    return select(DbBank.id).where(DbBank.uploaded.is_(True), DbBank.id.not_in(loading))
+    return select(DbBank.id).where(DbBank.uploader_id.is_not(None), DbBank.id.not_in(loading))
 
 
 def load_banks(
@@ -133,7 +133,7 @@ def load_banks(
     corpus: Corpus,
     *,
     retire_missing_banks: bool,
-    uploaded: bool = False,
+    uploader_id: int | None = None,
     progress=None,
 ) -> Counter:
     """Upsert banks and version their questions in the current transaction; return counts.
@@ -142,8 +142,8 @@ def load_banks(
     pointing at the version they answered. A question missing from its loaded bank is retired;
     a retired question that comes back unchanged is restored with the version it had.
     With ``retire_missing_banks``, banks absent from ``banks`` are retired too, except those
-    uploaded in the browser (``uploaded`` marks the banks of such a load). ``progress`` is
-    called with 1 after each question.
+    uploaded in the browser (``uploader_id`` marks the banks of such a load as its user's).
+    ``progress`` is called with 1 after each question.
     """
     session = content_write_session()
     counts: Counter = Counter()
@@ -151,7 +151,7 @@ def load_banks(
     seen_questions: set[str] = set()
     for position, bank in enumerate(banks):
         # A partial load (one uploaded file) keeps each bank's place in the list.
-        _upsert_bank(session, bank, position if retire_missing_banks else None, uploaded)
+        _upsert_bank(session, bank, position if retire_missing_banks else None, uploader_id)
         for qpos, question in enumerate(bank.questions):
             seen_questions.add(question.id)
             outcome = _upsert_question(session, bank.id, qpos, question, corpus, passage_ids)
@@ -212,9 +212,11 @@ def plan_banks(
     return +counts, [q.id for q in questions] + [f"bank {b.id}" for b in gone]
 
 
-def _upsert_bank(session, bank: Bank, position: int | None, uploaded: bool) -> None:
+def _upsert_bank(session, bank: Bank, position: int | None, uploader_id: int | None) -> None:
     """Create or update a bank; with no ``position`` it keeps its own, or a new one goes last."""
     row = session.get(DbBank, bank.id)
+    if row is not None and row.uploader_id is None and not row.retired:
+        uploader_id = None  # a live bank of the folder stays the folder's, open to everyone
     if position is None:
         last = session.scalar(select(func.max(DbBank.position)))
         position = row.position if row is not None else (-1 if last is None else last) + 1
@@ -225,7 +227,7 @@ def _upsert_bank(session, bank: Bank, position: int | None, uploaded: bool) -> N
         source=Path(bank.path).name,
         position=position,
         retired=False,
-        uploaded=uploaded,
+        uploader_id=uploader_id,
     )
     if row is None:
         session.add(DbBank(id=bank.id, **fields))

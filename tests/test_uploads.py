@@ -428,3 +428,27 @@ def test_retiring_an_unknown_bank_names_the_close_one(app, runner):
     result = runner.invoke(args=["retire", "sample-big-sciense"])
     assert result.exit_code == 1
     assert 'no bank "sample-big-sciense" (did you mean "sample-big-science"?)' in result.output
+
+
+def test_a_bank_another_instructor_uploaded_is_theirs_to_change(app, teacher):  # noqa: F811
+    from .conftest import Auth
+    from .test_instructor import make_user
+
+    assert upload(teacher, fresh_bank().encode()).status_code == 303
+    make_user(app, "prof2", "instructor")
+    other = app.test_client()
+    Auth(other).login("prof2")
+    edited = fresh_bank().replace("How much liquid fills", "What mass of liquid fills")
+    response = upload(other, edited.encode())
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "was uploaded by prof, and only they can change it: give your bank another id" in page
+    # A bank from the folder stays the folder's, open to every instructor, as before
+    shipped = SAMPLE.replace("How much liquid fills", "What mass of liquid fills")
+    assert upload(other, shipped.encode()).status_code == 303
+    assert upload(teacher, SAMPLE.encode()).status_code == 303
+    # and an uploader may go on changing their own
+    assert upload(teacher, edited.encode()).status_code == 303
+    listed = teacher.get("/teach/banks").get_data(as_text=True)
+    assert "uploaded by prof<" in listed and "uploaded by prof2" not in listed
+    assert "the questions folder" in listed

@@ -1,8 +1,10 @@
-"""bank uploaded: a full `quizapp load` leaves banks uploaded in the browser alone
+"""bank uploader: banks uploaded in the browser belong to their uploader, and a full
+`quizapp load` of the folder leaves them alone
 
 Before, every deploy's `quizapp load` (or `setup`) retired the banks instructors had uploaded,
-as banks missing from questions/. Banks uploaded before this migration cannot be told apart
-and count as the folder's; upload them again to keep them out of its reach.
+as banks missing from questions/, and any instructor could overwrite another's bank. Banks
+uploaded before this migration cannot be told apart and count as the folder's; upload them
+again to make them yours.
 
 Revision ID: d8e4b1f7a2c6
 Revises: c6f1a2d9e8b7
@@ -21,12 +23,14 @@ depends_on = None
 
 
 def upgrade():
-    op.add_column(
-        'bank', sa.Column('uploaded', sa.Boolean(), server_default=sa.false(), nullable=False)
-    )
+    with op.batch_alter_table('bank', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('uploader_id', sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(
+            batch_op.f('fk_bank_uploader_id_user'), 'user', ['uploader_id'], ['id']
+        )
 
 
 def downgrade():
-    # Not in batch mode: SQLite (3.35 and later) drops a column in place, where a batch copy of
-    # the table would have to drop the table every question refers to.
-    op.drop_column('bank', 'uploaded')
+    with op.batch_alter_table('bank', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_bank_uploader_id_user'), type_='foreignkey')
+        batch_op.drop_column('uploader_id')

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, false
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .. import clock
@@ -57,8 +57,9 @@ class Bank(db.Model):
     source: Mapped[str] = mapped_column(String(300))
     position: Mapped[int] = mapped_column(default=0)
     retired: Mapped[bool] = mapped_column(default=False)
-    # Uploaded in the browser, not loaded from questions/: a full load leaves it alone.
-    uploaded: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Who uploaded it in the browser (None: loaded from questions/). Only they may change it,
+    # and a full load of the folder leaves it alone.
+    uploader_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
 
 class Question(db.Model):

@@ -336,7 +336,8 @@ def banks():
         upload = form.file.data
         data = upload.read(authoring.MAX_UPLOAD + 1)
         filename = upload.filename or "upload.yaml"
-        return _after_upload(authoring.check_and_load(data, filename), data, filename, form)
+        outcome = authoring.check_and_load(data, filename, current_user.id)
+        return _after_upload(outcome, data, filename, form)
     return _banks_page(form, status=400 if form.errors else 200)
 
 
@@ -350,7 +351,7 @@ def confirm_upload():
         flash("This confirmation has expired or is not valid: upload the file again.", "error")
         return redirect(url_for(".banks"), 303)
     data, filename, confirmed = sealed
-    outcome = authoring.check_and_load(data, filename, confirmed)
+    outcome = authoring.check_and_load(data, filename, current_user.id, confirmed)
     return _after_upload(outcome, data, filename, UploadForm(), again=True)
 
 

@@ -7,7 +7,7 @@ import subprocess
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, inspect
 from sqlalchemy.engine import URL, make_url
 
 from .files import replacing
@@ -162,33 +162,40 @@ def restore(database_url: str, source: Path) -> None:
         raise BackupError(
             f"{source} is not a quizapp backup (it has no quizapp tables): nothing was restored"
         )
-    cmd = [
-        _tool("pg_restore"),
-        "--clean",
-        "--if-exists",
-        "--no-owner",
-        "--single-transaction",  # all of it or, on an error, none of it
-        "-d",
-        conninfo,
-        str(source),
-    ]
-    result = subprocess.run(cmd, env=env, capture_output=True, text=True)
-    if result.returncode:
-        detail = result.stderr.strip() or "pg_restore failed"
-        raise BackupError(f"could not restore the backup {source}: {detail}")
-    _drop_tables_not_in(url, tables)
+    _pg_restore_replacing_all(url, conninfo, env, source)
 
 
-def _drop_tables_not_in(url, tables: set[str]) -> None:
-    """Drop what later migrations added: the restored revision's upgrade makes them again.
+def _pg_restore_replacing_all(url, conninfo: str, env: dict, source: Path) -> None:
+    """Drop every table, then load the backup, in one transaction: all of it or none of it.
 
-    ``--clean`` drops only what the backup holds, so a table made since the backup (a newer
-    schema's) would stay and stop `quizapp db upgrade` ("already exists").
+    ``pg_restore --clean`` drops only what the backup holds: a table a later migration made
+    would stay (and stop `quizapp db upgrade`, "already exists"), and a foreign key a later
+    migration added to an old table stops the drop of the key it points at. So the script
+    pg_restore writes goes to psql after a DROP ... CASCADE of every table there is now.
     """
     engine = create_engine(url)
     try:
-        with engine.begin() as conn:
-            for name in set(inspect(conn).get_table_names()) - tables:
-                conn.execute(text(f'DROP TABLE IF EXISTS "{name}" CASCADE'))
+        with engine.connect() as conn:
+            tables = inspect(conn).get_table_names()
     finally:
         engine.dispose()
+    drops = "".join(f'DROP TABLE IF EXISTS "{name}" CASCADE;\n' for name in tables)
+    restore = [_tool("psql"), "--no-psqlrc", "--quiet", "--single-transaction"]
+    restore += ["-v", "ON_ERROR_STOP=1", "-d", conninfo, "-f", "-"]
+    script = [_tool("pg_restore"), "--clean", "--if-exists", "--no-owner", "-f", "-", str(source)]
+    pipe, nowhere = subprocess.PIPE, subprocess.DEVNULL
+    with (
+        subprocess.Popen(restore, stdin=pipe, stdout=nowhere, stderr=pipe, env=env) as psql,
+        subprocess.Popen(script, stdout=pipe, stderr=pipe, env=env) as dump,
+    ):
+        try:
+            psql.stdin.write(drops.encode())
+            shutil.copyfileobj(dump.stdout, psql.stdin)  # streamed: a dump may be gigabytes
+            psql.stdin.close()
+        except BrokenPipeError:  # psql stopped at an error: its message says which
+            psql.stdin = None  # nothing more to send, nor to flush on the way out
+            dump.kill()
+        errors = [psql.stderr.read().decode().strip(), dump.stderr.read().decode().strip()]
+    if psql.returncode or dump.returncode:
+        detail = next((e for e in errors if e), "pg_restore failed")
+        raise BackupError(f"could not restore the backup {source}: {detail}")

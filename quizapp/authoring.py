@@ -82,13 +82,13 @@ def ids_taken_elsewhere(banks, full: bool = False) -> list[Diagnostic]:
 
     Loading it would move that question, with its answers, out of its bank. A question may
     move between banks loaded together (the checker refuses an id in two of them), and a
-    ``full`` load of the folder may take ids from the folder's banks it retires, but not from
-    banks uploaded in the browser, which it leaves as they are.
+    ``full`` load of the folder may take ids from the folder's banks it retires and from
+    retired uploaded banks, but not from live uploaded banks, which it leaves as they are.
     """
     loading = [b.id for b in banks]
     ids = [q.id for b in banks for q in b.questions]
     elsewhere = (
-        DbQuestion.bank_id.in_(uploaded_bank_ids(loading))
+        DbQuestion.bank_id.in_(uploaded_bank_ids(loading, live=True))
         if full
         else DbQuestion.bank_id.not_in(loading)
     )
@@ -103,7 +103,13 @@ def ids_taken_elsewhere(banks, full: bool = False) -> list[Diagnostic]:
             q.line,
             q.col,
             "error",
-            f'duplicate question id "{q.id}" (already used in bank "{taken[q.id]}")',
+            f'duplicate question id "{q.id}" (already used in bank "{taken[q.id]}")'
+            + (
+                f"; that bank was uploaded in the browser: `quizapp retire {taken[q.id]}` frees"
+                " its ids"
+                if full
+                else ""
+            ),
         )
         for bank in banks
         for q in bank.questions

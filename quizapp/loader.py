@@ -123,9 +123,10 @@ def _stale(session, banks: Sequence[Bank], seen: set[str], retire_missing_banks:
     return questions, gone
 
 
-def uploaded_bank_ids(loading: Sequence[str]):
-    """Return a select of the banks uploaded in the browser, other than ``loading``."""
-    return select(DbBank.id).where(DbBank.uploader_id.is_not(None), DbBank.id.not_in(loading))
+def uploaded_bank_ids(loading: Sequence[str], live: bool = False):
+    """Return a select of the banks uploaded in the browser (``live`` ones), but ``loading``."""
+    found = select(DbBank.id).where(DbBank.uploader_id.is_not(None), DbBank.id.not_in(loading))
+    return found.where(DbBank.retired.is_(False)) if live else found
 
 
 def load_banks(
@@ -215,7 +216,9 @@ def plan_banks(
 def _upsert_bank(session, bank: Bank, position: int | None, uploader_id: int | None) -> None:
     """Create or update a bank; with no ``position`` it keeps its own, or a new one goes last."""
     row = session.get(DbBank, bank.id)
-    if row is not None and row.uploader_id is None and not row.retired:
+    if row is not None and uploader_id is None and position is None:
+        uploader_id = row.uploader_id  # one file loaded from the command line: owner unchanged
+    elif row is not None and row.uploader_id is None and not row.retired:
         uploader_id = None  # a live bank of the folder stays the folder's, open to everyone
     if position is None:
         last = session.scalar(select(func.max(DbBank.position)))

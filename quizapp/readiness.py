@@ -58,9 +58,13 @@ def content_warning(engine: Engine) -> str | None:
 
 def database_answers(engine: Engine) -> bool:
     """Return whether the database answers a trivial query now."""
-    try:
-        with engine.connect() as conn:
-            conn.execute(select(1))
-    except DBAPIError:
-        return False
-    return True
+    # Twice: after a database restart the pool's first connection is stale; its failure
+    # discards it, and a fresh one says whether the database is really down.
+    for _ in range(2):
+        try:
+            with engine.connect() as conn:
+                conn.execute(select(1))
+        except DBAPIError:
+            continue
+        return True
+    return False

@@ -70,6 +70,9 @@ def submit_review(
         # The form names the question: graded, any question's feedback would show its answer
         # to a student who has yet to answer it in a quiz.
         return ReviewResult(None, NOT_A_CARD, changed=True)
+    first = _reviewed_since(user_id, question_id, token)
+    if first is not None:  # answered in another tab: that says more than "changed since"
+        return ReviewResult(first, duplicate=True)
     version_id = current_version(question_id)
     if version_id is None:
         return ReviewResult(None, QUESTION_RETIRED, changed=True)

@@ -422,6 +422,28 @@ def test_a_full_load_cannot_take_an_uploaded_banks_question_ids(app, teacher, ru
     assert 'duplicate question id "uploaded-juno-liquid" (already used in bank "uploaded")' in (
         result.output
     )
+    assert "`quizapp retire uploaded` frees its ids" in result.output
+    # Once the operator retires the uploaded bank, the deploy's load goes through again
+    assert runner.invoke(args=["retire", "uploaded"]).exit_code == 0
+    result = runner.invoke(args=["load", "--quiet"])
+    assert result.exit_code == 0, result.output
+
+
+def test_loading_an_uploaded_banks_file_from_the_shell_keeps_it_uploaded(
+    app,
+    teacher,
+    runner,
+    tmp_path,  # noqa: F811
+):
+    """Else the next deploy's full load would retire it as a folder bank gone missing."""
+    app.config["QUESTIONS_DIR"] = str(Path(__file__).parent / "data/banks")
+    assert upload(teacher, fresh_bank().encode()).status_code == 303
+    uploaded = _live(app, "uploaded")
+    copy = tmp_path / "uploaded.yaml"
+    copy.write_text(fresh_bank(), encoding="utf-8")
+    assert runner.invoke(args=["load", "--quiet", str(copy)]).exit_code == 0
+    assert runner.invoke(args=["load", "--quiet"]).exit_code == 0
+    assert _live(app, "uploaded") == uploaded
 
 
 def test_retiring_an_unknown_bank_names_the_close_one(app, runner):

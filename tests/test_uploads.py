@@ -431,9 +431,9 @@ def test_a_full_load_cannot_take_an_uploaded_banks_question_ids(app, teacher, ru
 
 def test_loading_an_uploaded_banks_file_from_the_shell_keeps_it_uploaded(
     app,
-    teacher,
+    teacher,  # noqa: F811
     runner,
-    tmp_path,  # noqa: F811
+    tmp_path,
 ):
     """Else the next deploy's full load would retire it as a folder bank gone missing."""
     app.config["QUESTIONS_DIR"] = str(Path(__file__).parent / "data/banks")

@@ -283,6 +283,10 @@ def test_a_review_sent_after_its_question_changed_is_asked_again_not_misgraded(
     again["answer"] = answer_values(app, page, view, correct=True)
     feedback = student.get(student.post("/review/answer", data=again).location)
     assert "Right" in feedback.get_data(as_text=True)
+    # The old form sent once more, say from another tab: answered since, which says more
+    late = student.get(student.post("/review/answer", data=data).location)
+    shown = late.get_data(as_text=True)
+    assert "your first answer stands" in shown and "changed since" not in shown
 
 
 def test_a_retired_quizs_attempts_keep_its_title_in_the_score_history(

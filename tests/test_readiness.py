@@ -132,3 +132,17 @@ def test_gunicorn_serves_a_ready_database_and_reports_healthy(database_url):
         assert requests.get(server.url + "/health", timeout=5).text == "ok\n"
         server.log.seek(0)
         assert "no articles" not in server.log.read().decode()
+
+
+def test_health_is_not_fooled_by_connections_the_database_dropped(app, client, database_url):
+    """After a database restart the pool's connections are dead: not a reason to say 503."""
+    from psycopg import sql
+
+    from .conftest import _admin
+
+    if database_url.startswith("sqlite"):
+        pytest.skip("a server that drops its clients' connections: PostgreSQL")
+    assert client.get("/health").status_code == 200  # a connection now waits in the pool
+    terminate = "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = {}"
+    _admin(sql.SQL(terminate).format(sql.Literal(database_url.rsplit("/", 1)[1])))
+    assert client.get("/health").status_code == 200

@@ -366,16 +366,15 @@ def _checked_run_command() -> click.Command:
 
 def _check_database_before_serving() -> None:
     """Refuse to serve from a database that is unreachable or not migrated; warn when empty."""
-    from .readiness import content_warning, schema_problem
+    from .readiness import before_serving
 
     app = click.get_current_context().ensure_object(ScriptInfo).load_app()
     with app.app_context():
-        problem = schema_problem(db.engine, app.extensions["migrate"].directory)
-        if problem:
-            raise click.ClickException(problem)
-        warning = content_warning(db.engine)
-        if warning:
-            click.secho(f"Warning: {warning}", err=True, fg="yellow")
+        problem, warning = before_serving(db.engine, app.extensions["migrate"].directory)
+    if problem:
+        raise click.ClickException(problem)
+    if warning:
+        click.secho(f"Warning: {warning}", err=True, fg="yellow")
 
 
 def _create_app():

@@ -14,7 +14,7 @@ def on_starting(server):
     from . import create_app
     from .config import ConfigError
     from .extensions import db
-    from .readiness import content_warning, schema_problem
+    from .readiness import before_serving
 
     try:
         app = create_app()
@@ -22,8 +22,7 @@ def on_starting(server):
         sys.exit(f"quizapp: {exc}")
     with app.app_context():
         try:
-            problem = schema_problem(db.engine, app.extensions["migrate"].directory)
-            warning = None if problem else content_warning(db.engine)
+            problem, warning = before_serving(db.engine, app.extensions["migrate"].directory)
         finally:
             db.engine.dispose()  # the workers fork from here: no connection may cross over
     if problem:

@@ -56,6 +56,12 @@ def content_warning(engine: Engine) -> str | None:
     )
 
 
+def before_serving(engine: Engine, migrations: str) -> tuple[str | None, str | None]:
+    """Return why the app cannot serve (or None), and else a warning about its content."""
+    problem = schema_problem(engine, migrations)
+    return problem, None if problem else content_warning(engine)
+
+
 def database_answers(engine: Engine) -> bool:
     """Return whether the database answers a trivial query now."""
     # Twice: after a database restart the pool's first connection is stale; its failure

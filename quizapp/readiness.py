@@ -4,6 +4,8 @@ Checked once before serving (gunicorn's master, `quizapp run`), so a server star
 wrong database stops with one line instead of answering every request with a 500.
 """
 
+from pathlib import Path
+
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, func, select
@@ -18,6 +20,11 @@ def _label(engine: Engine) -> str:
 
 def schema_problem(engine: Engine, migrations: str) -> str | None:
     """Return why this database cannot serve this release, or None when it can."""
+    if _missing_sqlite_file(engine):  # connecting would leave an empty file there
+        return (
+            f"cannot use the database {_label(engine)}: there is no such file. Run "
+            "`quizapp setup` to create it, or point DATABASE_URL at the existing one"
+        )
     try:
         with engine.connect() as conn:
             current = set(MigrationContext.configure(conn).get_current_heads())
@@ -43,6 +50,13 @@ def schema_problem(engine: Engine, migrations: str) -> str | None:
         f"the database {_label(engine)} is at migration {', '.join(sorted(current))} but "
         f"this release needs {', '.join(sorted(heads))}: run `quizapp db upgrade` first"
     )
+
+
+def _missing_sqlite_file(engine: Engine) -> bool:
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        return False
+    return not database.startswith("file:") and not Path(database).exists()
 
 
 def content_warning(engine: Engine) -> str | None:

@@ -21,7 +21,9 @@ LONG_SECRET = "s" * 40
 
 
 def _empty_app(tmp_path):
-    url = f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+    path = tmp_path / "empty.sqlite3"
+    path.touch()  # an empty file is an empty SQLite database
+    url = f"sqlite:///{path}"
     return create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "t"})
 
 
@@ -61,6 +63,16 @@ def test_each_kind_of_unready_database_says_what_to_run(tmp_path):
         db.session.commit()
         db.engine.dispose()
     assert _problem(app) is None
+
+
+def test_a_missing_sqlite_file_is_reported_and_not_created(tmp_path):
+    path = tmp_path / "typo.sqlite3"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "SECRET_KEY": "t"})
+    assert _problem(app).endswith(
+        "there is no such file. Run `quizapp setup` to create it, "
+        "or point DATABASE_URL at the existing one"
+    )
+    assert not path.exists()
 
 
 @pytest.mark.parametrize("backend", UNREACHABLE)
@@ -108,6 +120,7 @@ def test_gunicorn_with_a_bad_setting_stops_with_one_line_not_a_traceback_per_wor
 
 
 def test_gunicorn_refuses_a_database_that_is_not_migrated(tmp_path):
+    (tmp_path / "x.sqlite3").touch()  # empty: no tables
     env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}", "SECRET_KEY": LONG_SECRET}
     result = _gunicorn(env)
     assert result.returncode == 1
@@ -116,6 +129,7 @@ def test_gunicorn_refuses_a_database_that_is_not_migrated(tmp_path):
 
 
 def test_quizapp_run_refuses_a_database_that_is_not_migrated(tmp_path):
+    (tmp_path / "x.sqlite3").touch()  # empty: no tables
     env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}", "SECRET_KEY": LONG_SECRET}
     script = "from quizapp.cli import main; main()"
     port = str(free_port())

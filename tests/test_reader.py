@@ -33,6 +33,21 @@ def test_reader_shows_article_without_junk(client, slug):
     assert html.count('class="passage"') >= 5
 
 
+@pytest.mark.parametrize(
+    ("slug", "printed"),
+    [
+        ("nanoscience", "the project has landed $780 million in investment."),
+        ("science-cities", "30 million yuan (US$4.3 million) in subsidy"),
+        ("science-cities", "Preprint at arXiv https://doi.org/h43n; 2022)"),
+    ],
+)
+def test_reader_shows_dollars_and_links_as_the_article_printed_them(client, slug, printed):
+    """The scrape's Markdown escapes and autolink brackets (\\$, <https://...>) are not shown."""
+    text = html.unescape(client.get(f"/read/{slug}").get_data(as_text=True))
+    assert printed in text
+    assert "\\$" not in text and "<https:" not in text
+
+
 def test_passages_carry_their_anchors_as_ids(app, client):
     html = client.get("/read/big-science").get_data(as_text=True)
     with app.app_context():

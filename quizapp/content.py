@@ -42,3 +42,11 @@ def passage_map(doc_id: str):
     Mastery maps show a line of every passage: loading whole passages cost most of the page.
     """
     return read(_PASSAGE_MAP, {"doc": doc_id}).all()
+
+
+def retired_passages(doc_id: str, anchors) -> list[Passage]:
+    """Return the article's retired passages with these anchors (paragraphs since edited)."""
+    stmt = select(Passage).where(
+        Passage.doc_id == doc_id, Passage.retired.is_(True), Passage.anchor.in_(list(anchors))
+    )
+    return list(db.session.scalars(stmt))

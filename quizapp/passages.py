@@ -266,6 +266,37 @@ def resolve(
     return Corpus(passages_by_doc).resolve(doc_id, quote)
 
 
+def relocate(
+    old_text: str, spans: Sequence[tuple[int, int]], live: Sequence[Passage]
+) -> tuple[list[tuple[str, int, int]], str | None]:
+    """Return where the spans of a retired paragraph's words lie now, as (anchor, start, end),
+    and the anchor of the live paragraph most like the retired one (None if none is alike).
+
+    A span whose words no longer lie in exactly one live paragraph is left out.
+    """
+    if not live:
+        return [], None
+    corpus = Corpus({live[0].doc_id: live}, hints=0)
+    moved = []
+    for start, end in spans:
+        found = corpus.resolve(live[0].doc_id, old_text[start:end])
+        if isinstance(found, Match):
+            moved.append((found.passage.anchor, found.start, found.end))
+    return moved, _most_alike(old_text, live)
+
+
+def _most_alike(text: str, live: Sequence[Passage], at_least: float = 0.6) -> str | None:
+    """Return the anchor of the live paragraph most like text, if any is at least that alike."""
+    best, best_ratio = None, at_least
+    matcher = difflib.SequenceMatcher(None, autojunk=False)
+    matcher.set_seq2(normalize(text))
+    for passage in live:
+        matcher.set_seq1(normalize(passage.text))
+        if matcher.quick_ratio() >= best_ratio and (ratio := matcher.ratio()) >= best_ratio:
+            best, best_ratio = passage.anchor, ratio
+    return best
+
+
 def highlight_segments(text: str, spans: Sequence[tuple[int, int]]) -> list[tuple[str, bool]]:
     """Split text into (segment, marked) pieces; bad spans are clamped or ignored."""
     clean = sorted(

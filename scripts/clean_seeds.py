@@ -2,8 +2,9 @@
 
 Each article lists, by exact line, what is not the article (titles repeated in the body,
 captions, credits, infographic text, pull quotes, bylines, boilerplate and the junk tails).
-Link artefacts like [China](#) keep their word, emphasis markup is dropped, and a paragraph
-split by a page break (no closing punctuation, next block starting in lower case) is rejoined.
+Link artefacts like [China](#) keep their word; emphasis markup, Markdown escapes (\\$) and
+autolink brackets (<https://...>) are dropped; and a paragraph split by a page break (no closing
+punctuation, next block starting in lower case) is rejoined.
 Run: python scripts/clean_seeds.py
 """
 
@@ -92,10 +93,14 @@ ARTICLES = [
 
 
 def clean_inline(text: str) -> str:
-    """Return text without link artefacts and emphasis markup."""
+    """Return text without link artefacts, emphasis markup, escapes and autolink brackets."""
     text = re.sub(r"\[([^\]]*)\]\(#\)", r"\1", text)
     text = re.sub(r"\*\*([^*]+)\*\*", r"\1", text)
-    return re.sub(r"\*([^*]+)\*", r"\1", text)
+    text = re.sub(r"\*([^*]+)\*", r"\1", text)
+    # Passages are shown as plain text: "US\$4.3" and "<https://doi.org/h43n>" are Markdown
+    # for "US$4.3" and the bare address the article printed.
+    text = re.sub(r"<([a-z]+:[^\s>]+)>", r"\1", text)
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", text)
 
 
 def clean(spec: dict) -> str:

@@ -15,6 +15,7 @@ from quizapp.passages import (
     highlight_segments,
     normalize,
     normalize_with_map,
+    relocate,
     segment,
 )
 
@@ -246,3 +247,25 @@ def test_a_quote_off_only_in_capitals_names_the_articles_words(quote, article):
     assert result.message().endswith(
         f'differs only in capital letters from the article\'s "{article}"'
     )
+
+
+def test_relocate_moves_a_retired_paragraphs_spans_to_where_its_words_are_now():
+    old = segment("d", BODY)
+    edited = segment("d", BODY.replace("First paragraph", "The first paragraph", 1))
+    text = old[0].text
+    start = text.index("20,000 tonnes")
+    moved, alike = relocate(text, [(start, start + len("20,000 tonnes"))], edited)
+    (anchor, s, e), new = moved[0], edited[0]
+    assert len(moved) == 1 and anchor == new.anchor != old[0].anchor
+    assert new.text[s:e] == "20,000 tonnes"
+    assert alike == new.anchor
+
+
+def test_relocate_leaves_out_words_since_edited_but_names_the_paragraph_most_alike():
+    old = segment("d", BODY)
+    edited = segment("d", BODY.replace("20,000 tonnes", "20 000 tonnes", 1))
+    text = old[0].text
+    start = text.index("20,000 tonnes")
+    moved, alike = relocate(text, [(start, start + len("20,000 tonnes"))], edited)
+    assert moved == [] and alike == edited[0].anchor
+    assert relocate(text, [(0, 5)], segment("d", "Nothing like it at all.")) == ([], None)

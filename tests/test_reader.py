@@ -2,14 +2,16 @@
 
 import html
 import re
+from dataclasses import replace
 
 import pytest
 from jinja2.filters import do_truncate
 
 from quizapp.content import get_document, list_documents, passage_map
+from quizapp.extensions import db
 from quizapp.views.reader import parse_highlight
 
-from .conftest import DATA
+from .conftest import DATA, ROOT
 from .quizhelp import take_quiz
 
 SAMPLE = DATA / "banks/sample-big-science.yaml"
@@ -31,6 +33,21 @@ def test_reader_shows_article_without_junk(client, slug):
     for junk in ("](#)", "Leave a Reply", "Dewey Fisher", "Rating:", "Top Articles"):
         assert junk not in html
     assert html.count('class="passage"') >= 5
+
+
+@pytest.mark.parametrize(
+    ("slug", "printed"),
+    [
+        ("nanoscience", "the project has landed $780 million in investment."),
+        ("science-cities", "30 million yuan (US$4.3 million) in subsidy"),
+        ("science-cities", "Preprint at arXiv https://doi.org/h43n; 2022)"),
+    ],
+)
+def test_reader_shows_dollars_and_links_as_the_article_printed_them(client, slug, printed):
+    """The scrape's Markdown escapes and autolink brackets (\\$, <https://...>) are not shown."""
+    text = html.unescape(client.get(f"/read/{slug}").get_data(as_text=True))
+    assert printed in text
+    assert "\\$" not in text and "<https:" not in text
 
 
 def test_passages_carry_their_anchors_as_ids(app, client):
@@ -130,3 +147,38 @@ def test_two_quotes_from_one_paragraph_show_it_once_marked_twice(app, runner, st
     reader = student.get(link).text
     assert "<mark>at 2,400 metres below the Jinping Mountains</mark>" in reader
     assert "<mark>world’s largest and deepest underground lab</mark>" in reader
+
+
+def test_read_in_context_from_before_an_article_edit_still_lands_on_the_marked_quote(app, student):
+    """An answer keeps its question version, whose excerpt cites the paragraph as it was; once
+    the article is corrected that paragraph is retired, and its anchor is on no page."""
+    from quizapp.articles import load_articles
+    from quizapp.loader import load_documents
+
+    attempt = take_quiz(app, student, "sample-big-science")
+    pages = [student.get(f"/attempts/{attempt}/q/{n}/feedback").text for n in (1, 2, 3)]
+    (page,) = [p for p in pages if "<mark>Centred on a colossal sphere" in p]
+    link = html.unescape(re.search(r'<a href="(/read/[^"]+)">Read in context', page)[1])
+    old_anchor = link.rsplit("#", 1)[1]
+    with app.app_context():
+        big = next(a for a in load_articles(ROOT / "seeds") if a.id == "big-science")
+        first = big.body.split("\n\n", 1)[0]
+        corrected = replace(big, body=big.body.replace(first, "A correction. " + first, 1))
+        load_documents([corrected])
+        db.session.commit()
+        live = {p.anchor: p.text for p in get_document("big-science").passages}
+    assert old_anchor not in live
+
+    response = student.get(link)
+    assert response.status_code == 302
+    (new_anchor,) = [a for a, text in live.items() if text.startswith("A correction. ")]
+    assert response.location.endswith(f"#{new_anchor}")
+    reader = student.get(response.location).text
+    assert f'<p id="{new_anchor}" class="passage">A correction. ' in reader
+    assert reader.count("<mark>") == 1
+    assert "<mark>Centred on a colossal sphere filled with 20,000 tonnes of liquid</mark>" in reader
+
+
+def test_a_highlight_of_an_anchor_the_article_never_had_is_still_ignored(client):
+    response = client.get("/read/big-science?highlight=p-0123456789:1-5")
+    assert response.status_code == 200 and "<mark>" not in response.text

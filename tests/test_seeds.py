@@ -109,6 +109,15 @@ def test_no_scraping_junk_is_left(article_id):
 
 
 @pytest.mark.parametrize("article_id", ARTICLES)
+def test_no_markdown_escape_or_autolink_is_left(article_id):
+    """The reader shows a passage as plain text, so the scrape's Markdown escapes (``\\$780``)
+    and autolink brackets (``<https://...>``) would reach students as typed."""
+    text = body(article_id)
+    assert re.findall(r"\\[!-/:-@\[-`{-~]", text) == []
+    assert re.findall(r"<[a-z]+:[^\s>]*>", text) == []
+
+
+@pytest.mark.parametrize("article_id", ARTICLES)
 def test_no_paragraph_is_split_by_a_page_break(article_id):
     for block in blocks(article_id):
         if block.startswith("## "):

@@ -4,7 +4,8 @@ import re
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 
-from ..content import get_document, list_documents
+from .. import passages
+from ..content import get_document, list_documents, retired_passages
 from ..passages import highlight_segments
 
 bp = Blueprint("reader", __name__)
@@ -44,8 +45,42 @@ def read(doc_id: str):
     for value in request.args.getlist("highlight")[:MAX_HIGHLIGHTS]:
         if (found := parse_highlight(value)) is not None:
             spans.setdefault(found[0], []).append(found[1:])
+    live = {passage.anchor for passage in document.passages}
+    if not live.issuperset(spans) and (moved := _moved_highlights(document, spans, live)):
+        return redirect(moved, 302)
     paragraphs = [
         (passage, highlight_segments(passage.text, spans.get(passage.anchor, ())))
         for passage in document.passages
     ]
     return render_template("reader/read.html", document=document, paragraphs=paragraphs)
+
+
+def _moved_highlights(document, spans, live) -> str | None:
+    """Return the reader URL with spans of since-edited paragraphs moved to where their words
+    are now, or None when no highlight names a retired paragraph of this article.
+
+    Answers keep the question version they were given, so their "Read in context" links name
+    the paragraph as it was; after a correction of the article that anchor is on no page.
+    """
+    old = {p.anchor: p for p in retired_passages(document.id, set(spans) - live)}
+    if not old:
+        return None
+    current = [
+        passages.Passage(p.doc_id, p.ordinal, p.heading, p.text, p.anchor)
+        for p in document.passages
+    ]
+    kept: list[tuple[str, int, int]] = []
+    alike: list[str] = []  # where to scroll when the quoted words themselves were edited
+    for anchor, found in spans.items():  # in the link's order: the first is scrolled to
+        if anchor in live:
+            kept += [(anchor, start, end) for start, end in found]
+        elif anchor in old:
+            moved, most_alike = passages.relocate(old[anchor].text, found, current)
+            kept += moved
+            alike += [most_alike] if most_alike else []
+    return url_for(
+        ".read",
+        doc_id=document.id,
+        highlight=[f"{anchor}:{s}-{e}" for anchor, s, e in kept],
+        _anchor=kept[0][0] if kept else next(iter(alike), None),
+    )

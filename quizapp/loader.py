@@ -13,7 +13,7 @@ from .database import content_write_session
 from .extensions import db
 from .models import Bank as DbBank
 from .models import Citation, Document, Passage, Question, QuestionVersion
-from .passages import Corpus, Match, segment
+from .passages import Corpus, Match, most_alike, segment
 
 
 def _digest(text: str) -> str:
@@ -62,28 +62,45 @@ def _sync_passages(session, article: Article) -> Counter:
     rows = {
         p.anchor: p for p in session.scalars(select(Passage).where(Passage.doc_id == article.id))
     }
-    for passage in segment(article.id, article.body):
-        row = rows.pop(passage.anchor, None)
+    live = segment(article.id, article.body)
+    live_rows = {}
+    for passage in live:
+        row = live_rows[passage.anchor] = rows.pop(passage.anchor, None)
         fields = dict(
-            ordinal=passage.ordinal, heading=passage.heading, text=passage.text, retired=False
+            ordinal=passage.ordinal,
+            heading=passage.heading,
+            text=passage.text,
+            retired=False,
+            successor_id=None,
         )
         if row is None:
-            session.add(Passage(doc_id=article.id, anchor=passage.anchor, **fields))
+            row = live_rows[passage.anchor] = Passage(
+                doc_id=article.id, anchor=passage.anchor, **fields
+            )
+            session.add(row)
             counts["passages added"] += 1
         elif _assign(row, **fields):
             counts["passages changed"] += 1
         else:
             counts["passages unchanged"] += 1
+    session.flush()  # the new paragraphs' ids, for successors
+    removed = []
     for row in rows.values():
-        if row.retired:
+        if not row.retired and not session.scalar(
+            select(exists().where(Citation.passage_id == row.id))
+        ):
+            removed.append(row.id)
             continue
-        cited = session.scalar(select(exists().where(Citation.passage_id == row.id)))
-        if cited:
+        if not row.retired:
             row.retired = True
             counts["passages retired"] += 1
-        else:
-            session.execute(delete(Passage).where(Passage.id == row.id))
-            counts["passages removed"] += 1
+        # Against the text as it is now, each load: a paragraph corrected twice leads to the
+        # latest, and none leads to a paragraph about to be removed.
+        anchor = most_alike(row.text, live)
+        _assign(row, successor_id=live_rows[anchor].id if anchor else None)
+    if removed:
+        session.execute(delete(Passage).where(Passage.id.in_(removed)))
+        counts["passages removed"] += len(removed)
     return counts
 
 

@@ -282,10 +282,10 @@ def relocate(
         found = corpus.resolve(live[0].doc_id, old_text[start:end])
         if isinstance(found, Match):
             moved.append((found.passage.anchor, found.start, found.end))
-    return moved, _most_alike(old_text, live)
+    return moved, most_alike(old_text, live)
 
 
-def _most_alike(text: str, live: Sequence[Passage], at_least: float = 0.6) -> str | None:
+def most_alike(text: str, live: Sequence[Passage], at_least: float = 0.6) -> str | None:
     """Return the anchor of the live paragraph most like text, if any is at least that alike."""
     best, best_ratio = None, at_least
     matcher = difflib.SequenceMatcher(None, autojunk=False)

@@ -4,6 +4,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import Integer, bindparam, case, cast, func, select
+from sqlalchemy.orm import aliased
 
 from . import prepared
 from .content import SNIPPET
@@ -138,9 +139,29 @@ class PassageMastery:
         return self.correct / self.answers if self.answers else 0.0
 
 
-# The passages each version cites, once each: a question may quote one passage twice, and
-# joining answers on the citations themselves would count its answers twice there.
-_CITED = select(Citation.version_id, Citation.passage_id).distinct().subquery("cited")
+def _cited(versions=None):
+    """Return the passages each version cites, once each, as (version_id, passage_id).
+
+    Once each: a question may quote one passage twice, and joining answers on the citations
+    themselves would count its answers twice there. A paragraph since corrected stands for
+    the paragraph as it is now (its successor), so answers given before the correction count
+    there.
+    """
+    then = aliased(Passage, name="then")
+    stmt = (
+        select(
+            Citation.version_id,
+            func.coalesce(then.successor_id, then.id).label("passage_id"),
+        )
+        .join(then, then.id == Citation.passage_id)
+        .distinct()
+    )
+    if versions is not None:
+        stmt = stmt.where(Citation.version_id.in_(versions))
+    return stmt.subquery("cited")
+
+
+_CITED = _cited()
 
 
 def _mastery_statement(evidence, one_document: bool, cited=_CITED):
@@ -159,15 +180,19 @@ def _mastery_statement(evidence, one_document: bool, cited=_CITED):
         .group_by(cited.c.passage_id)
         .subquery()
     )
-    stmt = select(
-        Passage.id,
-        Passage.doc_id,
-        Passage.anchor,
-        Passage.ordinal,
-        func.substr(Passage.text, 1, SNIPPET).label("text"),
-        counts.c.answers,
-        counts.c.correct,
-    ).join(counts, counts.c.passage_id == Passage.id)
+    stmt = (
+        select(
+            Passage.id,
+            Passage.doc_id,
+            Passage.anchor,
+            Passage.ordinal,
+            func.substr(Passage.text, 1, SNIPPET).label("text"),
+            counts.c.answers,
+            counts.c.correct,
+        )
+        .join(counts, counts.c.passage_id == Passage.id)
+        .where(Passage.retired.is_(False))  # answers on a paragraph since removed: nowhere
+    )
     return stmt.where(Passage.doc_id == bindparam("doc")) if one_document else stmt
 
 
@@ -178,12 +203,7 @@ def _evidence(model, who):
 def _reviews():
     """A student's reviews per passage; the citations read are only those of their versions."""
     reviewed = select(Review.version_id).where(Review.user_id == bindparam("user"))
-    cited = (
-        select(Citation.version_id, Citation.passage_id)
-        .where(Citation.version_id.in_(reviewed))
-        .distinct()
-        .subquery()
-    )
+    cited = _cited(reviewed)
     return _mastery_statement(_evidence(Review, Review.user_id == bindparam("user")), False, cited)
 
 
@@ -257,7 +277,7 @@ def questions_citing(passage_id: int, user_ids) -> list[CitingQuestion]:
         .group_by(Answer.question_id)
         .subquery()
     )
-    now = select(Citation.version_id).where(Citation.passage_id == passage_id).distinct().subquery()
+    now = select(_CITED.c.version_id).where(_CITED.c.passage_id == passage_id).subquery()
     rows = db.session.execute(
         select(Question.id, QuestionVersion.prompt, answered.c.n, answered.c.c, now.c.version_id)
         .join(QuestionVersion, QuestionVersion.id == Question.current_version_id)

@@ -112,3 +112,23 @@ def review_due_cards_rightly(app, student) -> int:
         assert response.status_code == 303
         done += 1
     return done
+
+
+def reload_article(app, doc_id: str, edit) -> None:
+    """Load one seed article again with its body passed through ``edit`` (a correction)."""
+    from dataclasses import replace
+
+    from quizapp.articles import load_articles
+    from quizapp.loader import load_documents
+
+    from .conftest import ROOT
+
+    with app.app_context():
+        article = next(a for a in load_articles(ROOT / "seeds") if a.id == doc_id)
+        load_documents([replace(article, body=edit(article.body))])
+        db.session.commit()
+
+
+def correct_first_paragraph(body: str) -> str:
+    """Return an article's body with a correction at the start of its first paragraph."""
+    return "A correction. " + body

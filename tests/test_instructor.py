@@ -15,7 +15,14 @@ from quizapp.extensions import db
 from quizapp.models import Bank, Citation, Course, Question, QuestionVersion, User
 
 from .conftest import DATA, Auth, csrf_from
-from .quizhelp import bank_ids, review_due_cards_rightly, start, take_quiz
+from .quizhelp import (
+    bank_ids,
+    correct_first_paragraph,
+    reload_article,
+    review_due_cards_rightly,
+    start,
+    take_quiz,
+)
 
 
 def make_user(app, username, role="student", **extra):
@@ -215,6 +222,23 @@ def test_heatmap_names_the_question_whose_earlier_version_cited_a_paragraph(
     # The paragraph is still shaded by the answers given to the earlier version: say whose
     assert "No question cites this paragraph" not in html
     assert "sample-juno-liquid" in html and "an earlier version cited this paragraph" in html
+
+
+def test_heatmap_counts_answers_before_an_article_correction_on_the_corrected_paragraph(
+    app, teacher
+):
+    course_id, code = create_class(teacher)
+    take_quiz(app, join(app, "heat", code), "sample-big-science")
+    reload_article(app, "big-science", correct_first_paragraph)
+    with app.app_context():
+        from quizapp.models import Passage
+
+        new = db.session.scalar(select(Passage).where(Passage.text.startswith("A correction.")))
+    html = teacher.get(f"/teach/classes/{course_id}/heatmap?doc=big-science").text
+    # Shaded by the class's answers, not "not answered yet"
+    assert re.search(rf'<li class="band-[1-4]" id="m-{new.anchor}">', html)
+    html = teacher.get(f"/teach/classes/{course_id}/heatmap?doc=big-science&passage={new.id}").text
+    assert "sample-juno-liquid" in html and "an earlier version cited" not in html
 
 
 def test_instructor_cannot_see_another_instructors_class(app, teacher):

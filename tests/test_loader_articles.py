@@ -117,3 +117,48 @@ def _cite(passage):
         Citation(version_id=version.id, passage_id=passage.id, ordinal=1, quote="x", start=0, end=1)
     )
     db.session.commit()
+
+
+def _passage_starting(text: str) -> Passage:
+    return db.session.scalar(select(Passage).where(Passage.text.startswith(text)))
+
+
+def test_a_corrected_paragraph_leads_to_its_latest_correction(app):
+    """Answers on a paragraph as it was count toward it as it is: the loader says which it is."""
+    with app.app_context():
+        nano = next(a for a in load_articles(ROOT / "seeds") if a.id == "nanoscience")
+        first, second = nano.body.split("\n\n", 2)[:2]
+        old = _passage_starting(first[:60])
+        removed = _passage_starting(second[:60])
+        _cite(old)
+        version = db.session.scalar(
+            select(QuestionVersion.id).where(QuestionVersion.question_id == "q")
+        )
+        db.session.add(
+            Citation(
+                version_id=version, passage_id=removed.id, ordinal=2, quote="y", start=0, end=1
+            )
+        )
+        db.session.commit()
+
+        once = nano.body.replace(first, "Once. " + first, 1).replace("\n\n" + second, "", 1)
+        load_documents([replace(nano, body=once)])
+        db.session.commit()
+        db.session.refresh(old)
+        db.session.refresh(removed)
+        assert old.retired and old.successor_id == _passage_starting("Once. ").id
+        assert removed.retired and removed.successor_id is None  # nothing like it is left
+
+        # Corrected again: the uncited first correction is removed, not left as a successor.
+        twice = once.replace("Once. ", "Twice. ", 1)
+        counts = load_documents([replace(nano, body=twice)])
+        db.session.commit()
+        db.session.refresh(old)
+        assert counts["passages removed"] == 1 and _passage_starting("Once. ") is None
+        assert old.successor_id == _passage_starting("Twice. ").id
+
+        # Put back as it was: the paragraph is live again and leads nowhere.
+        load_documents([nano])
+        db.session.commit()
+        db.session.refresh(old)
+        assert not old.retired and old.successor_id is None

@@ -15,7 +15,9 @@ from .quizhelp import (
     answer,
     answer_values,
     bank_ids,
+    correct_first_paragraph,
     current_view,
+    reload_article,
     review_due_cards_rightly,
     start,
     take_quiz,
@@ -337,3 +339,42 @@ def test_a_review_sent_after_its_question_was_retired_goes_on_to_the_next(app, s
     page = student.get(response.location, follow_redirects=True).get_data(as_text=True)
     assert "That question is no longer offered, so your answer was not recorded." in page
     assert 'name="question"' in page and data["question"] not in page  # the next card
+
+
+def test_answers_before_an_article_correction_count_toward_the_corrected_paragraph(app, student):
+    from quizapp.models import Passage
+    from quizapp.progress import passage_mastery
+
+    take_quiz(app, student, "sample-big-science", wrong_at={1})
+    with app.app_context():
+        user_id = db.session.scalar(select(Answer.user_id).limit(1))
+        before = passage_mastery(user_id)
+        old = db.session.scalar(select(Passage).where(Passage.text.contains("colossal sphere")))
+    assert before[old.id].answers > 0
+    reload_article(app, "big-science", correct_first_paragraph)
+    with app.app_context():
+        new = db.session.scalar(select(Passage).where(Passage.text.startswith("A correction.")))
+        after = passage_mastery(user_id)
+    assert old.id not in after  # not a line of its own, whose link names no paragraph
+    assert (after[new.id].answers, after[new.id].correct) == (
+        before[old.id].answers,
+        before[old.id].correct,
+    )
+    page = student.get("/progress?doc=big-science").text
+    assert f"#{new.anchor}" in page and f"#{old.anchor}" not in page
+
+
+def test_answers_on_a_paragraph_since_removed_count_nowhere(app, student):
+    from quizapp.models import Passage
+    from quizapp.progress import passage_mastery
+
+    take_quiz(app, student, "sample-big-science")
+    with app.app_context():
+        user_id = db.session.scalar(select(Answer.user_id).limit(1))
+        cited = set(passage_mastery(user_id))
+    # Retire every cited paragraph by rewriting the whole article beyond recognition.
+    reload_article(app, "big-science", lambda _body: "A different article altogether.")
+    with app.app_context():
+        retired = set(db.session.scalars(select(Passage.id).where(Passage.retired.is_(True))))
+        assert cited <= retired
+        assert passage_mastery(user_id) == {}

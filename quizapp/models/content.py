@@ -45,6 +45,9 @@ class Passage(db.Model):
     text: Mapped[str] = mapped_column(Text)
     # Kept when the paragraph changes but something still cites it; never shown in the reader.
     retired: Mapped[bool] = mapped_column(default=False)
+    # A retired paragraph's live paragraph most like it (the corrected one), set by each load:
+    # answers given on the paragraph as it was count toward the paragraph as it is.
+    successor_id: Mapped[int | None] = mapped_column(ForeignKey("passage.id"))
 
     document: Mapped[Document] = relationship(viewonly=True)
 

@@ -787,3 +787,14 @@ def test_item_analysis_rounds_halves_up_on_the_page_and_in_the_csv(app, teacher)
     assert item["discrimination (upper-lower 27%)"] == "0.125"
     # The CSV's share is the page's percentage, rounded the same way (not 0.12)
     assert "B. 2,400 tonnes: 0.13" in item["choice shares"]
+
+
+def test_scores_of_every_student_leave_out_instructors_in_both_formats(app, teacher, runner):
+    _course_id, code = create_class(teacher)
+    take_quiz(app, join(app, "learner", code), "sample-big-science")
+    take_quiz(app, teacher, "sample-big-science", wrong_at={1, 2, 3})  # prof tries their quiz
+    for fmt in ("wide", "long"):
+        result = runner.invoke(args=["export", "scores", "--format", fmt])
+        assert result.exit_code == 0, result.output
+        users = {row["username"] for row in csv.DictReader(io.StringIO(result.output))}
+        assert users == {"learner"}, fmt

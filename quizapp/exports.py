@@ -36,7 +36,8 @@ def _number(value: float) -> float | int:
 
 
 def _rounded(value: float | None) -> float | None:
-    return None if value is None else round(value, 3)
+    # Halves up as on the page (round() sends 0.0625 to the even 0.062)
+    return None if value is None else half_up(value, 3)
 
 
 def wide(course: Course | None, policy: str = "best") -> tuple[list[str], Iterator[list]]:
@@ -122,6 +123,8 @@ def long(course: Course | None) -> tuple[list[str], Iterator[list]]:
     )
     if course is not None:
         stmt = stmt.where(answers.c.user_id.in_(member_ids(course.id)))
+    else:  # every student, as the wide file: an instructor trying a quiz is no student
+        stmt = stmt.where(users.c.role == "student")
     class_name = cell(course.name if course is not None else "")
 
     def body():
@@ -180,7 +183,8 @@ def items(reports) -> tuple[list[str], Iterator[list]]:
             for row in bank.items:
                 s = row.stats
                 shares = "; ".join(
-                    f"{row.choice_labels.get(k, k)}: {v:.2f}" for k, v in s.choice_shares.items()
+                    f"{row.choice_labels.get(k, k)}: {half_up(v, 2):.2f}"
+                    for k, v in s.choice_shares.items()
                 )
                 yield [
                     bank.bank_id,

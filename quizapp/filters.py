@@ -39,6 +39,13 @@ def format_percent(value: float | None) -> str:
     return f"{percent(value)}%"
 
 
+def format_decimal(value: float | None, places: int = 2) -> str:
+    """Return a statistic with a fixed number of decimals, halves up (0.125 -> 0.13)."""
+    if value is None:
+        return "—"
+    return f"{half_up(value, places):.{places}f}"
+
+
 @lru_cache(maxsize=256)
 def _fixed_url(script_root: str, endpoint: str, filename: str | None) -> str:
     return url_for(endpoint, filename=filename) if filename else url_for(endpoint)
@@ -149,6 +156,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(format_points, "points")
     app.add_template_filter(format_percent, "percent")
+    app.add_template_filter(format_decimal, "decimal")
     # A prompt's Markdown as formatted text (**Earthlab** shows bold, not asterisks).
     app.add_template_filter(render_inline, "inline_markdown")
     app.add_template_global(fixed_url)

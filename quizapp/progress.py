@@ -23,6 +23,7 @@ class QuizRow:
     finished: int
     open_attempt: int | None
     open_answered: int
+    open_questions: int = 0  # how many questions the open attempt has (it keeps its own)
     last_finished: int | None = None  # the latest finished attempt, whose results stay readable
 
 
@@ -43,11 +44,15 @@ _BEST = (
     .where(Attempt.user_id == bindparam("user"), Attempt.finished_at.is_not(None))
     .group_by(Attempt.bank_id)
 )
+# The attempt's own questions, not the bank's now: an attempt keeps those it started with.
 _OPEN = (
-    select(Attempt.bank_id, Attempt.id, func.count(Answer.id))
-    .outerjoin(Answer, Answer.attempt_id == Attempt.id)
+    select(
+        Attempt.bank_id,
+        Attempt.id,
+        select(func.count(Answer.id)).where(Answer.attempt_id == Attempt.id).scalar_subquery(),
+        Attempt.items,
+    )
     .where(Attempt.user_id == bindparam("user"), Attempt.finished_at.is_(None))
-    .group_by(Attempt.bank_id, Attempt.id)
     # Newest last: with two open attempts at a quiz (made before starts took turns) the
     # newest wins in quiz_list's dict, the one quiz.open_attempt resumes.
     .order_by(Attempt.id)
@@ -65,7 +70,9 @@ def quiz_list(user_id: int) -> list[QuizRow]:
     user = {"user": user_id}
     counts = dict(read(_QUESTION_COUNTS).all())
     best = {bank: (score, n, last) for bank, score, n, last in read(_BEST, user)}
-    open_rows = {bank: (attempt, n) for bank, attempt, n in read(_OPEN, user)}
+    open_rows = {
+        bank: (attempt, n, len(items or [])) for bank, attempt, n, items in read(_OPEN, user)
+    }
     return [
         QuizRow(
             bank_id=bank_id,
@@ -75,8 +82,9 @@ def quiz_list(user_id: int) -> list[QuizRow]:
             best=best.get(bank_id, (None, 0, None))[0],
             finished=best.get(bank_id, (None, 0, None))[1],
             last_finished=best.get(bank_id, (None, 0, None))[2],
-            open_attempt=open_rows.get(bank_id, (None, 0))[0],
-            open_answered=open_rows.get(bank_id, (None, 0))[1],
+            open_attempt=open_rows.get(bank_id, (None, 0, 0))[0],
+            open_answered=open_rows.get(bank_id, (None, 0, 0))[1],
+            open_questions=open_rows.get(bank_id, (None, 0, 0))[2],
         )
         for bank_id, title, doc_title in read(_LIVE_BANKS)
     ]

@@ -747,3 +747,54 @@ def test_instructor_pages_have_titles_that_tell_them_apart(teacher):
         "Item analysis · Policy 101 · quizapp",
         "Item analysis · all students · quizapp",
     ]
+
+
+def _take_quiz_right_on(app, student, bank_id: str, right: set[str]) -> None:
+    """Answer every question of a quiz, rightly exactly those whose ids are in ``right``."""
+    from .quizhelp import answer, current_view
+
+    url = start(student, bank_id)
+    while "/q/" in url:
+        correct = current_view(app, url).question_id in right
+        response = answer(app, student, url, correct=correct)
+        assert response.status_code == 303
+        feedback = student.get(response.location).get_data(as_text=True)
+        url = re.search(r'class="btn" href="([^"]+)"', feedback).group(1).replace("&amp;", "&")
+
+
+def test_item_analysis_rounds_halves_up_on_the_page_and_in_the_csv(app, teacher):
+    # 32 students: the upper and lower 27% are 8 each, and 4 of 32 is a share of 0.125.
+    course_id, code = create_class(teacher)
+    others = {"sample-jinping-depth", "sample-juno-largest"}
+    key = "sample-juno-liquid"
+    plan = (
+        [others | {key}] * 12  # rest score 1: the upper 8 are all right on the key question
+        + [{"sample-jinping-depth", key}] * 8  # rest 0.5
+        + [set()]
+        + [{key}] * 7  # rest 0: the lower 8 (first by id) have 7 of 8 right
+        + [set()] * 3
+        + [{key}]  # rest 0, outside the lower 8: 3 more pick distractor B
+    )
+    for i, right in enumerate(plan):
+        _take_quiz_right_on(app, join(app, f"r{i:02d}", code), "sample-big-science", right)
+    html = teacher.get(f"/teach/items?course={course_id}").get_data(as_text=True)
+    row = re.search(rf"<code>{key}</code>.*?</tr>", html, re.S)[0]
+    cells = re.findall(r'<td class="num">([^<]*)</td>', row)
+    assert cells[0] == "32" and cells[3] == "0.13"  # upper-lower 1 - 7/8 = 0.125, halves up
+    assert re.search(r"B\. 2,400 tonnes: 13%", row)  # 4 of 32
+    text = teacher.get(f"/teach/items.csv?course={course_id}").get_data(as_text=True)
+    item = next(r for r in csv.DictReader(io.StringIO(text)) if r["question id"] == key)
+    assert item["discrimination (upper-lower 27%)"] == "0.125"
+    # The CSV's share is the page's percentage, rounded the same way (not 0.12)
+    assert "B. 2,400 tonnes: 0.13" in item["choice shares"]
+
+
+def test_scores_of_every_student_leave_out_instructors_in_both_formats(app, teacher, runner):
+    _course_id, code = create_class(teacher)
+    take_quiz(app, join(app, "learner", code), "sample-big-science")
+    take_quiz(app, teacher, "sample-big-science", wrong_at={1, 2, 3})  # prof tries their quiz
+    for fmt in ("wide", "long"):
+        result = runner.invoke(args=["export", "scores", "--format", fmt])
+        assert result.exit_code == 0, result.output
+        users = {row["username"] for row in csv.DictReader(io.StringIO(result.output))}
+        assert users == {"learner"}, fmt

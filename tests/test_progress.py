@@ -14,6 +14,7 @@ from .conftest import DATA, csrf_from
 from .quizhelp import (
     answer,
     answer_values,
+    attempt_id_of,
     bank_ids,
     correct_first_paragraph,
     current_view,
@@ -378,3 +379,29 @@ def test_answers_on_a_paragraph_since_removed_count_nowhere(app, student):
         retired = set(db.session.scalars(select(Passage.id).where(Passage.retired.is_(True))))
         assert cited <= retired
         assert passage_mastery(user_id) == {}
+
+
+def test_a_quiz_in_progress_counts_the_questions_of_its_attempt_after_the_bank_grows(
+    app, runner, student, tmp_path
+):
+    url = start(student, "sample-big-science")
+    answer(app, student, url)  # 1 of the attempt's 3 questions
+    added = """  - id: sample-juno-added
+    type: true_false
+    prompt: "JUNO holds 20,000 tonnes of liquid."
+    answer: true
+    explanation: "It does."
+    cite:
+      - quote: "Centred on a colossal sphere filled with 20,000 tonnes of liquid"
+    difficulty: easy
+"""
+    (tmp_path / SAMPLE.name).write_text(SAMPLE.read_text() + added)
+    assert "1 added" in runner.invoke(args=["load", str(tmp_path)]).output
+    # The attempt keeps the 3 questions it started with; a new one would have 4
+    finish = student.get(f"/attempts/{attempt_id_of(url)}/finish").get_data(as_text=True)
+    assert "2 of 3 questions are not answered yet" in finish
+    dashboard = student.get("/progress").get_data(as_text=True)
+    assert "<td>1 of 3</td>" in dashboard
+    quizzes = student.get("/quizzes").get_data(as_text=True)
+    assert "in progress: 1 of 3 answered" in quizzes
+    assert "4 questions" in quizzes  # what a new attempt would ask

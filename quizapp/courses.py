@@ -87,8 +87,9 @@ def join_course(user_id: int, code: str) -> tuple[Course, bool] | None:
 def courses_taught(instructor_id: int) -> list[tuple[Course, int]]:
     """Return the instructor's classes with their number of students."""
     rows = db.session.execute(
-        select(Course, func.count(Membership.id))
+        select(Course, func.count(User.id))
         .outerjoin(Membership, Membership.course_id == Course.id)
+        .outerjoin(User, (User.id == Membership.user_id) & (User.role == "student"))
         .where(Course.instructor_id == instructor_id)
         .group_by(Course.id)
         .order_by(Course.created_at.desc(), Course.id.desc())
@@ -134,8 +135,17 @@ def course_of(instructor_id: int, course_id: int) -> Course | None:
 
 
 def member_ids(course_id: int):
-    """Return a subquery of the user ids in a class."""
-    return select(Membership.user_id).where(Membership.course_id == course_id)
+    """Return a subquery of the ids of a class's students.
+
+    An instructor who joined a class (to try its quizzes as a student would) is no student:
+    the gradebook, its averages, the heatmap and the class's exports leave them out, as item
+    analysis always has.
+    """
+    return (
+        select(Membership.user_id)
+        .join(User, User.id == Membership.user_id)
+        .where(Membership.course_id == course_id, User.role == "student")
+    )
 
 
 def student_of(course_id: int, user_id: int) -> User | None:

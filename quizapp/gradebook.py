@@ -94,7 +94,7 @@ def _students(course_id: int) -> dict[int, StudentRow]:
         for uid, username, full_name, email in read(
             select(User.id, User.username, User.full_name, User.email)
             .join(Membership, Membership.user_id == User.id)
-            .where(Membership.course_id == course_id)
+            .where(Membership.course_id == course_id, User.role == "student")
         ).all()
     }
 

@@ -798,3 +798,26 @@ def test_scores_of_every_student_leave_out_instructors_in_both_formats(app, teac
         assert result.exit_code == 0, result.output
         users = {row["username"] for row in csv.DictReader(io.StringIO(result.output))}
         assert users == {"learner"}, fmt
+
+
+def test_an_instructor_who_joins_a_class_is_no_student_in_its_statistics(app, teacher):
+    course_id, code = create_class(teacher)
+    take_quiz(app, join(app, "learner", code), "sample-big-science")  # all right
+    make_user(app, "assistant", "instructor")
+    ta = app.test_client()
+    Auth(ta).login("assistant")
+    token = csrf_from(ta.get("/classes/join").text)
+    assert ta.post("/classes/join", data={"code": code, "csrf_token": token}).status_code == 303
+    take_quiz(app, ta, "sample-big-science", wrong_at={1, 2, 3})  # trying the quiz out
+
+    page = teacher.get(f"/teach/classes/{course_id}").text
+    assert "learner" in page and "assistant" not in page
+    average = re.search(r'Class average</th>\s*<td class="num">([^<]+)</td>', page)[1]
+    assert average == "100%"  # the student's score alone, not the mean with the ta's 0%
+    counts = re.findall(r'<td class="num">(\d+)</td>', teacher.get("/teach/").text)
+    assert counts == ["1"]
+    for fmt in ("wide", "long"):
+        text = teacher.get(f"/teach/classes/{course_id}/scores.csv?format={fmt}").text
+        assert {row["username"] for row in csv.DictReader(io.StringIO(text))} == {"learner"}, fmt
+    heatmap = teacher.get(f"/teach/classes/{course_id}/heatmap?doc=big-science").text
+    assert 'class="band-1' not in heatmap  # the ta's wrong answers shade nothing red

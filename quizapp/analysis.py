@@ -11,7 +11,7 @@ fixtures. Definitions follow Moodle's quiz statistics report:
 - choice shares: the fraction of responses that picked each choice; with several right
   choices (multiple answer) a response picks several, so the shares add up to more than 1.
 - reliability: Cronbach's alpha over students who answered every item; KR-20 is the same
-  number when every item is scored right/wrong, and is reported only then.
+  number when every item is scored right/wrong and worth the same, and is reported only then.
 """
 
 import math
@@ -217,10 +217,14 @@ def reliability(responses: Iterable[Response]) -> Reliability:
     scores: dict[object, dict[str, float]] = defaultdict(dict)
     dichotomous = True
     items: set[str] = set()
+    max_scores = set()
     for r in responses:
         scores[r.student][r.item] = r.score
         items.add(r.item)
         dichotomous &= r.score in (0, r.max_score)
+        max_scores.add(r.max_score)
+    # KR-20 scores each item 0 or 1: alpha equals it only when every item is worth the same.
+    dichotomous &= len(max_scores) == 1
     complete = [s for s in scores.values() if len(s) == len(items)]
     k, n = len(items), len(complete)
     if k < 2 or n < 2:

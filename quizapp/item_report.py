@@ -290,14 +290,18 @@ def _reliability(f) -> dict[str, Reliability]:
     )
     for bank, variance in db.session.execute(stmt):
         item_variance[bank] = item_variance.get(bank, 0.0) + float(variance)
-    right_wrong = dict(
-        db.session.execute(
+    # KR-20 scores each item 0 or 1: alpha on points equals it only when every answer scored
+    # nothing or full marks and every item is worth the same.
+    right_wrong = {
+        bank: partial == 0 and worth == 1
+        for bank, partial, worth in db.session.execute(
             select(
                 f.c.bank_id,
                 func.sum(case((and_(f.c.points != 0, f.c.points != f.c.max_points), 1), else_=0)),
+                func.count(func.distinct(f.c.max_points)),
             ).group_by(f.c.bank_id)
-        ).all()
-    )
+        )
+    }
     k_by_bank = dict(db.session.execute(select(items.c.bank_id, items.c.k)).all())
     result = {bank: Reliability(k, 0, None, None) for bank, k in k_by_bank.items()}
     totals = select(
@@ -312,7 +316,7 @@ def _reliability(f) -> dict[str, Reliability]:
             result[bank] = Reliability(k, n, None, None)
             continue
         alpha = k / (k - 1) * (1 - item_variance[bank] / float(total_variance))
-        result[bank] = Reliability(k, n, alpha, alpha if not right_wrong.get(bank) else None)
+        result[bank] = Reliability(k, n, alpha, alpha if right_wrong.get(bank) else None)
     return result
 
 

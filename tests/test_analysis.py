@@ -89,6 +89,19 @@ def test_kr20_only_for_right_wrong_items():
     assert result.alpha is not None and result.kr20 is None
 
 
+def test_kr20_only_when_every_item_is_worth_the_same():
+    # Right or wrong throughout, but i5 is worth 2: KR-20 would score it 0 or 1, alpha 0 or 2.
+    weighted = [
+        *responses(),
+        Response("s1", "i5", 2, 2),
+        Response("s2", "i5", 2, 2),
+        Response("s3", "i5", 0, 2),
+        Response("s4", "i5", 0, 2),
+    ]
+    result = reliability(weighted)
+    assert result.alpha is not None and result.kr20 is None
+
+
 def test_reliability_uses_students_who_answered_everything():
     incomplete = [*responses(), Response("s5", "i1", 1, 1)]
     assert reliability(incomplete).n == 4

@@ -213,6 +213,7 @@ def report(args, rows, notes, ok: bool) -> str:
         "Command: `.venv/bin/python -m bench.classload"
         + (f" --students {args.students}" if args.students != 2000 else "")
         + (f" --minutes {args.minutes:g}" if args.minutes != 5 else "")
+        + (f" --backend {args.backend}" if args.backend != "both" else "")
         + "`",
         "",
         f"- {args.students:,} students (locust users), think time {args.think[0]:g}-"

@@ -77,28 +77,19 @@ def test_cronbach_alpha_and_kr20():
     assert result.kr20 == pytest.approx(0.75)
 
 
-def test_kr20_only_for_right_wrong_items():
-    partial = [
-        *responses(),
-        Response("s1", "i5", 0.5, 1),
-        Response("s2", "i5", 1, 1),
-        Response("s3", "i5", 0, 1),
-        Response("s4", "i5", 0, 1),
-    ]
-    result = reliability(partial)
-    assert result.alpha is not None and result.kr20 is None
-
-
-def test_kr20_only_when_every_item_is_worth_the_same():
-    # Right or wrong throughout, but i5 is worth 2: KR-20 would score it 0 or 1, alpha 0 or 2.
-    weighted = [
-        *responses(),
-        Response("s1", "i5", 2, 2),
-        Response("s2", "i5", 2, 2),
-        Response("s3", "i5", 0, 2),
-        Response("s4", "i5", 0, 2),
-    ]
-    result = reliability(weighted)
+@pytest.mark.parametrize(
+    "i5",
+    [
+        [0.5, 1, 0, 0],  # partial credit: not right/wrong
+        [2, 2, 0, 0],  # right/wrong, but worth 2 where the others are worth 1
+    ],
+    ids=["partial credit", "unequal worth"],
+)
+def test_kr20_only_for_right_wrong_items_worth_the_same(i5):
+    # KR-20 scores each item 0 or 1; alpha works on the points.
+    worth = max(i5)
+    extra = [Response(f"s{n}", "i5", score, worth) for n, score in enumerate(i5, 1)]
+    result = reliability([*responses(), *extra])
     assert result.alpha is not None and result.kr20 is None
 
 

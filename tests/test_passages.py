@@ -249,12 +249,18 @@ def test_a_quote_off_only_in_capitals_names_the_articles_words(quote, article):
     )
 
 
+def _relocate_tonnes(edited_body: str):
+    """Relocate "20,000 tonnes" of BODY's first paragraph into an edited BODY."""
+    old, edited = segment("d", BODY), segment("d", edited_body)
+    start = old[0].text.index("20,000 tonnes")
+    moved, alike = relocate(old[0].text, [(start, start + len("20,000 tonnes"))], edited)
+    return old, edited, moved, alike
+
+
 def test_relocate_moves_a_retired_paragraphs_spans_to_where_its_words_are_now():
-    old = segment("d", BODY)
-    edited = segment("d", BODY.replace("First paragraph", "The first paragraph", 1))
-    text = old[0].text
-    start = text.index("20,000 tonnes")
-    moved, alike = relocate(text, [(start, start + len("20,000 tonnes"))], edited)
+    old, edited, moved, alike = _relocate_tonnes(
+        BODY.replace("First paragraph", "The first paragraph", 1)
+    )
     (anchor, s, e), new = moved[0], edited[0]
     assert len(moved) == 1 and anchor == new.anchor != old[0].anchor
     assert new.text[s:e] == "20,000 tonnes"
@@ -262,10 +268,6 @@ def test_relocate_moves_a_retired_paragraphs_spans_to_where_its_words_are_now():
 
 
 def test_relocate_leaves_out_words_since_edited_but_names_the_paragraph_most_alike():
-    old = segment("d", BODY)
-    edited = segment("d", BODY.replace("20,000 tonnes", "20 000 tonnes", 1))
-    text = old[0].text
-    start = text.index("20,000 tonnes")
-    moved, alike = relocate(text, [(start, start + len("20,000 tonnes"))], edited)
+    old, edited, moved, alike = _relocate_tonnes(BODY.replace("20,000 tonnes", "20 000 tonnes", 1))
     assert moved == [] and alike == edited[0].anchor
-    assert relocate(text, [(0, 5)], segment("d", "Nothing like it at all.")) == ([], None)
+    assert relocate(old[0].text, [(0, 5)], segment("d", "Nothing like it at all.")) == ([], None)

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from . import checker
 from .banks import Bank, Cite, Question
+from .content import as_pure
 from .diagnostics import Diagnostic
 from .extensions import db
 from .loader import load_banks, plan_banks, uploaded_bank_ids
@@ -37,9 +38,7 @@ def live_corpus() -> Corpus:
         select(Passage).where(Passage.retired.is_(False)).order_by(Passage.doc_id, Passage.ordinal)
     )
     for p in rows:
-        by_doc.setdefault(p.doc_id, []).append(
-            PurePassage(p.doc_id, p.ordinal, p.heading, p.text, p.anchor)
-        )
+        by_doc.setdefault(p.doc_id, []).append(as_pure(p))
     return Corpus(by_doc, hints=UPLOAD_HINTS)
 
 

@@ -3,6 +3,7 @@
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import selectinload
 
+from . import passages
 from .database import read
 from .extensions import db
 from .models import Document, Passage
@@ -50,3 +51,10 @@ def retired_passages(doc_id: str, anchors) -> list[Passage]:
         Passage.doc_id == doc_id, Passage.retired.is_(True), Passage.anchor.in_(list(anchors))
     )
     return list(db.session.scalars(stmt))
+
+
+def as_pure(passage: Passage) -> passages.Passage:
+    """Return a loaded passage as the pure module's (for a Corpus, relocate or most_alike)."""
+    return passages.Passage(
+        passage.doc_id, passage.ordinal, passage.heading, passage.text, passage.anchor
+    )

@@ -65,7 +65,7 @@ def _sync_passages(session, article: Article) -> Counter:
     live = segment(article.id, article.body)
     live_rows = {}
     for passage in live:
-        row = live_rows[passage.anchor] = rows.pop(passage.anchor, None)
+        row = rows.pop(passage.anchor, None)
         fields = dict(
             ordinal=passage.ordinal,
             heading=passage.heading,
@@ -74,15 +74,14 @@ def _sync_passages(session, article: Article) -> Counter:
             successor_id=None,
         )
         if row is None:
-            row = live_rows[passage.anchor] = Passage(
-                doc_id=article.id, anchor=passage.anchor, **fields
-            )
+            row = Passage(doc_id=article.id, anchor=passage.anchor, **fields)
             session.add(row)
             counts["passages added"] += 1
         elif _assign(row, **fields):
             counts["passages changed"] += 1
         else:
             counts["passages unchanged"] += 1
+        live_rows[passage.anchor] = row
     session.flush()  # the new paragraphs' ids, for successors
     removed = []
     for row in rows.values():

@@ -5,7 +5,7 @@ import re
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 
 from .. import passages
-from ..content import get_document, list_documents, retired_passages
+from ..content import as_pure, get_document, list_documents, retired_passages
 from ..passages import highlight_segments
 
 bp = Blueprint("reader", __name__)
@@ -65,10 +65,7 @@ def _moved_highlights(document, spans, live) -> str | None:
     old = {p.anchor: p for p in retired_passages(document.id, set(spans) - live)}
     if not old:
         return None
-    current = [
-        passages.Passage(p.doc_id, p.ordinal, p.heading, p.text, p.anchor)
-        for p in document.passages
-    ]
+    current = [as_pure(p) for p in document.passages]
     kept: list[tuple[str, int, int]] = []
     alike: list[str] = []  # where to scroll when the quoted words themselves were edited
     for anchor, found in spans.items():  # in the link's order: the first is scrolled to

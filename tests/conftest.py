@@ -188,6 +188,25 @@ def student(client, auth):
     return client
 
 
+def _read_before_sending(app):
+    """Hand werkzeug's development server response bodies already read and closed.
+
+    When a browser drops a connection mid-response (a page left before its script arrived),
+    that server skips the body's close(), and the static file left open fails the test with
+    a ResourceWarning under filterwarnings=error. gunicorn closes it; this is the test server.
+    """
+
+    def wsgi(environ, start_response):
+        body = app(environ, start_response)
+        try:
+            return [b"".join(body)]
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+
+    return wsgi
+
+
 @pytest.fixture
 def live_server(app):
     """Serve the app over real HTTP on a free loopback port for the duration of a test."""
@@ -195,7 +214,7 @@ def live_server(app):
 
     from werkzeug.serving import make_server
 
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, _read_before_sending(app), threaded=True)
     # Wait for requests still in flight at the end (a browser's late fetch, say): their database
     # connections must be back in the pool before the app fixture disposes of it.
     server.daemon_threads = False

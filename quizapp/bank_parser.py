@@ -3,7 +3,18 @@
 import math
 from collections.abc import Mapping, MutableMapping
 
-from .banks import BANK_KEYS, CITE_KEYS, DIFFICULTIES, ID, QUESTION_KEYS, Bank, Cite, Question
+from .banks import (
+    BANK_KEYS,
+    CITE_KEYS,
+    DEFAULT_LEVEL,
+    DIFFICULTIES,
+    ID,
+    LEVELS,
+    QUESTION_KEYS,
+    Bank,
+    Cite,
+    Question,
+)
 from .diagnostics import Reporter, did_you_mean
 from .markup import markdown_problem
 from .passages import Match, UnknownDocument, normalize
@@ -152,6 +163,13 @@ class BankParser:
                 "difficulty",
                 f"difficulty must be easy, medium or hard, not {kind(difficulty)}",
             )
+        level = node.get("level", DEFAULT_LEVEL)
+        if level not in LEVELS:
+            self.report.value(
+                node,
+                "level",
+                f"level must be one of {', '.join(LEVELS)}, not {kind(level)}",
+            )
         points = node.get("points", 1)
         if isinstance(points, bool) or not isinstance(points, int | float) or not points > 0:
             self.report.value(
@@ -188,6 +206,7 @@ class BankParser:
             spec,
             node.lc.line + 1,
             node.lc.col + 1,
+            level,
         )
 
     def explanation_repeats_a_quote(self, node, explanation: str, cites) -> None:

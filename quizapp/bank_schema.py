@@ -3,7 +3,7 @@
 import json
 from pathlib import Path
 
-from .banks import DIFFICULTIES, ID, QUESTION_KEYS
+from .banks import DEFAULT_LEVEL, DIFFICULTIES, ID, LEVELS, QUESTION_KEYS
 from .qtypes import REGISTRY
 
 ID_PATTERN = f"^{ID.pattern}$"
@@ -52,6 +52,12 @@ COMMON = {
         "description": "Topics, e.g. [facilities, funding].",
     },
     "difficulty": {"enum": list(DIFFICULTIES), "description": "easy, medium or hard."},
+    "level": {
+        "enum": list(LEVELS),
+        "default": DEFAULT_LEVEL,
+        "description": "What the question asks: recall a fact, explain why or how, apply the "
+        "article's reasoning, or compare articles.",
+    },
     "points": {
         "type": "number",
         "exclusiveMinimum": 0,

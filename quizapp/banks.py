@@ -12,8 +12,22 @@ from .safe_yaml import load_mapping
 
 ID = re.compile(r"[a-z0-9][a-z0-9-]{1,63}")
 DIFFICULTIES = ("easy", "medium", "hard")
+# What a question asks of the reader: recall a fact, explain why or how, apply the article's
+# reasoning to a case, or compare articles. Assignments can draw by level.
+LEVELS = ("recall", "explain", "apply", "compare")
+DEFAULT_LEVEL = "recall"
 BANK_KEYS = ("bank", "title", "doc", "description", "questions")
-QUESTION_KEYS = ("id", "type", "prompt", "explanation", "cite", "tags", "difficulty", "points")
+QUESTION_KEYS = (
+    "id",
+    "type",
+    "prompt",
+    "explanation",
+    "cite",
+    "tags",
+    "difficulty",
+    "level",
+    "points",
+)
 CITE_KEYS = ("quote", "doc")
 
 
@@ -38,10 +52,11 @@ class Question:
     spec: dict = field(hash=False)
     line: int = 0
     col: int = 0
+    level: str = DEFAULT_LEVEL
 
     def canonical(self) -> dict:
         """Return everything that defines the question's content (not its id or position)."""
-        return {
+        content = {
             "type": self.type,
             "prompt": self.prompt,
             "explanation": self.explanation,
@@ -51,6 +66,11 @@ class Question:
             "points": self.points,
             "spec": self.spec,
         }
+        # Only a level other than the default is part of the content, so banks written before
+        # levels existed keep their versions (and their answers' history) when reloaded.
+        if self.level != DEFAULT_LEVEL:
+            content["level"] = self.level
+        return content
 
     def content_hash(self) -> str:
         """Return a short digest of the canonical content: a new one means a new version."""

@@ -336,3 +336,23 @@ def test_an_explanation_that_repeats_its_quote_is_a_warning_at_the_explanation(
         " shows the quote highlighted under it, so say in your own words why the answer is right"
     ]
     assert format_gcc(result).endswith("checked 1 bank, 1 question: no errors, 1 warning")
+
+
+def test_level_defaults_to_recall_and_only_another_level_changes_the_version():
+    from quizapp.banks import Question
+
+    common = dict(
+        id="q",
+        type="single",
+        prompt="p",
+        explanation="e",
+        cites=(),
+        tags=(),
+        difficulty="easy",
+        points=1.0,
+        spec={},
+    )
+    recall = Question(**common)
+    assert recall.level == "recall"
+    assert Question(**common, level="recall").content_hash() == recall.content_hash()
+    assert Question(**common, level="explain").content_hash() != recall.content_hash()

@@ -8,8 +8,8 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from .run import Options, run
-from .servers import settings
+from bench.run import Options, run
+from bench.servers import settings
 
 RESULTS = Path(__file__).with_name("results")
 DESCRIPTION = """\

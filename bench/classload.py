@@ -10,8 +10,8 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from .data import DEMO_PASSWORD, SECRET
-from .servers import ROOT, WORKER_CLASS, WORKERS, Server
+from bench.data import DEMO_PASSWORD, SECRET
+from bench.servers import ROOT, WORKER_CLASS, WORKERS, Server
 
 RESULTS = Path(__file__).with_name("results")
 USER_FILE = Path(__file__).with_name("classload_user.py")

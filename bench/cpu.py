@@ -15,9 +15,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import data, wrk
-from .run import request_files
-from .servers import Server, settings
+from bench import data, wrk
+from bench.run import request_files
+from bench.servers import Server, settings
 
 TICKS = os.sysconf("SC_CLK_TCK")
 

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .servers import ROOT
+from bench.servers import ROOT
 
 SECRET = "bench-secret-shared-by-every-process"
 DEMO_PASSWORD = "demo-password-123"

@@ -6,8 +6,8 @@ import sys
 import time
 from pathlib import Path
 
-from .data import env
-from .servers import ROOT
+from bench.data import env
+from bench.servers import ROOT
 
 
 def run_export(db: Path, output: Path) -> tuple[float, float]:

@@ -19,9 +19,9 @@ from urllib.parse import urlsplit
 
 from werkzeug.test import EnvironBuilder
 
-from . import data, floor
-from .hello import app as hello_app
-from .plan import CSRF, USER_AGENT
+from bench import data, floor
+from bench.hello import app as hello_app
+from bench.plan import CSRF, USER_AGENT
 
 ROUNDS = 5
 

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 import requests
 from requests.adapters import HTTPAdapter
 
-from .data import DEMO_PASSWORD, SECRET
+from bench.data import DEMO_PASSWORD, SECRET
 
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 # load.lua sends the same: Flask-Login marks a session "not fresh" (and so rewrites the
@@ -106,7 +106,7 @@ def interleave(per_user: dict[str, list]) -> list:
 
 def _values(attempt_id: int, position: int, view, correct: bool) -> list[str]:
     """Return the form values answering one question of an attempt (right or wrong)."""
-    from quizapp.quiz import choice_token
+    from quizapp.learning.attempts import choice_token
 
     spec = view.spec
     if view.choices:
@@ -125,8 +125,8 @@ def _values(attempt_id: int, position: int, view, correct: bool) -> list[str]:
 def fresh_questions(db: Path, browsers: dict[str, Browser]) -> tuple[list, list]:
     """Return (question GETs, answer POSTs) for every unanswered question of open attempts."""
     from quizapp import create_app
-    from quizapp.question_cache import question_view
-    from quizapp.timing import issue_stamp
+    from quizapp.learning.question_cache import question_view
+    from quizapp.learning.timing import issue_stamp
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{db}", "SECRET_KEY": SECRET})
     with sqlite3.connect(db) as conn:

@@ -1,6 +1,6 @@
 """Targets and the Markdown table (pure: numbers in, text out)."""
 
-from .wrk import WrkResult
+from bench.wrk import WrkResult
 
 # Minimum throughput as a share of hello-world measured in the same run.
 SHARE_TARGETS = {

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import requests
 
-from . import data, floor, plan, wrk
-from .export import run_export
-from .servers import Server
+from bench import data, floor, plan, wrk
+from bench.export import run_export
+from bench.servers import Server
 
 FRESH_STUDENTS = 200  # students without history on the scale databases: they answer
 NORMAL_STUDENTS = 80  # answering students on the synchronous=NORMAL copy (~16,000 fresh POSTs)
@@ -250,7 +250,7 @@ def measure_normal(db: Path, opts: Options, ceiling: Ceiling, log=print) -> AppR
 
 def run(opts: Options, log=print) -> tuple[str, list[str], dict]:
     """Run everything; return the table, notes and facts for the report header."""
-    from . import report
+    from bench import report
 
     wrk.ensure_wrk(log)
     tmp = Path(tempfile.mkdtemp(prefix="quizapp-bench-", dir=opts.db_dir))

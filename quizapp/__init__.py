@@ -6,9 +6,10 @@ from flask import Flask
 from limits.errors import ConfigurationError as LimitsConfigurationError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import config as config_module
-from .extensions import csrf, db, limiter, login_manager, migrate
-from .sessions import CookieSessions
+from quizapp import config as config_module
+from quizapp import extensions
+from quizapp.extensions import csrf, limiter, login_manager, migrate
+from quizapp.web.sessions import CookieSessions
 
 ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS = ROOT / "migrations"
@@ -42,8 +43,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(config_module.from_environment(Path(app.instance_path), config))
     app.session_interface = CookieSessions()
 
-    db.init_app(app)
-    migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
+    # `extensions.db`, not a bare `db`: the name would be the `quizapp.db` package once imported.
+    extensions.db.init_app(app)
+    migrate.init_app(app, extensions.db, directory=str(MIGRATIONS), render_as_batch=True)
     login_manager.init_app(app)
     csrf.init_app(app)
     try:
@@ -51,17 +53,18 @@ def create_app(config: dict | None = None) -> Flask:
     except LimitsConfigurationError as exc:  # an unknown scheme, or its client not installed
         raise config_module.rate_limit_storage_error(app.config["RATELIMIT_STORAGE_URI"]) from exc
 
-    from . import prepared
-    from .database import configure_engine
+    from quizapp.db import prepared
+    from quizapp.db.engine import configure_engine
 
     with app.app_context():
-        configure_engine(db.engine, app.config["SQLITE_SYNCHRONOUS"])
+        configure_engine(extensions.db.engine, app.config["SQLITE_SYNCHRONOUS"])
     prepared.init_app(app)
 
-    from . import errors, filters
-    from .question_cache import QuestionCache
-    from .views import auth, health, instructor, learner, reader
-    from .views.ids import IdConverter
+    from quizapp.learning.question_cache import QuestionCache
+    from quizapp.views import auth, health, instructor, learner, reader
+    from quizapp.web import errors
+    from quizapp.web import templating as filters
+    from quizapp.web.ids import IdConverter
 
     app.extensions["quizapp.questions"] = QuestionCache()
     app.jinja_env.add_extension("jinja2.ext.do")
@@ -71,7 +74,7 @@ def create_app(config: dict | None = None) -> Flask:
     for blueprint in (reader.bp, auth.bp, learner.bp, instructor.bp, health.bp):
         app.register_blueprint(blueprint)
 
-    from .cli import register_commands
+    from quizapp.cli import register_commands
 
     register_commands(app)
     # Outermost, so every other layer sees the client's address and scheme.

@@ -11,10 +11,10 @@ import sys
 
 def on_starting(server):
     """Stop gunicorn with one line when the app cannot serve; warn when nothing is loaded."""
-    from . import create_app
-    from .config import ConfigError
-    from .extensions import db
-    from .readiness import before_serving
+    from quizapp import create_app
+    from quizapp.config import ConfigError
+    from quizapp.db.readiness import before_serving
+    from quizapp.extensions import db
 
     try:
         app = create_app()

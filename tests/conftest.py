@@ -41,9 +41,9 @@ def _admin(statement: sql.Composable) -> None:
 
 def build_content(app) -> None:
     """Migrate an empty database and load articles and test banks through the real loader."""
-    from quizapp.articles import load_articles
-    from quizapp.checker import check_paths, corpus_from_seeds
-    from quizapp.loader import load_banks, load_documents
+    from quizapp.authoring.checker import check_paths, corpus_from_seeds
+    from quizapp.content.articles import load_articles
+    from quizapp.content.loader import load_banks, load_documents
 
     with app.app_context():
         upgrade(directory=app.extensions["migrate"].directory)

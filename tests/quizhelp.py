@@ -6,10 +6,9 @@ import re
 from sqlalchemy import select
 
 from quizapp.extensions import db
+from quizapp.learning.question_cache import question_view
 from quizapp.models import Attempt, Bank
-from quizapp.question_cache import question_view
-
-from .conftest import csrf_from
+from tests.conftest import csrf_from
 
 CHOICE = re.compile(
     r'<input type="(?:radio|checkbox)" name="answer" id="([^"]+)" value="([^"]+)"[^>]*>\s*'
@@ -98,7 +97,7 @@ def take_quiz(app, client, bank_id: str, wrong_at=frozenset()) -> int:
 
 def review_due_cards_rightly(app, student) -> int:
     """Answer every due review card rightly through the pages; return how many."""
-    from quizapp.quiz import current_version
+    from quizapp.learning.attempts import current_version
 
     done = 0
     while (page := student.get("/review/next")).status_code == 200:
@@ -118,10 +117,9 @@ def reload_article(app, doc_id: str, edit) -> None:
     """Load one seed article again with its body passed through ``edit`` (a correction)."""
     from dataclasses import replace
 
-    from quizapp.articles import load_articles
-    from quizapp.loader import load_documents
-
-    from .conftest import ROOT
+    from quizapp.content.articles import load_articles
+    from quizapp.content.loader import load_documents
+    from tests.conftest import ROOT
 
     with app.app_context():
         article = next(a for a in load_articles(ROOT / "seeds") if a.id == doc_id)

@@ -176,7 +176,7 @@ def test_a_simulated_students_cookie_is_the_one_its_requests_from_wrk_keep(app, 
     import requests
 
     from bench.data import DEMO_PASSWORD
-    from quizapp.accounts import create_user
+    from quizapp.accounts.users import create_user
 
     with app.app_context():
         create_user("demo1-0001", DEMO_PASSWORD)

@@ -5,8 +5,8 @@ import re
 
 import requests
 
-from .conftest import Auth, csrf_from
-from .quizhelp import answer_values, current_view
+from tests.conftest import Auth, csrf_from
+from tests.quizhelp import answer_values, current_view
 
 SHOWN = re.compile(r'name="shown" type="hidden" value="([^"]*)"')
 

@@ -4,7 +4,7 @@ import io
 
 from ruamel.yaml import YAML
 
-from ..banks import Bank
+from quizapp.authoring.source import Bank
 
 HEADER = "# yaml-language-server: $schema=schema.json\n"
 

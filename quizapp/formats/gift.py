@@ -15,7 +15,7 @@ import re
 
 import nh3
 
-from ..banks import Bank
+from quizapp.authoring.source import Bank
 
 SPECIAL = re.compile(r"([~=#{}:\\])")
 

@@ -3,8 +3,8 @@
 import re
 import xml.etree.ElementTree as ET
 
-from ..banks import Bank
-from .gift import category_path
+from quizapp.authoring.source import Bank
+from quizapp.formats.gift import category_path
 
 TYPES = {
     "single": "multichoice",

@@ -1,10 +1,10 @@
 """Database models, split by concept."""
 
-from .classes import Course, Membership
-from .content import Bank, Citation, Document, Passage, Question, QuestionVersion
-from .learning import Answer, Attempt, Review, ReviewCard
-from .reports import StoredReport
-from .users import LoginSession, User
+from quizapp.models.classes import Course, Membership
+from quizapp.models.content import Bank, Citation, Document, Passage, Question, QuestionVersion
+from quizapp.models.learning import Answer, Attempt, Review, ReviewCard
+from quizapp.models.reports import StoredReport
+from quizapp.models.users import LoginSession, User
 
 __all__ = [
     "Answer",

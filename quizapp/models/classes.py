@@ -5,8 +5,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
-from .content import utcnow
+from quizapp.extensions import db
+from quizapp.models.content import utcnow
 
 SCORE_POLICIES = ("best", "latest", "average")
 

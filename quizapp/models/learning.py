@@ -5,8 +5,8 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
-from .content import utcnow
+from quizapp.extensions import db
+from quizapp.models.content import utcnow
 
 
 class Attempt(db.Model):

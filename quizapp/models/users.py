@@ -7,8 +7,8 @@ from flask_login import UserMixin
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from ..extensions import db
-from .content import utcnow
+from quizapp.extensions import db
+from quizapp.models.content import utcnow
 
 ROLES = ("student", "instructor")
 

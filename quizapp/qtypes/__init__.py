@@ -3,7 +3,7 @@
 import importlib
 import pkgutil
 
-from .base import REGISTRY, InvalidResponse, QuestionType, Score, get_type
+from quizapp.qtypes.base import REGISTRY, InvalidResponse, QuestionType, Score, get_type
 
 # Each module registers its class on import, so adding a type means adding one module here.
 for _module in pkgutil.iter_modules(__path__):

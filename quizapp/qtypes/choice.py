@@ -3,9 +3,9 @@
 import re
 from collections.abc import Mapping
 
-from ..diagnostics import did_you_mean
-from ..markup import markdown_problem
-from .base import InvalidResponse, QuestionType, kind
+from quizapp.authoring.diagnostics import did_you_mean
+from quizapp.content.markup import markdown_problem
+from quizapp.qtypes.base import InvalidResponse, QuestionType, kind
 
 CHOICE_KEYS = ("text", "correct", "feedback")
 INDEX = re.compile(r"[0-9]{1,4}")

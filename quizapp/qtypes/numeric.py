@@ -3,7 +3,7 @@
 import math
 import re
 
-from .base import InvalidResponse, QuestionType, Score, full, kind, register
+from quizapp.qtypes.base import InvalidResponse, QuestionType, Score, full, kind, register
 
 # Digits, optionally grouped in thousands by a comma or a (thin, no-break) space, then decimals.
 NUMBER = re.compile(

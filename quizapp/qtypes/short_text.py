@@ -6,7 +6,7 @@ import unicodedata
 
 import regex as regex_module
 
-from .base import InvalidResponse, QuestionType, Score, full, kind, register
+from quizapp.qtypes.base import InvalidResponse, QuestionType, Score, full, kind, register
 
 MAX_LENGTH = 200
 # A regex like (a+)+b takes seconds on 25 letters; a student must not be able to hold a worker.

@@ -1,7 +1,7 @@
 """Single-answer choice questions: exactly one right choice."""
 
-from .base import InvalidResponse, Score, full, register
-from .choice import ChoiceType
+from quizapp.qtypes.base import InvalidResponse, Score, full, register
+from quizapp.qtypes.choice import ChoiceType
 
 
 @register

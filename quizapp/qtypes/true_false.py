@@ -1,6 +1,6 @@
 """True-or-false statements."""
 
-from .base import InvalidResponse, QuestionType, Score, full, kind, register
+from quizapp.qtypes.base import InvalidResponse, QuestionType, Score, full, kind, register
 
 YAML11_BOOLEANS = {"yes", "no", "on", "off", "y", "n"}
 

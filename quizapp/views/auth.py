@@ -5,9 +5,10 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from .. import accounts, password_reset
-from ..extensions import db, limiter, login_manager
-from ..forms import LoginForm, PasswordForm, RegisterForm, ResetForm
+from quizapp.accounts import password_reset
+from quizapp.accounts import users as accounts
+from quizapp.extensions import db, limiter, login_manager
+from quizapp.web.forms import LoginForm, PasswordForm, RegisterForm, ResetForm
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 

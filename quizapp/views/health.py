@@ -2,8 +2,8 @@
 
 from flask import Blueprint, Response, current_app
 
-from ..extensions import db
-from ..readiness import database_answers
+from quizapp.db.readiness import database_answers
+from quizapp.extensions import db
 
 bp = Blueprint("health", __name__)
 

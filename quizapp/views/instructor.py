@@ -15,23 +15,17 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from .. import (
-    authoring,
-    charts,
-    courses,
-    exports,
-    gradebook,
-    item_report,
-    password_reset,
-    progress,
-    quiz,
-    stored_reports,
-)
-from ..content import find_document, list_documents, passage_map
-from ..formats.csvout import stream_rows
-from ..forms import ConfirmUploadForm, CourseForm, PolicyForm, RenameForm, UploadForm
-from ..question_cache import question_view
-from .ids import query_id
+from quizapp.accounts import password_reset
+from quizapp.authoring import upload as authoring
+from quizapp.content.queries import find_document, list_documents, passage_map
+from quizapp.formats.csvout import stream_rows
+from quizapp.learning import attempts as quiz
+from quizapp.learning import charts, progress
+from quizapp.learning.question_cache import question_view
+from quizapp.teaching import classes as courses
+from quizapp.teaching import exports, gradebook, item_report, stored_reports
+from quizapp.web.forms import ConfirmUploadForm, CourseForm, PolicyForm, RenameForm, UploadForm
+from quizapp.web.ids import query_id
 
 bp = Blueprint("instructor", __name__, url_prefix="/teach")
 PAGE_SIZE = 50

@@ -6,13 +6,17 @@ from collections import Counter
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from .. import charts, courses, gradebook, progress, quiz, review
-from .. import review_answers as review_service
-from ..content import find_document, list_documents, passage_map
-from ..forms import JoinForm, ReviewForm
-from ..models.content import utcnow
-from ..question_cache import question_view
-from ..timing import elapsed_ms, issue_stamp
+from quizapp.content.queries import find_document, list_documents, passage_map
+from quizapp.learning import attempts as quiz
+from quizapp.learning import cards as review
+from quizapp.learning import charts, progress
+from quizapp.learning import review as review_service
+from quizapp.learning.question_cache import question_view
+from quizapp.learning.timing import elapsed_ms, issue_stamp
+from quizapp.models.content import utcnow
+from quizapp.teaching import classes as courses
+from quizapp.teaching import gradebook
+from quizapp.web.forms import JoinForm, ReviewForm
 
 bp = Blueprint("learner", __name__)
 

@@ -4,9 +4,9 @@ import re
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 
-from .. import passages
-from ..content import as_pure, get_document, list_documents, retired_passages
-from ..passages import highlight_segments
+from quizapp.content import passages
+from quizapp.content.passages import highlight_segments
+from quizapp.content.queries import as_pure, get_document, list_documents, retired_passages
 
 bp = Blueprint("reader", __name__)
 

@@ -1,6 +1,6 @@
 """Signing up and in through the real forms, as a person would in the browser."""
 
-from ..conftest import Auth
+from tests.conftest import Auth
 
 
 def register(page, base: str, username: str, **fields: str) -> None:

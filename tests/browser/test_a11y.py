@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from ..conftest import VIEWPORTS
-from ..quizhelp import current_view
-from ..test_instructor import make_user
-from .forms import log_in, register
+from tests.browser.forms import log_in, register
+from tests.conftest import VIEWPORTS
+from tests.quizhelp import current_view
+from tests.teaching.test_instructor import make_user
 
 pytestmark = pytest.mark.browser
 SAMPLE = (Path(__file__).parents[1] / "data/banks/sample-big-science.yaml").read_text("utf-8")

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from ..conftest import screenshot
-from ..test_instructor import make_user
-from .forms import log_in, register
+from tests.browser.forms import log_in, register
+from tests.conftest import screenshot
+from tests.teaching.test_instructor import make_user
 
 pytestmark = pytest.mark.browser
 

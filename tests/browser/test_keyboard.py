@@ -5,8 +5,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from ..conftest import Auth
-from ..test_instructor import make_user
+from tests.conftest import Auth
+from tests.teaching.test_instructor import make_user
 
 pytestmark = pytest.mark.browser
 

@@ -3,9 +3,8 @@
 import pytest
 from playwright.sync_api import expect
 
-from quizapp.content import get_document
-
-from ..conftest import VIEWPORTS, screenshot
+from quizapp.content.queries import get_document
+from tests.conftest import VIEWPORTS, screenshot
 
 pytestmark = pytest.mark.browser
 

@@ -5,9 +5,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from ..quizhelp import current_view
-from ..test_instructor import make_user
-from .forms import log_in, register
+from tests.browser.forms import log_in, register
+from tests.quizhelp import current_view
+from tests.teaching.test_instructor import make_user
 
 pytestmark = pytest.mark.browser
 

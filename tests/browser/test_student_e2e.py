@@ -7,9 +7,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from ..conftest import VIEWPORTS, screenshot
-from ..quizhelp import current_view
-from .forms import log_in, register
+from tests.browser.forms import log_in, register
+from tests.conftest import VIEWPORTS, screenshot
+from tests.quizhelp import current_view
 
 pytestmark = pytest.mark.browser
 BANK = "Sample: China's big-science bet"

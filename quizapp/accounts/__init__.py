@@ -1,0 +1,1 @@
+"""Accounts: registration, sign-in with server-side sessions, password changes and links."""

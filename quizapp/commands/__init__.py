@@ -1,1 +1,0 @@
-"""Click commands for authoring question banks."""

@@ -1,0 +1,1 @@
+"""Course content: seeds to articles and passages (pure), the loader, read queries."""

@@ -1,0 +1,1 @@
+"""The database: engine settings, the unit of work, prepared statements, readiness, backups."""

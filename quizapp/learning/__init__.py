@@ -1,0 +1,1 @@
+"""What students do: attempts, spaced review, progress (services over the database)."""

@@ -1,0 +1,132 @@
+"""Spaced review with FSRS: every answered question becomes a card.
+
+Mapping from an answer to an FSRS rating: correct (full credit) -> Good, anything else -> Again.
+A quiz answer and a review answer both count as a recall of the question.
+Fuzzing is off so that schedules are reproducible (and testable with a frozen clock).
+No learning steps: FSRS's defaults (again in 1 and 10 minutes) suit a flashcard session
+that repeats a new card at once, but a quiz answer has just been shown with its explanation
+and passage. A right answer comes back in 2 days (then 11, and growing), a wrong one the
+next day.
+"""
+
+from datetime import UTC, datetime
+
+from fsrs import Card, Rating, Scheduler
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from quizapp.db.engine import read
+from quizapp.db.prepared import Prepared
+from quizapp.extensions import db
+from quizapp.models import Question, ReviewCard
+
+SCHEDULER = Scheduler(enable_fuzzing=False, learning_steps=(), relearning_steps=())
+
+
+def rating_for(correct: bool) -> Rating:
+    """Return the FSRS rating for a graded answer."""
+    return Rating.Good if correct else Rating.Again
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+_CARDS = ReviewCard.__table__
+_CARD_COLUMNS = ["user_id", "question_id", "card", "due"]
+# RETURNING says whether the row went in: with parameters given at execution, psycopg
+# reports rowcount -1 for these statements.
+_INSERT_CARD = {
+    "sqlite": Prepared(
+        sqlite_insert(_CARDS).on_conflict_do_nothing().returning(_CARDS.c.id), _CARD_COLUMNS
+    ),
+    "postgresql": Prepared(
+        pg_insert(_CARDS).on_conflict_do_nothing().returning(_CARDS.c.id), _CARD_COLUMNS
+    ),
+}
+_CARD = select(_CARDS.c.id, _CARDS.c.card).where(
+    _CARDS.c.user_id == bindparam("user"), _CARDS.c.question_id == bindparam("question")
+)
+_SELECT_CARD = {"sqlite": Prepared(_CARD), "postgresql": Prepared(_CARD.with_for_update())}
+_UPDATE_CARD = Prepared(
+    update(_CARDS)
+    .where(_CARDS.c.id == bindparam("card_id"))
+    .values(card=bindparam("new_card"), due=bindparam("new_due"))
+)
+
+
+def _review(card: Card, correct: bool, when: datetime) -> tuple[dict, datetime]:
+    card, _log = SCHEDULER.review_card(card, rating_for(correct), review_datetime=_aware(when))
+    return card.to_dict(), card.due.astimezone(UTC).replace(tzinfo=None)
+
+
+def on_session(session):
+    """Return a ``run`` for ``record`` that executes in a Session's transaction."""
+    session.flush()  # the card's user may still be pending (demo data)
+    conn = session.connection()
+
+    def run(statement, values):
+        result = conn.execute(statement.stmt, values)
+        return result.all() if result.returns_rows else []
+
+    return run
+
+
+def record(run, user_id: int, question_id: str, correct: bool, when: datetime) -> None:
+    """Apply one recall to the student's card for a question, creating the card if needed.
+
+    ``run`` executes a prepared statement in the caller's write transaction: ``prepared.run``
+    on the answer path, ``on_session(session)`` elsewhere.
+    """
+    dialect = db.engine.dialect.name
+    # Most recalls are a question's first: insert the reviewed new card in one statement.
+    # Cards are keyed by (user, question); an explicit card_id skips fsrs's 1 ms sleep.
+    card, due = _review(Card(card_id=0, due=_aware(when)), correct, when)
+    key = {"user_id": user_id, "question_id": question_id}
+    if run(_INSERT_CARD[dialect], {**key, "card": card, "due": due}):
+        return
+    (row,) = run(_SELECT_CARD[dialect], {"user": user_id, "question": question_id})
+    card, due = _review(Card.from_dict(row.card), correct, when)
+    run(_UPDATE_CARD, {"card_id": row.id, "new_card": card, "new_due": due})
+
+
+# A student's due cards of live questions: counted on every dashboard, the first one reviewed.
+_DUE = (
+    select(ReviewCard)
+    .join(Question, Question.id == ReviewCard.question_id)
+    .where(
+        ReviewCard.user_id == bindparam("user"),
+        ReviewCard.due <= bindparam("now"),
+        Question.retired.is_(False),
+    )
+)
+_DUE_COUNT = select(func.count()).select_from(_DUE.subquery())
+_MOST_OVERDUE = _DUE.order_by(ReviewCard.due).limit(1)
+
+
+def due_count(user_id: int, now: datetime) -> int:
+    """Return how many of the student's cards are due at ``now``."""
+    return read(_DUE_COUNT, {"user": user_id, "now": now}).scalar()
+
+
+def next_due(user_id: int, now: datetime) -> ReviewCard | None:
+    """Return the most overdue card of the student, or None when nothing is due."""
+    return db.session.scalar(_MOST_OVERDUE, {"user": user_id, "now": now})
+
+
+# Retired questions never come back for review (see _DUE), so they do not announce one.
+_NEXT_DUE_AFTER = (
+    select(func.min(ReviewCard.due))
+    .join(Question, Question.id == ReviewCard.question_id)
+    .where(
+        ReviewCard.user_id == bindparam("user"),
+        ReviewCard.due > bindparam("now"),
+        Question.retired.is_(False),
+    )
+)
+
+
+def next_due_after(user_id: int, now: datetime) -> datetime | None:
+    """Return when the student's next card falls due, if any is scheduled in the future."""
+    return db.session.scalar(_NEXT_DUE_AFTER, {"user": user_id, "now": now})

@@ -1,0 +1,1 @@
+"""What instructors see: classes, gradebook, item analysis, exports, demo data (services)."""

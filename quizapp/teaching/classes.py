@@ -1,0 +1,174 @@
+"""Classes: created by instructors, joined by students with a code."""
+
+import secrets
+
+from sqlalchemy import delete, func, select
+
+from quizapp.db.engine import write_session
+from quizapp.extensions import db
+from quizapp.models import Course, Membership, User
+from quizapp.models.classes import SCORE_POLICIES
+
+# No 0/O or 1/I/L: codes are read aloud and copied from slides.
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+
+def new_join_code() -> str:
+    """Return a random 8-character join code."""
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+
+
+def create_course(instructor_id: int, name: str, policy: str = "best") -> Course:
+    """Create a class with a fresh join code."""
+    session = write_session()
+    course = Course(
+        name=name.strip(),
+        instructor_id=instructor_id,
+        join_code=_unused_code(session),
+        score_policy=policy if policy in SCORE_POLICIES else "best",
+    )
+    session.add(course)
+    session.commit()
+    return course
+
+
+def _unused_code(session) -> str:
+    while True:
+        code = new_join_code()
+        if not session.scalar(select(Course.id).where(Course.join_code == code)):
+            return code
+
+
+def rename_course(course: Course, name: str) -> None:
+    """Give a class a new name."""
+    session = write_session()
+    session.get(Course, course.id).name = name.strip()
+    session.commit()
+
+
+def replace_join_code(course: Course) -> str:
+    """Give a class a new join code (the old one stops working); return it."""
+    session = write_session()
+    code = session.get(Course, course.id).join_code = _unused_code(session)
+    session.commit()
+    return code
+
+
+def delete_course(course: Course) -> None:
+    """Delete a class and its list of members; the students' answers stay in their accounts."""
+    session = write_session()
+    session.execute(delete(Membership).where(Membership.course_id == course.id))
+    session.execute(delete(Course).where(Course.id == course.id))
+    session.commit()
+
+
+def join_course(user_id: int, code: str) -> tuple[Course, bool] | None:
+    """Add a student to the class with this code; return it and whether they were new to it.
+
+    None for a bad code. Joining twice is harmless.
+    """
+    code = code.strip().upper().replace(" ", "").replace("-", "")
+    session = write_session()
+    course = session.scalar(select(Course).where(Course.join_code == code))
+    if course is None:
+        session.rollback()
+        return None
+    from quizapp.learning.attempts import insert_ignoring_duplicates
+
+    added = session.execute(
+        insert_ignoring_duplicates(Membership)
+        .values(course_id=course.id, user_id=user_id)
+        .returning(Membership.id)
+    ).first()
+    session.commit()
+    return course, added is not None
+
+
+def courses_taught(instructor_id: int) -> list[tuple[Course, int]]:
+    """Return the instructor's classes with their number of students."""
+    rows = db.session.execute(
+        select(Course, func.count(User.id))
+        .outerjoin(Membership, Membership.course_id == Course.id)
+        .outerjoin(User, (User.id == Membership.user_id) & (User.role == "student"))
+        .where(Course.instructor_id == instructor_id)
+        .group_by(Course.id)
+        .order_by(Course.created_at.desc(), Course.id.desc())
+    )
+    return [(course, n) for course, n in rows]
+
+
+_TEACHER = func.coalesce(func.nullif(User.full_name, ""), User.username)
+
+
+def teacher_name(course: Course) -> str:
+    """Return the name students know a class's instructor by."""
+    return db.session.scalar(select(_TEACHER).where(User.id == course.instructor_id))
+
+
+def courses_joined(user_id: int) -> list[tuple[Course, str]]:
+    """Return the classes a student belongs to, each with its instructor's name."""
+    return [
+        (course, name)
+        for course, name in db.session.execute(
+            select(Course, _TEACHER)
+            .join(Membership, Membership.course_id == Course.id)
+            .join(User, User.id == Course.instructor_id)
+            .where(Membership.user_id == user_id)
+            .order_by(Course.name, Course.id)
+        )
+    ]
+
+
+def joined(user_id: int, course_id: int) -> Course | None:
+    """Return the class when this student belongs to it."""
+    return db.session.scalar(
+        select(Course)
+        .join(Membership, Membership.course_id == Course.id)
+        .where(Membership.user_id == user_id, Course.id == course_id)
+    )
+
+
+def course_of(instructor_id: int, course_id: int) -> Course | None:
+    """Return the class when this instructor teaches it (others' classes do not exist for them)."""
+    course = db.session.get(Course, course_id)
+    return course if course is not None and course.instructor_id == instructor_id else None
+
+
+def member_ids(course_id: int):
+    """Return a subquery of the ids of a class's students.
+
+    An instructor who joined a class (to try its quizzes as a student would) is no student:
+    the gradebook, its averages, the heatmap and the class's exports leave them out, as item
+    analysis always has.
+    """
+    return (
+        select(Membership.user_id)
+        .join(User, User.id == Membership.user_id)
+        .where(Membership.course_id == course_id, User.role == "student")
+    )
+
+
+def student_of(course_id: int, user_id: int) -> User | None:
+    """Return the student when they belong to the class."""
+    return db.session.scalar(
+        select(User)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.course_id == course_id, User.id == user_id)
+    )
+
+
+def remove_member(course_id: int, user_id: int) -> None:
+    """Take a student out of a class; their attempts and answers stay in their account."""
+    session = write_session()
+    session.execute(
+        delete(Membership).where(Membership.course_id == course_id, Membership.user_id == user_id)
+    )
+    session.commit()
+
+
+def set_policy(course: Course, policy: str) -> None:
+    """Change how a class's gradebook combines attempts."""
+    if policy in SCORE_POLICIES:
+        session = write_session()
+        session.get(Course, course.id).score_policy = policy
+        session.commit()

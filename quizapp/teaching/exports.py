@@ -1,0 +1,208 @@
+"""Score exports as CSV rows, streamed (constant memory) for spreadsheets and LMS gradebooks."""
+
+import json
+from collections.abc import Iterator
+
+from sqlalchemy import String, cast, select
+
+from quizapp.db.engine import read
+from quizapp.extensions import db
+from quizapp.formats.csvout import Cells, cell
+from quizapp.learning.attempts import attempt_numbers
+from quizapp.models import Answer, Attempt, Citation, Course, Passage, QuestionVersion, User
+from quizapp.qtypes import get_type
+from quizapp.rounding import half_up
+from quizapp.teaching import gradebook
+
+LONG_HEADER = [
+    "username",
+    "class",
+    "bank",
+    "question id",
+    "question version",
+    "attempt",  # the student's 1st, 2nd... attempt at the bank
+    "attempt id",  # the same attempt in every export, whichever class it is read for
+    "submitted at",
+    "answer",
+    "correct",
+    "points",
+    "max points",
+    "cited passages",
+]
+
+
+def _number(value: float) -> float | int:
+    return int(value) if float(value).is_integer() else half_up(value, 2)
+
+
+def _rounded(value: float | None) -> float | None:
+    # Halves up as on the page (round() sends 0.0625 to the even 0.062)
+    return None if value is None else half_up(value, 3)
+
+
+def wide(course: Course | None, policy: str = "best") -> tuple[list[str], Iterator[list]]:
+    """Return the header and rows of the gradebook: one row per student, a column per bank."""
+    if course is not None:
+        banks, rows = gradebook.gradebook(course.id, course.score_policy)
+    else:
+        banks, rows = gradebook.everyone(policy)
+    header = ["username", "full name", "email", "class"] + [
+        f"{b.title} (out of {_number(b.out_of)})" for b in banks
+    ]
+    class_name = course.name if course is not None else ""
+
+    def body():
+        for row in sorted(rows, key=lambda r: r.username):
+            yield [row.username, row.full_name, row.email or "", class_name] + [
+                _number(row.scores[b.id] * b.out_of) if b.id in row.scores else None for b in banks
+            ]
+
+    return header, body()
+
+
+def _citations() -> dict[int, str]:
+    cited: dict[int, list[str]] = {}
+    rows = db.session.execute(
+        select(Citation.version_id, Passage.doc_id, Passage.anchor)
+        .join(Passage, Passage.id == Citation.passage_id)
+        .order_by(Citation.version_id, Citation.ordinal)
+    )
+    for version_id, doc, anchor in rows:
+        cited.setdefault(version_id, []).append(f"{doc}#{anchor}")
+    # Two quotes from one passage name it once.
+    return {k: " ".join(dict.fromkeys(v)) for k, v in cited.items()}
+
+
+def _attempt_numbers() -> dict[int, int]:
+    """Return each attempt's number among its student's attempts at its bank (1 is the first)."""
+    rows = db.session.execute(
+        select(Attempt.id, Attempt.user_id, Attempt.bank_id).order_by(Attempt.id)
+    )  # attempts are far fewer than answers
+    return attempt_numbers((attempt_id, (user, bank)) for attempt_id, user, bank in rows)
+
+
+def _iso_utc(stamp: str) -> str:
+    """Return "YYYY-MM-DD HH:MM:SS[.ffffff]" (a stored UTC time as text) as ISO 8601 with Z."""
+    return f"{stamp[:10]}T{stamp[11:19]}Z"
+
+
+def long(course: Course | None) -> tuple[list[str], Iterator[list]]:
+    """Return the header and rows of every answer, streamed from the database in batches.
+
+    Up to a million rows: Core rows, times and responses read as text, each distinct
+    (version, response) described once, and rows handed to the CSV writer as finished cells.
+    """
+    from quizapp.models import Question
+    from quizapp.teaching.classes import member_ids
+
+    versions = {
+        v.id: (get_type(v.type), v.spec)
+        for v in db.session.execute(
+            select(QuestionVersion.id, QuestionVersion.type, QuestionVersion.spec)
+        )
+    }
+    numbers = dict(db.session.execute(select(QuestionVersion.id, QuestionVersion.version)).all())
+    banks = dict(db.session.execute(select(Question.id, Question.bank_id)).all())
+    cited = {vid: cell(text) for vid, text in _citations().items()}
+    attempt_numbers = _attempt_numbers()
+    answers, users = Answer.__table__, User.__table__
+    stmt = (
+        select(
+            users.c.username,
+            answers.c.question_id,
+            answers.c.version_id,
+            answers.c.attempt_id,
+            cast(answers.c.submitted_at, String),
+            cast(answers.c.response, String),
+            answers.c.correct,
+            answers.c.points,
+            answers.c.max_points,
+        )
+        .join(users, users.c.id == answers.c.user_id)
+        .order_by(answers.c.id)
+    )
+    if course is not None:
+        stmt = stmt.where(answers.c.user_id.in_(member_ids(course.id)))
+    else:  # every student, as the wide file: an instructor trying a quiz is no student
+        stmt = stmt.where(users.c.role == "student")
+    class_name = cell(course.name if course is not None else "")
+
+    def body():
+        described: dict[tuple[int, str], str] = {}
+        rows = read(stmt.execution_options(yield_per=5000))
+        for username, qid, vid, attempt, when, response, correct, points, max_points in rows:
+            text = described.get((vid, response))
+            if text is None:
+                if len(described) > 100_000:  # free-text answers could be all different
+                    described.clear()
+                qtype, spec = versions[vid]
+                text = described[vid, response] = cell(
+                    qtype.describe_response(spec, json.loads(response))
+                )
+            yield Cells(
+                (
+                    cell(username),
+                    class_name,
+                    cell(banks[qid]),
+                    cell(qid),
+                    numbers[vid],
+                    attempt_numbers[attempt],
+                    attempt,
+                    _iso_utc(when),
+                    text,
+                    "true" if correct else "false",
+                    _number(points),
+                    _number(max_points),
+                    cited.get(vid, ""),
+                )
+            )
+
+    return LONG_HEADER, body()
+
+
+ITEM_HEADER = [
+    "bank",
+    "question id",
+    "type",
+    "prompt",
+    "responses",
+    "facility",
+    "discrimination (point-biserial)",
+    "discrimination (upper-lower 27%)",
+    "mean seconds",
+    "choice shares",
+    "flags",
+]
+
+
+def items(reports) -> tuple[list[str], Iterator[list]]:
+    """Return the header and rows of an item-analysis report."""
+
+    def body():
+        for bank in reports:
+            for row in bank.items:
+                s = row.stats
+                shares = "; ".join(
+                    f"{row.choice_labels.get(k, k)}: {half_up(v, 2):.2f}"
+                    for k, v in s.choice_shares.items()
+                )
+                yield [
+                    bank.bank_id,
+                    row.question_id,
+                    row.type,
+                    row.prompt,
+                    s.n,
+                    *(
+                        _rounded(v)
+                        for v in (
+                            s.facility,
+                            s.discrimination_pb,
+                            s.discrimination_ul,
+                            s.mean_seconds,
+                        )
+                    ),
+                    shares,
+                    "; ".join(s.flags),
+                ]
+
+    return ITEM_HEADER, body()

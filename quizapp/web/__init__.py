@@ -1,0 +1,1 @@
+"""Request plumbing shared by every page: sessions, security, errors, forms, template helpers."""

@@ -1,0 +1,156 @@
+"""WTForms forms (CSRF-protected through Flask-WTF)."""
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import EmailField, HiddenField, IntegerField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
+from wtforms.widgets import HiddenInput
+
+from quizapp.accounts.users import (
+    MAX_PASSWORD,
+    MIN_PASSWORD,
+    email_problem,
+    password_problem,
+    username_problem,
+)
+
+POLICY_CHOICES = [
+    SelectChoice("best", "Best attempt"),
+    SelectChoice("latest", "Latest attempt"),
+    SelectChoice("average", "Average of attempts"),
+]
+PASSWORD_HELP = f"At least {MIN_PASSWORD} characters. Long passphrases are welcome."
+
+
+def account_rule(problem):
+    """Return a validator refusing what an accounts check refuses, so the CLI applies it too."""
+
+    def validate(form, field) -> None:
+        message = problem(field.data or "")
+        if message:
+            raise ValidationError(message)
+
+    return validate
+
+
+def new_password_fields(label: str) -> tuple[PasswordField, PasswordField]:
+    """Return a new password field and its repeat, with the length rules."""
+    password = PasswordField(
+        label,
+        validators=[DataRequired("Choose a password."), account_rule(password_problem)],
+        description=PASSWORD_HELP,
+    )
+    confirm = PasswordField(
+        f"Repeat {label.lower()}",
+        validators=[
+            DataRequired("Repeat the password."),
+            EqualTo("password", "The passwords differ."),
+        ],
+    )
+    return password, confirm
+
+
+class LoginForm(FlaskForm):
+    username = StringField(
+        "Username", validators=[DataRequired("Enter your username."), Length(max=64)]
+    )
+    password = PasswordField(
+        "Password", validators=[DataRequired("Enter your password."), Length(max=MAX_PASSWORD)]
+    )
+
+
+class RegisterForm(FlaskForm):
+    username = StringField(
+        "Username",
+        validators=[DataRequired("Choose a username."), account_rule(username_problem)],
+        description=(
+            "3 to 64 letters, digits, dots, dashes or underscores; not starting with a dash."
+        ),
+    )
+    full_name = StringField(
+        "Full name",
+        validators=[Optional(), Length(max=200)],
+        description="Optional; shown to your instructors in their gradebook.",
+    )
+    email = EmailField(
+        "Email",
+        validators=[Optional(), account_rule(email_problem)],
+        description="Optional; your instructor may use it to match grades.",
+    )
+    password, confirm = new_password_fields("Password")
+
+
+class PasswordForm(FlaskForm):
+    current = PasswordField("Current password", validators=[DataRequired("Enter your password.")])
+    password, confirm = new_password_fields("New password")
+
+
+class ResetForm(FlaskForm):
+    password, confirm = new_password_fields("New password")
+
+
+class ReviewForm(FlaskForm):
+    """A review answer: which question, and a one-time token that makes replays harmless.
+
+    ``shown`` is the signed time the question was shown; ``version`` the version shown (absent
+    from forms shown before it was added); the answer inputs are per type.
+    """
+
+    shown = HiddenField()
+    token = HiddenField(validators=[DataRequired(), Length(8, 64)])
+    question = HiddenField(validators=[DataRequired(), Length(1, 64)])
+    version = IntegerField(widget=HiddenInput(), validators=[Optional()])
+
+
+def _class_name() -> StringField:
+    return StringField(
+        "Class name",
+        validators=[DataRequired("Name the class."), Length(max=200)],
+        description="For example “Science policy, autumn 2026, section B”.",
+    )
+
+
+class RenameForm(FlaskForm):
+    name = _class_name()
+
+
+class CourseForm(FlaskForm):
+    name = _class_name()
+    policy = SelectField(
+        "Gradebook score",
+        choices=POLICY_CHOICES,
+        default="best",
+    )
+
+
+class PolicyForm(FlaskForm):
+    policy = SelectField(
+        "Score each quiz by",
+        choices=POLICY_CHOICES,
+    )
+
+
+class JoinForm(FlaskForm):
+    code = StringField(
+        "Join code",
+        validators=[DataRequired("Enter the code your instructor gave you."), Length(max=32)],
+        description="Eight letters and digits, e.g. K7QM2XPA.",
+    )
+
+
+class UploadForm(FlaskForm):
+    file = FileField(
+        "Bank file (YAML)",
+        validators=[
+            FileRequired("Choose a .yaml file to upload."),
+            FileAllowed(["yaml", "yml"], "Upload a .yaml or .yml file."),
+        ],
+        description="A .yaml or .yml file of at most 1 MB.",
+    )
+
+
+class ConfirmUploadForm(FlaskForm):
+    """The checked upload, signed, carried from the confirmation page back to the server."""
+
+    upload = HiddenField(validators=[DataRequired()])

@@ -1,0 +1,278 @@
+"""Question types: reading learners' input and grading it, type by type."""
+
+import json
+import time
+
+import pytest
+
+from quizapp.qtypes import REGISTRY, InvalidResponse, Score, get_type
+from quizapp.qtypes.numeric import parse_number
+from quizapp.qtypes.short_text import normalise
+
+SINGLE = {
+    "choices": [
+        {"text": "20,000 tonnes", "correct": True, "feedback": None},
+        {"text": "2,400 tonnes", "correct": False, "feedback": "That is a depth."},
+        {"text": "700 tonnes", "correct": False, "feedback": None},
+    ]
+}
+# Four right choices (0-3) and two wrong ones (4, 5).
+MULTIPLE = {
+    "choices": [{"text": f"right {i}", "correct": True, "feedback": None} for i in range(4)]
+    + [{"text": f"wrong {i}", "correct": False, "feedback": None} for i in range(2)]
+}
+NUMERIC = {"answer": 2400, "tolerance": 50, "unit": "m"}
+SHORT = {"accept": ["Micius", "Mozi"], "regex": None}
+
+
+def test_registry_has_the_five_types():
+    assert sorted(REGISTRY) == ["multiple", "numeric", "short_text", "single", "true_false"]
+    for name, qtype in REGISTRY.items():
+        assert qtype.name == name and get_type(name) is qtype
+        assert set(qtype.schema()) == {"properties", "required"}
+
+
+def test_single():
+    single = get_type("single")
+    assert single.parse_response(SINGLE, ["0"]) == 0
+    assert single.grade(SINGLE, 0, 2) == Score(2, 2, True)
+    assert single.grade(SINGLE, 1, 2) == Score(0, 2, False)
+    assert single.describe_response(SINGLE, 1) == "2,400 tonnes"
+    assert single.describe_correct(SINGLE) == "20,000 tonnes"
+
+
+@pytest.mark.parametrize("values", [[], ["0", "1"], ["3"], ["-1"], ["x"], ["²"], [""]])
+def test_single_invalid(values):
+    assert isinstance(get_type("single").parse_response(SINGLE, values), InvalidResponse)
+
+
+@pytest.mark.parametrize(
+    ("picked", "points", "correct"),
+    [
+        ([0, 1, 2, 3], 1.0, True),
+        ([0, 1, 2], 0.75, False),
+        ([0, 1, 2, 4], 0.5, False),  # 3 right of 4 chosen with 1 wrong: 3/4 - 1/4
+        ([0, 1, 2, 3, 4], 0.75, False),
+        ([0, 4, 5], 0.0, False),  # 1/4 - 2/4 floors at 0
+        ([4], 0.0, False),
+        ([0, 1, 2, 3, 4, 5], 0.5, False),
+    ],
+)
+def test_multiple_partial_credit(picked, points, correct):
+    assert get_type("multiple").grade(MULTIPLE, picked, 1) == Score(points, 1, correct)
+
+
+def test_multiple_points_scale_and_response_is_canonical():
+    multiple = get_type("multiple")
+    assert multiple.grade(MULTIPLE, [0, 1], 4) == Score(2.0, 4, False)
+    assert multiple.parse_response(MULTIPLE, ["3", "0", "3"]) == [0, 3]
+    assert isinstance(multiple.parse_response(MULTIPLE, []), InvalidResponse)
+    assert isinstance(multiple.parse_response(MULTIPLE, ["0", "9"]), InvalidResponse)
+    assert multiple.describe_response(MULTIPLE, [0, 4]) == "right 0; wrong 0"
+    assert multiple.describe_correct(MULTIPLE) == "right 0; right 1; right 2; right 3"
+
+
+def test_true_false():
+    tf = get_type("true_false")
+    spec = {"answer": False}
+    assert tf.parse_response(spec, ["false"]) is False
+    assert tf.grade(spec, False, 1) == Score(1, 1, True)
+    assert tf.grade(spec, True, 1) == Score(0, 1, False)
+    assert tf.describe_correct(spec) == "False" and tf.describe_response(spec, True) == "True"
+    for values in ([], ["yes"], ["True"], ["true", "false"]):
+        assert isinstance(tf.parse_response(spec, values), InvalidResponse)
+
+
+@pytest.mark.parametrize(
+    "typed", ["2400", "2,400", "2 400", "2400 m", "2400m", " 2400.0 ", "2400 M", "2\u202f400 m"]
+)
+def test_numeric_input_forms(typed):
+    numeric = get_type("numeric")
+    assert numeric.parse_response(NUMERIC, [typed]) == 2400.0
+
+
+@pytest.mark.parametrize(
+    "typed", ["", "abc", "2,40", "24,00", "2400 km", "2400 feet", "1e3", "2.400,5", "m", "--1"]
+)
+def test_numeric_garbage_is_invalid_not_wrong(typed):
+    result = get_type("numeric").parse_response(NUMERIC, [typed])
+    assert isinstance(result, InvalidResponse)
+    example = "2400, 2,400 or 2 400 (the unit, m, may follow)"
+    assert result.message == f"Type a number, for example {example}."
+
+
+@pytest.mark.parametrize(
+    ("unit", "typed", "value"),
+    [
+        ("years", "5 year", 5.0),
+        ("year", "2022 years", 2022.0),
+        ("%", "50 percent", 50.0),
+        ("%", "50 Per Cent", 50.0),
+        ("%", "50%", 50.0),
+        ("×", "10x", 10.0),
+        ("×", "10 ×", 10.0),
+        ("°C", "-40 °C", -40.0),
+        ("°C", "1.5°", 1.5),
+        ("°C", "-40 degrees Celsius", -40.0),
+        ("°C", "-40 degrees C", -40.0),
+        ("°C", "-40 ℃", -40.0),
+        ("m", "700 metres.", 700.0),
+        ("journals", "82 journals", 82.0),
+        ("m", "700 metres", 700.0),
+        ("m", "700 Meters", 700.0),
+        ("m", "2,400m", 2400.0),
+        ("km", "1,200 kilometres", 1200.0),
+        ("km", "1200 kilometers", 1200.0),
+        # A bank may write the unit as a word: the symbol and the other spellings still count
+        ("metres", "700 m", 700.0),
+        ("metres", "700m", 700.0),
+        ("metres", "700 meters", 700.0),
+        ("tonnes", "20,000 tons", 20000.0),
+        ("tonnes", "20,000 t", 20000.0),
+        ("percent", "12%", 12.0),
+        ("°C", "25° C", 25.0),
+        ("million yuan", "583 million", 583.0),
+        ("million yuan", "583 million yuan", 583.0),
+    ],
+)
+def test_numeric_accepts_the_usual_spellings_of_its_unit(unit, typed, value):
+    spec = {"answer": 0, "tolerance": 0, "unit": unit}
+    assert get_type("numeric").parse_response(spec, [typed]) == value
+
+
+@pytest.mark.parametrize(
+    ("unit", "typed"),
+    [("m", "700 ms"), ("km", "5 kms"), ("%", "5 %s"), ("million yuan", "583 yuan")],
+)
+def test_numeric_refuses_what_is_not_its_unit(unit, typed):
+    """A symbol is not pluralised ("ms" is not metres); a unit's last word alone is not it."""
+    spec = {"answer": 0, "tolerance": 0, "unit": unit}
+    assert isinstance(get_type("numeric").parse_response(spec, [typed]), InvalidResponse)
+
+
+def test_numeric_refuses_what_no_browser_would_send():
+    numeric = get_type("numeric")
+    too_long = numeric.parse_response(NUMERIC, ["9" * 400])  # float() would make it inf
+    assert too_long.message == "Keep the answer under 100 characters."
+    assert numeric.parse_response({"answer": 1}, ["9" * 100]) == float("9" * 100)  # finite
+
+
+def test_numeric_without_unit_refuses_units():
+    spec = {"answer": 3, "tolerance": 0, "unit": None}
+    assert isinstance(get_type("numeric").parse_response(spec, ["3 m"]), InvalidResponse)
+    assert parse_number("-1,234.5") == -1234.5 and parse_number("\u22123") == -3.0
+    assert parse_number(".5") == 0.5
+
+
+@pytest.mark.parametrize(
+    ("response", "correct"),
+    [(2400, True), (2350, True), (2450, True), (2349.99, False), (2450.01, False), (0, False)],
+)
+def test_numeric_tolerance_edges(response, correct):
+    assert get_type("numeric").grade(NUMERIC, response, 1).correct is correct
+
+
+def test_numeric_exact_and_float_edges():
+    numeric = get_type("numeric")
+    assert numeric.grade({"answer": 0.3, "tolerance": 0.1}, 0.4, 1).correct
+    assert numeric.grade({"answer": 0.3, "tolerance": 0}, 0.1 + 0.2, 1).correct
+    assert not numeric.grade({"answer": 2400, "tolerance": 0}, 2401, 1).correct
+    assert numeric.describe_correct(NUMERIC) == "2400 m (± 50)"
+    assert numeric.describe_response({"answer": 1, "unit": None}, 20000.0) == "20,000"
+
+
+@pytest.mark.parametrize(
+    "typed", ["Micius", "micius", "  MICIUS ", "Mòzǐ", "Mo-zi", "mozi!", "M o z i", "Mózí."]
+)
+def test_short_text_normalisation(typed):
+    short = get_type("short_text")
+    response = short.parse_response(SHORT, [typed])
+    assert short.grade(SHORT, response, 1) == Score(1, 1, True)
+
+
+@pytest.mark.parametrize(
+    "typed, accept",
+    [
+        ("the High Energy Photon Source", ["High Energy Photon Source"]),
+        ("THE  high-energy photon source.", ["High Energy Photon Source"]),
+        ("Zhongguancun Science Park", ["the Zhongguancun Science Park"]),
+        ("The Hague", ["The Hague"]),
+    ],
+)
+def test_short_text_ignores_a_leading_the(typed, accept):
+    spec = {"accept": accept}
+    assert get_type("short_text").grade(spec, typed, 1).correct
+
+
+def test_short_text_regex_ignores_a_leading_the_too():
+    spec = {"accept": ["HEPS"], "regex": r"high energy photon source"}
+    assert get_type("short_text").grade(spec, "The High Energy Photon Source", 1).correct
+
+
+@pytest.mark.parametrize(
+    ("pattern", "typed"),
+    [
+        (r"J\.U\.N\.O\.?", "J.U.N.O."),
+        (r"\d+%", "10%"),
+        ("Conlé", "conlé"),
+        ("us-china", "US-China"),
+    ],
+)
+def test_short_text_regex_matches_the_answer_as_typed_too(pattern, typed):
+    """Normalising drops punctuation and accents, which a regex may spell out."""
+    spec = {"accept": ["something else"], "regex": pattern}
+    assert get_type("short_text").grade(spec, f" {typed} ", 1).correct
+
+
+def test_a_catastrophic_answer_regex_gives_up_instead_of_holding_the_worker():
+    spec = {"accept": ["b"], "regex": r"(a+)+b"}
+    started = time.perf_counter()
+    score = get_type("short_text").grade(spec, "a" * 26 + "!", 1)  # 5 s a form with re
+    assert not score.correct and time.perf_counter() - started < 2
+
+
+@pytest.mark.parametrize("typed", ["Mencius", "Micius satellite", "Mo", "the", "theMicius"])
+def test_short_text_wrong(typed):
+    assert not get_type("short_text").grade(SHORT, typed, 1).correct
+
+
+def test_short_text_regex_and_invalid():
+    short = get_type("short_text")
+    spec = {"accept": ["Micius"], "regex": r"mic+ius( satellite)?"}
+    assert short.grade(spec, "Miccius Satellite!", 1).correct
+    assert not short.grade(spec, "Micius the satellite", 1).correct  # fullmatch, not search
+    assert normalise("Ünïcode—Dash  ﬁne") == "unicode dash fine"
+    for values in ([], ["   "], ["?!"], ["a", "b"], ["x" * 201]):
+        assert isinstance(short.parse_response(spec, values), InvalidResponse)
+    assert short.describe_correct(SHORT) == "Micius or Mozi"
+
+
+@pytest.mark.parametrize(
+    ("name", "spec", "values"),
+    [
+        ("single", SINGLE, ["2"]),
+        ("multiple", MULTIPLE, ["5", "1"]),
+        ("true_false", {"answer": True}, ["true"]),
+        ("numeric", NUMERIC, ["2,400 m"]),
+        ("short_text", SHORT, ["Mòzǐ"]),
+    ],
+)
+def test_responses_are_json_serialisable(name, spec, values):
+    response = get_type(name).parse_response(spec, values)
+    assert json.loads(json.dumps(response)) == response
+    assert isinstance(get_type(name).describe_response(spec, response), str)
+
+
+def test_the_feedback_shows_choices_as_the_question_rendered_them():
+    from markupsafe import Markup
+
+    from quizapp.content.markup import render_inline
+    from quizapp.learning.question_cache import ChoiceView, QuestionView
+
+    texts = ["20,000 tonnes of `liquid`", "*700* tonnes", "<b>2,400</b> tonnes"]
+    spec = {"choices": [{"text": t, "correct": i == 0} for i, t in enumerate(texts)]}
+    choices = tuple(ChoiceView(i, render_inline(t), None, i == 0) for i, t in enumerate(texts))
+    view = QuestionView(1, "q", "b", "multiple", spec, 1, Markup(""), Markup(""), choices, ())
+    assert view.correct_answer() == "20,000 tonnes of <code>liquid</code>"
+    assert view.describe([1, 2]) == "<em>700</em> tonnes; &lt;b&gt;2,400&lt;/b&gt; tonnes"
+    assert view.describe([]) == "(nothing)"

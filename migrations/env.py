@@ -118,6 +118,11 @@ def run_migrations_online():
                         raise RuntimeError(f"rows left without their parent row: {broken[:5]}")
         finally:
             if sqlite:
+                # SQLite ignores the pragma inside a transaction, and one is open again here
+                # (the migrations' own committed above): end it, or the pool would lend out a
+                # connection with foreign keys off.
+                if connection.in_transaction():
+                    connection.rollback()
                 driver.execute("PRAGMA foreign_keys=ON")  # before the pool lends it out again
 
 

@@ -53,12 +53,11 @@ def create_app(config: dict | None = None) -> Flask:
     except LimitsConfigurationError as exc:  # an unknown scheme, or its client not installed
         raise config_module.rate_limit_storage_error(app.config["RATELIMIT_STORAGE_URI"]) from exc
 
-    from quizapp.db import prepared
+    from quizapp.db import transactions  # noqa: F401  (its session events, before any request)
     from quizapp.db.engine import configure_engine
 
     with app.app_context():
         configure_engine(extensions.db.engine, app.config["SQLITE_SYNCHRONOUS"])
-    prepared.init_app(app)
 
     from quizapp.learning.question_cache import QuestionCache
     from quizapp.views import auth, health, instructor, learner, reader

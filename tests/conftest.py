@@ -47,11 +47,11 @@ def build_content(app) -> None:
 
     with app.app_context():
         upgrade(directory=app.extensions["migrate"].directory)
-        load_documents(load_articles(ROOT / "seeds"))
+        load_documents(db.session, load_articles(ROOT / "seeds"))
         corpus = corpus_from_seeds(ROOT / "seeds")
         result = check_paths([DATA / "banks"], corpus)
         assert not result.diagnostics, [str(d) for d in result.diagnostics]
-        load_banks(result.banks, corpus, retire_missing_banks=True)
+        load_banks(db.session, result.banks, corpus, retire_missing_banks=True)
         db.session.commit()
         db.engine.dispose()
 
@@ -278,3 +278,13 @@ def screenshot(page, name: str, docs: str | None = None) -> Path:
         DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(DOCS_SCREENSHOTS / f"{docs}.png"))
     return path
+
+
+@pytest.fixture
+def teacher(app, client):
+    """A client signed in as an instructor (Prof Ada)."""
+    from tests.factories import make_user
+
+    make_user(app, "prof", "instructor", full_name="Prof Ada")
+    Auth(client).login("prof")
+    return client

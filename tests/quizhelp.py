@@ -123,7 +123,7 @@ def reload_article(app, doc_id: str, edit) -> None:
 
     with app.app_context():
         article = next(a for a in load_articles(ROOT / "seeds") if a.id == doc_id)
-        load_documents([replace(article, body=edit(article.body))])
+        load_documents(db.session, [replace(article, body=edit(article.body))])
         db.session.commit()
 
 

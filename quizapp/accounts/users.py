@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from quizapp.db import prepared
-from quizapp.db.engine import write_session
+from quizapp.db.transactions import unit_of_work
 from quizapp.extensions import db
 from quizapp.formats.csvout import FORMULA_STARTS
 from quizapp.models import LoginSession, User
@@ -92,7 +92,7 @@ def create_user(
     full_name: str = "",
     role: str = "student",
 ) -> User:
-    """Create an account in the current transaction; raise AccountError naming what is wrong.
+    """Create an account (in its own unit of work, or the caller's); raise AccountError if refused.
 
     The rules for names, emails and passwords hold here whoever calls: the register form and
     `quizapp user create` check them first only to answer sooner, field by field.
@@ -102,26 +102,34 @@ def create_user(
         email=email_problem(email) if email and email.strip() else None,
         password=password_problem(password),
     )
-    session = write_session()
     username = normalise_username(username)
     # Kept as typed: Moodle matches emails exactly when it imports grades.
     email = (email or "").strip() or None
-    _refuse_taken(session, username, email)
-    user = User(
-        username=username,
-        email=email,
-        full_name=full_name.strip(),
-        role=role,
-        password_hash=generate_password_hash(password, method="scrypt"),
-    )
-    try:
-        with session.begin_nested():  # a savepoint: losing a race undoes only this insert
-            session.add(user)
-    except IntegrityError:
-        # On PostgreSQL a registration running alongside (SQLite queues writers) may have
-        # taken the name or email since the check; its insert has committed: say which.
+    with unit_of_work() as session:
         _refuse_taken(session, username, email)
-        raise
+        user = User(
+            username=username,
+            email=email,
+            full_name=full_name.strip(),
+            role=role,
+            password_hash=generate_password_hash(password, method="scrypt"),
+        )
+        try:
+            with session.begin_nested():  # a savepoint: losing a race undoes only this insert
+                session.add(user)
+        except IntegrityError:
+            # On PostgreSQL a registration running alongside (SQLite queues writers) may have
+            # taken the name or email since the check; its insert has committed: say which.
+            _refuse_taken(session, username, email)
+            raise
+    return user
+
+
+def register(username: str, password: str, *, email: str | None, full_name: str) -> User:
+    """Create a student's account and sign it in (``login_token``) as one unit of work."""
+    with unit_of_work():
+        user = create_user(username, password, email=email, full_name=full_name)
+        open_session(user)
     return user
 
 
@@ -148,7 +156,8 @@ def authenticate(username: str, password: str) -> User | None:
 def open_session(user: User) -> str:
     """Record a new signed-in browser for ``user`` and return its token."""
     token = secrets.token_urlsafe(32)
-    write_session().add(LoginSession(id=token, user_id=user.id))
+    with unit_of_work() as session:
+        session.add(LoginSession(id=token, user_id=user.id))
     user.login_token = token
     return token
 
@@ -192,22 +201,21 @@ def load_session_user(token: str) -> SignedIn | None:
 
 def close_session(token: str) -> None:
     """Revoke one session so its cookie is refused even if it was copied."""
-    write_session().execute(
-        update(LoginSession).where(LoginSession.id == token).values(revoked=True)
-    )
+    with unit_of_work() as session:
+        session.execute(update(LoginSession).where(LoginSession.id == token).values(revoked=True))
 
 
 def set_password(user_id: int, password: str, keep_session: str | None = None) -> None:
     """Set a new password and sign the user out of every session but ``keep_session``."""
     _refuse_problems(password=password_problem(password))
-    session = write_session()
-    user = session.get(User, user_id)
-    user.password_hash = generate_password_hash(password, method="scrypt")
-    session.execute(
-        update(LoginSession)
-        .where(LoginSession.user_id == user.id, LoginSession.id != (keep_session or ""))
-        .values(revoked=True)
-    )
+    with unit_of_work() as session:
+        user = session.get(User, user_id)
+        user.password_hash = generate_password_hash(password, method="scrypt")
+        session.execute(
+            update(LoginSession)
+            .where(LoginSession.user_id == user.id, LoginSession.id != (keep_session or ""))
+            .values(revoked=True)
+        )
 
 
 def change_password(signed_in: SignedIn, password: str) -> None:

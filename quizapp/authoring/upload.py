@@ -15,6 +15,7 @@ from quizapp.content.loader import load_banks, plan_banks, uploaded_bank_ids
 from quizapp.content.passages import Corpus
 from quizapp.content.passages import Passage as PurePassage
 from quizapp.content.queries import as_pure
+from quizapp.db.transactions import unit_of_work
 from quizapp.extensions import db
 from quizapp.models import Bank as DbBank
 from quizapp.models import Citation, Document, Passage, QuestionVersion, User
@@ -147,15 +148,23 @@ def check_and_load(
     result = check_upload(data, filename, corpus, uploader_id)
     if not result.ok or not result.banks:
         return Upload(result)
-    counts = load_banks(result.banks, corpus, retire_missing_banks=False, uploader_id=uploader_id)
-    # Ask first when it retires something not confirmed: a first upload, or the banks changed
-    # since the plan shown. A second "Load it" of one applied retires nothing: it just loads.
-    if _retires(counts) and counts != confirmed:
-        db.session.rollback()
-        planned, retiring = plan_banks(result.banks, corpus, retire_missing_banks=False)
+    try:
+        with unit_of_work(content=True) as session:
+            counts = load_banks(
+                session, result.banks, corpus, retire_missing_banks=False, uploader_id=uploader_id
+            )
+            # Ask first when it retires something not confirmed: a first upload, or the banks
+            # changed since the plan shown. A second "Load it" of one applied just loads.
+            if _retires(counts) and counts != confirmed:
+                raise _AskFirst  # rolls the load back
+    except _AskFirst:
+        planned, retiring = plan_banks(db.session, result.banks, corpus, retire_missing_banks=False)
         return Upload(result, planned, retiring=retiring)
-    db.session.commit()
     return Upload(result, counts, loaded=True)
+
+
+class _AskFirst(Exception):
+    """The load would retire questions the instructor has not confirmed: undo it, ask."""
 
 
 def current_prompts(question_ids: list[str]) -> dict[str, str]:

@@ -6,12 +6,11 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from sqlalchemy import delete, exists, func, select
+from sqlalchemy.orm import Session
 
 from quizapp.authoring.source import Bank
 from quizapp.content.articles import Article
 from quizapp.content.passages import Corpus, Match, most_alike, segment
-from quizapp.db.engine import content_write_session
-from quizapp.extensions import db
 from quizapp.models import Bank as DbBank
 from quizapp.models import Citation, Document, Passage, Question, QuestionVersion
 
@@ -30,9 +29,12 @@ def _assign(row, **values) -> bool:
     return changed
 
 
-def load_documents(articles: Iterable[Article]) -> Counter:
-    """Upsert articles and their passages in the current transaction; return counts by outcome."""
-    session = content_write_session()
+def load_documents(session: Session, articles: Iterable[Article]) -> Counter:
+    """Upsert articles and their passages in the caller's transaction; return counts by outcome.
+
+    The caller owns the unit of work (``unit_of_work(content=True)``), as for every function
+    here: loading articles and banks is one transaction.
+    """
     counts: Counter = Counter()
     for article in articles:
         doc = session.get(Document, article.id)
@@ -146,6 +148,7 @@ def uploaded_bank_ids(loading: Sequence[str], live: bool = False):
 
 
 def load_banks(
+    session: Session,
     banks: Sequence[Bank],
     corpus: Corpus,
     *,
@@ -153,7 +156,7 @@ def load_banks(
     uploader_id: int | None = None,
     progress=None,
 ) -> Counter:
-    """Upsert banks and version their questions in the current transaction; return counts.
+    """Upsert banks and version their questions in the caller's transaction; return counts.
 
     A question whose content (or cited passage) changed gets a new version; answers keep
     pointing at the version they answered. A question missing from its loaded bank is retired;
@@ -162,7 +165,6 @@ def load_banks(
     uploaded in the browser (``uploader_id`` marks the banks of such a load as its user's).
     ``progress`` is called with 1 after each question.
     """
-    session = content_write_session()
     counts: Counter = Counter()
     passage_ids = _live_passage_ids(session)
     seen_questions: set[str] = set()
@@ -186,12 +188,11 @@ def load_banks(
     return counts
 
 
-def retire_bank(bank_id: str) -> int | None:
+def retire_bank(session: Session, bank_id: str) -> int | None:
     """Retire a bank and its live questions (answers kept); return how many, None if no bank.
 
     Loading or uploading the bank again restores it.
     """
-    session = content_write_session()
     bank = session.get(DbBank, bank_id)
     if bank is None:
         return None
@@ -206,13 +207,12 @@ def retire_bank(bank_id: str) -> int | None:
 
 
 def plan_banks(
-    banks: Sequence[Bank], corpus: Corpus, *, retire_missing_banks: bool
+    session: Session, banks: Sequence[Bank], corpus: Corpus, *, retire_missing_banks: bool
 ) -> tuple[Counter, list[str]]:
     """Return the counts ``load_banks`` would give and the ids it would retire; write nothing.
 
     A dry run, so an upload that retires questions can be confirmed before it is applied.
     """
-    session = db.session
     counts: Counter = Counter()
     passage_ids = _live_passage_ids(session)
     seen: set[str] = set()

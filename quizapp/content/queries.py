@@ -4,7 +4,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import selectinload
 
 from quizapp.content import passages
-from quizapp.db.engine import read
+from quizapp.db.transactions import read
 from quizapp.extensions import db
 from quizapp.models import Document, Passage
 

@@ -1,4 +1,4 @@
-"""The busiest requests' statements: compiled once, run on the request's driver connection.
+"""The busiest requests' statements: compiled once, run on the session's own connection.
 
 Every signed-in page loads its user and most student pages an attempt; every answer writes a
 few rows. Through the ORM session and Core's execution machinery those small statements cost
@@ -7,20 +7,19 @@ several times the database work: loading the user and an attempt took 138 µs th
 values (its own bind and result processors); only its per-execution bookkeeping is skipped.
 """
 
-import os
 from collections import namedtuple
-from contextlib import contextmanager
+from typing import Any, Generic, TypeVar
 
-from flask import g
-
-from quizapp.db.engine import sync_commits, sync_now, take_writer_turn, writer_lock_path
+from quizapp.db.engine import sync_now
 from quizapp.extensions import db
+
+R = TypeVar("R", bound=tuple[Any, ...])  # a statement's typed row
 
 
 class _Compiled:
     """One statement's SQL, parameter order and value converters for one dialect."""
 
-    def __init__(self, stmt, dialect, column_keys):
+    def __init__(self, stmt, dialect, column_keys, row):
         self.compiled = stmt.compile(dialect=dialect, column_keys=column_keys)
         self.sql = self.compiled.string
         self.order = self.compiled.positiontup if self.compiled.positional else None
@@ -33,7 +32,7 @@ class _Compiled:
         ]
         columns = list(stmt.exported_columns)  # a SELECT's columns, or what DML RETURNs
         self.types = [c.type for c in columns]
-        self.row = namedtuple("Row", [c.key for c in columns]) if columns else None
+        self.row = row
         self.readers = None  # built from the first cursor: PostgreSQL's need its type codes
 
     def params(self, values: dict):
@@ -62,38 +61,42 @@ class _Compiled:
         ]
 
 
-class Prepared:
-    """A Core statement to run through ``run``; build it once, at import."""
+class Prepared(Generic[R]):
+    """A Core statement to run through ``run``; build it once, at import.
 
-    def __init__(self, stmt, column_keys: list[str] | None = None):
+    ``row``: the typed row (a ``typing.NamedTuple``) its rows come back as; its fields must be
+    the statement's columns, in order, or the import fails here and not on some later page.
+    Without one, rows are plain named tuples.
+    """
+
+    def __init__(self, stmt, column_keys: list[str] | None = None, *, row: type[R] | None = None):
+        keys = [c.key for c in stmt.exported_columns]
+        if row is not None and list(row._fields) != keys:  # type: ignore[attr-defined]
+            raise TypeError(f"{row.__name__} has fields {row._fields}, the statement {keys}")  # type: ignore[attr-defined]
         self.stmt = stmt
+        self.row = row if row is not None else (namedtuple("Row", keys) if keys else None)
         self.column_keys = column_keys
         self._by_dialect: dict[str, _Compiled] = {}
 
     def compiled(self, dialect) -> _Compiled:
         found = self._by_dialect.get(dialect.name)
         if found is None:
-            found = self._by_dialect[dialect.name] = _Compiled(self.stmt, dialect, self.column_keys)
+            found = _Compiled(self.stmt, dialect, self.column_keys, self.row)
+            self._by_dialect[dialect.name] = found
         return found
 
 
 def connection():
-    """Return the request's driver connection, taken from the engine's pool on first use."""
-    conn = g.get("_driver_connection")
-    if conn is None:
-        conn = g._driver_connection = db.engine.raw_connection()
-    return conn
+    """Return the request's one connection: the session's, as the driver's pooled connection."""
+    return db.session.connection().connection
 
 
-def release(_exc=None) -> None:
-    """Give the request's driver connection back to the pool (which rolls back what is open)."""
-    conn = g.pop("_driver_connection", None)
-    if conn is not None:
-        conn.close()
+def run(prepared: Prepared[R], values: dict | None = None) -> list[R]:
+    """Run a prepared statement on the session's connection; return its rows (values converted).
 
-
-def run(prepared: Prepared, values: dict | None = None) -> list:
-    """Run a prepared statement; return its rows (named tuples, values converted)."""
+    Inside a ``unit_of_work`` it runs in that write transaction; elsewhere in the request's
+    read transaction, so a page's reads all see one snapshot.
+    """
     conn = connection()
     compiled = prepared.compiled(db.engine.dialect)
     cursor = conn.cursor()
@@ -104,46 +107,12 @@ def run(prepared: Prepared, values: dict | None = None) -> list:
         cursor.close()
 
 
-def first(prepared: Prepared, values: dict | None = None):
+def first(prepared: Prepared[R], values: dict | None = None) -> R | None:
     """Return the first row of a prepared statement, or None."""
     rows = run(prepared, values)
     return rows[0] if rows else None
 
 
-@contextmanager
-def writing():
-    """Run the block as one write transaction on the driver connection; commit at its end.
-
-    On SQLite, writers of every process queue on the lock file beside the database (see
-    ``database.take_writer_turn``) and then take SQLite's write lock at BEGIN. A request
-    holding a ``write_session`` must commit it first: it holds its own turn in that queue.
-    """
-    conn = connection()
-    dbapi = conn.driver_connection
-    engine = db.engine
-    sqlite = engine.dialect.name == "sqlite"
-    path = writer_lock_path(engine) if sqlite else None
-    fd = take_writer_turn(path) if path is not None else None
-    try:
-        if sqlite:
-            dbapi.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            conn.rollback()
-            raise
-        conn.commit()
-    finally:
-        if fd is not None:
-            os.close(fd)
-    sync_commits(dbapi)  # on disk before the caller acknowledges; outside the writer queue
-
-
 def sync_seen() -> None:
-    """Put on disk what this request read before it acknowledges it (see ``database.sync_now``)."""
+    """Put on disk what this request read before it acknowledges it (see ``engine.sync_now``)."""
     sync_now(connection().driver_connection)
-
-
-def init_app(app) -> None:
-    """Return each request's driver connection to the pool when the request ends."""
-    app.teardown_appcontext(release)

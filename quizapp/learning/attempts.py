@@ -12,20 +12,14 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from quizapp.db import prepared
-from quizapp.db.engine import take_turn_on_postgresql, write_session
 from quizapp.db.prepared import Prepared
+from quizapp.db.transactions import take_turn_on_postgresql, unit_of_work
 from quizapp.extensions import db
-from quizapp.learning import cards as review
+from quizapp.learning import cards
 from quizapp.learning.question_cache import QuestionView, question_view
 from quizapp.models import Answer, Attempt, Bank, Question, User
 from quizapp.models.content import utcnow
 from quizapp.qtypes import InvalidResponse
-
-
-def insert_ignoring_duplicates(model):
-    """Return an INSERT that does nothing when a unique constraint already holds the row."""
-    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    return insert(model).on_conflict_do_nothing()
 
 
 def live_questions(bank_id: str) -> list[tuple[str, int]]:
@@ -61,31 +55,30 @@ def start_attempt(user_id: int, bank_id: str) -> Attempt | None:
     bank = db.session.get(Bank, bank_id)
     if bank is None or bank.retired:
         return None
-    session = write_session()
-    take_turn_on_postgresql(session, _LOCK_USER, {"user": user_id})
-    attempt = open_attempt(user_id, bank_id)
-    if attempt is not None:
-        return attempt
-    items = live_questions(bank_id)
-    if not items:
-        return None
-    seed = secrets.randbits(31)
-    random.Random(seed).shuffle(items)
-    max_score = sum(question_view(vid).points for _, vid in items)
-    attempt = Attempt(
-        user_id=user_id,
-        bank_id=bank_id,
-        items=[list(item) for item in items],
-        seed=seed,
-        max_score=max_score,
-    )
-    session.add(attempt)
-    session.commit()
+    with unit_of_work() as session:
+        take_turn_on_postgresql(session, _LOCK_USER, {"user": user_id})
+        attempt = open_attempt(user_id, bank_id)
+        if attempt is not None:
+            return attempt
+        items = live_questions(bank_id)
+        if not items:
+            return None
+        seed = secrets.randbits(31)
+        random.Random(seed).shuffle(items)
+        max_score = sum(question_view(vid).points for _, vid in items)
+        attempt = Attempt(
+            user_id=user_id,
+            bank_id=bank_id,
+            items=[list(item) for item in items],
+            seed=seed,
+            max_score=max_score,
+        )
+        session.add(attempt)
     return attempt
 
 
-# The answer path and the pages around it: prepared statements on the driver connection
-# (see prepared.py). They return read-only rows, not ORM objects: a page only reads them.
+# The answer path and the pages around it: prepared statements on the session's connection
+# (see db/prepared.py). They return read-only rows, not ORM objects: a page only reads them.
 _ATTEMPTS = Attempt.__table__
 _ANSWERS = Answer.__table__
 _ATTEMPT = Prepared(
@@ -222,7 +215,7 @@ def submit_answer(
     score = view.qtype.grade(view.spec, response, view.points)
     dialect = db.engine.dialect.name
     now = utcnow()
-    with prepared.writing():
+    with unit_of_work():
         # The view saw the attempt open, but "Finish now" may have won since: an answer
         # stored after the finish would be missing from the score.
         still_open = _lock_if_open(attempt.id)
@@ -243,7 +236,7 @@ def submit_answer(
             },
         )
         if inserted:
-            review.record(prepared.run, attempt.user_id, question_id, score.correct, now)
+            cards.record(attempt.user_id, question_id, score.correct, now)
             answered = prepared.first(_ANSWER_COUNT, {"attempt": attempt.id}).n
             if answered == len(attempt.items):
                 _finish(attempt.id, now)
@@ -284,7 +277,7 @@ def _finish(attempt_id: int, now) -> None:
 
 def finish_attempt(attempt: Attempt) -> None:
     """Close an attempt once (unanswered questions score 0); finishing again changes nothing."""
-    with prepared.writing():
+    with unit_of_work():
         # The turn first: the sum must include an answer being stored right now.
         if _lock_if_open(attempt.id):
             _finish(attempt.id, utcnow())

@@ -16,8 +16,9 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from quizapp.db.engine import read
+from quizapp.db import prepared
 from quizapp.db.prepared import Prepared
+from quizapp.db.transactions import read
 from quizapp.extensions import db
 from quizapp.models import Question, ReviewCard
 
@@ -61,34 +62,22 @@ def _review(card: Card, correct: bool, when: datetime) -> tuple[dict, datetime]:
     return card.to_dict(), card.due.astimezone(UTC).replace(tzinfo=None)
 
 
-def on_session(session):
-    """Return a ``run`` for ``record`` that executes in a Session's transaction."""
-    session.flush()  # the card's user may still be pending (demo data)
-    conn = session.connection()
-
-    def run(statement, values):
-        result = conn.execute(statement.stmt, values)
-        return result.all() if result.returns_rows else []
-
-    return run
-
-
-def record(run, user_id: int, question_id: str, correct: bool, when: datetime) -> None:
+def record(user_id: int, question_id: str, correct: bool, when: datetime) -> None:
     """Apply one recall to the student's card for a question, creating the card if needed.
 
-    ``run`` executes a prepared statement in the caller's write transaction: ``prepared.run``
-    on the answer path, ``on_session(session)`` elsewhere.
+    Runs in the caller's unit of work (prepared statements use the session's connection;
+    the caller flushes first when the card's user is still pending, as demo data's are).
     """
     dialect = db.engine.dialect.name
     # Most recalls are a question's first: insert the reviewed new card in one statement.
     # Cards are keyed by (user, question); an explicit card_id skips fsrs's 1 ms sleep.
     card, due = _review(Card(card_id=0, due=_aware(when)), correct, when)
     key = {"user_id": user_id, "question_id": question_id}
-    if run(_INSERT_CARD[dialect], {**key, "card": card, "due": due}):
+    if prepared.run(_INSERT_CARD[dialect], {**key, "card": card, "due": due}):
         return
-    (row,) = run(_SELECT_CARD[dialect], {"user": user_id, "question": question_id})
+    (row,) = prepared.run(_SELECT_CARD[dialect], {"user": user_id, "question": question_id})
     card, due = _review(Card.from_dict(row.card), correct, when)
-    run(_UPDATE_CARD, {"card_id": row.id, "new_card": card, "new_due": due})
+    prepared.run(_UPDATE_CARD, {"card_id": row.id, "new_card": card, "new_due": due})
 
 
 # A student's due cards of live questions: counted on every dashboard, the first one reviewed.

@@ -8,7 +8,7 @@ from sqlalchemy.orm import aliased
 
 from quizapp.content.queries import SNIPPET
 from quizapp.db import prepared
-from quizapp.db.engine import read
+from quizapp.db.transactions import read
 from quizapp.extensions import db
 from quizapp.models import Answer, Attempt, Bank, Citation, Document, Passage, Question, Review
 

@@ -5,10 +5,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import bindparam, func, select
 
-from quizapp.db.engine import take_turn_on_postgresql, write_session
+from quizapp.db.statements import insert_ignoring_duplicates
+from quizapp.db.transactions import take_turn_on_postgresql, unit_of_work
 from quizapp.extensions import db
-from quizapp.learning import cards as review
-from quizapp.learning.attempts import choice_token, current_version, insert_ignoring_duplicates
+from quizapp.learning import cards
+from quizapp.learning.attempts import choice_token, current_version
 from quizapp.learning.question_cache import question_view
 from quizapp.models import Review, ReviewCard
 from quizapp.models.content import utcnow
@@ -88,33 +89,31 @@ def submit_review(
     if isinstance(response, InvalidResponse):
         return ReviewResult(None, response.message)
     score = view.qtype.grade(view.spec, response, view.points)
-    session = write_session()
-    take_turn_on_postgresql(session, _LOCK_CARD, {"user": user_id, "question": question_id})
-    first = _reviewed_since(user_id, question_id, token)
-    if first is not None:
-        session.commit()  # nothing written: ends the write turn
-        return ReviewResult(first, duplicate=True)
-    now = utcnow()
-    # RETURNING says whether the row went in (psycopg's rowcount is -1 for this form).
-    inserted = session.scalar(
-        insert_ignoring_duplicates(Review)
-        .values(
-            user_id=user_id,
-            token=token,
-            question_id=question_id,
-            version_id=version_id,
-            response=response,
-            correct=score.correct,
-            points=score.points,
-            max_points=score.max_points,
-            rating=int(review.rating_for(score.correct)),
-            reviewed_at=now,
+    with unit_of_work() as session:
+        take_turn_on_postgresql(session, _LOCK_CARD, {"user": user_id, "question": question_id})
+        first = _reviewed_since(user_id, question_id, token)
+        if first is not None:
+            return ReviewResult(first, duplicate=True)
+        now = utcnow()
+        # RETURNING says whether the row went in (psycopg's rowcount is -1 for this form).
+        inserted = session.scalar(
+            insert_ignoring_duplicates(Review)
+            .values(
+                user_id=user_id,
+                token=token,
+                question_id=question_id,
+                version_id=version_id,
+                response=response,
+                correct=score.correct,
+                points=score.points,
+                max_points=score.max_points,
+                rating=int(cards.rating_for(score.correct)),
+                reviewed_at=now,
+            )
+            .returning(Review.id)
         )
-        .returning(Review.id)
-    )
-    if inserted is not None:
-        review.record(review.on_session(session), user_id, question_id, score.correct, now)
-    session.commit()
+        if inserted is not None:
+            cards.record(user_id, question_id, score.correct, now)
     return ReviewResult(get_by_token(user_id, token), duplicate=inserted is None)
 
 

@@ -4,7 +4,8 @@ import secrets
 
 from sqlalchemy import delete, func, select
 
-from quizapp.db.engine import write_session
+from quizapp.db.statements import insert_ignoring_duplicates
+from quizapp.db.transactions import unit_of_work
 from quizapp.extensions import db
 from quizapp.models import Course, Membership, User
 from quizapp.models.classes import SCORE_POLICIES
@@ -20,15 +21,14 @@ def new_join_code() -> str:
 
 def create_course(instructor_id: int, name: str, policy: str = "best") -> Course:
     """Create a class with a fresh join code."""
-    session = write_session()
-    course = Course(
-        name=name.strip(),
-        instructor_id=instructor_id,
-        join_code=_unused_code(session),
-        score_policy=policy if policy in SCORE_POLICIES else "best",
-    )
-    session.add(course)
-    session.commit()
+    with unit_of_work() as session:
+        course = Course(
+            name=name.strip(),
+            instructor_id=instructor_id,
+            join_code=_unused_code(session),
+            score_policy=policy if policy in SCORE_POLICIES else "best",
+        )
+        session.add(course)
     return course
 
 
@@ -41,25 +41,22 @@ def _unused_code(session) -> str:
 
 def rename_course(course: Course, name: str) -> None:
     """Give a class a new name."""
-    session = write_session()
-    session.get(Course, course.id).name = name.strip()
-    session.commit()
+    with unit_of_work() as session:
+        session.get(Course, course.id).name = name.strip()
 
 
 def replace_join_code(course: Course) -> str:
     """Give a class a new join code (the old one stops working); return it."""
-    session = write_session()
-    code = session.get(Course, course.id).join_code = _unused_code(session)
-    session.commit()
+    with unit_of_work() as session:
+        code = session.get(Course, course.id).join_code = _unused_code(session)
     return code
 
 
 def delete_course(course: Course) -> None:
     """Delete a class and its list of members; the students' answers stay in their accounts."""
-    session = write_session()
-    session.execute(delete(Membership).where(Membership.course_id == course.id))
-    session.execute(delete(Course).where(Course.id == course.id))
-    session.commit()
+    with unit_of_work() as session:
+        session.execute(delete(Membership).where(Membership.course_id == course.id))
+        session.execute(delete(Course).where(Course.id == course.id))
 
 
 def join_course(user_id: int, code: str) -> tuple[Course, bool] | None:
@@ -68,19 +65,15 @@ def join_course(user_id: int, code: str) -> tuple[Course, bool] | None:
     None for a bad code. Joining twice is harmless.
     """
     code = code.strip().upper().replace(" ", "").replace("-", "")
-    session = write_session()
-    course = session.scalar(select(Course).where(Course.join_code == code))
-    if course is None:
-        session.rollback()
-        return None
-    from quizapp.learning.attempts import insert_ignoring_duplicates
-
-    added = session.execute(
-        insert_ignoring_duplicates(Membership)
-        .values(course_id=course.id, user_id=user_id)
-        .returning(Membership.id)
-    ).first()
-    session.commit()
+    with unit_of_work() as session:
+        course = session.scalar(select(Course).where(Course.join_code == code))
+        if course is None:
+            return None
+        added = session.execute(
+            insert_ignoring_duplicates(Membership)
+            .values(course_id=course.id, user_id=user_id)
+            .returning(Membership.id)
+        ).first()
     return course, added is not None
 
 
@@ -159,16 +152,16 @@ def student_of(course_id: int, user_id: int) -> User | None:
 
 def remove_member(course_id: int, user_id: int) -> None:
     """Take a student out of a class; their attempts and answers stay in their account."""
-    session = write_session()
-    session.execute(
-        delete(Membership).where(Membership.course_id == course_id, Membership.user_id == user_id)
-    )
-    session.commit()
+    with unit_of_work() as session:
+        session.execute(
+            delete(Membership).where(
+                Membership.course_id == course_id, Membership.user_id == user_id
+            )
+        )
 
 
 def set_policy(course: Course, policy: str) -> None:
     """Change how a class's gradebook combines attempts."""
     if policy in SCORE_POLICIES:
-        session = write_session()
-        session.get(Course, course.id).score_policy = policy
-        session.commit()
+        with unit_of_work() as session:
+            session.get(Course, course.id).score_policy = policy

@@ -10,8 +10,8 @@ from sqlalchemy import insert, select
 from werkzeug.security import generate_password_hash
 
 from quizapp import clock
-from quizapp.db.engine import write_session
-from quizapp.learning import cards as review
+from quizapp.db.transactions import unit_of_work
+from quizapp.learning import cards
 from quizapp.models import Answer, Attempt, Course, Membership, Question, QuestionVersion, User
 from quizapp.qtypes import get_type
 
@@ -65,10 +65,14 @@ def make_demo(students: int = 60, seed: int = 1, weeks: int = 6, progress=None) 
 
     One seed makes one class: raise ValueError when that seed's class or students exist.
     """
+    with unit_of_work() as session:
+        return _make_demo(session, students, seed, weeks, progress)
+
+
+def _make_demo(session, students: int, seed: int, weeks: int, progress) -> DemoReport:
     rng = random.Random(seed)
     fake = Faker()
     fake.seed_instance(seed)
-    session = write_session()
     banks = _versions(session)
     if not banks:
         raise ValueError("no question banks are loaded: run `quizapp load` first")
@@ -156,7 +160,8 @@ def make_demo(students: int = 60, seed: int = 1, weeks: int = 6, progress=None) 
                             duration_ms=rng.randint(8_000, 110_000),
                         )
                     )
-                    review.record(review.on_session(session), user.id, qid, score.correct, when)
+                    session.flush()  # the card's user and attempt go in first
+                    cards.record(user.id, qid, score.correct, when)
                     n_answers += 1
                 attempt.finished_at = when
                 attempt.score = total
@@ -171,7 +176,6 @@ def make_demo(students: int = 60, seed: int = 1, weeks: int = 6, progress=None) 
             progress(1)
     if answer_rows:
         session.execute(insert(Answer), answer_rows)
-    session.commit()
     return DemoReport(course.id, code, students, n_attempts, n_answers, n_reviews)
 
 
@@ -179,11 +183,11 @@ def _reviews(session, user_id: int, rng: random.Random, now: datetime) -> int:
     """Run a few review sessions on the student's due cards."""
     from quizapp.models import Review, ReviewCard
 
-    cards = session.scalars(
+    due_cards = session.scalars(
         select(ReviewCard).where(ReviewCard.user_id == user_id, ReviewCard.due <= now)
     ).all()
     count = 0
-    for card in rng.sample(cards, k=min(len(cards), rng.randint(0, 6))):
+    for card in rng.sample(due_cards, k=min(len(due_cards), rng.randint(0, 6))):
         version = session.scalar(
             select(QuestionVersion)
             .join(Question, Question.current_version_id == QuestionVersion.id)
@@ -204,10 +208,11 @@ def _reviews(session, user_id: int, rng: random.Random, now: datetime) -> int:
                 correct=score.correct,
                 points=score.points,
                 max_points=score.max_points,
-                rating=int(review.rating_for(score.correct)),
+                rating=int(cards.rating_for(score.correct)),
                 reviewed_at=when,
             )
         )
-        review.record(review.on_session(session), user_id, card.question_id, score.correct, when)
+        session.flush()
+        cards.record(user_id, card.question_id, score.correct, when)
         count += 1
     return count

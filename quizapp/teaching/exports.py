@@ -5,7 +5,7 @@ from collections.abc import Iterator
 
 from sqlalchemy import String, cast, select
 
-from quizapp.db.engine import read
+from quizapp.db.transactions import read
 from quizapp.extensions import db
 from quizapp.formats.csvout import Cells, cell
 from quizapp.learning.attempts import attempt_numbers

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from quizapp.db.engine import read
+from quizapp.db.transactions import read
 from quizapp.models import (
     Answer,
     Attempt,

@@ -16,7 +16,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from quizapp import clock
-from quizapp.db.engine import write_session
+from quizapp.db.transactions import unit_of_work
 from quizapp.extensions import db
 from quizapp.models import Answer, Bank, Question, StoredReport, User
 from quizapp.teaching import item_report
@@ -103,10 +103,9 @@ def everyone(refresh: bool = False) -> tuple[list[BankReport], Freshness]:
 
 
 def _store(report: StoredReport) -> None:
-    session = write_session()
-    session.execute(delete(StoredReport).where(StoredReport.name == report.name))
-    session.add(report)
     try:
-        session.commit()
+        with unit_of_work() as session:
+            session.execute(delete(StoredReport).where(StoredReport.name == report.name))
+            session.add(report)
     except IntegrityError:  # another process stored one at the same moment: keep theirs
-        session.rollback()
+        pass

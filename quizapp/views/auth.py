@@ -5,9 +5,8 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from quizapp.accounts import password_reset
-from quizapp.accounts import users as accounts
-from quizapp.extensions import db, limiter, login_manager
+from quizapp.accounts import password_reset, users
+from quizapp.extensions import limiter, login_manager
 from quizapp.web.forms import LoginForm, PasswordForm, RegisterForm, ResetForm
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -19,7 +18,7 @@ login_manager.login_message_category = "info"
 
 @login_manager.user_loader
 def _load_user(token: str):
-    return accounts.load_session_user(token)
+    return users.load_session_user(token)
 
 
 def _safe_next(target: str | None) -> str:
@@ -32,15 +31,13 @@ def _safe_next(target: str | None) -> str:
 
 
 def _sign_in(user) -> None:
-    # A fresh cookie at login: nothing an attacker planted before survives (no fixation).
-    session.clear()
-    accounts.open_session(user)
-    db.session.commit()
+    """Put the user's new login session (``users.open_session``) in a fresh cookie."""
+    session.clear()  # nothing an attacker planted before survives (no fixation)
     login_user(user)
 
 
 def _account_key() -> str:
-    return "account:" + accounts.normalise_username(request.form.get("username", ""))[:64]
+    return "account:" + users.normalise_username(request.form.get("username", ""))[:64]
 
 
 def _user_key() -> str:
@@ -79,14 +76,13 @@ def register():
     form = RegisterForm()
     if form.validate_on_submit():
         try:
-            user = accounts.create_user(
+            user = users.register(
                 form.username.data,
                 form.password.data,
                 email=form.email.data,
                 full_name=form.full_name.data or "",
             )
-        except accounts.AccountError as exc:
-            db.session.rollback()
+        except users.AccountError as exc:
             getattr(form, exc.field or "username").errors.append(str(exc))
         else:
             _sign_in(user)
@@ -102,9 +98,10 @@ def login():
     """Sign in with username and password."""
     form = LoginForm()
     if form.validate_on_submit():
-        user = accounts.authenticate(form.username.data, form.password.data)
+        user = users.authenticate(form.username.data, form.password.data)
         if user is not None:
             target = _safe_next(request.args.get("next"))
+            users.open_session(user)
             _sign_in(user)
             return redirect(target)
         form.password.errors.append("Wrong username or password.")
@@ -116,8 +113,7 @@ def login():
 @login_required
 def logout():
     """Sign out and revoke this session server-side."""
-    accounts.close_session(current_user.login_token)
-    db.session.commit()
+    users.close_session(current_user.login_token)
     logout_user()
     session.clear()
     flash("You are logged out.", "success")
@@ -131,11 +127,10 @@ def password():
     """Change the password; other signed-in browsers are signed out."""
     form = PasswordForm()
     if form.validate_on_submit():
-        if accounts.authenticate(current_user.username, form.current.data) is None:
+        if users.authenticate(current_user.username, form.current.data) is None:
             form.current.errors.append("That is not your current password.")
         else:
-            accounts.change_password(current_user, form.password.data)
-            db.session.commit()
+            users.change_password(current_user, form.password.data)
             flash("Password changed. Other devices have been signed out.", "success")
             return redirect(url_for("learner.quizzes"))
     return render_template("auth/password.html", form=form), 400 if form.errors else 200
@@ -153,7 +148,7 @@ def reset(token: str):
               "for a new one.")  # fmt: skip
     form = ResetForm()
     if form.validate_on_submit():
-        accounts.set_password(user.id, form.password.data)
+        users.set_password(user.id, form.password.data)
         _sign_in(user)
         flash("Your new password is set, and you are signed in.", "success")
         return redirect(url_for("learner.quizzes"))

@@ -16,14 +16,12 @@ from flask import (
 from flask_login import current_user, login_required
 
 from quizapp.accounts import password_reset
-from quizapp.authoring import upload as authoring
+from quizapp.authoring import upload
 from quizapp.content.queries import find_document, list_documents, passage_map
 from quizapp.formats.csvout import stream_rows
-from quizapp.learning import attempts as quiz
-from quizapp.learning import charts, progress
+from quizapp.learning import attempts, charts, progress
 from quizapp.learning.question_cache import question_view
-from quizapp.teaching import classes as courses
-from quizapp.teaching import exports, gradebook, item_report, stored_reports
+from quizapp.teaching import classes, exports, gradebook, item_report, stored_reports
 from quizapp.web.forms import ConfirmUploadForm, CourseForm, PolicyForm, RenameForm, UploadForm
 from quizapp.web.ids import query_id
 
@@ -53,7 +51,7 @@ def _private(response):
 
 def course_or_404(course_id: int | None):
     """Return the signed-in instructor's class, or 404 (others' classes do not exist for them)."""
-    course = courses.course_of(current_user.id, course_id) if course_id is not None else None
+    course = classes.course_of(current_user.id, course_id) if course_id is not None else None
     if course is None:
         abort(404, description="You have no class with that number.")
     return course
@@ -65,11 +63,11 @@ def home():
     """List the instructor's classes and create new ones."""
     form = CourseForm()
     if form.validate_on_submit():
-        course = courses.create_course(current_user.id, form.name.data, form.policy.data)
+        course = classes.create_course(current_user.id, form.name.data, form.policy.data)
         flash(f"Class created. Students join with the code {course.join_code}.", "success")
         return redirect(url_for(".course", course_id=course.id), 303)
     return render_template(
-        "instructor/home.html", classes=courses.courses_taught(current_user.id), form=form
+        "instructor/home.html", classes=classes.courses_taught(current_user.id), form=form
     ), 400 if form.errors else 200
 
 
@@ -80,7 +78,7 @@ def course(course_id: int):
     course = course_or_404(course_id)
     form = PolicyForm(policy=course.score_policy)
     if form.validate_on_submit():
-        courses.set_policy(course, form.policy.data)
+        classes.set_policy(course, form.policy.data)
         return redirect(url_for(".course", course_id=course.id), 303)
     descending = request.args.get("dir") == "desc"
     shown = gradebook.page(
@@ -113,7 +111,7 @@ def settings(course_id: int):
     course = course_or_404(course_id)
     form = RenameForm(name=course.name)
     if form.validate_on_submit():
-        courses.rename_course(course, form.name.data)
+        classes.rename_course(course, form.name.data)
         flash("Class renamed.", "success")
         return redirect(url_for(".settings", course_id=course.id), 303)
     status = 400 if form.errors else 200
@@ -125,7 +123,7 @@ def settings(course_id: int):
 def new_code(course_id: int):
     """Replace the join code, e.g. after it reached people outside the class."""
     course = course_or_404(course_id)
-    code = courses.replace_join_code(course)
+    code = classes.replace_join_code(course)
     flash(f"The new join code is {code}; the old one no longer works.", "success")
     return redirect(url_for(".settings", course_id=course.id), 303)
 
@@ -134,7 +132,7 @@ def new_code(course_id: int):
 @instructor_required
 def delete_class(course_id: int):
     """Delete a class after a confirmation page; its students keep their answers."""
-    course = courses.course_of(current_user.id, course_id)
+    course = classes.course_of(current_user.id, course_id)
     if course is None and request.method == "POST":
         # A second click on "Delete". Said alike for others' classes: ids are not probed.
         flash("You have no class with that number (it may have just been deleted).", "info")
@@ -143,13 +141,13 @@ def delete_class(course_id: int):
     if request.method == "GET":
         return render_template("instructor/delete_class.html", course=course)
     name = course.name  # read before the row goes
-    courses.delete_course(course)
+    classes.delete_course(course)
     flash(f"{name} is deleted.", "success")
     return redirect(url_for(".home"), 303)
 
 
 def _member_or_404(course, user_id: int):
-    member = courses.student_of(course.id, user_id)
+    member = classes.student_of(course.id, user_id)
     if member is None:
         abort(404, description="That student is not in this class.")
     return member
@@ -165,7 +163,7 @@ def student(course_id: int, user_id: int):
         "instructor/student.html",
         course=course,
         member=member,
-        attempts=quiz.numbered_attempts(member.id),
+        attempts=attempts.numbered_attempts(member.id),
         titles=gradebook.bank_titles(),
     )
 
@@ -176,10 +174,10 @@ def attempt(course_id: int, user_id: int, attempt_id: int):
     """Every answer of one attempt, with the feedback the student saw."""
     course = course_or_404(course_id)
     member = _member_or_404(course, user_id)
-    found = [(a, n) for a, n in quiz.numbered_attempts(member.id) if a.id == attempt_id]
+    found = [(a, n) for a, n in attempts.numbered_attempts(member.id) if a.id == attempt_id]
     if not found:
         abort(404, description="That attempt is not this student's.")
-    (attempt, number), answers = found[0], quiz.answers_by_position(attempt_id)
+    (attempt, number), answers = found[0], attempts.answers_by_position(attempt_id)
     items = [(pos + 1, question_view(a.version_id), a) for pos, a in sorted(answers.items())]
     return render_template(
         "instructor/attempt.html",
@@ -197,14 +195,14 @@ def attempt(course_id: int, user_id: int, attempt_id: int):
 def remove_student(course_id: int, user_id: int):
     """Take a student out of the class, after a confirmation page; their answers stay theirs."""
     course = course_or_404(course_id)
-    member = courses.student_of(course.id, user_id)
+    member = classes.student_of(course.id, user_id)
     if member is None and request.method == "POST":
         flash("That student is not in this class.", "info")  # a second click on "Remove"
         return redirect(url_for(".course", course_id=course.id), 303)
     member = member or _member_or_404(course, user_id)
     if request.method == "GET":
         return render_template("instructor/remove_student.html", course=course, member=member)
-    courses.remove_member(course.id, member.id)
+    classes.remove_member(course.id, member.id)
     flash(f"{member.full_name or member.username} is no longer in {course.name}.", "success")
     return redirect(url_for(".course", course_id=course.id), 303)
 
@@ -235,11 +233,11 @@ def heatmap(course_id: int):
     if doc_id and document is None:
         abort(404, description="There is no such article.")
     mastery = (
-        progress.passage_mastery(courses.member_ids(course.id), document.id) if document else {}
+        progress.passage_mastery(classes.member_ids(course.id), document.id) if document else {}
     )
     selected = request.args.get("passage", type=query_id)
     questions = (
-        progress.questions_citing(selected, courses.member_ids(course.id)) if selected else []
+        progress.questions_citing(selected, classes.member_ids(course.id)) if selected else []
     )
     return render_template(
         "instructor/heatmap.html",
@@ -267,7 +265,7 @@ def _class_filter():
     if not request.args.get("course"):
         return None, None
     course = course_or_404(request.args.get("course", type=query_id))
-    return course, courses.member_ids(course.id)
+    return course, classes.member_ids(course.id)
 
 
 @bp.get("/items")
@@ -328,9 +326,9 @@ def banks():
     form = UploadForm()
     if form.validate_on_submit():
         upload = form.file.data
-        data = upload.read(authoring.MAX_UPLOAD + 1)
+        data = upload.read(upload.MAX_UPLOAD + 1)
         filename = upload.filename or "upload.yaml"
-        outcome = authoring.check_and_load(data, filename, current_user.id)
+        outcome = upload.check_and_load(data, filename, current_user.id)
         return _after_upload(outcome, data, filename, form)
     return _banks_page(form, status=400 if form.errors else 200)
 
@@ -340,19 +338,19 @@ def banks():
 def confirm_upload():
     """Load a checked upload that retires questions, once the instructor has seen the counts."""
     form = ConfirmUploadForm()
-    sealed = authoring.unseal(form.upload.data or "", current_user.id)
+    sealed = upload.unseal(form.upload.data or "", current_user.id)
     if not form.validate_on_submit() or sealed is None:
         flash("This confirmation has expired or is not valid: upload the file again.", "error")
         return redirect(url_for(".banks"), 303)
     data, filename, confirmed = sealed
-    outcome = authoring.check_and_load(data, filename, current_user.id, confirmed)
+    outcome = upload.check_and_load(data, filename, current_user.id, confirmed)
     return _after_upload(outcome, data, filename, UploadForm(), again=True)
 
 
 def _after_upload(outcome, data: bytes, filename: str, form, again: bool = False):
     """Say what an upload did: loaded, refused with its errors, or waiting for a confirmation."""
     if outcome.loaded:
-        flash(f"Loaded: {authoring.describe(outcome.counts)}.", "success")
+        flash(f"Loaded: {upload.describe(outcome.counts)}.", "success")
         for warning in outcome.result.diagnostics[:SHOWN_WARNINGS]:  # no errors: it loaded
             flash(f"Warning, line {warning.line}, column {warning.col}: {warning.message}", "info")
         if len(outcome.result.diagnostics) > SHOWN_WARNINGS:
@@ -362,10 +360,10 @@ def _after_upload(outcome, data: bytes, filename: str, form, again: bool = False
     if outcome.counts is None:
         # A file over the limit is not shown back: it was cut at the limit, mid-line.
         problems = outcome.result.diagnostics
-        source = None if outcome.too_big else authoring.annotated_lines(data, problems)
+        source = None if outcome.too_big else upload.annotated_lines(data, problems)
         lines = data.count(b"\n") + (not data.endswith(b"\n"))
         return _banks_page(form, outcome.result, source, status=400, source_lines=lines)
-    token = authoring.seal(outcome, data, filename, current_user.id)
+    token = upload.seal(outcome, data, filename, current_user.id)
     if token is None:
         flash("This file is too large to confirm here: split it into smaller banks.", "error")
         return redirect(url_for(".banks"), 303)
@@ -376,7 +374,7 @@ def _after_upload(outcome, data: bytes, filename: str, form, again: bool = False
         filename=filename,
         counts=outcome.counts,
         retiring=outcome.retiring,
-        prompts=authoring.current_prompts(outcome.retiring),
+        prompts=upload.current_prompts(outcome.retiring),
         banks=outcome.result.banks,
         again=again,
     )
@@ -386,13 +384,13 @@ def _banks_page(form, result=None, source=None, status: int = 200, source_lines:
     return render_template(
         "instructor/banks.html",
         form=form,
-        banks=authoring.bank_list(),
-        regexes_left_out=authoring.regexes_left_out(),
+        banks=upload.bank_list(),
+        regexes_left_out=upload.regexes_left_out(),
         result=result,
         source=source,
         source_lines=source_lines,
-        shown=authoring.SHOWN_PROBLEMS,
-        summary=authoring.summary(result) if result else None,
+        shown=upload.SHOWN_PROBLEMS,
+        summary=upload.summary(result) if result else None,
     ), status
 
 
@@ -400,7 +398,7 @@ def _banks_page(form, result=None, source=None, status: int = 200, source_lines:
 @instructor_required
 def download_bank(bank_id: str, fmt: str):
     """Download a bank as YAML, GIFT or Moodle XML."""
-    exported = authoring.export_bank(bank_id, fmt)
+    exported = upload.export_bank(bank_id, fmt)
     if exported is None:
         abort(404, description="No such bank or format (use yaml, gift or xml).")
     body, mimetype = exported

@@ -7,15 +7,11 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 
 from quizapp.content.queries import find_document, list_documents, passage_map
-from quizapp.learning import attempts as quiz
-from quizapp.learning import cards as review
-from quizapp.learning import charts, progress
-from quizapp.learning import review as review_service
+from quizapp.learning import attempts, cards, charts, progress, review
 from quizapp.learning.question_cache import question_view
 from quizapp.learning.timing import elapsed_ms, issue_stamp
 from quizapp.models.content import utcnow
-from quizapp.teaching import classes as courses
-from quizapp.teaching import gradebook
+from quizapp.teaching import classes, gradebook
 from quizapp.web.forms import JoinForm, ReviewForm
 
 bp = Blueprint("learner", __name__)
@@ -36,9 +32,9 @@ def _private(response):
 
 def _attempt_or_404(attempt_id: int, position: int | None = None):
     if position is None:
-        attempt = quiz.get_attempt(current_user.id, attempt_id)
+        attempt = attempts.get_attempt(current_user.id, attempt_id)
     else:
-        attempt = quiz.get_attempt_at(current_user.id, attempt_id, position)
+        attempt = attempts.get_attempt_at(current_user.id, attempt_id, position)
     if attempt is None:
         abort(404, description="There is no such attempt in your account.")
     return attempt
@@ -59,7 +55,7 @@ def quizzes():
 @bp.post("/quizzes/<bank_id>/start")
 def start(bank_id: str):
     """Start a quiz, or resume the unfinished attempt at it."""
-    attempt = quiz.start_attempt(current_user.id, bank_id)
+    attempt = attempts.start_attempt(current_user.id, bank_id)
     if attempt is None:
         abort(404, description="There is no quiz with that name.")
     return redirect(url_for(".resume", attempt_id=attempt.id), 303)
@@ -69,7 +65,7 @@ def start(bank_id: str):
 def resume(attempt_id: int):
     """Continue an attempt at its first unanswered question."""
     attempt = _attempt_or_404(attempt_id)
-    position = quiz.first_unanswered(attempt)
+    position = attempts.first_unanswered(attempt)
     if position is None or attempt.finished_at is not None:
         return redirect(url_for(".results", attempt_id=attempt.id))
     return redirect(url_for(".question", attempt_id=attempt.id, number=position + 1))
@@ -77,8 +73,10 @@ def resume(attempt_id: int):
 
 def _render_question(attempt, position: int, error: str | None = None, status: int = 200):
     view = question_view(attempt.items[position][1])
-    order = quiz.choice_order(attempt, position, view)
-    choices = [(quiz.choice_token(attempt.id, position, i), view.choices[i].html) for i in order]
+    order = attempts.choice_order(attempt, position, view)
+    choices = [
+        (attempts.choice_token(attempt.id, position, i), view.choices[i].html) for i in order
+    ]
     return render_template(
         "learner/question.html",
         heading=f"Question {position + 1} of {len(attempt.items)}",
@@ -120,12 +118,12 @@ def answer(attempt_id: int, number: int):
     # CSRFProtect has checked the token before this view runs (the answer path has no form
     # object to build: the inputs are per question type, the rest is the signed page time).
     if attempt.answered:  # another tab or the Back button: the first answer stands
-        quiz.confirm_first_answer()
+        attempts.confirm_first_answer()
         flash(ALREADY_ANSWERED, "info")
         return redirect(feedback, 303)
     if attempt.finished_at is not None:  # finished in another tab, or from "Finish now"
         return _not_recorded(attempt.id)
-    result = quiz.submit_answer(
+    result = attempts.submit_answer(
         attempt, position, request.form.getlist("answer"), elapsed_ms(request.form.get("shown"))
     )
     if result.error:
@@ -148,11 +146,11 @@ def feedback(attempt_id: int, number: int):
     """Show right or wrong, why, and the cited excerpts."""
     attempt = _attempt_or_404(attempt_id)
     position = _position_or_404(attempt, number)
-    answer = quiz.answer_at(attempt.id, position)
+    answer = attempts.answer_at(attempt.id, position)
     if answer is None:
         return redirect(url_for(".question", attempt_id=attempt.id, number=number))
     view = question_view(answer.version_id)
-    next_position = quiz.first_unanswered(attempt)
+    next_position = attempts.first_unanswered(attempt)
     return render_template(
         "learner/feedback.html",
         attempt=attempt,
@@ -171,9 +169,9 @@ def finish(attempt_id: int):
     if attempt.finished_at is not None:
         return redirect(url_for(".results", attempt_id=attempt.id), 303)
     if request.method == "GET":  # one tap beside "Submit answer" must not end the quiz
-        unanswered = len(attempt.items) - len(quiz.answers_by_position(attempt.id))
+        unanswered = len(attempt.items) - len(attempts.answers_by_position(attempt.id))
         return render_template("learner/finish.html", attempt=attempt, unanswered=unanswered)
-    quiz.finish_attempt(attempt)
+    attempts.finish_attempt(attempt)
     return redirect(url_for(".results", attempt_id=attempt.id), 303)
 
 
@@ -181,7 +179,7 @@ def finish(attempt_id: int):
 def results(attempt_id: int):
     """Show the score, every answer beside the right one, and the passages to reread."""
     attempt = _attempt_or_404(attempt_id)
-    answers = quiz.answers_by_position(attempt.id)
+    answers = attempts.answers_by_position(attempt.id)
     items = []
     for position, (_qid, version_id) in enumerate(attempt.items):
         answer = answers.get(position)
@@ -200,7 +198,7 @@ def dashboard():
     if any(p.bank_id not in titles for p in history):  # a retired quiz's attempts keep its title
         titles = gradebook.bank_titles()
     # "attempt 2", not a date: the date would be UTC, the finish time beside it is local.
-    numbers = quiz.attempt_numbers((p.attempt_id, p.bank_id) for p in history)
+    numbers = attempts.attempt_numbers((p.attempt_id, p.bank_id) for p in history)
     labels = [
         f"{titles.get(p.bank_id, p.bank_id)}, attempt {numbers[p.attempt_id]}" for p in history
     ]
@@ -238,7 +236,7 @@ def dashboard():
         mastery=mastery,
         weakest=weakest,
         doc_titles={d.id: d.title for d in documents},
-        review_due=review.due_count(current_user.id, utcnow()),
+        review_due=cards.due_count(current_user.id, utcnow()),
     )
 
 
@@ -248,23 +246,23 @@ def review_home():
     now = utcnow()
     return render_template(
         "learner/review_home.html",
-        due=review.due_count(current_user.id, now),
-        next_due=review.next_due_after(current_user.id, now),
+        due=cards.due_count(current_user.id, now),
+        next_due=cards.next_due_after(current_user.id, now),
     )
 
 
 @bp.get("/review/next")
 def review_next():
     """Show the most overdue card's question, or say nothing is due."""
-    card = review.next_due(current_user.id, utcnow())
+    card = cards.next_due(current_user.id, utcnow())
     if card is None:
         return redirect(url_for(".review_home"))
-    token = review_service.new_token(current_user.id, card.question_id)
+    token = review.new_token(current_user.id, card.question_id)
     return _render_review(card.question_id, token)
 
 
 def _render_review(question_id: str, token: str, error=None, status=200):
-    version_id = quiz.current_version(question_id)
+    version_id = attempts.current_version(question_id)
     if version_id is None:
         abort(404, description="That question is no longer offered.")
     view = question_view(version_id)
@@ -278,7 +276,9 @@ def _render_review(question_id: str, token: str, error=None, status=200):
         number=1,
         total=0,
         view=view,
-        choices=[(quiz.choice_token(f"review-{token}", 0, i), view.choices[i].html) for i in order],
+        choices=[
+            (attempts.choice_token(f"review-{token}", 0, i), view.choices[i].html) for i in order
+        ],
         hidden=[
             ("shown", issue_stamp()),
             ("token", token),
@@ -296,7 +296,7 @@ def review_answer():
     form = ReviewForm()
     if not form.validate_on_submit():
         abort(400, description="The review form expired or was incomplete; please try again.")
-    result = review_service.submit_review(
+    result = review.submit_review(
         current_user.id,
         form.token.data,
         form.question.data,
@@ -316,14 +316,14 @@ def review_answer():
 @bp.get("/review/<int:review_id>")
 def review_feedback(review_id: int):
     """Show the feedback of one review answer."""
-    row = review_service.get_review(current_user.id, review_id)
+    row = review.get_review(current_user.id, review_id)
     if row is None:
         abort(404, description="There is no such review in your account.")
     return render_template(
         "learner/review_feedback.html",
         view=question_view(row.version_id),
         answer=row,
-        due=review.due_count(current_user.id, utcnow()),
+        due=cards.due_count(current_user.id, utcnow()),
     )
 
 
@@ -332,10 +332,10 @@ def join():
     """Join a class with the code the instructor gave."""
     form = JoinForm()
     if form.validate_on_submit():
-        joined = courses.join_course(current_user.id, form.code.data)
+        joined = classes.join_course(current_user.id, form.code.data)
         if joined is not None:
             course, new = joined
-            named = f"{course.name} (taught by {courses.teacher_name(course)})"
+            named = f"{course.name} (taught by {classes.teacher_name(course)})"
             if new:
                 flash(f"You joined {named}.", "success")
             else:
@@ -343,23 +343,23 @@ def join():
             return redirect(url_for(".join"), 303)
         form.code.errors.append("No class has that code. Check it with your instructor.")
     return render_template(
-        "learner/join.html", form=form, classes=courses.courses_joined(current_user.id)
+        "learner/join.html", form=form, classes=classes.courses_joined(current_user.id)
     ), 400 if form.errors else 200
 
 
 @bp.route("/classes/<int:course_id>/leave", methods=["GET", "POST"])
 def leave(course_id: int):
     """Leave a class, after a confirmation page; answers and progress stay."""
-    course = courses.joined(current_user.id, course_id)
+    course = classes.joined(current_user.id, course_id)
     if course is None and request.method == "POST":  # a second click of "Leave", or a stale tab
         flash("You are not in that class.", "info")
         return redirect(url_for(".join"), 303)
     if course is None:
         abort(404, description="You are not in that class.")
-    teacher = courses.teacher_name(course)
+    teacher = classes.teacher_name(course)
     if request.method == "GET":
         return render_template("learner/leave.html", course=course, teacher=teacher)
     name = f"{course.name} (taught by {teacher})"
-    courses.remove_member(course.id, current_user.id)
+    classes.remove_member(course.id, current_user.id)
     flash(f"You left {name}.", "success")
     return redirect(url_for(".join"), 303)

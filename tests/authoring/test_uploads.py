@@ -15,7 +15,6 @@ from quizapp.authoring.checker import check_text, corpus_from_seeds
 from quizapp.extensions import db
 from quizapp.models import Bank, Question, QuestionVersion
 from tests.conftest import csrf_from
-from tests.teaching.test_instructor import teacher  # noqa: F401 - fixture
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = (ROOT / "tests/data/banks/sample-big-science.yaml").read_text(encoding="utf-8")
@@ -50,7 +49,7 @@ def counts(app):
         )
 
 
-def test_valid_bank_is_loaded_and_the_page_says_what_changed(app, teacher):  # noqa: F811
+def test_valid_bank_is_loaded_and_the_page_says_what_changed(app, teacher):
     banks, questions = counts(app)
     response = upload(teacher, fresh_bank().encode())
     assert response.status_code == 303
@@ -64,7 +63,7 @@ def test_valid_bank_is_loaded_and_the_page_says_what_changed(app, teacher):  # n
     assert f"Loaded: 0 added, 1 changed, 0 retired, {added - 1} unchanged" in page
 
 
-def test_errors_are_shown_beside_their_lines_and_nothing_is_loaded(app, teacher):  # noqa: F811
+def test_errors_are_shown_beside_their_lines_and_nothing_is_loaded(app, teacher):
     before = counts(app)
     broken = fresh_bank().replace("difficulty: easy", "difficulty: trivial", 1)
     line = broken.splitlines().index("    difficulty: trivial") + 1
@@ -77,7 +76,7 @@ def test_errors_are_shown_beside_their_lines_and_nothing_is_loaded(app, teacher)
     assert counts(app) == before
 
 
-def test_upload_cannot_steal_another_banks_question_ids(app, teacher):  # noqa: F811
+def test_upload_cannot_steal_another_banks_question_ids(app, teacher):
     before = counts(app)
     clash = fresh_bank().replace("- id: uploaded-juno-liquid", "- id: sample-juno-liquid")
     response = upload(teacher, clash.encode())
@@ -87,13 +86,13 @@ def test_upload_cannot_steal_another_banks_question_ids(app, teacher):  # noqa: 
 
 
 @pytest.mark.parametrize("filename", ["bank.txt", "bank.exe", "bank"])
-def test_only_yaml_files_are_accepted(app, teacher, filename):  # noqa: F811
+def test_only_yaml_files_are_accepted(app, teacher, filename):
     response = upload(teacher, fresh_bank().encode(), filename)
     assert response.status_code == 400
     assert "Upload a .yaml or .yml file." in response.get_data(as_text=True)
 
 
-def test_oversized_upload_is_a_friendly_413(app, teacher):  # noqa: F811
+def test_oversized_upload_is_a_friendly_413(app, teacher):
     before = counts(app)
     response = upload(teacher, b"a: " + b"x" * (50 * 1024 * 1024))
     assert response.status_code == 413
@@ -151,7 +150,7 @@ def test_hostile_files_are_refused_quickly_in_little_memory(corpus, name):
     "name",
     ["billion laughs", "10,000-deep nesting", "not UTF-8", "binary", "lone surrogate"],
 )
-def test_hostile_uploads_get_a_clear_error_page(app, teacher, name):  # noqa: F811
+def test_hostile_uploads_get_a_clear_error_page(app, teacher, name):
     before = counts(app)
     response = upload(teacher, HOSTILE[name][0])
     assert response.status_code == 400
@@ -159,7 +158,7 @@ def test_hostile_uploads_get_a_clear_error_page(app, teacher, name):  # noqa: F8
     assert counts(app) == before
 
 
-def test_the_banks_page_says_what_gift_and_moodle_xml_leave_out(app, teacher):  # noqa: F811
+def test_the_banks_page_says_what_gift_and_moodle_xml_leave_out(app, teacher):
     text = (ROOT / "tests/data/banks/sample-cross.yaml").read_text(encoding="utf-8")
     regex = 'accept: ["Micius", "Mozi"]\n    regex: "mo.*"'
     assert (
@@ -198,7 +197,7 @@ def confirm(client, page: str):
     )
 
 
-def test_an_upload_that_retires_questions_is_confirmed_before_anything_changes(app, teacher):  # noqa: F811
+def test_an_upload_that_retires_questions_is_confirmed_before_anything_changes(app, teacher):
     before = versions(app)
     response = upload(teacher, first_question_only().encode(), "big.yaml")
     assert response.status_code == 200
@@ -225,7 +224,7 @@ def test_an_upload_that_retires_questions_is_confirmed_before_anything_changes(a
     }
 
 
-def test_an_upload_that_only_adds_or_changes_loads_at_once(app, teacher):  # noqa: F811
+def test_an_upload_that_only_adds_or_changes_loads_at_once(app, teacher):
     edited = SAMPLE.replace("How much liquid fills", "What mass of liquid fills")
     response = upload(teacher, edited.encode())
     assert response.status_code == 303
@@ -236,7 +235,7 @@ def test_an_upload_that_only_adds_or_changes_loads_at_once(app, teacher):  # noq
 
 def test_retired_questions_uploaded_again_unchanged_are_restored_without_new_versions(
     app,
-    teacher,  # noqa: F811
+    teacher,
 ):
     before = versions(app)
     page = upload(teacher, first_question_only().encode()).get_data(as_text=True)
@@ -248,7 +247,7 @@ def test_retired_questions_uploaded_again_unchanged_are_restored_without_new_ver
     assert versions(app) == before  # the same versions, live again
 
 
-def test_a_confirmation_overtaken_by_another_upload_asks_again(app, teacher):  # noqa: F811
+def test_a_confirmation_overtaken_by_another_upload_asks_again(app, teacher):
     before = versions(app)
     page = upload(teacher, first_question_only().encode()).get_data(as_text=True)
     # Meanwhile the first question is edited: the confirmed counts no longer hold
@@ -264,8 +263,8 @@ def test_a_confirmation_overtaken_by_another_upload_asks_again(app, teacher):  #
     assert versions(app)["sample-jinping-depth"] == (1, True)
 
 
-def test_a_forged_or_foreign_confirmation_loads_nothing(app, teacher, client):  # noqa: F811
-    from tests.teaching.test_instructor import make_user
+def test_a_forged_or_foreign_confirmation_loads_nothing(app, teacher, client):
+    from tests.factories import make_user
 
     before = versions(app)
     page = upload(teacher, first_question_only().encode()).get_data(as_text=True)
@@ -289,7 +288,7 @@ def test_a_forged_or_foreign_confirmation_loads_nothing(app, teacher, client):  
     assert versions(app) == before
 
 
-def test_a_file_over_the_limit_is_refused_with_its_limit_and_not_shown_back(app, teacher):  # noqa: F811
+def test_a_file_over_the_limit_is_refused_with_its_limit_and_not_shown_back(app, teacher):
     before = counts(app)
     data = ("# padding\n" * 160_000).encode()  # 1,600,000 bytes: under the request limit
     response = upload(teacher, data)
@@ -301,7 +300,7 @@ def test_a_file_over_the_limit_is_refused_with_its_limit_and_not_shown_back(app,
     assert counts(app) == before
 
 
-def test_the_upload_help_is_plain_words_an_instructor_can_use(teacher):  # noqa: F811
+def test_the_upload_help_is_plain_words_an_instructor_can_use(teacher):
     page = teacher.get("/teach/banks").get_data(as_text=True)
     assert "`" not in page and "questions/README.md" not in page
     assert "must match the article’s words and capitals" in page
@@ -309,7 +308,7 @@ def test_the_upload_help_is_plain_words_an_instructor_can_use(teacher):  # noqa:
     assert page.count("nothing is loaded") == 1  # said once, not again under the field
 
 
-def test_load_it_sent_twice_reports_the_load_not_a_change(app, teacher):  # noqa: F811
+def test_load_it_sent_twice_reports_the_load_not_a_change(app, teacher):
     page = upload(teacher, first_question_only().encode()).get_data(as_text=True)
     assert confirm(teacher, page).status_code == 303
     again = confirm(teacher, page)  # Back and "Load it", a double click, a second tab
@@ -319,7 +318,7 @@ def test_load_it_sent_twice_reports_the_load_not_a_change(app, teacher):  # noqa
     assert "changed since you checked" not in shown
 
 
-def test_an_uploaded_bank_keeps_its_place_and_a_new_one_goes_last(app, teacher):  # noqa: F811
+def test_an_uploaded_bank_keeps_its_place_and_a_new_one_goes_last(app, teacher):
     def order():
         with app.app_context():
             return list(db.session.scalars(select(Bank.id).order_by(Bank.position, Bank.id)))
@@ -333,7 +332,7 @@ def test_an_uploaded_bank_keeps_its_place_and_a_new_one_goes_last(app, teacher):
     assert order() == [*before, "brand-new"]
 
 
-def test_a_bank_of_almost_1_mb_can_be_confirmed(app, teacher):  # noqa: F811
+def test_a_bank_of_almost_1_mb_can_be_confirmed(app, teacher):
     import random
 
     rng = random.Random(1)
@@ -346,7 +345,7 @@ def test_a_bank_of_almost_1_mb_can_be_confirmed(app, teacher):  # noqa: F811
     assert confirm(teacher, page).status_code == 303
 
 
-def test_an_upload_with_many_problems_lists_the_first_hundred(app, teacher):  # noqa: F811
+def test_an_upload_with_many_problems_lists_the_first_hundred(app, teacher):
     """A page of thousands of errors helps nobody; links point only at lines shown."""
     question = '  - id: many-{n}\n    type: true_false\n    prompt: "p{n}"\n' + "\n" * 14
     body = "bank: many\ntitle: Many\ndoc: big-science\nquestions:\n"
@@ -359,7 +358,7 @@ def test_an_upload_with_many_problems_lists_the_first_hundred(app, teacher):  # 
     assert linked and max(linked) <= 2000
 
 
-def test_an_upload_with_a_warning_loads_and_shows_the_warning(app, teacher):  # noqa: F811
+def test_an_upload_with_a_warning_loads_and_shows_the_warning(app, teacher):
     quote = re.search(r'quote: "([^"]{60,})"', SAMPLE).group(1)
     warned = re.sub(r'explanation: ".*"', f'explanation: "As it says: {quote}."', SAMPLE, count=1)
     assert warned != SAMPLE
@@ -370,7 +369,7 @@ def test_an_upload_with_a_warning_loads_and_shows_the_warning(app, teacher):  # 
     assert "Warning, line" in shown and "the explanation repeats a quote word for word" in shown
 
 
-def test_an_upload_of_many_wrong_quotes_looks_for_few_closest_texts(app, teacher):  # noqa: F811
+def test_an_upload_of_many_wrong_quotes_looks_for_few_closest_texts(app, teacher):
     """Each hint compares the quote with every stretch of the article: a second for some."""
     right = '"Centred on a colossal sphere filled with 20,000 tonnes of liquid"'
     quotes = [right.replace("filled", f"filled{'x' * n}") for n in range(1, 16)]
@@ -391,7 +390,7 @@ def _live(app, bank_id: str) -> tuple[bool, int]:
         return not bank.retired, db.session.scalar(live)
 
 
-def test_a_full_load_of_the_folder_leaves_uploaded_banks_alone(app, teacher, runner):  # noqa: F811
+def test_a_full_load_of_the_folder_leaves_uploaded_banks_alone(app, teacher, runner):
     """A deploy runs `quizapp load` (or setup): it must not take a class's uploaded quiz away."""
     app.config["QUESTIONS_DIR"] = str(Path(__file__).parents[1] / "data/banks")
     assert upload(teacher, fresh_bank().encode()).status_code == 303
@@ -409,7 +408,7 @@ def test_a_full_load_of_the_folder_leaves_uploaded_banks_alone(app, teacher, run
     assert _live(app, "uploaded") == uploaded
 
 
-def test_a_full_load_cannot_take_an_uploaded_banks_question_ids(app, teacher, runner, tmp_path):  # noqa: F811
+def test_a_full_load_cannot_take_an_uploaded_banks_question_ids(app, teacher, runner, tmp_path):
     assert upload(teacher, fresh_bank().encode()).status_code == 303
     folder = tmp_path / "banks"
     folder.mkdir()
@@ -430,7 +429,7 @@ def test_a_full_load_cannot_take_an_uploaded_banks_question_ids(app, teacher, ru
 
 def test_loading_an_uploaded_banks_file_from_the_shell_keeps_it_uploaded(
     app,
-    teacher,  # noqa: F811
+    teacher,
     runner,
     tmp_path,
 ):
@@ -451,9 +450,9 @@ def test_retiring_an_unknown_bank_names_the_close_one(app, runner):
     assert 'no bank "sample-big-sciense" (did you mean "sample-big-science"?)' in result.output
 
 
-def test_a_bank_another_instructor_uploaded_is_theirs_to_change(app, teacher):  # noqa: F811
+def test_a_bank_another_instructor_uploaded_is_theirs_to_change(app, teacher):
     from tests.conftest import Auth
-    from tests.teaching.test_instructor import make_user
+    from tests.factories import make_user
 
     assert upload(teacher, fresh_bank().encode()).status_code == 303
     make_user(app, "prof2", "instructor")

@@ -9,8 +9,8 @@ from axe_playwright_python.sync_playwright import Axe
 
 from tests.browser.forms import log_in, register
 from tests.conftest import VIEWPORTS
+from tests.factories import make_user
 from tests.quizhelp import current_view
-from tests.teaching.test_instructor import make_user
 
 pytestmark = pytest.mark.browser
 SAMPLE = (Path(__file__).parents[1] / "data/banks/sample-big-science.yaml").read_text("utf-8")

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from tests.browser.forms import log_in, register
 from tests.conftest import screenshot
-from tests.teaching.test_instructor import make_user
+from tests.factories import make_user
 
 pytestmark = pytest.mark.browser
 

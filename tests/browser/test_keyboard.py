@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import Auth
-from tests.teaching.test_instructor import make_user
+from tests.factories import make_user
 
 pytestmark = pytest.mark.browser
 

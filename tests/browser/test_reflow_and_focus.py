@@ -6,8 +6,8 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.forms import log_in, register
+from tests.factories import make_user
 from tests.quizhelp import current_view
-from tests.teaching.test_instructor import make_user
 
 pytestmark = pytest.mark.browser
 

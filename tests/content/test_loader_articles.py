@@ -28,7 +28,7 @@ def _snapshot():
 def test_loading_twice_changes_nothing(app):
     with app.app_context():
         before = _snapshot()
-        counts = load_documents(load_articles(ROOT / "seeds"))
+        counts = load_documents(db.session, load_articles(ROOT / "seeds"))
         db.session.commit()
         assert _snapshot() == before
         assert counts["documents unchanged"] == 5
@@ -57,7 +57,7 @@ def test_changed_paragraph_gets_a_new_row_and_others_keep_theirs(app):
             if p.id not in cited
         )
         edited = _edited(big, uncited.text, uncited.text + " Edited.")
-        counts = load_documents([edited])
+        counts = load_documents(db.session, [edited])
         db.session.commit()
         after = {
             p.anchor: p.id
@@ -77,7 +77,9 @@ def test_cited_paragraph_is_retired_not_deleted(app):
         _cite(passage)
         articles = load_articles(ROOT / "seeds")
         nano = next(a for a in articles if a.id == "nanoscience")
-        load_documents([_edited(nano, passage.text[:40], passage.text[:40] + " (edited)")])
+        load_documents(
+            db.session, [_edited(nano, passage.text[:40], passage.text[:40] + " (edited)")]
+        )
         db.session.commit()
         db.session.refresh(passage)
         assert passage.retired
@@ -141,7 +143,7 @@ def test_a_corrected_paragraph_leads_to_its_latest_correction(app):
         db.session.commit()
 
         once = nano.body.replace(first, "Once. " + first, 1).replace("\n\n" + second, "", 1)
-        load_documents([replace(nano, body=once)])
+        load_documents(db.session, [replace(nano, body=once)])
         db.session.commit()
         db.session.refresh(old)
         db.session.refresh(removed)
@@ -150,14 +152,14 @@ def test_a_corrected_paragraph_leads_to_its_latest_correction(app):
 
         # Corrected again: the uncited first correction is removed, not left as a successor.
         twice = once.replace("Once. ", "Twice. ", 1)
-        counts = load_documents([replace(nano, body=twice)])
+        counts = load_documents(db.session, [replace(nano, body=twice)])
         db.session.commit()
         db.session.refresh(old)
         assert counts["passages removed"] == 1 and _passage_starting("Once. ") is None
         assert old.successor_id == _passage_starting("Twice. ").id
 
         # Put back as it was: the paragraph is live again and leads nowhere.
-        load_documents([nano])
+        load_documents(db.session, [nano])
         db.session.commit()
         db.session.refresh(old)
         assert not old.retired and old.successor_id is None

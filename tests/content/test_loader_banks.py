@@ -171,9 +171,9 @@ def test_a_dry_run_counts_what_loading_does_and_writes_nothing(app, tmp_path):
         banks = check_paths([bank], corpus).banks
         with app.app_context():
             before = versions(app)
-            planned, retiring = plan_banks(banks, corpus, retire_missing_banks=False)
+            planned, retiring = plan_banks(db.session, banks, corpus, retire_missing_banks=False)
             assert versions(app) == before
-            counts = load_banks(banks, corpus, retire_missing_banks=False)
+            counts = load_banks(db.session, banks, corpus, retire_missing_banks=False)
             db.session.commit()
         assert planned == counts, content
         assert len(retiring) == counts["questions retired"]

@@ -163,7 +163,7 @@ def test_read_in_context_from_before_an_article_edit_still_lands_on_the_marked_q
         big = next(a for a in load_articles(ROOT / "seeds") if a.id == "big-science")
         first = big.body.split("\n\n", 1)[0]
         corrected = replace(big, body=big.body.replace(first, "A correction. " + first, 1))
-        load_documents([corrected])
+        load_documents(db.session, [corrected])
         db.session.commit()
         live = {p.anchor: p.text for p in get_document("big-science").passages}
     assert old_anchor not in live

@@ -186,7 +186,7 @@ def test_a_backup_whose_name_has_a_hash_or_question_mark_restores_itself(
 
 
 def test_a_backup_from_before_an_upgrade_restores_and_upgrades_again(app, runner, tmp_path):
-    from tests.db.test_database import _schema_drift
+    from tests.factories import schema_drift
 
     assert runner.invoke(args=["db", "downgrade", "a7c3e91d5b20"]).exit_code == 0
     older = tmp_path / "before-upgrade.backup"
@@ -197,7 +197,7 @@ def test_a_backup_from_before_an_upgrade_restores_and_upgrades_again(app, runner
     # The table the newer migration made is gone with the rest, so the upgrade can make it.
     result = runner.invoke(args=["db", "upgrade"])
     assert result.exit_code == 0, result.output
-    assert _schema_drift(app) == []
+    assert schema_drift(app) == []
 
 
 def test_postgres_restore_refuses_a_dump_of_another_database(

@@ -1,25 +1,14 @@
 """SQLite writers queue on a lock file, and the lock is always given back."""
 
-import fcntl
 import os
 import sqlite3
 
 import pytest
 from sqlalchemy import text
 
-from quizapp.db.engine import write_session, writer_lock_path
+from quizapp.db.transactions import begin_writing, writer_lock_path
 from quizapp.extensions import db
-
-
-def _held(path: str) -> bool:
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return True
-    finally:
-        os.close(fd)
-    return False
+from tests.factories import schema_drift, writer_queue_held
 
 
 @pytest.fixture
@@ -35,12 +24,14 @@ def lock_path(app):
 def test_a_write_transaction_holds_the_queue_until_it_ends(app, lock_path, end):
     with app.app_context():
         db.session.execute(text("SELECT 1"))  # a read transaction first, as a request has
-        assert not _held(lock_path)
-        session = write_session()
-        assert _held(lock_path)
-        assert write_session() is session and _held(lock_path)  # re-entrant within a request
+        assert not writer_queue_held(lock_path)
+        session = begin_writing()
+        assert writer_queue_held(lock_path)
+        assert begin_writing() is session and writer_queue_held(
+            lock_path
+        )  # re-entrant within a request
         getattr(session, end)()
-        assert not _held(lock_path)
+        assert not writer_queue_held(lock_path)
 
 
 def test_a_read_transaction_becomes_a_write_that_holds_sqlites_lock(app, lock_path):
@@ -48,7 +39,7 @@ def test_a_read_transaction_becomes_a_write_that_holds_sqlites_lock(app, lock_pa
     other = sqlite3.connect(database, timeout=0, isolation_level=None)
     with app.app_context():
         db.session.execute(text("SELECT 1"))  # a read transaction first, as a request has
-        session = write_session()
+        session = begin_writing()
         with pytest.raises(sqlite3.OperationalError, match="locked"):
             other.execute("BEGIN IMMEDIATE")  # the write lock is taken at once, not at commit
         session.execute(text("CREATE TABLE promoted (x INTEGER)"))
@@ -61,12 +52,12 @@ def test_a_read_transaction_becomes_a_write_that_holds_sqlites_lock(app, lock_pa
 def test_the_queue_is_given_back_when_a_request_fails(app, lock_path):
     @app.get("/boom")
     def boom():
-        write_session()
+        begin_writing()
         raise RuntimeError("boom")
 
     app.config["PROPAGATE_EXCEPTIONS"] = False
     assert app.test_client().get("/boom").status_code == 500
-    assert not _held(lock_path)
+    assert not writer_queue_held(lock_path)
 
 
 def test_postgresql_needs_no_queue(app):
@@ -130,18 +121,8 @@ def test_an_unusable_database_url_says_why_in_one_line(url, why):
     assert "Error: " + why in helped.output and "Traceback" not in helped.output
 
 
-def _schema_drift(app) -> list:
-    """Return what differs between the migrated database and the models (empty: nothing)."""
-    from alembic.autogenerate import compare_metadata
-    from alembic.migration import MigrationContext
-
-    with app.app_context(), db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"render_as_batch": True})
-        return compare_metadata(context, db.metadata)
-
-
 def test_migrations_build_exactly_the_schema_the_models_declare(app):
-    assert _schema_drift(app) == []
+    assert schema_drift(app) == []
 
 
 def test_downgrade_and_upgrade_again_keep_the_data(app, runner, client, auth):
@@ -164,14 +145,15 @@ def test_downgrade_and_upgrade_again_keep_the_data(app, runner, client, auth):
     app.logger.info("the app's logger exists before the migrations run")
     result = runner.invoke(args=["db", "downgrade", "5cec7cda7e9f"])
     assert result.exit_code == 0, result.output
-    assert _schema_drift(app) != []  # the models are ahead of the first revision
+    assert schema_drift(app) != []  # the models are ahead of the first revision
     result = runner.invoke(args=["db", "upgrade"])
     assert result.exit_code == 0, result.output
     assert counts() == before
-    assert _schema_drift(app) == []
-    with app.app_context(), db.engine.connect() as conn:
-        if conn.dialect.name == "sqlite":  # keys back on for the app's connections
-            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    assert schema_drift(app) == []
+    with app.app_context(), db.engine.connect() as one, db.engine.connect() as two:
+        if one.dialect.name == "sqlite":  # keys back on for every connection the pool lends
+            for conn in (one, two):
+                assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     # alembic's logging set-up must not silence the app's logger (500s are logged with an id)
     assert not app.logger.disabled
 
@@ -213,7 +195,7 @@ def test_an_answer_is_synced_to_disk_after_the_writer_queue_is_free(
     real = os.fdatasync
 
     def spy(fd):
-        synced.append((os.readlink(f"/proc/self/fd/{fd}"), _held(lock_path)))
+        synced.append((os.readlink(f"/proc/self/fd/{fd}"), writer_queue_held(lock_path)))
         real(fd)
 
     monkeypatch.setattr(os, "fdatasync", spy)

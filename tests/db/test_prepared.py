@@ -1,4 +1,4 @@
-"""Prepared statements on the driver connection: typed rows, one write transaction, no leaks."""
+"""Prepared statements on the session's connection: typed rows, one write transaction, no leaks."""
 
 from datetime import datetime
 
@@ -6,11 +6,11 @@ import pytest
 from sqlalchemy import func, select
 
 from quizapp.db import prepared
-from quizapp.db.engine import writer_lock_path
+from quizapp.db.transactions import unit_of_work, writer_lock_path
 from quizapp.extensions import db
-from quizapp.learning import attempts as quiz
+from quizapp.learning import attempts
 from quizapp.models import Answer, Attempt, User
-from tests.db.test_database import _held
+from tests.factories import writer_queue_held
 
 
 @pytest.fixture
@@ -20,11 +20,11 @@ def attempt(app):
         user = User(username="typed", password_hash="x")
         db.session.add(user)
         db.session.flush()
-        bank_id = db.session.scalar(select(func.min(quiz.Bank.id)))
+        bank_id = db.session.scalar(select(func.min(attempts.Bank.id)))
         row = Attempt(
             user_id=user.id,
             bank_id=bank_id,
-            items=[list(item) for item in quiz.live_questions(bank_id)[:2]],
+            items=[list(item) for item in attempts.live_questions(bank_id)[:2]],
             seed=7,
             finished_at=datetime(2026, 11, 27, 15, 30, 1, 250),
             score=1.5,
@@ -38,12 +38,12 @@ def attempt(app):
 def test_rows_come_back_with_the_types_the_columns_declare(app, attempt):
     user_id, attempt_id, items = attempt
     with app.app_context():
-        row = quiz.get_attempt_at(user_id, attempt_id, 0)
+        row = attempts.get_attempt_at(user_id, attempt_id, 0)
         assert row.items == items and isinstance(items[0][1], int)  # JSON, decoded
         assert row.finished_at == datetime(2026, 11, 27, 15, 30, 1, 250)  # not a string
         assert row.answered is False  # a bool, not 0
         assert (row.seed, row.score, row.max_score) == (7, 1.5, 2.0)
-        assert quiz.get_attempt(user_id + 1, attempt_id) is None  # someone else's
+        assert attempts.get_attempt(user_id + 1, attempt_id) is None  # someone else's
 
 
 def test_a_write_block_stores_typed_values_and_commits_once_it_ends(app, attempt):
@@ -56,10 +56,10 @@ def test_a_write_block_stores_typed_values_and_commits_once_it_ends(app, attempt
     }  # fmt: skip
     with app.app_context():
         dialect = db.engine.dialect.name
-        with prepared.writing():
-            assert prepared.run(quiz._INSERT_ANSWER[dialect], values)  # RETURNING: it went in
-        with prepared.writing():
-            assert not prepared.run(quiz._INSERT_ANSWER[dialect], values)  # a repeat does not
+        with unit_of_work():
+            assert prepared.run(attempts._INSERT_ANSWER[dialect], values)  # RETURNING: it went in
+        with unit_of_work():
+            assert not prepared.run(attempts._INSERT_ANSWER[dialect], values)  # a repeat does not
     with app.app_context():  # a new connection sees what was committed, typed by the ORM
         stored = db.session.scalars(select(Answer).where(Answer.attempt_id == attempt_id)).one()
         assert (stored.response, stored.correct, stored.submitted_at) == (["a", 1], True, when)
@@ -74,13 +74,13 @@ def test_a_failed_write_block_stores_nothing_and_frees_the_writer_queue(app, att
     }  # fmt: skip
     with app.app_context():
         path = writer_lock_path(db.engine)
-        with pytest.raises(RuntimeError), prepared.writing():
-            assert prepared.run(quiz._INSERT_ANSWER[db.engine.dialect.name], values)
+        with pytest.raises(RuntimeError), unit_of_work():
+            assert prepared.run(attempts._INSERT_ANSWER[db.engine.dialect.name], values)
             if path is not None:
-                assert _held(path)  # writers of other processes wait for this one
+                assert writer_queue_held(path)  # writers of other processes wait for this one
             raise RuntimeError("boom")
-        assert path is None or not _held(path)
-        assert quiz.answer_at(attempt_id, 0) is None  # rolled back, seen on the same connection
+        assert path is None or not writer_queue_held(path)
+        assert attempts.answer_at(attempt_id, 0) is None  # rolled back, seen on the same connection
 
 
 def test_each_request_gives_its_driver_connection_back(app, client, auth):

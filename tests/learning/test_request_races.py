@@ -15,12 +15,9 @@ import pytest
 from sqlalchemy import func, select, text, update
 
 from quizapp import clock
-from quizapp.accounts import users as accounts
+from quizapp.accounts import users
 from quizapp.extensions import db
-from quizapp.learning import attempts as quiz
-from quizapp.learning import cards as review
-from quizapp.learning import progress
-from quizapp.learning import review as review_answers
+from quizapp.learning import attempts, cards, progress, review
 from quizapp.models import Answer, Attempt, Question, QuestionVersion, Review, ReviewCard, User
 from quizapp.views import learner
 from tests.conftest import Auth, csrf_from
@@ -144,8 +141,8 @@ def test_two_registrations_of_one_name_at_once_give_one_account_and_a_form_error
             both_checked.wait(10)
         return real_hash(*args, **kwargs)
 
-    real_hash = accounts.generate_password_hash
-    monkeypatch.setattr(accounts, "generate_password_hash", hash_after_both_checked)
+    real_hash = users.generate_password_hash
+    monkeypatch.setattr(users, "generate_password_hash", hash_after_both_checked)
     responses = [r.result() for r in [Background(post) for post in posts]]
     assert sorted(r.status_code for r in responses) == [302, 400]
     refused = next(r for r in responses if r.status_code == 400).get_data(as_text=True)
@@ -171,7 +168,7 @@ def _finish_now(app, user_id: int, attempt_id: int) -> None:
 
     def finish():
         with app.test_request_context():
-            quiz.finish_attempt(quiz.get_attempt(user_id, attempt_id))
+            attempts.finish_attempt(attempts.get_attempt(user_id, attempt_id))
 
     Background(finish).result()
 
@@ -212,7 +209,7 @@ def test_finish_now_during_an_answer_counts_that_answer(app, student, monkeypatc
     url = start(student, bank_ids(app)[0])
     attempt_id = attempt_id_of(url)
     form = _answer_form(app, student, url, correct=True)
-    storing = Gate(review.record)  # runs inside the answer's write transaction
+    storing = Gate(cards.record)  # runs inside the answer's write transaction
     monkeypatch.setattr(review, "record", storing)
     answer = Background(lambda: _same_browser(app, student).post(url, data=form))
     assert storing.inside.wait(10)
@@ -232,8 +229,8 @@ def test_two_start_presses_at_once_land_on_one_attempt(app, student, monkeypatch
     bank = bank_ids(app)[0]
     token = csrf_from(student.get("/quizzes").get_data(as_text=True))
     tabs = [_same_browser(app, student) for _ in range(2)]
-    starting = Gate(quiz.live_questions)  # called once no open attempt was found
-    monkeypatch.setattr(quiz, "live_questions", starting)
+    starting = Gate(attempts.live_questions)  # called once no open attempt was found
+    monkeypatch.setattr(attempts, "live_questions", starting)
 
     def press(tab):
         return lambda: tab.post(f"/quizzes/{bank}/start", data={"csrf_token": token})
@@ -291,7 +288,7 @@ def _review_form(app, client, correct: bool = True) -> dict:
     page = client.get("/review/next").get_data(as_text=True)
     question = re.search(r'name="question" type="hidden" value="([^"]+)"', page).group(1)
     with app.test_request_context():
-        view = review_answers.question_view(quiz.current_version(question))
+        view = review.question_view(attempts.current_version(question))
     return {
         "csrf_token": csrf_from(page),
         "token": re.search(r'name="token" type="hidden" value="([^"]+)"', page).group(1),
@@ -342,8 +339,8 @@ def _at_once(app, posts, monkeypatch) -> list:
         past_check.wait(10)
         return real_version(question_id)
 
-    real_version = review_answers.current_version
-    monkeypatch.setattr(review_answers, "current_version", version_after_all_checked)
+    real_version = review.current_version
+    monkeypatch.setattr(review, "current_version", version_after_all_checked)
     return [r.result() for r in [Background(post) for post in posts]]
 
 
@@ -362,10 +359,10 @@ def test_two_tabs_answering_the_same_card_at_once_store_one_review(app, due_revi
 def test_one_review_form_sent_twice_at_once_reschedules_once(app, due_reviews, monkeypatch):
     student = due_reviews
     # A form shown before tokens named the card's last review: only the token stops a replay.
-    monkeypatch.setattr(review_answers, "new_token", lambda *_: secrets.token_urlsafe(16))
+    monkeypatch.setattr(review, "new_token", lambda *_: secrets.token_urlsafe(16))
     form = _review_form(app, student)
     recorded = []
-    real_record = review.record
+    real_record = cards.record
 
     def counted(*args, **kwargs):
         recorded.append(args[2])
@@ -396,12 +393,12 @@ def test_the_next_review_announced_is_of_a_live_question(app, student, frozen):
         db.session.commit()
     now = frozen["now"]
     with app.test_request_context():
-        assert review.next_due_after(user_id, now) == now + timedelta(days=2)
+        assert cards.next_due_after(user_id, now) == now + timedelta(days=2)
     with app.app_context():
         db.session.execute(update(Question).values(retired=True))
         db.session.commit()
     with app.test_request_context():
-        assert review.next_due_after(user_id, now) is None
+        assert cards.next_due_after(user_id, now) is None
     assert "Your next review is due" not in student.get("/review").get_data(as_text=True)
 
 
@@ -417,8 +414,6 @@ def test_a_forged_review_token_is_an_old_style_token_not_an_error(app, due_revie
             .join(Question, Question.current_version_id == QuestionVersion.id)
             .where(QuestionVersion.type == "numeric")
         )
-        result = review_answers.submit_review(
-            _user_id(app), f"forged-{len(last)}.{last}", question, ["1"]
-        )
+        result = review.submit_review(_user_id(app), f"forged-{len(last)}.{last}", question, ["1"])
         assert result.error is None and not result.duplicate
     assert _reviews(app) == 1

@@ -10,10 +10,10 @@ from markupsafe import escape
 from sqlalchemy import func, select
 
 from quizapp import clock
-from quizapp.accounts.users import create_user
 from quizapp.extensions import db
 from quizapp.models import Bank, Citation, Course, Question, QuestionVersion, User
 from tests.conftest import DATA, Auth, csrf_from
+from tests.factories import create_class, join, make_user
 from tests.quizhelp import (
     bank_ids,
     correct_first_paragraph,
@@ -22,39 +22,6 @@ from tests.quizhelp import (
     start,
     take_quiz,
 )
-
-
-def make_user(app, username, role="student", **extra):
-    with app.app_context():
-        create_user(username, Auth.PASSWORD, role=role, **extra)
-        db.session.commit()
-
-
-@pytest.fixture
-def teacher(app, client):
-    make_user(app, "prof", "instructor", full_name="Prof Ada")
-    Auth(client).login("prof")
-    return client
-
-
-def create_class(client, name="Policy 101", policy="best") -> tuple[int, str]:
-    token = csrf_from(client.get("/teach/").get_data(as_text=True))
-    response = client.post("/teach/", data={"name": name, "policy": policy, "csrf_token": token})
-    assert response.status_code == 303
-    course_id = int(re.search(r"/classes/(\d+)", response.location).group(1))
-    page = client.get(response.location).get_data(as_text=True)
-    code = re.search(r"<code>([A-Z0-9]{8})</code>", page).group(1)
-    return course_id, code
-
-
-def join(app, username, code, full_name="") -> "FlaskClient":  # noqa: F821
-    make_user(app, username, email=f"{username}@example.org", full_name=full_name)
-    student = app.test_client()
-    Auth(student).login(username)
-    token = csrf_from(student.get("/classes/join").get_data(as_text=True))
-    response = student.post("/classes/join", data={"code": code.lower(), "csrf_token": token})
-    assert response.status_code == 303, response.get_data(as_text=True)
-    return student
 
 
 def test_instructor_creates_a_class_and_sees_it(teacher):

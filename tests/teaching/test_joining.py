@@ -3,10 +3,10 @@
 import re
 
 from tests.conftest import Auth, csrf_from
-from tests.teaching.test_instructor import create_class, join, make_user, teacher  # noqa: F401
+from tests.factories import create_class, join, make_user
 
 
-def test_joining_a_class_again_says_so(app, teacher):  # noqa: F811
+def test_joining_a_class_again_says_so(app, teacher):
     _, code = create_class(teacher)
     student = join(app, "twice", code)
     assert "You joined Policy 101 (taught by Prof Ada)." in student.get("/classes/join").text
@@ -20,7 +20,7 @@ def test_joining_a_class_again_says_so(app, teacher):  # noqa: F811
     assert 'Policy 101 <span class="meta">(taught by Prof Ada)</span>' in page
 
 
-def test_a_second_click_on_leave_says_you_are_out_not_404(app, teacher):  # noqa: F811
+def test_a_second_click_on_leave_says_you_are_out_not_404(app, teacher):
     _, code = create_class(teacher)
     student = join(app, "doubleclick", code)
     classes = student.get("/classes/join").get_data(as_text=True)
@@ -33,7 +33,7 @@ def test_a_second_click_on_leave_says_you_are_out_not_404(app, teacher):  # noqa
     assert student.get(url).status_code == 404  # a link to it, though, names nothing
 
 
-def test_second_clicks_on_remove_and_delete_say_it_is_done_not_404(app, teacher):  # noqa: F811
+def test_second_clicks_on_remove_and_delete_say_it_is_done_not_404(app, teacher):
     course_id, code = create_class(teacher)
     join(app, "goner", code, "Goner Student")
     book = teacher.get(f"/teach/classes/{course_id}").get_data(as_text=True)
@@ -51,7 +51,7 @@ def test_second_clicks_on_remove_and_delete_say_it_is_done_not_404(app, teacher)
     assert "it may have just been deleted" in teacher.get(second.location).text
 
 
-def test_deleting_another_instructors_class_changes_nothing_and_says_no_more(app, teacher):  # noqa: F811
+def test_deleting_another_instructors_class_changes_nothing_and_says_no_more(app, teacher):
     course_id, _ = create_class(teacher)
     other = app.test_client()
     make_user(app, "prof2", "instructor")

@@ -12,13 +12,13 @@ import pytest
 from sqlalchemy import select
 
 from quizapp.extensions import db
-from quizapp.learning import cards as review
+from quizapp.learning import cards
 from quizapp.learning.review import submit_review
 from quizapp.models import Question, QuestionVersion, User
 from quizapp.models.content import utcnow
 from tests.conftest import Auth, csrf_from
+from tests.factories import create_class, join, make_user
 from tests.quizhelp import start
-from tests.teaching.test_instructor import create_class, join, make_user
 
 ROLES = ("anon", "A", "B", "I1", "I2")
 OK, LOGIN = "ok", "login"
@@ -215,8 +215,8 @@ class World:
                 .where(QuestionVersion.type == "numeric")
             ).first()
             # Only a question the student has a card for (has answered) can be reviewed.
-            run = review.on_session(db.session)
-            review.record(run, user_id, version.question_id, True, utcnow())
+            db.session.flush()
+            cards.record(user_id, version.question_id, True, utcnow())
             db.session.commit()
             result = submit_review(user_id, "matrix-review", version.question_id, ["1"])
             assert result.error is None, result.error

@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 from quizapp.extensions import db
 from quizapp.models import Answer, Attempt, Bank, Course, Question, Review, User
 from tests.conftest import Auth, csrf_from
+from tests.factories import create_class, join, make_user
 from tests.quizhelp import bank_ids, start
-from tests.teaching.test_instructor import create_class, join, make_user
 
 TOTAL_REQUESTS = 10_000
 COUNTED = (Answer, Attempt, Bank, Course, Question, Review, User)

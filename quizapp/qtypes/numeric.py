@@ -51,7 +51,7 @@ _HEDGES = sorted(
         *("at most", "just over", "just under", "well over", "close to", "by", "in", "to"),
         *("circa", "ca.", "ca", "c.", "the year", "an estimated", "estimated", "only"),
         *("increased", "rose", "grew", "boosted", "raised", "dropped", "fell", "decreased"),
-        *("declined", "reduced", "cut", "shrank"),
+        *("declined", "reduced", "cut", "shrank", "perhaps", "maybe", "possibly", "probably"),
     },
     key=len,
     reverse=True,

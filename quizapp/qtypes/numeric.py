@@ -1,7 +1,15 @@
-"""Numeric answers with an absolute tolerance; learners may type 2,400 or 2 400 m."""
+"""Numeric answers with an absolute tolerance; learners may write numbers as people do.
+
+"2,400", "2 400 m", "some 700 metres deep", "more than 11,000 visiting scientists", "~5,200",
+"forty-three", "minus 40", "tripled", "by half", "30 million yuan" or "30,000,000": each is read
+as one number. A hedge never changes the value (the tolerance decides) and an answer holding a
+second number, or another unit than the question's, is not read at all (the learner retypes).
+"""
 
 import math
 import re
+import unicodedata
+from decimal import Decimal
 
 from quizapp.qtypes.base import InvalidResponse, QuestionType, Score, full, kind, register
 
@@ -16,13 +24,59 @@ MAX_LENGTH = 100  # as the answer field's maxlength
 # Ways of writing one unit: a bank may use any of them, a learner may type any of them.
 _SAME_UNIT = [
     ("%", "percent", "per cent"),
-    ("×", "x", "times"),
+    ("×", "x", "times", "fold"),
     ("°c", "°", "c", "℃", "degrees", "degrees c", "degrees celsius", "celsius"),
     ("m", "metres", "meters", "metre", "meter"),
     ("km", "kilometres", "kilometers", "kilometre", "kilometer"),
     ("t", "tonnes", "tonne", "tons", "ton"),
+    ("years", "year", "yrs", "yr"),
+    ("yuan", "rmb", "cny", "renminbi", "¥"),
 ]
 _SPELLED = {form: group for group in _SAME_UNIT for form in group}
+_PERCENT, _TIMES, _CELSIUS = (_SAME_UNIT[0], _SAME_UNIT[1], _SAME_UNIT[2])
+# Units no bank uses yet: typed after a number they say it is something else ("2400 feet").
+_OTHER_UNITS = {
+    *("cm", "mm", "ms", "kms", "kg", "g", "mg", "ft", "feet", "foot", "mi", "mile", "miles"),
+    *("inch", "inches", "yard", "yards", "month", "months", "week", "weeks", "day", "days"),
+    *("hour", "hours", "decade", "decades", "dollar", "dollars", "usd", "us$", "$", "€", "£"),
+    *("euro", "euros", "pound", "pounds"),
+}
+_UNIT_WORDS = set(_SPELLED) | _OTHER_UNITS
+
+# Words that only soften or frame a number: stripped from the front, the value is unchanged.
+_HEDGES = sorted(
+    {
+        *("about", "around", "roughly", "approximately", "approx.", "approx", "some", "nearly"),
+        *("almost", "more than", "over", "under", "less than", "fewer than", "up to", "at least"),
+        *("at most", "just over", "just under", "well over", "close to", "by", "in", "to"),
+        *("circa", "ca.", "ca", "c.", "the year", "an estimated", "estimated", "only"),
+        *("increased", "rose", "grew", "boosted", "raised", "dropped", "fell", "decreased"),
+        *("declined", "reduced", "cut", "shrank", "perhaps", "maybe", "possibly", "probably"),
+    },
+    key=len,
+    reverse=True,
+)
+_HEDGE_SIGNS = ("~", "≈", "∼", ">", "<", "≥", "≤")
+_CURRENCY_SIGNS = ("¥", "us$", "$", "€", "£", "rmb", "cny")
+
+_ONES = dict(
+    zero=0, one=1, two=2, three=3, four=4, five=5, six=6, seven=7, eight=8, nine=9, ten=10,
+    eleven=11, twelve=12, thirteen=13, fourteen=14, fifteen=15, sixteen=16, seventeen=17,
+    eighteen=18, nineteen=19,
+)  # fmt: skip
+_TENS = dict(twenty=20, thirty=30, forty=40, fifty=50, sixty=60, seventy=70, eighty=80, ninety=90)
+_MULTIPLIED = {
+    "twice": 2, "double": 2, "doubled": 2, "triple": 3, "tripled": 3, "treble": 3, "trebled": 3,
+    "quadruple": 4, "quadrupled": 4,
+}  # fmt: skip
+_SCALES = {"thousand": 10**3, "k": 10**3, "million": 10**6, "mn": 10**6, "mln": 10**6}
+_SCALES |= {"m": 10**6, "billion": 10**9, "bn": 10**9}
+# Words that are numbers: after the number read, they mean the answer holds a second one.
+_NUMBER_WORDS = {
+    *_ONES, *_TENS, *_MULTIPLIED, *_SCALES, "hundred", "half", "halved", "dozen", "once",
+}  # fmt: skip
+_WORD = re.compile(r"[ -]*([^\W\d_]+)")
+_SCALE = re.compile(r"[ -]*(thousand|million|billion|mln|mn|bn|k|m)\b")
 
 
 def unit_forms(unit: str) -> list[str]:
@@ -38,21 +92,156 @@ def unit_forms(unit: str) -> list[str]:
     return sorted(forms, key=len, reverse=True)
 
 
-def parse_number(text: str, unit: str | None = None) -> float | None:
-    """Return the number a learner typed (optionally followed by the unit), or None."""
-    text = text.strip().removesuffix(".").rstrip()  # "700 metres." ends a sentence
-    text = re.sub(r"°\s+", "°", text)  # "25° C"
-    if unit:
-        folded = text.casefold()
-        form = next((f for f in unit_forms(unit) if folded.endswith(f)), None)
-        if form is not None:
-            text = text[: -len(form)].rstrip()
-    match = NUMBER.fullmatch(text)
-    if not match:
+def _unit_scale(unit: str | None) -> tuple[int, str | None]:
+    """Return the size a unit's first word says ("million yuan": 10**6) and the unit after it."""
+    words = (unit or "").strip().casefold().split()
+    if words and words[0] in ("thousand", "million", "billion"):
+        return _SCALES[words[0]], " ".join(words[1:]) or None
+    return 1, None
+
+
+def _below_hundred(words: list[tuple[str, int]], i: int) -> tuple[int | None, int]:
+    if i < len(words) and words[i][0] in _TENS:
+        value, i = _TENS[words[i][0]], i + 1
+        if i < len(words) and 1 <= _ONES.get(words[i][0], 0) <= 9:
+            value, i = value + _ONES[words[i][0]], i + 1
+        return value, i
+    if i < len(words) and words[i][0] in _ONES:
+        return _ONES[words[i][0]], i + 1
+    return None, i
+
+
+def _spelled(text: str) -> tuple[Decimal, int, str] | None:
+    """Return a number written in words at the start of text: value, end and kind, or None."""
+    words, pos = [], 0
+    while (match := _WORD.match(text, pos)) and (pos or match.start(1) == 0):
+        words.append((match.group(1), match.end()))
+        pos = match.end()
+    if not words:
         return None
-    sign, whole, decimals = match.groups()
-    value = float(re.sub(r"\D", "", whole or "0") + decimals)
-    return -value if sign in ("-", "\u2212") else value
+    first = words[0][0]
+    if first in _MULTIPLIED:
+        return Decimal(_MULTIPLIED[first]), words[0][1], "times"
+    if first.endswith("fold"):  # threefold, twofold
+        value, used = _below_hundred([(first[:-4], 0)], 0)
+        return (Decimal(value), words[0][1], "times") if used else None
+    if first in ("half", "halved"):
+        return Decimal("0.5"), words[0][1], "half"
+    if first in ("a", "one") and len(words) > 1 and words[1][0] == "half":
+        return Decimal("0.5"), words[1][1], "half"
+    if first == "a" and len(words) > 1 and words[1][0] == "hundred":
+        value, i = 100, 2
+    else:
+        value, i = _below_hundred(words, 0)
+        if value is None:
+            return None
+        if i < len(words) and words[i][0] == "hundred" and 1 <= value <= 19:
+            value, i = value * 100, i + 1
+    if value % 100 == 0 and value and i < len(words):  # "one hundred and five"
+        j = i + (words[i][0] == "and")
+        rest, k = _below_hundred(words, j)
+        if rest is not None:
+            value, i = value + rest, k
+    return Decimal(value), words[i - 1][1], "plain"
+
+
+def _starts_with(text: str, form: str) -> bool:
+    """Return whether text starts with a unit form that does not run on ("ms" is not "m")."""
+    return text.startswith(form) and not text[len(form) : len(form) + 1].isalnum()
+
+
+def _starts_with_word(text: str, word: str) -> bool:
+    """Return whether text starts with a hedge or sign ("about", "c.700", "~5")."""
+    return text.startswith(word) and not (
+        word[-1].isalnum() and text[len(word) : len(word) + 1].isalnum()
+    )
+
+
+def parse_number(text: str, unit: str | None = None) -> float | None:
+    """Return the one number a learner typed, in the question's unit, or None.
+
+    Read: a hedge or framing word from a fixed list ("about", "more than", "by", "in", "~"),
+    a sign ("-", "minus"), the number in digits or words (zero to ninety-nine, hundreds),
+    a size ("thousand", "k", "million", also "m" when the unit is in millions), the unit in
+    any spelling, then any words that are neither numbers nor another unit. Multipliers
+    ("tripled", "threefold", "x3") count only when the unit is ×, "half" only for % (50) and
+    × (0.5). A plain number of a unit in millions written in full ("30,000,000") is divided.
+    """
+    text = unicodedata.normalize("NFKC", text).casefold().strip()
+    text = text.removesuffix(".").rstrip()  # "700 metres." ends a sentence
+    text = re.sub(r"°\s+", "°", text)  # "25° C"
+    group = _SPELLED.get((unit or "").strip().casefold())
+    unit_scale, unit_rest = _unit_scale(unit)
+    forms = unit_forms(unit) if unit else []
+    rest_forms = unit_forms(unit_rest) if unit_rest else []
+    for _ in range(4):  # "up to about", "reduced by"
+        hedge = next((h for h in (*_HEDGES, *_HEDGE_SIGNS) if _starts_with_word(text, h)), None)
+        if hedge is None:
+            break
+        text = text[len(hedge) :].lstrip()
+    negative = False
+    if re.match(r"(minus|negative)\b", text):
+        negative, text = True, re.sub(r"^(minus|negative)\s*", "", text)
+    elif text[:1] in ("\u2212", "\u2013") or re.match(r"-\s", text):
+        negative, text = True, text[1:].lstrip()
+    currency = next((c for c in _CURRENCY_SIGNS if _starts_with_word(text, c)), None)
+    if currency is not None:
+        if currency not in forms + rest_forms:
+            return None
+        text = text[len(currency) :].lstrip()
+    kind_ = "plain"
+    if text[:1] in ("x", "×", "*"):  # "x3"
+        kind_, text = "times", text[1:].lstrip()
+    match = NUMBER.match(text)
+    if match:
+        sign, whole, decimals = match.groups()
+        if sign and (negative or kind_ == "times"):
+            return None
+        negative = negative or sign in ("-", "\u2212")
+        value = Decimal(re.sub(r"\D", "", whole or "0") + decimals)
+        rest = text[match.end() :]
+    elif (spelled := _spelled(text)) is not None:
+        value, end, word_kind = spelled
+        if word_kind != "plain" and kind_ != "plain":
+            return None
+        kind_ = word_kind if word_kind != "plain" else kind_
+        rest = text[end:]
+    else:
+        return None
+    if rest[:1].isdigit():
+        return None
+    scale = _SCALE.match(rest)
+    if scale and (scale.group(1) != "m" or unit_scale == 10**6):
+        value *= _SCALES[scale.group(1)]
+        value /= unit_scale
+        rest = rest[scale.end() :]
+        forms = sorted({*rest_forms, *forms}, key=len, reverse=True)
+    elif unit_scale > 1 and abs(value) >= unit_scale:
+        value /= unit_scale  # "30,000,000" for 30 million yuan
+        forms = sorted({*rest_forms, *forms}, key=len, reverse=True)
+    rest = re.sub(r"^[\s(\[-]+", "", rest)
+    form = next((f for f in forms if _starts_with(rest, f)), None)
+    if form is not None:
+        rest = rest[len(form) :]
+    elif any(rest.startswith(f) for f in forms):
+        return None  # "700 ms" is not metres, nor "5 %s" per cent
+    below = re.match(r"\s*below (zero|freezing)\b", rest)
+    if below and group is _CELSIUS:  # "40 below zero"
+        negative, rest = not negative, rest[below.end() :]
+    if re.search(r"\d", rest):
+        return None
+    tokens = re.findall(r"[^\W\d_]+|[^\w\s]", rest)
+    if any(t in _NUMBER_WORDS or (t in _UNIT_WORDS and t not in forms) for t in tokens):
+        return None
+    if kind_ == "times" and group is not _TIMES:
+        return None
+    if kind_ == "half":
+        if group is _PERCENT:
+            value *= 100
+        elif group is not _TIMES:
+            return None
+    result = float(value)
+    return -result if negative else result
 
 
 def _finite_number(value) -> bool:

@@ -1,12 +1,15 @@
 """Question types: reading learners' input and grading it, type by type."""
 
 import json
+import re
 import time
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from quizapp.qtypes import REGISTRY, InvalidResponse, Score, get_type
-from quizapp.qtypes.numeric import parse_number
+from quizapp.qtypes.numeric import NUMBER, parse_number
 from quizapp.qtypes.short_text import normalise
 
 SINGLE = {
@@ -162,6 +165,194 @@ def test_numeric_without_unit_refuses_units():
     assert isinstance(get_type("numeric").parse_response(spec, ["3 m"]), InvalidResponse)
     assert parse_number("-1,234.5") == -1234.5 and parse_number("\u22123") == -3.0
     assert parse_number(".5") == 0.5
+
+
+# The parser as it was before it read hedges, words and sizes: what it accepted must not change.
+_OLD_SAME_UNIT = [
+    ("%", "percent", "per cent"),
+    ("×", "x", "times"),
+    ("°c", "°", "c", "℃", "degrees", "degrees c", "degrees celsius", "celsius"),
+    ("m", "metres", "meters", "metre", "meter"),
+    ("km", "kilometres", "kilometers", "kilometre", "kilometer"),
+    ("t", "tonnes", "tonne", "tons", "ton"),
+]
+_OLD_SPELLED = {form: group for group in _OLD_SAME_UNIT for form in group}
+
+
+def _old_unit_forms(unit: str) -> list[str]:
+    """Return the ways a learner may write a unit after the number, longest first."""
+    unit = unit.strip().casefold()
+    forms = {unit, *_OLD_SPELLED.get(unit, ())}
+    words = unit.split()
+    # "583 million" for "million yuan": the leading words say the size; "583 yuan" would not
+    forms.update(" ".join(words[:n]) for n in range(1, len(words)))
+    if unit not in _OLD_SPELLED and unit.isalpha() and len(unit) > 2:
+        # "5 year" for years and "1 journals" for journal: the number is what is graded.
+        forms.add(unit[:-1] if unit.endswith("s") else unit + "s")
+    return sorted(forms, key=len, reverse=True)
+
+
+def _old_parse_number(text: str, unit: str | None = None) -> float | None:
+    """Return the number a learner typed (optionally followed by the unit), or None."""
+    text = text.strip().removesuffix(".").rstrip()  # "700 metres." ends a sentence
+    text = re.sub(r"°\s+", "°", text)  # "25° C"
+    if unit:
+        folded = text.casefold()
+        form = next((f for f in _old_unit_forms(unit) if folded.endswith(f)), None)
+        if form is not None:
+            text = text[: -len(form)].rstrip()
+    match = NUMBER.fullmatch(text)
+    if not match:
+        return None
+    sign, whole, decimals = match.groups()
+    value = float(re.sub(r"\D", "", whole or "0") + decimals)
+    return -value if sign in ("-", "\u2212") else value
+
+
+_UNITS = [None, "m", "%", "×", "°C", "years", "journals", "Share", "km", "tonnes", "percent"]
+_UNITS += ["metres", "million yuan", "scientists", "°"]
+
+
+@st.composite
+def _plain_numbers(draw):
+    """A number as the old parser read it: sign, grouped digits, decimals, unit, a full stop."""
+    unit = draw(st.sampled_from(_UNITS))
+    digits = str(draw(st.integers(0, 10**12)))
+    sep = draw(st.sampled_from(["", ",", " ", "\u202f", "\u00a0", "\u2009"]))
+    if sep and len(digits) > 3:
+        head = len(digits) % 3 or 3
+        digits = sep.join(
+            [digits[:head]] + [digits[i : i + 3] for i in range(head, len(digits), 3)]
+        )
+    text = draw(st.sampled_from(["", "-", "+", "\u2212"])) + digits
+    text += draw(st.sampled_from(["", ".5", ".25", ".0"]))
+    if unit:
+        text += draw(st.sampled_from(["", " "])) + draw(
+            st.sampled_from(["", *_old_unit_forms(unit), unit.upper()])
+        )
+    return unit, draw(st.sampled_from(["", " ", "  "])) + text + draw(
+        st.sampled_from(["", ".", " ."])
+    )
+
+
+def _same_as_before(unit, text):
+    before = _old_parse_number(text, unit)
+    if before is None or (unit == "million yuan" and abs(before) >= 10**6):
+        return  # only a number written in full for a unit in millions is now divided
+    assert parse_number(text, unit) == before, (text, unit)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_plain_numbers())
+def test_numbers_read_before_still_read_the_same(case):
+    _same_as_before(*case)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.sampled_from(_UNITS), st.text("0123456789 ,.-+\u2212%mx×°cCkyearsMilonyu", max_size=14))
+def test_anything_read_before_still_reads_the_same(unit, text):
+    _same_as_before(unit, text)
+
+
+@pytest.mark.parametrize(
+    ("unit", "typed", "value"),
+    [
+        # hedges and framing words the articles and prompts use: the value is unchanged
+        ("m", "some 700 metres", 700),
+        ("m", "about 700 m", 700),
+        ("m", "700 metres deep", 700),
+        ("m", "c. 700", 700),
+        ("Share", "almost 5,000", 5000),
+        ("Share", "almost 5,000 Share ahead", 5000),
+        ("scientists", "more than 11,000", 11000),
+        ("scientists", "11000 visiting scientists", 11000),
+        ("scientists", "11 thousand", 11000),
+        ("%", "nearly 80%", 80),
+        ("%", "around 10%", 10),
+        ("%", "by 10%", 10),
+        ("papers", "~5,200", 5200),
+        ("papers", "≈ 5.2k papers", 5200),
+        (None, "in 2022", 2022),
+        (None, "in the year 2016", 2016),
+        ("journals", "82 selected journals", 82),
+        ("km", "approx. 1,200 km apart", 1200),
+        # sizes against a unit in millions
+        ("million yuan", "up to 30 million yuan", 30),
+        ("million yuan", "30m", 30),
+        ("million yuan", "¥30 million", 30),
+        ("million yuan", "30 million RMB", 30),
+        ("million yuan", "RMB 30 million", 30),
+        ("million yuan", "30,000,000", 30),
+        ("million yuan", "30 000 000 yuan", 30),
+        ("million yuan", "thirty million", 30),
+        # numbers in words
+        ("years", "five", 5),
+        ("years", "five years", 5),
+        ("years", "six", 6),
+        ("hospitals", "forty-three", 43),
+        ("hospitals", "forty three hospitals", 43),
+        (None, "one hundred and five", 105),
+        ("km", "twelve hundred km", 1200),
+        ("%", "fifty percent", 50),
+        # signs
+        ("°C", "minus 40", -40),
+        ("°C", "minus forty degrees", -40),
+        ("°C", "\u221240°C", -40),
+        ("°C", "40 below zero", -40),
+        # multipliers, only for ×; half, for % and ×
+        ("×", "three", 3),
+        ("×", "tripled", 3),
+        ("×", "threefold", 3),
+        ("×", "three times", 3),
+        ("×", "3-fold", 3),
+        ("×", "x3", 3),
+        ("×", "×3", 3),
+        ("×", "increased threefold", 3),
+        ("×", "twice", 2),
+        ("×", "doubled", 2),
+        ("×", "halved", 0.5),
+        ("%", "half", 50),
+        ("%", "by half", 50),
+        ("%", "reduced by half", 50),
+        ("%", "by 50%", 50),
+    ],
+)
+def test_numeric_reads_numbers_as_people_write_them(unit, typed, value):
+    assert parse_number(typed, unit) == value
+
+
+@pytest.mark.parametrize(
+    ("unit", "typed"),
+    [
+        ("m", "700 or 2400"),  # two numbers: which one?
+        ("m", "700-800 m"),
+        ("years", "5-6 years"),
+        ("years", "five or six"),
+        ("m", "700 m, one of the deepest"),
+        ("m", "about 2400 km"),  # another unit
+        ("million yuan", "30 yuan"),  # 30 yuan is not 30 million yuan
+        ("million yuan", "30 dollars"),
+        ("million yuan", "$30 million"),
+        ("%", "tripled"),  # a multiplier is an answer only when the unit is ×
+        ("%", "3-fold"),
+        ("%", "x3"),
+        (None, "half"),
+        ("years", "half"),
+        ("°C", "minus -40"),
+        ("m", "about"),
+        ("m", "hundred"),
+    ],
+)
+def test_numeric_reads_no_second_number_nor_another_unit(unit, typed):
+    assert parse_number(typed, unit) is None
+
+
+def test_a_hedge_never_changes_the_value():
+    numeric = get_type("numeric")
+    spec = {"answer": 700, "tolerance": 50, "unit": "m"}
+    for typed in ("some 700 metres", "about 700", "nearly 700 m deep", "2400 m", "about 2,400"):
+        response = numeric.parse_response(spec, [typed])
+        assert numeric.grade(spec, response, 1).correct is ("2" not in typed)
 
 
 @pytest.mark.parametrize(

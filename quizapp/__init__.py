@@ -61,7 +61,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     from quizapp.learning.question_cache import QuestionCache
     from quizapp.views import auth, health, instructor, learner, reader
-    from quizapp.web import errors
+    from quizapp.web import errors, guards
     from quizapp.web import templating as filters
     from quizapp.web.ids import IdConverter
 
@@ -69,6 +69,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.jinja_env.add_extension("jinja2.ext.do")
     filters.init_app(app)
     errors.init_app(app)
+    guards.init_app(app)
     app.url_map.converters["int"] = IdConverter
     for blueprint in (reader.bp, auth.bp, learner.bp, instructor.bp, health.bp):
         app.register_blueprint(blueprint)

@@ -325,9 +325,9 @@ def banks():
     """Upload a bank (checked like `quizapp check`) and download any bank."""
     form = UploadForm()
     if form.validate_on_submit():
-        upload = form.file.data
-        data = upload.read(upload.MAX_UPLOAD + 1)
-        filename = upload.filename or "upload.yaml"
+        uploaded = form.file.data
+        data = uploaded.read(upload.MAX_UPLOAD + 1)
+        filename = uploaded.filename or "upload.yaml"
         outcome = upload.check_and_load(data, filename, current_user.id)
         return _after_upload(outcome, data, filename, form)
     return _banks_page(form, status=400 if form.errors else 200)

@@ -277,16 +277,22 @@ def run(opts: Options, log=print) -> tuple[str, list[str], dict]:
     rows = [report.endpoint_row("hello", hello, hello.rps, label="hello (median run)")]
     for name, result in floors.items():
         rows.append(report.endpoint_row(name, result, floor_hello[name], None, floor.LABELS[name]))
+    # The yardstick: the empty signed-in page in the layout, as a share of its own hello.
+    floor_share = floors["layout"].rps / floor_hello["layout"]
     for name, result in primary.results.items():
         small_r, big_r = at_1k.results.get(name), at_1m.results.get(name)
         scale = (small_r.p50_ms, big_r.p50_ms) if small_r and big_r else None
         label = f"gradebook ({opts.students} students)" if name == "gradebook" else name
-        rows.append(report.endpoint_row(name, result, primary.hello[name], scale, label))
+        rows.append(
+            report.endpoint_row(name, result, primary.hello[name], scale, label, floor_share)
+        )
         if name == "answer submit":
             label = "answer submit, synchronous=NORMAL (reference)"
             paired = normal.hello["answer submit"]
             reference = normal.results["answer submit"]
-            rows.append(report.endpoint_row("answer (NORMAL)", reference, paired, None, label))
+            rows.append(
+                report.endpoint_row("answer (NORMAL)", reference, paired, None, label, floor_share)
+            )
     rows.append(report.csv_row(facts["answers"][big.name], seconds, peak_mb - base_mb))
     facts["export"] = (
         f"{seconds:.1f} s, peak RSS {peak_mb:.0f} MB (1k-answer baseline {base_mb:.0f} MB)"

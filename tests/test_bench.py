@@ -37,21 +37,25 @@ def test_write_requests_refuses_tabs(tmp_path):
         wrk.write_requests(tmp_path / "bad.tsv", [("GET", "/\t", "", "")])
 
 
-def test_rows_show_share_target_verdict_and_scale():
+def test_rows_show_share_of_hello_and_of_floor_target_verdict_and_scale():
     hello = wrk.WrkResult(50_000, 10.0, 0.5, 1.0, 2.0)
     answer = wrk.WrkResult(16_000, 10.0, 5.0, 9.0, 12.0)
-    row = report.endpoint_row("answer submit", answer, hello.rps, scale=(5.0, 6.0))
-    assert row[1] == "1,600" and row[5] == "32%" and row[6] == "≥ 30%" and row[7] == "PASS"
-    assert row[8:] == ["5.0 → 6.0", "1.20x", "PASS"]
+    # The floor reached 64% of its hello: the answer's 32% of hello is 50% of the floor.
+    row = report.endpoint_row("answer submit", answer, hello.rps, (5.0, 6.0), None, 0.64)
+    assert row[1] == "1,600" and row[5] == "32%" and row[6] == "50%"
+    assert row[7] == "≥ 30%" and row[8] == "PASS"
+    assert row[9:] == ["5.0 → 6.0", "1.20x", "PASS"]
+    page = report.endpoint_row("question page", answer, hello.rps, None, None, 0.64)
+    assert page[6] == "50%" and page[7] == "≥ 60%" and page[8] == "FAIL"
     slow = report.endpoint_row("gradebook", wrk.WrkResult(100, 10.0, 50, 60, 70), 5000, (1, 2))
-    assert slow[7] == "FAIL" and slow[10] == "FAIL"
-    assert report.endpoint_row("item analysis", answer, 5000)[6:8] == ["—", "—"]
+    assert slow[7:9] == ["—", "—"] and slow[11] == "FAIL"  # no share target; scale fails
+    assert report.endpoint_row("item analysis", answer, 5000)[6:9] == ["—", "—", "—"]
 
 
 def test_csv_row_and_table():
     row = report.csv_row(1_000_000, 8.0, 12.0)
-    assert row[1] == "125,000 rows/s" and row[7] == "PASS"
-    assert report.csv_row(1_000_000, 8.0, 60.0)[7] == "FAIL"
+    assert row[1] == "125,000 rows/s" and row[8] == "PASS"
+    assert report.csv_row(1_000_000, 8.0, 60.0)[8] == "FAIL"
     text = report.table([row])
     lines = text.splitlines()
     assert len(lines) == 3 and lines[1].startswith("| --- |")

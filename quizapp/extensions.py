@@ -1,6 +1,7 @@
 """Extension objects, created unbound and initialised in the app factory."""
 
 from functools import wraps
+from typing import TYPE_CHECKING, cast
 
 from flask import g
 from flask_limiter import Limiter
@@ -9,7 +10,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, Table
 from sqlalchemy.orm import DeclarativeBase
 
 
@@ -30,6 +31,20 @@ class Base(DeclarativeBase):
 
 # Objects stay loaded after commit: requests are short and re-reading them would cost queries.
 db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
+
+# The models' base. Flask-SQLAlchemy makes ``db.Model`` at run time, from ``Base``, so type
+# checkers cannot see it: to them it is ``Base``, which it subclasses.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
+
+
+def table(model: type[Base]) -> Table:
+    """Return a model's table (SQLAlchemy types ``__table__`` as any FROM clause)."""
+    return cast(Table, model.__table__)
+
+
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

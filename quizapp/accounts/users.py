@@ -11,9 +11,10 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from quizapp.db import prepared
 from quizapp.db.transactions import unit_of_work
-from quizapp.extensions import db
+from quizapp.extensions import db, table
 from quizapp.formats.csvout import FORMULA_STARTS
 from quizapp.models import LoginSession, User
+from quizapp.models.rows import SessionUserRow
 from quizapp.models.users import email_key
 
 MIN_PASSWORD = 10
@@ -125,12 +126,11 @@ def create_user(
     return user
 
 
-def register(username: str, password: str, *, email: str | None, full_name: str) -> User:
-    """Create a student's account and sign it in (``login_token``) as one unit of work."""
+def register(username: str, password: str, *, email: str | None, full_name: str) -> "SignedIn":
+    """Create a student's account and its first login session, as one unit of work."""
     with unit_of_work():
         user = create_user(username, password, email=email, full_name=full_name)
-        open_session(user)
-    return user
+        return open_session(user)
 
 
 def _refuse_taken(session, username: str, email: str | None) -> None:
@@ -153,20 +153,19 @@ def authenticate(username: str, password: str) -> User | None:
     return user if user and ok else None
 
 
-def open_session(user: User) -> str:
-    """Record a new signed-in browser for ``user`` and return its token."""
+def open_session(user: User) -> "SignedIn":
+    """Record a new signed-in browser for ``user``; return who it signs in, for its cookie."""
     token = secrets.token_urlsafe(32)
     with unit_of_work() as session:
         session.add(LoginSession(id=token, user_id=user.id))
-    user.login_token = token
-    return token
+    return SignedIn(user.id, user.username, user.role, token)
 
 
 class SignedIn(UserMixin):
-    """The user behind a request's session cookie: what pages read, loaded without the ORM.
+    """The signed-in user of a request (``current_user``), behind its login session's token.
 
-    Every signed-in request loads one, so it is a plain row, not a mapped object; services
-    that change the account load the ``User`` itself.
+    The one shape of a signed-in user: made at sign-in and loaded on every later request
+    without the ORM. ``User`` is the account itself, which services that change it load.
     """
 
     __slots__ = ("id", "username", "role", "login_token")
@@ -184,19 +183,20 @@ class SignedIn(UserMixin):
 
 
 # Runs on every signed-in request: built once, so SQLAlchemy reuses its compiled form.
-_USERS = User.__table__
-_LOGINS = LoginSession.__table__
+_USERS = table(User)
+_LOGINS = table(LoginSession)
 _SESSION_USER = prepared.Prepared(
     select(_USERS.c.id, _USERS.c.username, _USERS.c.role)
     .join(_LOGINS, _LOGINS.c.user_id == _USERS.c.id)
-    .where(_LOGINS.c.id == bindparam("token"), _LOGINS.c.revoked.is_(False))
+    .where(_LOGINS.c.id == bindparam("token"), _LOGINS.c.revoked.is_(False)),
+    row=SessionUserRow,
 )
 
 
 def load_session_user(token: str) -> SignedIn | None:
     """Return the user behind a live session token, or None when revoked or unknown."""
     row = prepared.first(_SESSION_USER, {"token": token})
-    return None if row is None else SignedIn(*row, token)
+    return None if row is None else SignedIn(row.id, row.username, row.role, token)
 
 
 def close_session(token: str) -> None:

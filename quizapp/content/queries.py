@@ -5,7 +5,7 @@ from sqlalchemy.orm import selectinload
 
 from quizapp.content import passages
 from quizapp.db.transactions import read
-from quizapp.extensions import db
+from quizapp.extensions import db, table
 from quizapp.models import Document, Passage
 
 
@@ -25,7 +25,7 @@ def find_document(documents: list[Document], doc_id: str | None) -> Document | N
     return next((d for d in documents if d.id == doc_id), None)
 
 
-_PASSAGES = Passage.__table__
+_PASSAGES = table(Passage)
 # Enough text for any `truncate(n)` up to n = 190 to come out as it would on the whole text.
 SNIPPET = 200
 _PASSAGE_MAP = (

@@ -188,6 +188,7 @@ def _pg_restore_replacing_all(url, conninfo: str, env: dict, source: Path) -> No
         subprocess.Popen(restore, stdin=pipe, stdout=nowhere, stderr=pipe, env=env) as psql,
         subprocess.Popen(script, stdout=pipe, stderr=pipe, env=env) as dump,
     ):
+        assert psql.stdin and psql.stderr and dump.stdout and dump.stderr  # all piped above
         try:
             psql.stdin.write(drops.encode())
             shutil.copyfileobj(dump.stdout, psql.stdin)  # streamed: a dump may be gigabytes

@@ -113,6 +113,12 @@ def first(prepared: Prepared[R], values: dict | None = None) -> R | None:
     return rows[0] if rows else None
 
 
+def one(prepared: Prepared[R], values: dict | None = None) -> R:
+    """Return the one row a statement always has (an aggregate's, say)."""
+    (row,) = run(prepared, values)
+    return row
+
+
 def sync_seen() -> None:
     """Put on disk what this request read before it acknowledges it (see ``engine.sync_now``)."""
     sync_now(connection().driver_connection)

@@ -114,13 +114,14 @@ def begin_writing() -> Session:
     bind = session.get_bind()
     if bind.dialect.name != "sqlite" or session.info.get(_WRITER):
         return session
-    path = writer_lock_path(bind)
+    path = writer_lock_path(bind.engine)
     try:
         if session.in_transaction():
             # End the read and begin the write on the same connection, under the same
             # SQLAlchemy transaction: a commit plus a fresh checkout from the pool cost more
             # than the whole insert of an answer. Only reads ran so far, so nothing is lost.
-            driver = session.connection().connection.dbapi_connection
+            driver = session.connection().connection.driver_connection
+            assert driver is not None  # a live connection: the session just used it
             driver.execute("COMMIT")
             if path is not None:
                 session.info[_LOCK] = (path, take_writer_turn(path))

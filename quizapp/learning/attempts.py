@@ -4,7 +4,9 @@ import hashlib
 import hmac
 import random
 import secrets
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import bindparam, exists, func, select, update
@@ -14,11 +16,22 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from quizapp.db import prepared
 from quizapp.db.prepared import Prepared
 from quizapp.db.transactions import take_turn_on_postgresql, unit_of_work
-from quizapp.extensions import db
+from quizapp.extensions import db, table
 from quizapp.learning import cards
 from quizapp.learning.question_cache import QuestionView, question_view
 from quizapp.models import Answer, Attempt, Bank, Question, User
 from quizapp.models.content import utcnow
+from quizapp.models.rows import (
+    AnswerRow,
+    AttemptAtRow,
+    AttemptLike,
+    AttemptRow,
+    CountRow,
+    IdRow,
+    OpenStateRow,
+    PositionRow,
+    ScoreRow,
+)
 from quizapp.qtypes import InvalidResponse
 
 
@@ -29,7 +42,7 @@ def live_questions(bank_id: str) -> list[tuple[str, int]]:
         .where(Question.bank_id == bank_id, Question.retired.is_(False))
         .order_by(Question.position)
     )
-    return [(qid, vid) for qid, vid in rows]
+    return [(qid, vid) for qid, vid in rows if vid is not None]  # the loader always sets it
 
 
 def open_attempt(user_id: int, bank_id: str) -> Attempt | None:
@@ -79,12 +92,13 @@ def start_attempt(user_id: int, bank_id: str) -> Attempt | None:
 
 # The answer path and the pages around it: prepared statements on the session's connection
 # (see db/prepared.py). They return read-only rows, not ORM objects: a page only reads them.
-_ATTEMPTS = Attempt.__table__
-_ANSWERS = Answer.__table__
+_ATTEMPTS = table(Attempt)
+_ANSWERS = table(Answer)
 _ATTEMPT = Prepared(
     select(_ATTEMPTS).where(
         _ATTEMPTS.c.id == bindparam("id"), _ATTEMPTS.c.user_id == bindparam("user")
-    )
+    ),
+    row=AttemptRow,
 )
 _ATTEMPT_AT = Prepared(
     select(
@@ -94,28 +108,32 @@ _ATTEMPT_AT = Prepared(
             _ANSWERS.c.attempt_id == _ATTEMPTS.c.id, _ANSWERS.c.position == bindparam("position")
         )
         .label("answered"),
-    ).where(_ATTEMPTS.c.id == bindparam("id"), _ATTEMPTS.c.user_id == bindparam("user"))
+    ).where(_ATTEMPTS.c.id == bindparam("id"), _ATTEMPTS.c.user_id == bindparam("user")),
+    row=AttemptAtRow,
 )
 _ANSWERED_POSITIONS = Prepared(
-    select(_ANSWERS.c.position).where(_ANSWERS.c.attempt_id == bindparam("attempt"))
+    select(_ANSWERS.c.position).where(_ANSWERS.c.attempt_id == bindparam("attempt")),
+    row=PositionRow,
 )
 _ANSWER_AT = Prepared(
     select(_ANSWERS).where(
         _ANSWERS.c.attempt_id == bindparam("attempt"), _ANSWERS.c.position == bindparam("position")
-    )
+    ),
+    row=AnswerRow,
 )
 _ANSWER_COUNT = Prepared(
     select(func.count().label("n"))
     .select_from(_ANSWERS)
-    .where(_ANSWERS.c.attempt_id == bindparam("attempt"))
+    .where(_ANSWERS.c.attempt_id == bindparam("attempt")),
+    row=CountRow,
 )
 # Read first in every answer and finish transaction: whether the attempt is still open. On
 # PostgreSQL it locks the row, so submits and the finish of one attempt take turns; SQLite's
 # BEGIN IMMEDIATE already makes writers take turns, so a plain read suffices there.
 _OPEN_STATE = select(_ATTEMPTS.c.finished_at).where(_ATTEMPTS.c.id == bindparam("attempt"))
 _LOCK_ATTEMPT = {
-    "sqlite": Prepared(_OPEN_STATE),
-    "postgresql": Prepared(_OPEN_STATE.with_for_update()),
+    "sqlite": Prepared(_OPEN_STATE, row=OpenStateRow),
+    "postgresql": Prepared(_OPEN_STATE.with_for_update(), row=OpenStateRow),
 }
 _ANSWER_COLUMNS = [
     "attempt_id", "position", "user_id", "question_id", "version_id", "response", "correct",
@@ -124,25 +142,30 @@ _ANSWER_COLUMNS = [
 # RETURNING says whether the row went in (psycopg's rowcount is -1 for this form).
 _INSERT_ANSWER = {
     "sqlite": Prepared(
-        sqlite_insert(_ANSWERS).on_conflict_do_nothing().returning(_ANSWERS.c.id), _ANSWER_COLUMNS
+        sqlite_insert(_ANSWERS).on_conflict_do_nothing().returning(_ANSWERS.c.id),
+        _ANSWER_COLUMNS,
+        row=IdRow,
     ),
     "postgresql": Prepared(
-        pg_insert(_ANSWERS).on_conflict_do_nothing().returning(_ANSWERS.c.id), _ANSWER_COLUMNS
+        pg_insert(_ANSWERS).on_conflict_do_nothing().returning(_ANSWERS.c.id),
+        _ANSWER_COLUMNS,
+        row=IdRow,
     ),
 }
 _SCORE = Prepared(
     select(func.coalesce(func.sum(_ANSWERS.c.points), 0.0).label("score")).where(
         _ANSWERS.c.attempt_id == bindparam("attempt")
-    )
+    ),
+    row=ScoreRow,
 )
-_FINISH = Prepared(
+_FINISH: Prepared[tuple[()]] = Prepared(
     update(_ATTEMPTS)
     .where(_ATTEMPTS.c.id == bindparam("attempt"), _ATTEMPTS.c.finished_at.is_(None))
     .values(finished_at=bindparam("finished"), score=bindparam("new_score")),
 )
 
 
-def get_attempt(user_id: int, attempt_id: int):
+def get_attempt(user_id: int, attempt_id: int) -> AttemptRow | None:
     """Return the attempt (a read-only row) when it belongs to the user, else None.
 
     Others' attempts do not exist for them.
@@ -150,7 +173,7 @@ def get_attempt(user_id: int, attempt_id: int):
     return prepared.first(_ATTEMPT, {"id": attempt_id, "user": user_id})
 
 
-def get_attempt_at(user_id: int, attempt_id: int, position: int):
+def get_attempt_at(user_id: int, attempt_id: int, position: int) -> AttemptAtRow | None:
     """Return the user's attempt as ``get_attempt`` does, with ``answered``: is ``position``?
 
     One query instead of two on the question page, the most requested page.
@@ -165,7 +188,7 @@ def answers_by_position(attempt_id: int) -> dict[int, Answer]:
     return {a.position: a for a in rows}
 
 
-def first_unanswered(attempt: Attempt) -> int | None:
+def first_unanswered(attempt: AttemptLike) -> int | None:
     """Return the first position without an answer, or None when all are answered."""
     answered = {row.position for row in prepared.run(_ANSWERED_POSITIONS, {"attempt": attempt.id})}
     return next((i for i in range(len(attempt.items)) if i not in answered), None)
@@ -174,7 +197,7 @@ def first_unanswered(attempt: Attempt) -> int | None:
 # Choice order and values are per attempt: nothing in the page says which choice is which.
 
 
-def choice_order(attempt: Attempt, position: int, view: QuestionView) -> list[int]:
+def choice_order(attempt: AttemptLike, position: int, view: QuestionView) -> list[int]:
     """Return the authoring indexes of a question's choices in this attempt's shuffled order."""
     order = [c.index for c in view.choices]
     random.Random(f"{attempt.seed}:{position}:{view.question_id}").shuffle(order)
@@ -188,7 +211,9 @@ def choice_token(scope: object, position: int, index: int) -> str:
     return hmac.new(key, msg, hashlib.sha256).hexdigest()[:16]
 
 
-def decode_choices(attempt: Attempt, position: int, view: QuestionView, values) -> list[str]:
+def decode_choices(
+    attempt: AttemptLike, position: int, view: QuestionView, values: list[str]
+) -> list[str]:
     """Map submitted choice tokens back to authoring indexes (as strings); unknowns are dropped."""
     if not view.choices:
         return list(values)
@@ -204,7 +229,7 @@ class Submitted:
 
 
 def submit_answer(
-    attempt: Attempt, position: int, values: list[str], duration_ms: int | None
+    attempt: AttemptLike, position: int, values: list[str], duration_ms: int | None
 ) -> Submitted:
     """Grade and store one answer exactly once; a repeat returns the stored answer unchanged."""
     question_id, version_id = attempt.items[position]
@@ -237,7 +262,7 @@ def submit_answer(
         )
         if inserted:
             cards.record(attempt.user_id, question_id, score.correct, now)
-            answered = prepared.first(_ANSWER_COUNT, {"attempt": attempt.id}).n
+            answered = prepared.one(_ANSWER_COUNT, {"attempt": attempt.id}).n
             if answered == len(attempt.items):
                 _finish(attempt.id, now)
     if not still_open:
@@ -269,13 +294,13 @@ def _lock_if_open(attempt_id: int) -> bool:
     return row is not None and row.finished_at is None
 
 
-def _finish(attempt_id: int, now) -> None:
+def _finish(attempt_id: int, now: datetime) -> None:
     """Score and close an attempt whose turn this transaction holds (``_lock_if_open``)."""
-    score = prepared.first(_SCORE, {"attempt": attempt_id}).score
+    score = prepared.one(_SCORE, {"attempt": attempt_id}).score
     prepared.run(_FINISH, {"attempt": attempt_id, "finished": now, "new_score": score})
 
 
-def finish_attempt(attempt: Attempt) -> None:
+def finish_attempt(attempt: AttemptLike) -> None:
     """Close an attempt once (unanswered questions score 0); finishing again changes nothing."""
     with unit_of_work():
         # The turn first: the sum must include an answer being stored right now.
@@ -283,7 +308,7 @@ def finish_attempt(attempt: Attempt) -> None:
             _finish(attempt.id, utcnow())
 
 
-def answer_at(attempt_id: int, position: int):
+def answer_at(attempt_id: int, position: int) -> AnswerRow | None:
     """Return the stored answer at one position of an attempt (a read-only row), or None."""
     return prepared.first(_ANSWER_AT, {"attempt": attempt_id, "position": position})
 
@@ -308,12 +333,13 @@ def attempts_of(user_id: int) -> list[Attempt]:
     )
 
 
-def attempt_numbers(attempts) -> dict[int, int]:
+def attempt_numbers(attempts: Iterable[tuple[int, Hashable]]) -> dict[int, int]:
     """Return each attempt's number at its quiz (1 is the first), from (id, quiz) oldest first.
 
     The quiz is whatever tells attempts apart: a bank id for one student, (student, bank) for many.
     """
-    numbers, seen = {}, {}
+    numbers: dict[int, int] = {}
+    seen: dict[Hashable, int] = {}
     for attempt_id, quiz_key in attempts:
         numbers[attempt_id] = seen[quiz_key] = seen.get(quiz_key, 0) + 1
     return numbers

@@ -10,8 +10,10 @@ next day.
 """
 
 from datetime import UTC, datetime
+from typing import cast
 
 from fsrs import Card, Rating, Scheduler
+from fsrs.card import CardDict
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -19,8 +21,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from quizapp.db import prepared
 from quizapp.db.prepared import Prepared
 from quizapp.db.transactions import read
-from quizapp.extensions import db
+from quizapp.extensions import db, table
 from quizapp.models import Question, ReviewCard
+from quizapp.models.rows import CardRow, IdRow
 
 SCHEDULER = Scheduler(enable_fuzzing=False, learning_steps=(), relearning_steps=())
 
@@ -34,30 +37,37 @@ def _aware(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-_CARDS = ReviewCard.__table__
+_CARDS = table(ReviewCard)
 _CARD_COLUMNS = ["user_id", "question_id", "card", "due"]
 # RETURNING says whether the row went in: with parameters given at execution, psycopg
 # reports rowcount -1 for these statements.
 _INSERT_CARD = {
     "sqlite": Prepared(
-        sqlite_insert(_CARDS).on_conflict_do_nothing().returning(_CARDS.c.id), _CARD_COLUMNS
+        sqlite_insert(_CARDS).on_conflict_do_nothing().returning(_CARDS.c.id),
+        _CARD_COLUMNS,
+        row=IdRow,
     ),
     "postgresql": Prepared(
-        pg_insert(_CARDS).on_conflict_do_nothing().returning(_CARDS.c.id), _CARD_COLUMNS
+        pg_insert(_CARDS).on_conflict_do_nothing().returning(_CARDS.c.id),
+        _CARD_COLUMNS,
+        row=IdRow,
     ),
 }
 _CARD = select(_CARDS.c.id, _CARDS.c.card).where(
     _CARDS.c.user_id == bindparam("user"), _CARDS.c.question_id == bindparam("question")
 )
-_SELECT_CARD = {"sqlite": Prepared(_CARD), "postgresql": Prepared(_CARD.with_for_update())}
-_UPDATE_CARD = Prepared(
+_SELECT_CARD = {
+    "sqlite": Prepared(_CARD, row=CardRow),
+    "postgresql": Prepared(_CARD.with_for_update(), row=CardRow),
+}
+_UPDATE_CARD: Prepared[tuple[()]] = Prepared(
     update(_CARDS)
     .where(_CARDS.c.id == bindparam("card_id"))
     .values(card=bindparam("new_card"), due=bindparam("new_due"))
 )
 
 
-def _review(card: Card, correct: bool, when: datetime) -> tuple[dict, datetime]:
+def _review(card: Card, correct: bool, when: datetime) -> tuple[CardDict, datetime]:
     card, _log = SCHEDULER.review_card(card, rating_for(correct), review_datetime=_aware(when))
     return card.to_dict(), card.due.astimezone(UTC).replace(tzinfo=None)
 
@@ -76,7 +86,7 @@ def record(user_id: int, question_id: str, correct: bool, when: datetime) -> Non
     if prepared.run(_INSERT_CARD[dialect], {**key, "card": card, "due": due}):
         return
     (row,) = prepared.run(_SELECT_CARD[dialect], {"user": user_id, "question": question_id})
-    card, due = _review(Card.from_dict(row.card), correct, when)
+    card, due = _review(Card.from_dict(cast(CardDict, row.card)), correct, when)
     prepared.run(_UPDATE_CARD, {"card_id": row.id, "new_card": card, "new_due": due})
 
 

@@ -5,13 +5,13 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from quizapp.extensions import db
+from quizapp.extensions import Model
 from quizapp.models.content import utcnow
 
 SCORE_POLICIES = ("best", "latest", "average")
 
 
-class Course(db.Model):
+class Course(Model):
     __tablename__ = "course"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -22,7 +22,7 @@ class Course(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Membership(db.Model):
+class Membership(Model):
     __table_args__ = (
         UniqueConstraint("course_id", "user_id"),
         Index("ix_membership_user", "user_id"),

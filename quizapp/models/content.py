@@ -6,7 +6,7 @@ from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from quizapp import clock
-from quizapp.extensions import db
+from quizapp.extensions import Model
 
 
 def utcnow() -> datetime:
@@ -14,7 +14,7 @@ def utcnow() -> datetime:
     return clock.now()
 
 
-class Document(db.Model):
+class Document(Model):
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     title: Mapped[str] = mapped_column(String(300))
     year: Mapped[int]
@@ -31,7 +31,7 @@ class Document(db.Model):
     )
 
 
-class Passage(db.Model):
+class Passage(Model):
     __table_args__ = (
         UniqueConstraint("doc_id", "anchor"),
         Index("ix_passage_doc_live", "doc_id", "retired", "ordinal"),
@@ -52,7 +52,7 @@ class Passage(db.Model):
     document: Mapped[Document] = relationship(viewonly=True)
 
 
-class Bank(db.Model):
+class Bank(Model):
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     title: Mapped[str] = mapped_column(String(300))
     doc_id: Mapped[str | None] = mapped_column(ForeignKey("document.id"))
@@ -65,7 +65,7 @@ class Bank(db.Model):
     uploader_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
 
-class Question(db.Model):
+class Question(Model):
     __table_args__ = (Index("ix_question_bank", "bank_id", "retired", "position"),)
 
     # The author's id: stable forever, progress is keyed to it.
@@ -78,7 +78,7 @@ class Question(db.Model):
     retired: Mapped[bool] = mapped_column(default=False)
 
 
-class QuestionVersion(db.Model):
+class QuestionVersion(Model):
     __table_args__ = (
         UniqueConstraint("question_id", "version"),
         UniqueConstraint("question_id", "content_hash"),
@@ -100,7 +100,7 @@ class QuestionVersion(db.Model):
     citations: Mapped[list["Citation"]] = relationship(order_by="Citation.ordinal")
 
 
-class Citation(db.Model):
+class Citation(Model):
     __table_args__ = (Index("ix_citation_passage", "passage_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -5,11 +5,11 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from quizapp.extensions import db
+from quizapp.extensions import Model
 from quizapp.models.content import utcnow
 
 
-class Attempt(db.Model):
+class Attempt(Model):
     __table_args__ = (
         # Covers the score aggregates (gradebook, dashboard): they never read the rows, whose
         # question list sits before these columns.
@@ -29,7 +29,7 @@ class Attempt(db.Model):
     max_score: Mapped[float]
 
 
-class Answer(db.Model):
+class Answer(Model):
     __table_args__ = (
         # Exactly-once: one answer per question per attempt, enforced by the database.
         UniqueConstraint("attempt_id", "position"),
@@ -51,7 +51,7 @@ class Answer(db.Model):
     duration_ms: Mapped[int | None]
 
 
-class ReviewCard(db.Model):
+class ReviewCard(Model):
     """The FSRS schedule of one question for one student."""
 
     __table_args__ = (
@@ -66,7 +66,7 @@ class ReviewCard(db.Model):
     card: Mapped[dict] = mapped_column(JSON)
 
 
-class Review(db.Model):
+class Review(Model):
     __table_args__ = (
         # The form's one-time token makes a replayed review POST a no-op.
         UniqueConstraint("user_id", "token"),

@@ -5,10 +5,10 @@ from datetime import datetime
 from sqlalchemy import JSON, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from quizapp.extensions import db
+from quizapp.extensions import Model
 
 
-class StoredReport(db.Model):
+class StoredReport(Model):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     computed_at: Mapped[datetime]
     # The newest answer counted; a newer one means the report leaves some out.

@@ -1,13 +1,11 @@
 """Accounts and their server-side login sessions."""
 
 from datetime import datetime
-from typing import ClassVar
 
-from flask_login import UserMixin
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from quizapp.extensions import db
+from quizapp.extensions import Model
 from quizapp.models.content import utcnow
 
 ROLES = ("student", "instructor")
@@ -18,7 +16,7 @@ def email_key(email: str | None) -> str | None:
     return email.casefold() if email else None
 
 
-class User(UserMixin, db.Model):
+class User(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     email: Mapped[str | None] = mapped_column(String(254), unique=True)
@@ -30,9 +28,6 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(16), default="student")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    # Set when loaded for a request: the id of the LoginSession the cookie carries (not a column).
-    login_token: ClassVar[str | None] = None
-
     @validates("email")
     def _set_email_key(self, _name: str, email: str | None) -> str | None:
         self.email_key = email_key(email)
@@ -42,12 +37,8 @@ class User(UserMixin, db.Model):
     def is_instructor(self) -> bool:
         return self.role == "instructor"
 
-    def get_id(self) -> str | None:
-        """Return what the session cookie stores: the login session's id, never the user id."""
-        return self.login_token
 
-
-class LoginSession(db.Model):
+class LoginSession(Model):
     """One signed-in browser; its random id is what the session cookie carries.
 
     Revoking the row (logout, password change) refuses the cookie server-side even if copied.

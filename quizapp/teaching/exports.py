@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from sqlalchemy import String, cast, select
 
 from quizapp.db.transactions import read
-from quizapp.extensions import db
+from quizapp.extensions import db, table
 from quizapp.formats.csvout import Cells, cell
 from quizapp.learning.attempts import attempt_numbers
 from quizapp.models import Answer, Attempt, Citation, Course, Passage, QuestionVersion, User
@@ -105,7 +105,7 @@ def long(course: Course | None) -> tuple[list[str], Iterator[list]]:
     banks = dict(db.session.execute(select(Question.id, Question.bank_id)).all())
     cited = {vid: cell(text) for vid, text in _citations().items()}
     attempt_numbers = _attempt_numbers()
-    answers, users = Answer.__table__, User.__table__
+    answers, users = table(Answer), table(User)
     stmt = (
         select(
             users.c.username,

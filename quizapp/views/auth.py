@@ -30,10 +30,10 @@ def _safe_next(target: str | None) -> str:
     return url_for("learner.quizzes")
 
 
-def _sign_in(user) -> None:
-    """Put the user's new login session (``users.open_session``) in a fresh cookie."""
+def _sign_in(signed_in: users.SignedIn) -> None:
+    """Put a new login session (``users.open_session``) in a fresh cookie."""
     session.clear()  # nothing an attacker planted before survives (no fixation)
-    login_user(user)
+    login_user(signed_in)
 
 
 def _account_key() -> str:
@@ -76,7 +76,7 @@ def register():
     form = RegisterForm()
     if form.validate_on_submit():
         try:
-            user = users.register(
+            signed_in = users.register(
                 form.username.data,
                 form.password.data,
                 email=form.email.data,
@@ -85,7 +85,7 @@ def register():
         except users.AccountError as exc:
             getattr(form, exc.field or "username").errors.append(str(exc))
         else:
-            _sign_in(user)
+            _sign_in(signed_in)
             flash("Welcome! Your account is ready.", "success")
             return redirect(url_for("learner.quizzes"))
     return render_template("auth/register.html", form=form), 200 if not form.errors else 400
@@ -101,8 +101,7 @@ def login():
         user = users.authenticate(form.username.data, form.password.data)
         if user is not None:
             target = _safe_next(request.args.get("next"))
-            users.open_session(user)
-            _sign_in(user)
+            _sign_in(users.open_session(user))
             return redirect(target)
         form.password.errors.append("Wrong username or password.")
     status = 400 if form.errors else 200
@@ -149,7 +148,7 @@ def reset(token: str):
     form = ResetForm()
     if form.validate_on_submit():
         users.set_password(user.id, form.password.data)
-        _sign_in(user)
+        _sign_in(users.open_session(user))
         flash("Your new password is set, and you are signed in.", "success")
         return redirect(url_for("learner.quizzes"))
     status = 400 if form.errors else 200

@@ -210,7 +210,7 @@ def test_finish_now_during_an_answer_counts_that_answer(app, student, monkeypatc
     attempt_id = attempt_id_of(url)
     form = _answer_form(app, student, url, correct=True)
     storing = Gate(cards.record)  # runs inside the answer's write transaction
-    monkeypatch.setattr(review, "record", storing)
+    monkeypatch.setattr(cards, "record", storing)
     answer = Background(lambda: _same_browser(app, student).post(url, data=form))
     assert storing.inside.wait(10)
     finish = Background(lambda: _finish_now(app, _user_id(app), attempt_id))
@@ -368,7 +368,7 @@ def test_one_review_form_sent_twice_at_once_reschedules_once(app, due_reviews, m
         recorded.append(args[2])
         return real_record(*args, **kwargs)
 
-    monkeypatch.setattr(review, "record", counted)
+    monkeypatch.setattr(cards, "record", counted)
     tabs = [_same_browser(app, student) for _ in range(2)]
     posts = [lambda t=t: t.post("/review/answer", data=form) for t in tabs]
     responses = _at_once(app, posts, monkeypatch)

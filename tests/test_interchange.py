@@ -614,3 +614,23 @@ def test_a_gift_file_that_cannot_be_read_is_one_line(runner):
     result = runner.invoke(args=["import", "gift", "/proc/self/mem", "--bank", "xx"])
     assert result.exit_code == 1
     assert result.output == "Error: /proc/self/mem: cannot read: Input/output error\n"
+
+
+def test_moodle_xml_of_several_banks_in_one_file_is_one_quiz_with_a_category_per_bank(
+    runner, tmp_path
+):
+    target = tmp_path / "all.xml"
+    result = runner.invoke(args=["export", "moodle-xml", "questions/", "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    root = ET.parse(target).getroot()  # several documents in a row would not parse
+    assert root.tag == "quiz"
+    by_category: dict[str, list[str]] = {}
+    for question in root.findall("question"):
+        if question.get("type") == "category":
+            category = question.findtext("category/text")
+            by_category[category] = []
+        else:
+            by_category[category].append(question.findtext("name/text"))
+    expected = {gift.category_path(b.title): [q.id for q in b.questions] for b in shipped()}
+    assert by_category == {k: v for k, v in expected.items() if k in by_category}
+    assert len(by_category) == len(list((ROOT / "questions").glob("*.yaml"))) >= 2

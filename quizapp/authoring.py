@@ -280,6 +280,7 @@ def bank_from_db(bank_id: str) -> Bank | None:
             v.difficulty,
             v.points,
             v.spec,
+            level=v.level,
         )
         for qid, v in versions
     )

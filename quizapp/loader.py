@@ -329,6 +329,7 @@ def _upsert_question(session, bank_id, position, question, corpus, passage_ids) 
             spec=question.spec,
             points=float(question.points),
             difficulty=question.difficulty,
+            level=question.level,
             tags=list(question.tags),
         )
         session.add(version)

@@ -634,3 +634,27 @@ def test_moodle_xml_of_several_banks_in_one_file_is_one_quiz_with_a_category_per
     expected = {gift.category_path(b.title): [q.id for q in b.questions] for b in shipped()}
     assert by_category == {k: v for k, v in expected.items() if k in by_category}
     assert len(by_category) == len(list((ROOT / "questions").glob("*.yaml"))) >= 2
+
+
+def test_a_level_travels_through_yaml_gift_and_moodle_xml(banks):
+    bank = next(b for b in banks if b.id == "sample-big-science")
+    first, second, *rest = bank.questions
+    one = dataclasses.replace(
+        bank, questions=(dataclasses.replace(first, level="compare"), second, *rest)
+    )
+    corpus = corpus_from_seeds(ROOT / "seeds")
+    [back] = check_text(bank_yaml.dump(one).encode(), "back.yaml", corpus).banks
+    assert [q.level for q in back.questions] == ["compare", "recall", "recall"]
+    assert bank_yaml.dump(one).count("level:") == 1  # recall goes without saying
+    gift_back = gift.load(gift.dump(one), bank.id)["questions"]
+    assert [q.get("level", "recall") for q in gift_back] == ["compare", "recall", "recall"]
+    root = ET.fromstring(moodle_xml.dump(one).encode())
+    tags = [
+        [t for t in q.findall("tags/tag/text") if t.text.startswith("level-")]
+        for q in root.findall("question")[1:]  # after the bank's category
+    ]
+    assert [[t.text for t in found] for found in tags] == [
+        ["level-compare"],
+        ["level-recall"],
+        ["level-recall"],
+    ]

@@ -4,7 +4,7 @@ import io
 
 from ruamel.yaml import YAML
 
-from ..banks import Bank
+from ..banks import DEFAULT_LEVEL, Bank
 
 HEADER = "# yaml-language-server: $schema=schema.json\n"
 
@@ -39,6 +39,8 @@ def bank_to_data(bank: Bank) -> dict:
         if q.tags:
             item["tags"] = list(q.tags)
         item["difficulty"] = q.difficulty
+        if q.level != DEFAULT_LEVEL:  # as authors write it: recall goes without saying
+            item["level"] = q.level
         if q.points != 1:
             item["points"] = int(q.points) if float(q.points).is_integer() else q.points
         questions.append(item)

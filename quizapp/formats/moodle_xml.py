@@ -89,7 +89,7 @@ def _add_bank(quiz: ET.Element, bank: Bank, excerpts: dict[str, list[str]], warn
         ET.SubElement(el, "idnumber").text = q.id
         _answers(el, q)
         tags = ET.SubElement(el, "tags")
-        for tag in (*q.tags, f"difficulty-{q.difficulty}"):
+        for tag in (*q.tags, f"difficulty-{q.difficulty}", f"level-{q.level}"):
             _text(tags, "tag", tag)
         dropped = _drop_non_xml(el)
         if dropped:

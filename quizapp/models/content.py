@@ -94,6 +94,8 @@ class QuestionVersion(db.Model):
     spec: Mapped[dict] = mapped_column(JSON)
     points: Mapped[float]
     difficulty: Mapped[str] = mapped_column(String(16))
+    # recall, explain, apply or compare (banks.LEVELS); versions older than levels are recall.
+    level: Mapped[str] = mapped_column(String(16), default="recall", server_default="recall")
     tags: Mapped[list] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -86,9 +86,14 @@ def stem(word: str) -> str:
     return word
 
 
-def content_stems(text: str) -> set[str]:
-    """Return the stems of the words that carry meaning (no stop words, numbers or letters)."""
-    return {stem(w) for w in words(text) if w not in STOP_WORDS and len(w) > 2 and w.isalpha()}
+def content_stems(text: str) -> dict[str, str]:
+    """Return the stems of the words that carry meaning (no stop words or numbers), each with
+    the word as first written."""
+    found: dict[str, str] = {}
+    for word in words(text):
+        if word not in STOP_WORDS and len(word) > 2 and word.isalpha():
+            found.setdefault(stem(word), word)
+    return found
 
 
 def findings(qtype: str, prompt: str, explanation: str, quotes: list[str], spec: dict) -> list:
@@ -103,7 +108,7 @@ def findings(qtype: str, prompt: str, explanation: str, quotes: list[str], spec:
             Finding(
                 "answer-not-quoted",
                 ("answer",),
-                f"no quote has the answer {spec['answer']:g}: quote the words that give it, so"
+                f"no quote has the answer {spec['answer']:.10g}: quote the words that give it, so"
                 " the feedback shows where the number comes from",
             )
         )
@@ -139,10 +144,13 @@ def choice_findings(prompt: str, choices: list[dict]) -> list[Finding]:
             )
     asked = content_stems(prompt)
     offered = set().union(*(content_stems(choices[i]["text"]) for i in wrong))
-    longest = max((len(words(choices[i]["text"])) for i in wrong), default=0)
+    # Words as written, not "20" and "000": "20,000 tonnes" is two words long.
+    longest = max((len(choices[i]["text"].split()) for i in wrong), default=0)
     for i in keyed:
         text = choices[i]["text"]
-        shared = sorted((asked & content_stems(text)) - offered)
+        shared = [
+            word for s, word in asked.items() if s in content_stems(text) and s not in offered
+        ]
         if shared:
             found.append(
                 Finding(
@@ -152,7 +160,7 @@ def choice_findings(prompt: str, choices: list[dict]) -> list[Finding]:
                     " has: a student can match the words without knowing the answer",
                 )
             )
-        length = len(words(text))
+        length = len(text.split())
         if length > LONG_KEY_RATIO * longest and length - longest >= LONG_KEY_WORDS:
             found.append(
                 Finding(

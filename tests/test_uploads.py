@@ -1,5 +1,6 @@
 """Bank upload from the browser: same checker as the CLI, all or nothing, hostile files refused."""
 
+import html
 import io
 import re
 import time
@@ -474,3 +475,16 @@ def test_a_bank_another_instructor_uploaded_is_theirs_to_change(app, teacher):  
     listed = teacher.get("/teach/banks").get_data(as_text=True)
     assert "uploaded by prof<" in listed and "uploaded by prof2" not in listed
     assert "the questions folder" in listed
+
+
+def test_an_upload_shows_item_writing_warnings_with_their_codes_and_still_loads(
+    app,
+    teacher,  # noqa: F811
+):
+    bank = fresh_bank("item-writing").replace('- text: "700 tonnes"', '- text: "Only 700 tonnes"')
+    response = upload(teacher, bank.encode())
+    assert response.status_code == 303  # a warning never blocks an upload
+    shown = html.unescape(teacher.get(response.location).get_data(as_text=True))
+    assert "Loaded: 3 added" in shown
+    assert 'this wrong choice says "only" and no right choice does' in shown
+    assert "[absolute-word]" in shown

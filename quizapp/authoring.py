@@ -237,6 +237,18 @@ def regexes_left_out() -> dict[str, list[str]]:
     """Return, per bank, its live short-text questions whose regex GIFT and Moodle XML drop."""
     from .formats import regex_left_out
 
+    return _left_out(regex_left_out)
+
+
+def rejects_left_out() -> dict[str, list[str]]:
+    """Return, per bank, its live short-text questions whose reject list GIFT and Moodle drop."""
+    from .formats import reject_left_out
+
+    return _left_out(reject_left_out)
+
+
+def _left_out(dropped) -> dict[str, list[str]]:
+    """Return, per bank, its live questions of which ``dropped(type, spec)`` says yes."""
     rows = db.session.execute(
         select(DbQuestion.bank_id, DbQuestion.id, QuestionVersion.type, QuestionVersion.spec)
         .join(QuestionVersion, QuestionVersion.id == DbQuestion.current_version_id)
@@ -245,7 +257,7 @@ def regexes_left_out() -> dict[str, list[str]]:
     )
     left_out: dict[str, list[str]] = {}
     for bank_id, question_id, qtype, spec in rows:
-        if regex_left_out(qtype, spec):
+        if dropped(qtype, spec):
             left_out.setdefault(bank_id, []).append(question_id)
     return left_out
 

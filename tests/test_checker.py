@@ -453,3 +453,16 @@ def test_strict_fails_on_an_item_writing_warning_and_says_so(corpus):
         "checked 1 bank, 3 questions: no errors, 1 warning",
         "failed: --strict counts the 1 warning as errors",
     ]
+
+
+def test_a_short_text_without_reject_keeps_its_spec_and_so_its_version(corpus):
+    bank = check_paths([SAMPLES / "sample-cross.yaml"], corpus).banks[0]
+    micius = bank.questions[0]
+    assert micius.spec == {"accept": ["Micius", "Mozi"], "regex": None}  # as before reject
+    text = (SAMPLES / "sample-cross.yaml").read_text()
+    rejecting = text.replace(
+        'accept: ["Micius", "Mozi"]', 'accept: ["Micius", "Mozi"]\n    reject: [Mencius]'
+    )
+    [changed] = check_text(rejecting, "r.yaml", corpus).banks
+    assert changed.questions[0].spec["reject"] == ["Mencius"]
+    assert changed.questions[0].content_hash() != micius.content_hash()  # it grades otherwise

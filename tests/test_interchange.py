@@ -658,3 +658,23 @@ def test_a_level_travels_through_yaml_gift_and_moodle_xml(banks):
         ["level-recall"],
         ["level-recall"],
     ]
+
+
+def test_export_says_it_leaves_out_a_short_texts_wrong_answers(runner, tmp_path):
+    bank = tmp_path / "sample-cross.yaml"
+    text = (ROOT / "tests/data/banks/sample-cross.yaml").read_text(encoding="utf-8")
+    bank.write_text(
+        text.replace(
+            'accept: ["Micius", "Mozi"]', 'accept: ["Micius", "Mozi"]\n    reject: [Mencius]'
+        ),
+        encoding="utf-8",
+    )
+    for kind in ("gift", "moodle-xml"):
+        result = runner.invoke(args=["export", kind, str(bank)])
+        assert result.exit_code == 0, result.output
+        assert "Mencius" not in result.stdout and "Micius" in result.stdout
+        assert result.stderr == (
+            "Warning: sample-cross: question sample-micius-name: its reject list is left out"
+            " (Moodle accepts no misspelt answers, so they are wrong there anyway, and so are the"
+            " misspellings quizapp would accept)\n"
+        )

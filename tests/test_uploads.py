@@ -163,7 +163,7 @@ def test_hostile_uploads_get_a_clear_error_page(app, teacher, name):  # noqa: F8
 
 def test_the_banks_page_says_what_gift_and_moodle_xml_leave_out(app, teacher):  # noqa: F811
     text = (ROOT / "tests/data/banks/sample-cross.yaml").read_text(encoding="utf-8")
-    regex = 'accept: ["Micius", "Mozi"]\n    regex: "mo.*"'
+    regex = 'accept: ["Micius", "Mozi"]\n    regex: "mo.*"\n    reject: ["Mencius"]'
     assert (
         upload(teacher, text.replace('accept: ["Micius", "Mozi"]', regex).encode()).status_code
         == 303
@@ -171,8 +171,11 @@ def test_the_banks_page_says_what_gift_and_moodle_xml_leave_out(app, teacher):  
     page = teacher.get("/teach/banks").get_data(as_text=True)
     assert page.count("leave out the regular expression") == 1  # only the bank that has one
     assert "leave out the regular expression of sample-micius-name: Moodle has no" in page
-    gift = teacher.get("/teach/banks/sample-cross.gift").get_data(as_text=True)
-    assert "mo.*" not in gift and "Micius" in gift  # what the note says is what happens
+    assert page.count("leave out the wrong answers listed for sample-micius-name:") == 1
+    for fmt in ("gift", "xml"):
+        text = teacher.get(f"/teach/banks/sample-cross.{fmt}").get_data(as_text=True)
+        assert "mo.*" not in text and "Micius" in text  # what the note says is what happens
+        assert "Mencius" not in text
 
 
 def first_question_only(text: str = SAMPLE) -> str:

@@ -394,6 +394,7 @@ def _banks_page(form, result=None, source=None, status: int = 200, source_lines:
         form=form,
         banks=authoring.bank_list(),
         regexes_left_out=authoring.regexes_left_out(),
+        rejects_left_out=authoring.rejects_left_out(),
         result=result,
         source=source,
         source_lines=source_lines,

@@ -268,7 +268,7 @@ def bank_from_db(bank_id: str) -> Bank | None:
     if row is None:
         return None
     versions = db.session.execute(
-        select(DbQuestion.id, QuestionVersion)
+        select(DbQuestion.id, QuestionVersion, DbQuestion.allow)
         .join(QuestionVersion, QuestionVersion.id == DbQuestion.current_version_id)
         .where(DbQuestion.bank_id == bank_id, DbQuestion.retired.is_(False))
         .order_by(DbQuestion.position)
@@ -277,7 +277,7 @@ def bank_from_db(bank_id: str) -> Bank | None:
     for version_id, quote, doc in db.session.execute(
         select(Citation.version_id, Citation.quote, Passage.doc_id)
         .join(Passage, Passage.id == Citation.passage_id)
-        .where(Citation.version_id.in_([v.id for _, v in versions]))
+        .where(Citation.version_id.in_([v.id for _, v, _ in versions]))
         .order_by(Citation.version_id, Citation.ordinal)
     ):
         cites.setdefault(version_id, []).append(Cite(doc, quote, 0, 0))
@@ -293,8 +293,9 @@ def bank_from_db(bank_id: str) -> Bank | None:
             v.points,
             v.spec,
             level=v.level,
+            allow=allow or {},
         )
-        for qid, v in versions
+        for qid, v, allow in versions
     )
     return Bank(row.id, row.title, row.doc_id, row.description, questions, row.source)
 

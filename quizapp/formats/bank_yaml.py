@@ -43,6 +43,8 @@ def bank_to_data(bank: Bank) -> dict:
             item["level"] = q.level
         if q.points != 1:
             item["points"] = int(q.points) if float(q.points).is_integer() else q.points
+        if q.allow:
+            item["allow"] = dict(q.allow)
         questions.append(item)
     data = {"bank": bank.id, "title": bank.title}
     if bank.doc:

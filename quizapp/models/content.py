@@ -76,6 +76,9 @@ class Question(db.Model):
     current_version_id: Mapped[int | None]
     position: Mapped[int] = mapped_column(default=0)
     retired: Mapped[bool] = mapped_column(default=False)
+    # The checker's warnings the author silenced, code -> reason (None: none). Not content, so
+    # on the question, not its versions: a bank downloaded as YAML keeps them.
+    allow: Mapped[dict | None] = mapped_column(JSON)
 
 
 class QuestionVersion(db.Model):

@@ -78,9 +78,11 @@ def words(text: str) -> list[str]:
 
 
 def stem(word: str) -> str:
-    """Return a crude stem, enough to match "facility" with "facilities" and "built" no."""
+    """Return a crude stem: enough to match "facility" with "facilities" and "site" with "sites"."""
     word = re.sub(r"['’]s$", "", word)
-    for suffix, repl in (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
+    if re.search(r"(?:s|x|z|ch|sh)es$", word) and len(word) > 5:
+        return word[:-2]  # classes, taxes
+    for suffix, repl in (("ies", "y"), ("ing", ""), ("ed", ""), ("s", "")):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
             return word[: -len(suffix)] + repl
     return word
@@ -96,7 +98,9 @@ def content_stems(text: str) -> dict[str, str]:
     return found
 
 
-def findings(qtype: str, prompt: str, explanation: str, quotes: list[str], spec: dict) -> list:
+def findings(
+    qtype: str, prompt: str, explanation: str, quotes: list[str], spec: dict
+) -> list[Finding]:
     """Return every item-writing warning about one valid question."""
     found = []
     if qtype in ("single", "multiple"):

@@ -36,6 +36,8 @@ def test_stems_match_plurals_and_forms_of_a_word():
     assert stem("laboratories") == stem("laboratory")
     assert stem("facilities") == stem("facility")
     assert stem("researchers") == stem("researcher")
+    assert stem("sources") == stem("source")
+    assert stem("classes") == stem("class") == "class"
     assert stem("glass") == "glass"
 
 

@@ -1,6 +1,7 @@
 """`quizapp check`: every problem in every bank, GCC-style (pure)."""
 
 import json
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -8,7 +9,14 @@ from pathlib import Path
 from quizapp.authoring.diagnostics import Diagnostic
 from quizapp.authoring.safe_yaml import MAX_BYTES, too_big
 from quizapp.authoring.schema import build_schema, schema_text, write_schema
-from quizapp.authoring.source import Bank, bank_files, parse_bank
+from quizapp.authoring.source import (
+    DEFAULT_LEVEL,
+    DIFFICULTIES,
+    LEVELS,
+    Bank,
+    bank_files,
+    parse_bank,
+)
 from quizapp.content.articles import load_articles
 from quizapp.content.passages import Corpus, Match, segment
 
@@ -21,6 +29,8 @@ __all__ = [
     "corpus_from_seeds",
     "format_gcc",
     "format_json",
+    "format_report",
+    "level_warnings",
     "schema_text",
     "write_schema",
 ]
@@ -35,6 +45,14 @@ class CheckResult:
     @property
     def ok(self) -> bool:
         return not any(d.severity == "error" for d in self.diagnostics)
+
+    @property
+    def warnings(self) -> int:
+        return sum(d.severity == "warning" for d in self.diagnostics)
+
+    def passes(self, strict: bool = False) -> bool:
+        """Return whether the check passes: no errors, and with ``strict`` no warnings either."""
+        return self.ok and not (strict and self.warnings)
 
 
 def corpus_from_seeds(seeds_dir) -> Corpus:
@@ -123,25 +141,110 @@ def summary(result: CheckResult) -> str:
     return f"{_count(len(errors), 'error')} in {_count(files, 'file')}{also}"
 
 
-def format_gcc(result: CheckResult) -> str:
+def strict_failure(result: CheckResult) -> str:
+    """Return the line saying that --strict fails a check on its warnings."""
+    return f"failed: --strict counts the {_count(result.warnings, 'warning')} as errors"
+
+
+def format_gcc(result: CheckResult, strict: bool = False) -> str:
     """Return one GCC-style line per problem, then the summary."""
-    return "\n".join([*map(str, result.diagnostics), summary(result)])
+    lines = [*map(str, result.diagnostics), summary(result)]
+    if result.ok and not result.passes(strict):
+        lines.append(strict_failure(result))
+    return "\n".join(lines)
 
 
-def format_json(result: CheckResult) -> str:
-    """Return the result as JSON for tools and editors."""
+def format_json(result: CheckResult, strict: bool = False, report: bool = False) -> str:
+    """Return the result as JSON for tools and editors (``ok`` as the exit status says)."""
+    banks = []
+    for b in result.banks:
+        item = {"id": b.id, "path": b.path, "questions": len(b.questions)}
+        if report:
+            item["report"] = bank_report(b, result.diagnostics)
+        banks.append(item)
     return json.dumps(
         {
-            "ok": result.ok,
+            "ok": result.passes(strict),
             "summary": summary(result),
-            "banks": [
-                {"id": b.id, "path": b.path, "questions": len(b.questions)} for b in result.banks
-            ],
+            "banks": banks,
             "diagnostics": [d.to_dict() for d in result.diagnostics],
         },
         indent=2,
         ensure_ascii=False,
     )
+
+
+# A bank's questions should mostly ask more than recall: a quiz of names and numbers rewards
+# skimming. Below this share, --report warns (and so --strict fails).
+ABOVE_RECALL_SHARE = 0.5
+FEW_ABOVE_RECALL = "few-above-recall"
+
+
+def _above_recall(bank: Bank) -> int:
+    return sum(q.level != DEFAULT_LEVEL for q in bank.questions)
+
+
+def level_warnings(banks: Sequence[Bank]) -> list[Diagnostic]:
+    """Return a warning at each bank with fewer than half its questions above recall."""
+    warnings = []
+    for bank in banks:
+        above, total = _above_recall(bank), len(bank.questions)
+        if total and above < ABOVE_RECALL_SHARE * total:
+            warnings.append(
+                Diagnostic(
+                    bank.path,
+                    bank.line,
+                    bank.col,
+                    "warning",
+                    f"{above} of {_count(total, 'question')} ask more than recall: make at least"
+                    " half explain, apply or compare (level:), so the quiz tests reading"
+                    f" [{FEW_ABOVE_RECALL}]",
+                    FEW_ABOVE_RECALL,
+                )
+            )
+    return warnings
+
+
+def _mix(counter: Counter, order) -> dict[str, int]:
+    """Return counts in a fixed order, then any others, leaving out zeros."""
+    keys = [*order, *sorted(set(counter) - set(order))]
+    return {k: counter[k] for k in keys if counter[k]}
+
+
+def bank_report(bank: Bank, diagnostics: Sequence[Diagnostic]) -> dict:
+    """Return a bank's mix of types, levels and difficulties and its warnings per code."""
+    questions = bank.questions
+    codes = Counter(
+        d.code or "other" for d in diagnostics if d.path == bank.path and d.severity == "warning"
+    )
+    return {
+        "questions": len(questions),
+        "types": _mix(Counter(q.type for q in questions), ()),
+        "levels": _mix(Counter(q.level for q in questions), LEVELS),
+        "difficulties": _mix(Counter(q.difficulty for q in questions), DIFFICULTIES),
+        "above_recall": _above_recall(bank),
+        "warnings": dict(sorted(codes.items())),
+    }
+
+
+def _listed(mix: dict[str, int]) -> str:
+    return ", ".join(f"{k} {n}" for k, n in mix.items()) or "none"
+
+
+def format_report(result: CheckResult) -> str:
+    """Return per bank: questions, the mix of types, levels and difficulties, warnings by code."""
+    lines = []
+    for bank in result.banks:
+        r = bank_report(bank, result.diagnostics)
+        share = r["above_recall"] / r["questions"] if r["questions"] else 0
+        lines += [
+            f"{bank.id} ({bank.path}): {_count(r['questions'], 'question')}",
+            f"  types: {_listed(r['types'])}",
+            f"  levels: {_listed(r['levels'])}; above recall: {r['above_recall']} ({share:.0%})",
+            f"  difficulties: {_listed(r['difficulties'])}",
+            f"  warnings: {_listed(r['warnings'])}",
+        ]
+    return "\n".join(lines)
 
 
 SUBSTANTIVE_WORDS = 25  # shorter paragraphs are transitions, asides or one-line quotes

@@ -11,6 +11,7 @@ class Diagnostic:
     col: int  # 1-based
     severity: str
     message: str
+    code: str | None = None  # a warning's stable name (item_writing.CODES), shown in message
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}:{self.col}: {self.severity}: {self.message}"
@@ -36,14 +37,14 @@ class Reporter:
         self.diagnostics: list[Diagnostic] = []
         self.error_count = 0  # kept, not counted: a question checks it before and after
 
-    def at(self, line0: int, col0: int, message: str, severity: str = "error") -> None:
+    def at(self, line0: int, col0: int, message: str, severity: str = "error", code=None) -> None:
         """Record an error (or a warning) at a 0-based position."""
-        self.diagnostics.append(Diagnostic(self.path, line0 + 1, col0 + 1, severity, message))
+        self.diagnostics.append(Diagnostic(self.path, line0 + 1, col0 + 1, severity, message, code))
         self.error_count += severity == "error"
 
-    def warn_value(self, mapping, key, message: str) -> None:
-        """Record a warning at a mapping's value: the file still loads."""
-        self.at(*value_pos(mapping, key), message, severity="warning")
+    def warn_value(self, mapping, key, message: str, code: str) -> None:
+        """Record a warning at a mapping's value, its code after the message: the file loads."""
+        self.at(*value_pos(mapping, key), f"{message} [{code}]", severity="warning", code=code)
 
     def key(self, mapping, key, message: str) -> None:
         """Record an error at a mapping's key."""

@@ -4,6 +4,7 @@ import math
 from collections.abc import Mapping, MutableMapping
 
 from quizapp.authoring.diagnostics import Reporter, did_you_mean
+from quizapp.authoring.item_writing import CODES, findings
 from quizapp.authoring.source import (
     BANK_KEYS,
     CITE_KEYS,
@@ -17,12 +18,9 @@ from quizapp.authoring.source import (
     Question,
 )
 from quizapp.content.markup import markdown_problem
-from quizapp.content.passages import Match, UnknownDocument, normalize
+from quizapp.content.passages import Match, UnknownDocument
 from quizapp.qtypes import REGISTRY
 from quizapp.qtypes.base import kind
-
-# A shorter quote (a name, a figure) may well belong in an explanation.
-REPEATED_QUOTE_WORDS = 6
 
 
 class BankParser:
@@ -183,6 +181,7 @@ class BankParser:
                 node, "tags", "tags must be a list of words, e.g. [facilities, funding]"
             )
         cites = self.cites(node, default_doc)
+        allow = self.allow(node)
         spec = {}
         if qtype is not None:
             for key in qtype.required:
@@ -193,7 +192,7 @@ class BankParser:
             spec = qtype.parse(node, self.report)
         if self.report.error_count > before:
             return None
-        self.explanation_repeats_a_quote(node, explanation, cites)
+        self.item_writing(node, qtype.name, prompt, explanation, cites, spec, allow)
         return Question(
             qid,
             qtype.name,
@@ -207,21 +206,42 @@ class BankParser:
             node.lc.line + 1,
             node.lc.col + 1,
             level,
+            allow,
         )
 
-    def explanation_repeats_a_quote(self, node, explanation: str, cites) -> None:
-        """Warn when the explanation copies a quote: the feedback shows the quote beneath it."""
-        said = normalize(explanation).casefold()  # spaces made single, as in the quote
-        for cite in cites:
-            quote = normalize(cite.quote).casefold()
-            if len(quote.split()) >= REPEATED_QUOTE_WORDS and quote in said:
-                self.report.warn_value(
-                    node,
-                    "explanation",
-                    "the explanation repeats a quote word for word; the feedback shows the quote"
-                    " highlighted under it, so say in your own words why the answer is right",
+    def allow(self, node) -> dict[str, str]:
+        """Return the warnings a question silences (code -> reason), reporting bad entries."""
+        allow = node.get("allow", {})
+        if not isinstance(allow, Mapping):
+            self.report.value(
+                node,
+                "allow",
+                "allow must map a warning to the reason it does not apply, e.g. "
+                'allow: {absolute-word: "the article itself says only"}',
+            )
+            return {}
+        for code, reason in allow.items():
+            if code not in CODES:
+                self.report.key(
+                    allow, code, f'unknown warning "{code}" in allow{did_you_mean(code, CODES)}'
                 )
-                return
+            elif not isinstance(reason, str) or not reason.strip():
+                self.report.value(
+                    allow, code, f'allow "{code}" needs a reason: say why the question is fair'
+                )
+        return {str(code): str(reason) for code, reason in allow.items()}
+
+    def item_writing(self, node, qtype, prompt, explanation, cites, spec, allow) -> None:
+        """Warn about cues that let a student answer without reading, unless allowed."""
+        quotes = [c.quote for c in cites]
+        for finding in findings(qtype, prompt, explanation, quotes, spec):
+            if finding.code in allow:
+                continue
+            *path, key = finding.at
+            parent = node
+            for step in path:
+                parent = parent[step]
+            self.report.warn_value(parent, key, finding.message, finding.code)
 
     def check_unique(self, node, qid: str) -> None:
         line, col = node.lc.value("id")

@@ -3,6 +3,7 @@
 import json
 from pathlib import Path
 
+from quizapp.authoring.item_writing import CODES
 from quizapp.authoring.source import DEFAULT_LEVEL, DIFFICULTIES, ID, LEVELS, QUESTION_KEYS
 from quizapp.qtypes import REGISTRY
 
@@ -63,6 +64,13 @@ COMMON = {
         "exclusiveMinimum": 0,
         "default": 1,
         "description": "Points for a fully right answer.",
+    },
+    "allow": {
+        "type": "object",
+        "propertyNames": {"enum": sorted(CODES)},
+        "additionalProperties": {"type": "string", "minLength": 1},
+        "description": "Warnings of `quizapp check` that do not apply to this question, each "
+        'with the reason, e.g. {absolute-word: "the article itself says only"}.',
     },
 }
 REQUIRED = ["id", "type", "prompt", "explanation", "cite", "difficulty"]

@@ -27,6 +27,7 @@ QUESTION_KEYS = (
     "difficulty",
     "level",
     "points",
+    "allow",
 )
 CITE_KEYS = ("quote", "doc")
 
@@ -53,6 +54,8 @@ class Question:
     line: int = 0
     col: int = 0
     level: str = DEFAULT_LEVEL
+    # Warnings the author silenced, code -> reason: not content a student sees, so not hashed.
+    allow: dict = field(default_factory=dict, hash=False, compare=False)
 
     def canonical(self) -> dict:
         """Return everything that defines the question's content (not its id or position)."""

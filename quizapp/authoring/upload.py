@@ -246,6 +246,18 @@ def regexes_left_out() -> dict[str, list[str]]:
     """Return, per bank, its live short-text questions whose regex GIFT and Moodle XML drop."""
     from quizapp.formats import regex_left_out
 
+    return _left_out(regex_left_out)
+
+
+def rejects_left_out() -> dict[str, list[str]]:
+    """Return, per bank, its live short-text questions whose reject list GIFT and Moodle drop."""
+    from quizapp.formats import reject_left_out
+
+    return _left_out(reject_left_out)
+
+
+def _left_out(dropped) -> dict[str, list[str]]:
+    """Return, per bank, its live questions of which ``dropped(type, spec)`` says yes."""
     rows = db.session.execute(
         select(DbQuestion.bank_id, DbQuestion.id, QuestionVersion.type, QuestionVersion.spec)
         .join(QuestionVersion, QuestionVersion.id == DbQuestion.current_version_id)
@@ -254,7 +266,7 @@ def regexes_left_out() -> dict[str, list[str]]:
     )
     left_out: dict[str, list[str]] = {}
     for bank_id, question_id, qtype, spec in rows:
-        if regex_left_out(qtype, spec):
+        if dropped(qtype, spec):
             left_out.setdefault(bank_id, []).append(question_id)
     return left_out
 
@@ -265,7 +277,7 @@ def bank_from_db(bank_id: str) -> Bank | None:
     if row is None:
         return None
     versions = db.session.execute(
-        select(DbQuestion.id, QuestionVersion)
+        select(DbQuestion.id, QuestionVersion, DbQuestion.allow)
         .join(QuestionVersion, QuestionVersion.id == DbQuestion.current_version_id)
         .where(DbQuestion.bank_id == bank_id, DbQuestion.retired.is_(False))
         .order_by(DbQuestion.position)
@@ -274,7 +286,7 @@ def bank_from_db(bank_id: str) -> Bank | None:
     for version_id, quote, doc in db.session.execute(
         select(Citation.version_id, Citation.quote, Passage.doc_id)
         .join(Passage, Passage.id == Citation.passage_id)
-        .where(Citation.version_id.in_([v.id for _, v in versions]))
+        .where(Citation.version_id.in_([v.id for _, v, _ in versions]))
         .order_by(Citation.version_id, Citation.ordinal)
     ):
         cites.setdefault(version_id, []).append(Cite(doc, quote, 0, 0))
@@ -289,8 +301,10 @@ def bank_from_db(bank_id: str) -> Bank | None:
             v.difficulty,
             v.points,
             v.spec,
+            level=v.level,
+            allow=allow or {},
         )
-        for qid, v in versions
+        for qid, v, allow in versions
     )
     return Bank(row.id, row.title, row.doc_id, row.description, questions, row.source)
 

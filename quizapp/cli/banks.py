@@ -30,17 +30,32 @@ from quizapp.cli.folders import configured, seeds_folder
     is_flag=True,
     help="Also list, per article, the substantive passages no question cites.",
 )
+@click.option(
+    "--report",
+    "show_report",
+    is_flag=True,
+    help="Also print per bank its mix of types, levels and difficulties and its warnings by "
+    "code, and warn about a bank with fewer than half its questions above recall.",
+)
+@click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too.")
 def check_command(
-    paths: tuple[Path, ...], fmt: str, seeds: Path | None, show_coverage: bool
+    paths: tuple[Path, ...],
+    fmt: str,
+    seeds: Path | None,
+    show_coverage: bool,
+    show_report: bool,
+    strict: bool,
 ) -> None:
     """Check question banks: every problem as path:line:col (exit 1 on any error).
 
     PATHS are bank files or folders of *.yaml files (default: QUIZAPP_QUESTIONS, else the
-    shipped questions/).
+    shipped questions/). Warnings end with a code that a question can silence, with a reason,
+    under allow: (see questions/README.md).
 
     \b
     Examples:
       quizapp check
+      quizapp check --report --strict
       quizapp check questions/big-science.yaml --format json
     """
     from quizapp.authoring.checker import (
@@ -50,6 +65,8 @@ def check_command(
         format_coverage,
         format_gcc,
         format_json,
+        format_report,
+        level_warnings,
     )
     from quizapp.content.articles import ArticleError
 
@@ -58,11 +75,18 @@ def check_command(
     except (ArticleError, OSError) as exc:
         raise click.ClickException(f"cannot read the articles: {exc}") from exc
     result = check_paths(paths or (configured("QUESTIONS_DIR"),), corpus)
-    click.echo(format_json(result) if fmt == "json" else format_gcc(result))
+    if show_report:
+        result.diagnostics = sorted(result.diagnostics + level_warnings(result.banks))
+    if fmt == "json":
+        click.echo(format_json(result, strict, show_report))
+    else:
+        click.echo(format_gcc(result, strict))
+        if show_report:
+            click.echo(format_report(result))
     if show_coverage:
         # Checking some files: the articles they are about, not every article's gaps
         click.echo(format_coverage(coverage(result.banks, corpus, every_article=not paths)))
-    if not result.ok:
+    if not result.passes(strict):
         raise SystemExit(1)
 
 

@@ -61,17 +61,20 @@ def _writing(target):
         ) from exc
 
 
-def _write_banks(paths, output: str | None, suffix: str, dump) -> None:
+def _write_banks(paths, output: str | None, suffix: str, dump, dump_all=None) -> None:
+    """Write banks to stdout, one file or a folder; ``dump_all`` makes one file of several."""
     target = None if output in (None, "-") else Path(output)
     # "exports/v1.0/" is a folder: its slash says so, though Path drops it and sees ".0".
     folder = target is not None and (
         output.endswith(("/", os.sep)) or target.is_dir() or not target.suffix
     )
     with _writing(target):
-        _write_bank_files(paths, target, folder, suffix, dump)
+        _write_bank_files(paths, target, folder, suffix, dump, dump_all)
 
 
-def _write_bank_files(paths, output: Path | None, folder: bool, suffix: str, dump) -> None:
+def _write_bank_files(
+    paths, output: Path | None, folder: bool, suffix: str, dump, dump_all
+) -> None:
     from quizapp.formats import left_out_of_moodle
 
     banks, titles = _checked_banks(paths)
@@ -79,11 +82,14 @@ def _write_bank_files(paths, output: Path | None, folder: bool, suffix: str, dum
         for message in left_out_of_moodle(bank):
             click.echo(f"Warning: {bank.id}: {message}", err=True)
 
-    def text_of(bank) -> str:
+    def arguments(bank) -> tuple:
         def warn(message: str) -> None:
             click.echo(f"Warning: {bank.id}: {message}", err=True)
 
-        return dump(bank, _excerpts(bank, titles), warn=warn)
+        return bank, _excerpts(bank, titles), warn
+
+    def text_of(bank) -> str:
+        return dump(*arguments(bank))
 
     if output is not None and folder:
         output.mkdir(parents=True, exist_ok=True)
@@ -93,7 +99,10 @@ def _write_bank_files(paths, output: Path | None, folder: bool, suffix: str, dum
                 partial.write_text(text_of(bank), encoding="utf-8")
             click.echo(f"wrote {target}", err=True)
         return
-    text = "\n".join(text_of(bank) for bank in banks)
+    if dump_all is not None:
+        text = dump_all([arguments(bank) for bank in banks])
+    else:  # GIFT: one category line per bank, so files simply follow one another
+        text = "\n".join(text_of(bank) for bank in banks)
     if output is None:
         click.echo(text, nl=False)
     else:
@@ -137,13 +146,15 @@ def export_gift(paths, output) -> None:
 def export_moodle_xml(paths, output) -> None:
     """Write banks (default: QUIZAPP_QUESTIONS, else questions/) as Moodle XML.
 
+    Several banks in one file are one quiz with a category per bank, as Moodle imports them.
+
     \b
     Example:
       quizapp export moodle-xml questions/big-science.yaml -o big-science.xml
     """
     from quizapp.formats import moodle_xml
 
-    _write_banks(paths, output, ".xml", moodle_xml.dump)
+    _write_banks(paths, output, ".xml", moodle_xml.dump, moodle_xml.dump_banks)
 
 
 def _write_csv(header, rows, output: Path | None, bom: bool) -> None:

@@ -329,6 +329,7 @@ def _upsert_question(session, bank_id, position, question, corpus, passage_ids) 
             spec=question.spec,
             points=float(question.points),
             difficulty=question.difficulty,
+            level=question.level,
             tags=list(question.tags),
         )
         session.add(version)
@@ -336,7 +337,14 @@ def _upsert_question(session, bank_id, position, question, corpus, passage_ids) 
         for c in citations:
             c = {k: v for k, v in c.items() if k != "anchor"}
             session.add(Citation(version_id=version.id, **c))
-    _assign(row, bank_id=bank_id, position=position, retired=False, current_version_id=version.id)
+    _assign(
+        row,
+        bank_id=bank_id,
+        position=position,
+        retired=False,
+        current_version_id=version.id,
+        allow=dict(question.allow) or None,
+    )
     return outcome
 
 

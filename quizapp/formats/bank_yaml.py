@@ -4,7 +4,7 @@ import io
 
 from ruamel.yaml import YAML
 
-from quizapp.authoring.source import Bank
+from quizapp.authoring.source import DEFAULT_LEVEL, Bank
 
 HEADER = "# yaml-language-server: $schema=schema.json\n"
 
@@ -39,8 +39,12 @@ def bank_to_data(bank: Bank) -> dict:
         if q.tags:
             item["tags"] = list(q.tags)
         item["difficulty"] = q.difficulty
+        if q.level != DEFAULT_LEVEL:  # as authors write it: recall goes without saying
+            item["level"] = q.level
         if q.points != 1:
             item["points"] = int(q.points) if float(q.points).is_integer() else q.points
+        if q.allow:
+            item["allow"] = dict(q.allow)
         questions.append(item)
     data = {"bank": bank.id, "title": bank.title}
     if bank.doc:

@@ -1,6 +1,6 @@
 """Moodle GIFT export and import (pure).
 
-The bank's doc and description, and each question's tags, difficulty, points, units and cites
+The bank's doc and description, and each question's tags, difficulty, level, points, units and cites
 travel in `// [key:value]` comment lines (backslash-escaped, one line each), which Moodle
 ignores (tags it reads), so a YAML -> GIFT -> YAML round trip keeps every field. The import also
 reads what Moodle writes: true/false with feedback, numeric `=%100%` answers and `min..max`
@@ -15,7 +15,7 @@ import re
 
 import nh3
 
-from quizapp.authoring.source import Bank
+from quizapp.authoring.source import DEFAULT_LEVEL, Bank
 
 SPECIAL = re.compile(r"([~=#{}:\\])")
 
@@ -85,6 +85,8 @@ def dump(bank: Bank, excerpts: dict[str, list[str]] | None = None, warn=None) ->
     for q in bank.questions:
         out += [f"// [tag:{_comment(t, True)}]" for t in q.tags]
         out.append(f"// [difficulty:{q.difficulty}]")
+        if q.level != DEFAULT_LEVEL:
+            out.append(f"// [level:{q.level}]")
         if q.points != 1:
             out.append(f"// [points:{_fmt(q.points)}]")
         if q.spec.get("unit"):
@@ -134,7 +136,7 @@ QUESTION = re.compile(
     re.S,
 )
 META = re.compile(
-    r"^//\s*\[(tag|difficulty|points|unit|cite|doc|description):((?:\\.|[^\]\\])*)\]\s*(.*)$"
+    r"^//\s*\[(tag|difficulty|level|points|unit|cite|doc|description):((?:\\.|[^\]\\])*)\]\s*(.*)$"
 )
 WEIGHT = re.compile(r"%(-?[\d.]+)%")
 TITLE = re.compile(r"::((?:\\.|[^:])*)::")
@@ -348,6 +350,9 @@ def _question(source: str, meta, line: int, warn) -> dict | None:
     if tags:
         item["tags"] = tags
     item["difficulty"] = next((v.strip() for k, v, _ in meta if k == "difficulty"), "medium")
+    level = next((v.strip() for k, v, _ in meta if k == "level"), DEFAULT_LEVEL)
+    if level != DEFAULT_LEVEL:  # `quizapp check` names a level it does not know
+        item["level"] = level
     points = next((v for k, v, _ in meta if k == "points"), None)
     if points:
         item["points"] = _num(points, where)

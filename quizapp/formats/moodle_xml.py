@@ -52,9 +52,24 @@ def dump(bank: Bank, excerpts: dict[str, list[str]] | None = None, warn=None) ->
     ``warn`` is called with a message for each question whose control characters (which XML 1.0
     cannot hold) are dropped.
     """
-    excerpts = excerpts or {}
-    warn = warn or (lambda message: None)
+    return dump_banks([(bank, excerpts, warn)])
+
+
+def dump_banks(banks) -> str:
+    """Return one Moodle XML file of several banks, each under its own category.
+
+    ``banks`` holds (bank, excerpts, warn) triples as ``dump`` takes them. One file has one
+    <quiz> root: documents written one after another are not XML, and Moodle refuses them.
+    """
     quiz = ET.Element("quiz")
+    for bank, excerpts, warn in banks:
+        _add_bank(quiz, bank, excerpts or {}, warn or (lambda message: None))
+    ET.indent(quiz)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(quiz, encoding="unicode") + "\n"
+
+
+def _add_bank(quiz: ET.Element, bank: Bank, excerpts: dict[str, list[str]], warn) -> None:
+    """Append a bank's category and then its questions to a <quiz>."""
     category = ET.SubElement(quiz, "question", {"type": "category"})
     _text(category, "category", category_path(bank.title))
     if bank.description:  # Moodle shows it as the category's description
@@ -74,13 +89,11 @@ def dump(bank: Bank, excerpts: dict[str, list[str]] | None = None, warn=None) ->
         ET.SubElement(el, "idnumber").text = q.id
         _answers(el, q)
         tags = ET.SubElement(el, "tags")
-        for tag in (*q.tags, f"difficulty-{q.difficulty}"):
+        for tag in (*q.tags, f"difficulty-{q.difficulty}", f"level-{q.level}"):
             _text(tags, "tag", tag)
         dropped = _drop_non_xml(el)
         if dropped:
             warn(f"question {q.id}: {_named(dropped)} dropped (XML cannot hold them)")
-    ET.indent(quiz)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(quiz, encoding="unicode") + "\n"
 
 
 def _answer(el, fraction: float, text: str, feedback: str | None = None, fmt="markdown"):

@@ -73,6 +73,10 @@ class QuestionView:
             return Markup("; ").join(c.html for c in picked) if picked else "(nothing)"
         return self.qtype.describe_response(self.spec, response)
 
+    def grading_note(self, response) -> str | None:
+        """Return a note on how a response was graded ("Accepted; it is spelt ..."), if any."""
+        return None if response is None else self.qtype.grading_note(self.spec, response)
+
     def correct_answer(self) -> str:
         """Return the right answer for the page: choices as rendered on the question."""
         if self.choices:

@@ -76,6 +76,9 @@ class Question(Model):
     current_version_id: Mapped[int | None]
     position: Mapped[int] = mapped_column(default=0)
     retired: Mapped[bool] = mapped_column(default=False)
+    # The checker's warnings the author silenced, code -> reason (None: none). Not content, so
+    # on the question, not its versions: a bank downloaded as YAML keeps them.
+    allow: Mapped[dict | None] = mapped_column(JSON)
 
 
 class QuestionVersion(Model):
@@ -94,6 +97,8 @@ class QuestionVersion(Model):
     spec: Mapped[dict] = mapped_column(JSON)
     points: Mapped[float]
     difficulty: Mapped[str] = mapped_column(String(16))
+    # recall, explain, apply or compare (banks.LEVELS); versions older than levels are recall.
+    level: Mapped[str] = mapped_column(String(16), default="recall", server_default="recall")
     tags: Mapped[list] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -47,6 +47,10 @@ class QuestionType:
         """Return the right answer as text for people."""
         raise NotImplementedError
 
+    def grading_note(self, spec: dict, response) -> str | None:
+        """Return what a student should know about how a response was graded, if anything."""
+        return None
+
     @classmethod
     def schema(cls) -> dict:
         """Return the JSON Schema of this type's own keys."""

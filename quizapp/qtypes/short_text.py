@@ -9,6 +9,9 @@ import regex as regex_module
 from quizapp.qtypes.base import InvalidResponse, QuestionType, Score, full, kind, register
 
 MAX_LENGTH = 200
+# A typo one edit away is forgiven only in answers this long: in shorter ones one edit is often
+# another word ("Mozi", "Mazi").
+FUZZY_LETTERS = 5
 # A regex like (a+)+b takes seconds on 25 letters; a student must not be able to hold a worker.
 REGEX_SECONDS = 0.05
 log = logging.getLogger(__name__)
@@ -62,6 +65,59 @@ def _key(text: str) -> str:
     return without_the(normalise(text)).replace(" ", "")
 
 
+def edits(a: str, b: str) -> int:
+    """Return 0 or 1 when a and b are that many edits apart (insertion, deletion, substitution or
+    transposition of neighbours), else 2."""
+    if a == b:
+        return 0
+    if len(a) > len(b):
+        a, b = b, a
+    if len(b) - len(a) > 1:
+        return 2
+    i = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), len(a))
+    if len(a) < len(b):
+        return 1 if a[i:] == b[i + 1 :] else 2
+    swapped = a[i + 1 : i + 2] == b[i : i + 1] and a[i : i + 1] == b[i + 1 : i + 2]
+    return 1 if a[i + 1 :] == b[i + 1 :] or (swapped and a[i + 2 :] == b[i + 2 :]) else 2
+
+
+def _forgivable(typed: str, accepted: str) -> bool:
+    """Return whether a one-edit slip from an accepted answer may count: a long enough answer,
+    and no digit changed ("2017" for "2016" is another year, not a typo)."""
+    letters = sum(c.isalpha() for c in accepted)
+    return letters >= FUZZY_LETTERS and re.sub(r"\D", "", typed) == re.sub(r"\D", "", accepted)
+
+
+def misspelt(spec: dict, response: str) -> str | None:
+    """Return the accepted answer a response misspells by one edit, or None.
+
+    None when the response is accepted as typed, when it is as near a known wrong answer
+    (``reject``), or as near another accepted answer (which one was meant is unclear).
+    """
+    typed = _key(response)
+    accepted = {}
+    for answer in spec["accept"]:
+        accepted.setdefault(_key(answer), answer)
+    if typed in accepted or any(edits(typed, _key(r)) <= 1 for r in spec.get("reject") or ()):
+        return None
+    near = [key for key in accepted if edits(typed, key) == 1]
+    if len(near) == 1 and _forgivable(typed, near[0]):
+        return accepted[near[0]]
+    return None
+
+
+def _as_typed(spec: dict, response: str) -> bool:
+    """Return whether a response is accepted as typed: an accepted answer, or the regex's
+    unless it is (one edit from) a known wrong answer."""
+    typed = _key(response)
+    if typed in {_key(a) for a in spec["accept"]}:
+        return True
+    if not spec.get("regex") or any(edits(typed, _key(r)) <= 1 for r in spec.get("reject") or ()):
+        return False
+    folded = normalise(response)
+    return _matches(spec["regex"], (response.strip(), folded, without_the(folded)))
+
+
 @register
 class ShortText(QuestionType):
     """A word or two typed in; accepted answers are compared leniently.
@@ -70,7 +126,9 @@ class ShortText(QuestionType):
     spaces ignored, a leading "the" dropped). An optional regex is matched with fullmatch,
     case-insensitively, against the answer as typed (trimmed) and against its normalised form
     (punctuation become single spaces), with and without its leading "the"; a match that
-    takes longer than REGEX_SECONDS counts as none.
+    takes longer than REGEX_SECONDS counts as none. One slip (an edit) from an accepted answer of
+    FUZZY_LETTERS letters or more is accepted with a note, unless it is as near a ``reject``
+    answer or another accepted answer; a reject answer, or one edit from it, is always wrong.
     """
 
     name = "short_text"
@@ -88,6 +146,15 @@ class ShortText(QuestionType):
             "description": (
                 "Also accept answers this regular expression fullmatches, ignoring case: as typed"
                 " (trimmed) or normalised."
+            ),
+        },
+        "reject": {
+            "type": "array",
+            "minItems": 1,
+            "items": {"type": "string", "minLength": 1},
+            "description": (
+                "Known wrong answers: one typed as written or one edit away is wrong, never taken"
+                " for a misspelt accepted answer."
             ),
         },
     }
@@ -114,7 +181,23 @@ class ShortText(QuestionType):
             except regex_module.error as exc:
                 diag.value(node, "regex", f"regex does not compile: {_why(regex, exc)}")
                 regex = None
-        return {"accept": [str(a) for a in accept or []], "regex": regex}
+        spec = {"accept": [str(a) for a in accept or []], "regex": regex}
+        if "reject" in node:  # only when given: the spec is hashed, older versions have none
+            spec["reject"] = self._reject(node, diag, spec["accept"])
+        return spec
+
+    def _reject(self, node, diag, accept: list[str]) -> list[str]:
+        reject = node.get("reject")
+        if not isinstance(reject, list) or not reject:
+            diag.value(node, "reject", "reject must be a non-empty list of wrong answers")
+            return []
+        if not all(isinstance(r, str) and _key(r) for r in reject):
+            diag.value(node, "reject", "reject must list non-empty texts (quote numbers)")
+            return []
+        both = [r for r in reject if _key(r) in {_key(a) for a in accept}]
+        if both:
+            diag.value(node, "reject", f'"{both[0]}" is both accepted and rejected')
+        return [str(r) for r in reject]
 
     def parse_response(self, spec, form_values):
         if len(form_values) != 1 or not normalise(form_values[0]):
@@ -124,11 +207,13 @@ class ShortText(QuestionType):
         return form_values[0].strip()
 
     def grade(self, spec, response, points) -> Score:
-        ok = _key(response) in {_key(a) for a in spec["accept"]}
-        if not ok and spec.get("regex"):
-            typed = normalise(response)
-            ok = _matches(spec["regex"], (response.strip(), typed, without_the(typed)))
+        ok = _as_typed(spec, response) or misspelt(spec, response) is not None
         return full(points, 1.0 if ok else 0.0)
+
+    def grading_note(self, spec, response) -> str | None:
+        if _as_typed(spec, response) or (right := misspelt(spec, response)) is None:
+            return None
+        return f"Accepted; it is spelt {right}."
 
     def describe_correct(self, spec) -> str:
         return " or ".join(spec["accept"])

@@ -386,6 +386,7 @@ def _banks_page(form, result=None, source=None, status: int = 200, source_lines:
         form=form,
         banks=upload.bank_list(),
         regexes_left_out=upload.regexes_left_out(),
+        rejects_left_out=upload.rejects_left_out(),
         result=result,
         source=source,
         source_lines=source_lines,

@@ -133,6 +133,7 @@ def test_json_format(corpus):
         "col": 11,
         "severity": "error",
         "message": expectations(path)[0].split(": error: ", 1)[1],
+        "code": None,  # only warnings have codes
     }
     clean = json.loads(format_json(check_paths([SAMPLES], corpus)))
     assert clean["ok"] is True and clean["diagnostics"] == []
@@ -334,6 +335,7 @@ def test_an_explanation_that_repeats_its_quote_is_a_warning_at_the_explanation(
     assert [str(d) for d in result.diagnostics] == [
         f"w.yaml:{line}:18: warning: the explanation repeats a quote word for word; the feedback"
         " shows the quote highlighted under it, so say in your own words why the answer is right"
+        " [repeated-quote]"
     ]
     assert format_gcc(result).endswith("checked 1 bank, 1 question: no errors, 1 warning")
 
@@ -356,3 +358,111 @@ def test_level_defaults_to_recall_and_only_another_level_changes_the_version():
     assert recall.level == "recall"
     assert Question(**common, level="recall").content_hash() == recall.content_hash()
     assert Question(**common, level="explain").content_hash() != recall.content_hash()
+
+
+WARN = sorted((ROOT / "tests" / "data" / "warn").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", WARN, ids=[p.stem for p in WARN])
+def test_item_writing_warnings_fire_on_the_unfair_question_only(path, corpus):
+    """Each file holds an unfair question (warned), fair ones and one allowed with a reason."""
+    result = check_paths([path], corpus)
+    got = [str(d).removeprefix(f"{path}:") for d in result.diagnostics]
+    assert got == expectations(path)
+    assert result.ok and len(result.banks[0].questions) >= 3  # warnings do not stop a load
+    code = path.stem
+    assert all(d.code == code and d.message.endswith(f" [{code}]") for d in result.diagnostics)
+    allowed = [q for q in result.banks[0].questions if q.allow]
+    assert [list(q.allow) for q in allowed] == [[code]]
+
+
+def test_silencing_a_warning_leaves_the_question_version_alone(corpus):
+    bank = check_paths([ROOT / "tests/data/warn/absolute-word.yaml"], corpus).banks[0]
+    questions = {q.id: q for q in bank.questions}
+    warned, allowed = questions["absolute-distractor"], questions["absolute-allowed"]
+    assert allowed.allow == {"absolute-word": "the article itself says only"}
+    assert "allow" not in allowed.canonical()
+    assert allowed.content_hash() == warned.content_hash()
+
+
+def _report_bank(tmp_path, levels: list[str]) -> Path:
+    """Write a bank of true/false questions, one per level given."""
+    questions = "".join(
+        VALID.split("questions:\n")[1].replace("{qid}", f"q-{i}")
+        + ("" if level == "recall" else f"    level: {level}\n")
+        for i, level in enumerate(levels)
+    )
+    path = tmp_path / "levels.yaml"
+    path.write_text(
+        VALID.split("questions:\n")[0].format(bank="levels") + "questions:\n" + questions
+    )
+    return path
+
+
+def test_report_shows_each_banks_mix_and_strict_fails_on_few_questions_above_recall(tmp_path):
+    runner = CliRunner()
+    path = _report_bank(tmp_path, ["recall", "recall", "explain"])
+    plain = runner.invoke(check_command, [str(path), "--seeds", str(SEEDS)])
+    assert plain.exit_code == 0 and plain.output.endswith("no problems\n")
+    report = runner.invoke(check_command, [str(path), "--seeds", str(SEEDS), "--report"])
+    assert report.exit_code == 0, report.output  # a warning
+    assert report.output == (
+        f"{path}:1:7: warning: 1 of 3 questions ask more than recall: make at least half explain,"
+        " apply or compare (level:), so the quiz tests reading [few-above-recall]\n"
+        "checked 1 bank, 3 questions: no errors, 1 warning\n"
+        f"levels ({path}): 3 questions\n"
+        "  types: true_false 3\n"
+        "  levels: recall 2, explain 1; above recall: 1 (33%)\n"
+        "  difficulties: easy 3\n"
+        "  warnings: few-above-recall 1\n"
+    )
+    strict = runner.invoke(
+        check_command, [str(path), "--seeds", str(SEEDS), "--report", "--strict"]
+    )
+    assert strict.exit_code == 1
+    assert "failed: --strict counts the 1 warning as errors\n" in strict.output
+    as_json = runner.invoke(
+        check_command,
+        [str(path), "--seeds", str(SEEDS), "--report", "--strict", "--format", "json"],
+    )
+    data = json.loads(as_json.output)
+    assert as_json.exit_code == 1 and data["ok"] is False
+    assert [d["code"] for d in data["diagnostics"]] == ["few-above-recall"]
+    assert data["banks"][0]["report"] == {
+        "questions": 3,
+        "types": {"true_false": 3},
+        "levels": {"recall": 2, "explain": 1},
+        "difficulties": {"easy": 3},
+        "above_recall": 1,
+        "warnings": {"few-above-recall": 1},
+    }
+    half = _report_bank(tmp_path, ["recall", "apply", "compare", "recall"])
+    fine = runner.invoke(check_command, [str(half), "--seeds", str(SEEDS), "--report", "--strict"])
+    assert fine.exit_code == 0, fine.output
+    assert "above recall: 2 (50%)" in fine.output and "warnings: none" in fine.output
+
+
+def test_strict_fails_on_an_item_writing_warning_and_says_so(corpus):
+    path = ROOT / "tests/data/warn/long-key.yaml"
+    runner = CliRunner()
+    lenient = runner.invoke(check_command, [str(path), "--seeds", str(SEEDS)])
+    assert lenient.exit_code == 0 and "[long-key]" in lenient.output
+    strict = runner.invoke(check_command, [str(path), "--seeds", str(SEEDS), "--strict"])
+    assert strict.exit_code == 1
+    assert strict.output.splitlines()[-2:] == [
+        "checked 1 bank, 3 questions: no errors, 1 warning",
+        "failed: --strict counts the 1 warning as errors",
+    ]
+
+
+def test_a_short_text_without_reject_keeps_its_spec_and_so_its_version(corpus):
+    bank = check_paths([SAMPLES / "sample-cross.yaml"], corpus).banks[0]
+    micius = bank.questions[0]
+    assert micius.spec == {"accept": ["Micius", "Mozi"], "regex": None}  # as before reject
+    text = (SAMPLES / "sample-cross.yaml").read_text()
+    rejecting = text.replace(
+        'accept: ["Micius", "Mozi"]', 'accept: ["Micius", "Mozi"]\n    reject: [Mencius]'
+    )
+    [changed] = check_text(rejecting, "r.yaml", corpus).banks
+    assert changed.questions[0].spec["reject"] == ["Mencius"]
+    assert changed.questions[0].content_hash() != micius.content_hash()  # it grades otherwise

@@ -1,5 +1,6 @@
 """Bank upload from the browser: same checker as the CLI, all or nothing, hostile files refused."""
 
+import html
 import io
 import re
 import time
@@ -160,7 +161,7 @@ def test_hostile_uploads_get_a_clear_error_page(app, teacher, name):
 
 def test_the_banks_page_says_what_gift_and_moodle_xml_leave_out(app, teacher):
     text = (ROOT / "tests/data/banks/sample-cross.yaml").read_text(encoding="utf-8")
-    regex = 'accept: ["Micius", "Mozi"]\n    regex: "mo.*"'
+    regex = 'accept: ["Micius", "Mozi"]\n    regex: "mo.*"\n    reject: ["Mencius"]'
     assert (
         upload(teacher, text.replace('accept: ["Micius", "Mozi"]', regex).encode()).status_code
         == 303
@@ -168,8 +169,11 @@ def test_the_banks_page_says_what_gift_and_moodle_xml_leave_out(app, teacher):
     page = teacher.get("/teach/banks").get_data(as_text=True)
     assert page.count("leave out the regular expression") == 1  # only the bank that has one
     assert "leave out the regular expression of sample-micius-name: Moodle has no" in page
-    gift = teacher.get("/teach/banks/sample-cross.gift").get_data(as_text=True)
-    assert "mo.*" not in gift and "Micius" in gift  # what the note says is what happens
+    assert page.count("leave out the wrong answers listed for sample-micius-name:") == 1
+    for fmt in ("gift", "xml"):
+        text = teacher.get(f"/teach/banks/sample-cross.{fmt}").get_data(as_text=True)
+        assert "mo.*" not in text and "Micius" in text  # what the note says is what happens
+        assert "Mencius" not in text
 
 
 def first_question_only(text: str = SAMPLE) -> str:
@@ -472,3 +476,16 @@ def test_a_bank_another_instructor_uploaded_is_theirs_to_change(app, teacher):
     listed = teacher.get("/teach/banks").get_data(as_text=True)
     assert "uploaded by prof<" in listed and "uploaded by prof2" not in listed
     assert "the questions folder" in listed
+
+
+def test_an_upload_shows_item_writing_warnings_with_their_codes_and_still_loads(
+    app,
+    teacher,
+):
+    bank = fresh_bank("item-writing").replace('- text: "700 tonnes"', '- text: "Only 700 tonnes"')
+    response = upload(teacher, bank.encode())
+    assert response.status_code == 303  # a warning never blocks an upload
+    shown = html.unescape(teacher.get(response.location).get_data(as_text=True))
+    assert "Loaded: 3 added" in shown
+    assert 'this wrong choice says "only" and no right choice does' in shown
+    assert "[absolute-word]" in shown

@@ -238,3 +238,47 @@ def test_load_prints_warnings_and_loads(app, runner, tmp_path):
     assert result.exit_code == 0, result.output
     assert f"{bank}:9:18: warning: the explanation repeats a quote" in result.stderr
     assert "banks: 1 loaded; questions: 1 added" in result.stdout
+
+
+def test_a_level_is_stored_and_a_changed_level_is_a_new_version(app, runner, tmp_path):
+    from quizapp.authoring import bank_from_db
+
+    bank = copy_sample(tmp_path)
+    text = bank.read_text()
+    bank.write_text(
+        text.replace("    difficulty: medium\n", "    difficulty: medium\n    level: apply\n")
+    )
+    result = runner.invoke(args=["load", str(bank.parent)])
+    assert result.exit_code == 0, result.output
+    assert "questions: 1 changed, 2 unchanged" in result.output
+    with app.app_context():
+        stored = dict(
+            db.session.execute(
+                select(Question.id, QuestionVersion.level).join(
+                    QuestionVersion, QuestionVersion.id == Question.current_version_id
+                )
+            ).all()
+        )
+        levels = {q.id: q.level for q in bank_from_db("sample-big-science").questions}
+    assert stored["sample-jinping-depth"] == levels["sample-jinping-depth"] == "apply"
+    assert stored["sample-juno-liquid"] == levels["sample-juno-liquid"] == "recall"
+    assert versions(app)["sample-jinping-depth"] == (2, False)
+
+
+def test_a_silenced_warning_makes_no_new_version_and_the_yaml_download_keeps_it(
+    app, runner, tmp_path
+):
+    from quizapp.authoring import export_bank
+
+    bank = copy_sample(tmp_path)
+    reason = "the liquid is what the article measures"
+    allow = f'    difficulty: easy\n    allow: {{give-away: "{reason}"}}\n'
+    bank.write_text(bank.read_text().replace("    difficulty: easy\n", allow, 1))
+    result = runner.invoke(args=["load", str(bank.parent)])
+    assert result.exit_code == 0, result.output
+    assert "questions: 3 unchanged" in result.output  # not content: no new version
+    assert versions(app)["sample-juno-liquid"] == (1, False)
+    with app.test_request_context():
+        text, _ = export_bank("sample-big-science", "yaml")
+    assert f"allow:\n      give-away: {reason}\n" in text
+    assert text.count("allow:") == 1

@@ -184,6 +184,25 @@ def test_the_email_key_migration_keys_existing_accounts_and_the_older_keeps_a_sh
             db.session.commit()
 
 
+def test_the_level_migration_gives_versions_loaded_before_it_recall_and_no_allow(app, runner):
+    from sqlalchemy import inspect, select
+
+    from quizapp.models import Question, QuestionVersion
+
+    assert runner.invoke(args=["db", "downgrade", "e3a9c7f1b5d2"]).exit_code == 0
+    with app.app_context(), db.engine.connect() as conn:
+        columns = {c["name"] for c in inspect(conn).get_columns("question_version")}
+        assert "level" not in columns and "difficulty" in columns
+        assert "allow" not in {c["name"] for c in inspect(conn).get_columns("question")}
+    result = runner.invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        levels = db.session.scalars(select(QuestionVersion.level)).all()
+        allows = db.session.scalars(select(Question.allow)).all()
+    assert levels and set(levels) == {"recall"}
+    assert allows and set(allows) == {None}  # until the next load
+
+
 def test_an_answer_is_synced_to_disk_after_the_writer_queue_is_free(
     app, client, auth, lock_path, monkeypatch
 ):

@@ -614,3 +614,67 @@ def test_a_gift_file_that_cannot_be_read_is_one_line(runner):
     result = runner.invoke(args=["import", "gift", "/proc/self/mem", "--bank", "xx"])
     assert result.exit_code == 1
     assert result.output == "Error: /proc/self/mem: cannot read: Input/output error\n"
+
+
+def test_moodle_xml_of_several_banks_in_one_file_is_one_quiz_with_a_category_per_bank(
+    runner, tmp_path
+):
+    target = tmp_path / "all.xml"
+    result = runner.invoke(args=["export", "moodle-xml", "questions/", "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    root = ET.parse(target).getroot()  # several documents in a row would not parse
+    assert root.tag == "quiz"
+    by_category: dict[str, list[str]] = {}
+    for question in root.findall("question"):
+        if question.get("type") == "category":
+            category = question.findtext("category/text")
+            by_category[category] = []
+        else:
+            by_category[category].append(question.findtext("name/text"))
+    expected = {gift.category_path(b.title): [q.id for q in b.questions] for b in shipped()}
+    assert by_category == {k: v for k, v in expected.items() if k in by_category}
+    assert len(by_category) == len(list((ROOT / "questions").glob("*.yaml"))) >= 2
+
+
+def test_a_level_travels_through_yaml_gift_and_moodle_xml(banks):
+    bank = next(b for b in banks if b.id == "sample-big-science")
+    first, second, *rest = bank.questions
+    one = dataclasses.replace(
+        bank, questions=(dataclasses.replace(first, level="compare"), second, *rest)
+    )
+    corpus = corpus_from_seeds(ROOT / "seeds")
+    [back] = check_text(bank_yaml.dump(one).encode(), "back.yaml", corpus).banks
+    assert [q.level for q in back.questions] == ["compare", "recall", "recall"]
+    assert bank_yaml.dump(one).count("level:") == 1  # recall goes without saying
+    gift_back = gift.load(gift.dump(one), bank.id)["questions"]
+    assert [q.get("level", "recall") for q in gift_back] == ["compare", "recall", "recall"]
+    root = ET.fromstring(moodle_xml.dump(one).encode())
+    tags = [
+        [t for t in q.findall("tags/tag/text") if t.text.startswith("level-")]
+        for q in root.findall("question")[1:]  # after the bank's category
+    ]
+    assert [[t.text for t in found] for found in tags] == [
+        ["level-compare"],
+        ["level-recall"],
+        ["level-recall"],
+    ]
+
+
+def test_export_says_it_leaves_out_a_short_texts_wrong_answers(runner, tmp_path):
+    bank = tmp_path / "sample-cross.yaml"
+    text = (ROOT / "tests/data/banks/sample-cross.yaml").read_text(encoding="utf-8")
+    bank.write_text(
+        text.replace(
+            'accept: ["Micius", "Mozi"]', 'accept: ["Micius", "Mozi"]\n    reject: [Mencius]'
+        ),
+        encoding="utf-8",
+    )
+    for kind in ("gift", "moodle-xml"):
+        result = runner.invoke(args=["export", kind, str(bank)])
+        assert result.exit_code == 0, result.output
+        assert "Mencius" not in result.stdout and "Micius" in result.stdout
+        assert result.stderr == (
+            "Warning: sample-cross: question sample-micius-name: its reject list is left out"
+            " (Moodle accepts no misspelt answers, so they are wrong there anyway, and so are the"
+            " misspellings quizapp would accept)\n"
+        )

@@ -429,3 +429,30 @@ def test_passages_to_reread_separate_quotes_and_do_not_double_quotation_marks(ap
     with app.test_request_context():
         page = render_template("learner/results.html", attempt=attempt, reread=[excerpt], items=[])
     assert "“Cooperating with China”; “later”</li>" in page
+
+
+def test_a_misspelt_typed_answer_is_stored_right_and_its_feedback_gives_the_spelling(app, student):
+    url = start(student, "sample-cross")
+    while "/q/" in url:
+        page = student.get(url).get_data(as_text=True)
+        view = current_view(app, url)
+        typo = view.type == "short_text"
+        values = ["Micuis"] if typo else answer_values(app, page, view, True)
+        data = {
+            "csrf_token": csrf_from(page),
+            "shown": re.search(r'name="shown" type="hidden" value="([^"]*)"', page).group(1),
+            "answer": values,
+        }
+        response = student.post(url, data=data)
+        assert response.status_code == 303
+        feedback = student.get(response.location).get_data(as_text=True)
+        assert ("Accepted; it is spelt Micius." in feedback) is typo
+        if typo:
+            assert "✓</span> Right" in feedback and "Micuis" in feedback
+        url = htmlmod.unescape(re.search(r'class="btn" href="([^"]+)"', feedback).group(1))
+    with app.app_context():
+        stored = db.session.scalars(
+            select(Answer).where(Answer.attempt_id == attempt_id_of(response.location))
+        ).all()
+    typed = [a for a in stored if a.question_id == "sample-micius-name"]
+    assert [(a.response, a.correct, a.points) for a in typed] == [("Micuis", True, 1.0)]

@@ -467,3 +467,66 @@ def test_the_feedback_shows_choices_as_the_question_rendered_them():
     assert view.correct_answer() == "20,000 tonnes of <code>liquid</code>"
     assert view.describe([1, 2]) == "<em>700</em> tonnes; &lt;b&gt;2,400&lt;/b&gt; tonnes"
     assert view.describe([]) == "(nothing)"
+
+
+JIUZHANG = {"accept": ["Jiuzhang"], "regex": None}
+
+
+@pytest.mark.parametrize(
+    "typed", ["Jiuzang", "Jiuzhangg", "Jiuzhnag", "Xiuzhang", "jiu zang", "the Jiuzang"]
+)
+def test_one_slip_in_a_long_accepted_answer_is_accepted_with_the_spelling(typed):
+    short = get_type("short_text")
+    assert short.grade(JIUZHANG, typed, 1) == Score(1, 1, True)
+    assert short.grading_note(JIUZHANG, typed) == "Accepted; it is spelt Jiuzhang."
+
+
+@pytest.mark.parametrize("typed", ["Jiuzhang", "JIUZHANG", "Jiu-zhang", "the jiuzhang"])
+def test_an_exact_answer_is_accepted_without_a_note(typed):
+    short = get_type("short_text")
+    assert short.grade(JIUZHANG, typed, 1).correct
+    assert short.grading_note(JIUZHANG, typed) is None
+
+
+@pytest.mark.parametrize("typed", ["Jiuzag", "Jizuhnag", "Jiuzhangxx", "Zhang"])
+def test_two_slips_are_wrong(typed):
+    assert not get_type("short_text").grade(JIUZHANG, typed, 1).correct
+
+
+@pytest.mark.parametrize(
+    ("accept", "typed"),
+    [
+        (["Mozi"], "Mozu"),  # 4 letters: one edit is often another word
+        (["HEPS"], "HEP"),
+        (["2016"], "2017"),  # another year, not a typo
+        (["Line 20000"], "Line 20001"),  # letters enough, but a digit changed
+    ],
+)
+def test_no_slip_is_forgiven_in_a_short_answer_or_a_number(accept, typed):
+    short = get_type("short_text")
+    assert not short.grade({"accept": accept}, typed, 1).correct
+    assert short.grading_note({"accept": accept}, typed) is None
+
+
+def test_a_slip_as_near_a_known_wrong_answer_is_wrong():
+    spec = {"accept": ["Shanghai"], "reject": ["Shangri"]}
+    short = get_type("short_text")
+    assert short.grade({"accept": ["Shanghai"]}, "Shanghi", 1).correct  # one edit from both
+    assert not short.grade(spec, "Shanghi", 1).correct
+    assert not short.grade(spec, "Shangri", 1).correct  # the wrong answer itself
+    assert not short.grade(spec, "Shangr", 1).correct  # one edit from it, two from the key
+    assert short.grade(spec, "Shanghae", 1).correct  # nearer the key than the wrong answer
+    assert short.grade(spec, "shanghai", 1).correct  # exact matches are unchanged
+
+
+def test_a_slip_as_near_two_accepted_answers_is_not_guessed():
+    spec = {"accept": ["Chengdu", "Chongdu"]}
+    assert not get_type("short_text").grade(spec, "Chungdu", 1).correct
+    assert get_type("short_text").grade(spec, "Chengdou", 1).correct
+
+
+def test_a_known_wrong_answer_beats_the_regex():
+    spec = {"accept": ["Micius"], "regex": "m.*", "reject": ["Mencius"]}
+    short = get_type("short_text")
+    assert short.grade(spec, "Mozi", 1).correct
+    assert not short.grade(spec, "Mencius", 1).correct

@@ -15,26 +15,9 @@ ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS = ROOT / "migrations"
 
 
-class QuizFlask(Flask):
-    """Flask, remembering which handlers are plain functions."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._sync_handlers: dict = {}
-
-    def ensure_sync(self, func):
-        # Flask asks inspect.iscoroutinefunction about every handler on every request (a
-        # dozen times a page); the answer never changes, so keep it.
-        try:
-            return self._sync_handlers[func]
-        except KeyError:
-            wrapped = self._sync_handlers[func] = super().ensure_sync(func)
-            return wrapped
-
-
 def create_app(config: dict | None = None) -> Flask:
     """Create and configure an app; ``config`` overrides what the environment sets."""
-    app = QuizFlask(
+    app = Flask(
         __name__,
         instance_relative_config=True,
         static_folder=str(ROOT / "static"),

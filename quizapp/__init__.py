@@ -9,7 +9,6 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from quizapp import config as config_module
 from quizapp import extensions
 from quizapp.extensions import csrf, limiter, login_manager, migrate
-from quizapp.web.sessions import CookieSessions
 
 ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS = ROOT / "migrations"
@@ -24,7 +23,6 @@ def create_app(config: dict | None = None) -> Flask:
     )
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.update(config_module.from_environment(Path(app.instance_path), config))
-    app.session_interface = CookieSessions()
 
     # `extensions.db`, not a bare `db`: the name would be the `quizapp.db` package once imported.
     extensions.db.init_app(app)

@@ -331,32 +331,6 @@ def test_rate_limiting_switch_takes_the_usual_spellings(tmp_path, monkeypatch, s
     assert create_app(config).config["RATELIMIT_ENABLED"] is enabled
 
 
-@pytest.mark.parametrize("defaults", [[], ["2 per minute"]])
-def test_the_limiter_skips_its_per_request_check_only_when_it_has_nothing_to_check(defaults):
-    from flask import Flask
-    from flask_limiter.util import get_remote_address
-
-    from quizapp.extensions import FormLimiter
-
-    app = Flask(__name__)
-    limiter = FormLimiter(get_remote_address, default_limits=defaults, storage_uri="memory://")
-    limiter.init_app(app)
-
-    @app.get("/page")
-    def page():
-        return "page"
-
-    @app.get("/form")
-    @limiter.limit("1 per minute")
-    def form():
-        return "form"
-
-    client = app.test_client()
-    pages = [client.get("/page").status_code for _ in range(3)]
-    assert pages == ([200, 200, 429] if defaults else [200, 200, 200])
-    assert [client.get("/form").status_code for _ in range(2)] == [200, 429]
-
-
 def test_the_development_secret_key_file_is_remade_when_empty_and_explained_when_unusable(
     tmp_path, monkeypatch
 ):

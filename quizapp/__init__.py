@@ -8,7 +8,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from quizapp import config as config_module
 from quizapp import extensions
-from quizapp.extensions import csrf, limiter, login_manager, migrate
+from quizapp.extensions import limiter, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS = ROOT / "migrations"
@@ -28,7 +28,6 @@ def create_app(config: dict | None = None) -> Flask:
     extensions.db.init_app(app)
     migrate.init_app(app, extensions.db, directory=str(MIGRATIONS), render_as_batch=True)
     login_manager.init_app(app)
-    csrf.init_app(app)
     try:
         limiter.init_app(app)
     except LimitsConfigurationError as exc:  # an unknown scheme, or its client not installed
@@ -43,13 +42,13 @@ def create_app(config: dict | None = None) -> Flask:
 
     from quizapp.learning.question_cache import QuestionCache
     from quizapp.views import auth, health, instructor, learner, reader
-    from quizapp.web import errors
-    from quizapp.web import templating as filters
+    from quizapp.web import errors, security, templating
     from quizapp.web.ids import IdConverter
 
     app.extensions["quizapp.questions"] = QuestionCache()
     app.jinja_env.add_extension("jinja2.ext.do")
-    filters.init_app(app)
+    security.init_app(app)
+    templating.init_app(app)
     errors.init_app(app)
     app.url_map.converters["int"] = IdConverter
     for blueprint in (reader.bp, auth.bp, learner.bp, instructor.bp, health.bp):

@@ -21,6 +21,35 @@ def test_security_headers_on_every_response(client):
                 assert len(headers.getlist(name)) == 1, name
 
 
+def test_every_error_page_carries_the_security_headers(app, client):
+    from quizapp.extensions import limiter
+
+    @app.get("/_once")
+    @limiter.limit("1 per hour")
+    def once():
+        return "ok"
+
+    @app.get("/_boom")
+    def boom():
+        raise RuntimeError("kaboom")
+
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    client.get("/_once")
+    responses = {
+        400: client.post("/auth/login", data={"username": "x"}),  # no CSRF token
+        404: client.get("/nope"),
+        405: client.post("/"),
+        413: client.post("/auth/login", data={"username": "x" * (3 * 1024 * 1024)}),
+        429: client.get("/_once"),
+        500: client.get("/_boom"),
+    }
+    for status, response in responses.items():
+        assert response.status_code == status
+        assert "<h1>" in response.get_data(as_text=True), status  # the friendly page
+        assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"], status
+        assert response.headers["X-Content-Type-Options"] == "nosniff", status
+
+
 def test_a_form_over_http_with_secure_cookies_says_the_site_needs_https(app):
     """A production site served over plain http: the browser dropped the session cookie."""
     app.config.update(SESSION_COOKIE_SECURE=True)

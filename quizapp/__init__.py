@@ -8,46 +8,26 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from quizapp import config as config_module
 from quizapp import extensions
-from quizapp.extensions import csrf, limiter, login_manager, migrate
-from quizapp.web.sessions import CookieSessions
+from quizapp.extensions import limiter, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS = ROOT / "migrations"
 
 
-class QuizFlask(Flask):
-    """Flask, remembering which handlers are plain functions."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._sync_handlers: dict = {}
-
-    def ensure_sync(self, func):
-        # Flask asks inspect.iscoroutinefunction about every handler on every request (a
-        # dozen times a page); the answer never changes, so keep it.
-        try:
-            return self._sync_handlers[func]
-        except KeyError:
-            wrapped = self._sync_handlers[func] = super().ensure_sync(func)
-            return wrapped
-
-
 def create_app(config: dict | None = None) -> Flask:
     """Create and configure an app; ``config`` overrides what the environment sets."""
-    app = QuizFlask(
+    app = Flask(
         __name__,
         instance_relative_config=True,
         static_folder=str(ROOT / "static"),
     )
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.update(config_module.from_environment(Path(app.instance_path), config))
-    app.session_interface = CookieSessions()
 
     # `extensions.db`, not a bare `db`: the name would be the `quizapp.db` package once imported.
     extensions.db.init_app(app)
     migrate.init_app(app, extensions.db, directory=str(MIGRATIONS), render_as_batch=True)
     login_manager.init_app(app)
-    csrf.init_app(app)
     try:
         limiter.init_app(app)
     except LimitsConfigurationError as exc:  # an unknown scheme, or its client not installed
@@ -61,13 +41,13 @@ def create_app(config: dict | None = None) -> Flask:
 
     from quizapp.learning.question_cache import QuestionCache
     from quizapp.views import auth, health, instructor, learner, reader
-    from quizapp.web import errors, guards
-    from quizapp.web import templating as filters
+    from quizapp.web import errors, guards, security, templating
     from quizapp.web.ids import IdConverter
 
     app.extensions["quizapp.questions"] = QuestionCache()
     app.jinja_env.add_extension("jinja2.ext.do")
-    filters.init_app(app)
+    security.init_app(app)
+    templating.init_app(app)
     errors.init_app(app)
     guards.init_app(app)
     app.url_map.converters["int"] = IdConverter

@@ -80,7 +80,6 @@ def from_environment(instance_path: Path, overrides: dict | None = None) -> dict
             "RATELIMIT_ENABLED", os.environ.get("RATELIMIT_ENABLED", "true")
         ),
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
-        "WTF_CSRF_CHECK_DEFAULT": False,  # filters.init_app checks every unsafe method instead
         "PRODUCTION": production,
         "PROXY_COUNT": _proxy_count(os.environ.get("QUIZAPP_PROXIES", "0")),
         "SQLITE_SYNCHRONOUS": _synchronous(os.environ.get("QUIZAPP_SQLITE_SYNCHRONOUS", "FULL")),

@@ -6,6 +6,8 @@ from flask import Flask, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed, NotFound
 
+from quizapp.extensions import limiter
+
 MESSAGES = {
     400: "The request could not be understood. If you submitted a form, go back and try again.",
     404: "There is nothing at this address. Check the link, or start from the articles.",
@@ -15,10 +17,10 @@ MESSAGES = {
 }
 
 
-def _wait(exc: HTTPException) -> str:
-    """Return how long a rate limit's window lasts, in words ("a minute", "an hour")."""
-    item = getattr(getattr(exc, "limit", None), "limit", None)  # flask_limiter's RateLimitItem
-    minutes = -(-item.get_expiry() // 60) if item is not None else 1
+def _wait() -> str:
+    """Return how long the breached rate limit's window lasts, in words ("a minute", "an hour")."""
+    breached = limiter.current_limit  # Flask-Limiter's documented view of the request's limit
+    minutes = -(-breached.limit.get_expiry() // 60) if breached is not None else 1
     if minutes % 60 == 0:
         return "an hour" if minutes == 60 else f"{minutes // 60} hours"
     return "a minute" if minutes == 1 else f"{minutes} minutes"
@@ -68,7 +70,7 @@ def init_app(app: Flask) -> None:
         if isinstance(exc, MethodNotAllowed) and _names_nothing(exc):
             exc = NotFound()
         if exc.code == 429 or (exc.code in MESSAGES and exc.description == type(exc).description):
-            exc.description = MESSAGES[exc.code].format(wait=_wait(exc))
+            exc.description = MESSAGES[exc.code].format(wait=_wait())
         return render_template("error.html", error=exc), exc.code
 
     @app.errorhandler(Exception)

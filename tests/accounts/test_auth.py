@@ -152,7 +152,7 @@ def _refused(app, cookie: str) -> bool:
 
 
 def _accepted_cookie(client, auth, username: str) -> str:
-    """Register, then return a session cookie the app has verified once (and remembers)."""
+    """Register, then return a session cookie the app has accepted."""
     auth.register(username)
     client.get("/quizzes")  # the page's CSRF token goes into the session: a new cookie
     cookie = client.get_cookie("session").value

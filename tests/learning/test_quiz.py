@@ -222,8 +222,7 @@ def test_a_csrf_token_once_accepted_still_holds_only_for_its_own_session(app, cl
     values = answer_values(app, page, current_view(app, url), correct=True)
     token = csrf_from(page)
     assert client.post(url, data={"csrf_token": token, "answer": values}).status_code == 303
-    # Accepted once and remembered: a tampered copy, or the same token in another session,
-    # must still be refused.
+    # Accepted once: a tampered copy, or the same token in another session, is still refused.
     tampered = token[:-2] + ("AA" if token[-2:] != "AA" else "BB")
     other = app.test_client()
     Auth(other).register("second")

@@ -6,7 +6,16 @@ import unicodedata
 
 import regex as regex_module
 
-from quizapp.qtypes.base import InvalidResponse, QuestionType, Score, full, kind, register
+from quizapp.qtypes.base import (
+    InvalidResponse,
+    LeftOut,
+    QuestionType,
+    Score,
+    TypedAnswer,
+    full,
+    kind,
+    register,
+)
 
 MAX_LENGTH = 200
 # A regex like (a+)+b takes seconds on 25 letters; a student must not be able to hold a worker.
@@ -62,8 +71,52 @@ def _key(text: str) -> str:
     return without_the(normalise(text)).replace(" ", "")
 
 
+class ShortTextGift:
+    """GIFT short answers ``{=one =other}``; only the accepted answers, not the regex."""
+
+    kind = "shortanswer"
+
+    def answers(self, spec: dict, syntax) -> str:
+        return "".join(f"\n={syntax.escape(a)}" for a in spec["accept"])
+
+    def warnings(self, qid: str, spec: dict) -> list[str]:
+        return [
+            f"question {qid}: its accepted answer {accepted!r} contains '->', "
+            "which Moodle (and `quizapp import gift`) read as a matching question"
+            for accepted in spec["accept"]
+            if "->" in accepted
+        ]
+
+    def read(self, block, syntax, note) -> dict:
+        return {"accept": syntax.short_answers(block.parts, block.where, note)}
+
+
+class ShortTextMoodle:
+    kind = "shortanswer"
+
+    def write(self, el, spec: dict, syntax) -> None:
+        syntax.ET.SubElement(el, "usecase").text = "0"
+        for accepted in spec["accept"]:
+            syntax.answer(el, 100, accepted, fmt="moodle_auto_format")
+
+    def reads(self, el) -> bool:
+        return True
+
+    def read(self, el) -> dict:
+        return {"accept": [a.findtext("text") for a in el.findall("answer")]}
+
+
+REGEX_LEFT_OUT = LeftOut(
+    formats="GIFT and Moodle XML",
+    part="regular expression",
+    reason="Moodle has no regular-expression answers, so only the accepted answers go out",
+    warning="its regex is left out (Moodle has no regular-expression answers); "
+    "only its accepted answers are exported",
+)
+
+
 @register
-class ShortText(QuestionType):
+class ShortText(TypedAnswer, QuestionType):
     """A word or two typed in; accepted answers are compared leniently.
 
     Both sides are normalised (NFKD, combining marks dropped, case-folded, punctuation and
@@ -74,6 +127,9 @@ class ShortText(QuestionType):
     """
 
     name = "short_text"
+    has_choices = False
+    gift = ShortTextGift()
+    moodle = ShortTextMoodle()
     keys = {
         "accept": {
             "type": "array",
@@ -132,3 +188,9 @@ class ShortText(QuestionType):
 
     def describe_correct(self, spec) -> str:
         return " or ".join(spec["accept"])
+
+    def sample_response(self, spec, rng, knows):
+        return spec["accept"][0] if knows else "no idea"
+
+    def left_out(self, spec) -> list[LeftOut]:
+        return super().left_out(spec) + ([REGEX_LEFT_OUT] if spec.get("regex") else [])

@@ -11,6 +11,7 @@ from quizapp.cli.database import with_database
 from quizapp.cli.folders import configured, seeds_folder
 from quizapp.cli.progressbar import progress_bar
 from quizapp.files import replacing
+from quizapp.teaching.exports import exports_of
 
 
 @click.group("export")
@@ -61,20 +62,24 @@ def _writing(target):
         ) from exc
 
 
-def _write_banks(paths, output: str | None, suffix: str, dump) -> None:
+def _write_banks(paths, output: str | None, suffix: str, dump, several: bool = True) -> None:
     target = None if output in (None, "-") else Path(output)
     # "exports/v1.0/" is a folder: its slash says so, though Path drops it and sees ".0".
     folder = target is not None and (
         output.endswith(("/", os.sep)) or target.is_dir() or not target.suffix
     )
     with _writing(target):
-        _write_bank_files(paths, target, folder, suffix, dump)
+        _write_bank_files(paths, target, folder, suffix, dump, several)
 
 
-def _write_bank_files(paths, output: Path | None, folder: bool, suffix: str, dump) -> None:
+def _write_bank_files(
+    paths, output: Path | None, folder: bool, suffix: str, dump, several: bool = True
+) -> None:
     from quizapp.formats import left_out_of_moodle
 
     banks, titles = _checked_banks(paths)
+    if len(banks) > 1 and not several and not folder:
+        raise click.ClickException(f"a {suffix} file holds one bank: give a folder, as -o exports/")
     for bank in banks:
         for message in left_out_of_moodle(bank):
             click.echo(f"Warning: {bank.id}: {message}", err=True)
@@ -116,34 +121,33 @@ CSV_OUTPUT = _output_option(
 )
 
 
-@export_group.command("gift")
-@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
-@BANKS_OUTPUT
-def export_gift(paths, output) -> None:
-    """Write banks (default: QUIZAPP_QUESTIONS, else questions/) in Moodle's GIFT format.
+def _bank_export_command(bank_format):
+    """Return `quizapp export <name>` for one of BANK_FORMATS."""
 
-    \b
-    Example:
-      quizapp export gift -o exports/
-    """
-    from quizapp.formats import gift
+    def command(paths, output) -> None:
+        _write_banks(
+            paths, output, f".{bank_format.extension}", bank_format.write, bank_format.several
+        )
 
-    _write_banks(paths, output, ".gift", gift.dump)
+    command.__doc__ = (
+        f"{bank_format.cli_help}\n\n\b\nExample:\n  quizapp export {bank_format.name} -o exports/"
+    )
+    command = BANKS_OUTPUT(command)
+    command = click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))(
+        command
+    )
+    return export_group.command(bank_format.name)(command)
 
 
-@export_group.command("moodle-xml")
-@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
-@BANKS_OUTPUT
-def export_moodle_xml(paths, output) -> None:
-    """Write banks (default: QUIZAPP_QUESTIONS, else questions/) as Moodle XML.
+def _add_bank_export_commands() -> None:
+    from quizapp.formats import BANK_FORMATS
 
-    \b
-    Example:
-      quizapp export moodle-xml questions/big-science.yaml -o big-science.xml
-    """
-    from quizapp.formats import moodle_xml
+    for bank_format in BANK_FORMATS.values():
+        if bank_format.cli_help is not None:
+            _bank_export_command(bank_format)
 
-    _write_banks(paths, output, ".xml", moodle_xml.dump)
+
+_add_bank_export_commands()
 
 
 def _write_csv(header, rows, output: Path | None, bom: bool) -> None:
@@ -198,10 +202,10 @@ def _course(course_id: int | None):
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["wide", "long"]),
+    type=click.Choice(list(exports_of("scores"))),
     default="wide",
     show_default=True,
-    help="wide: a column per bank; long: a row per answer.",
+    help="; ".join(f"{e.name}: {e.help}" for e in exports_of("scores").values()) + ".",
 )
 @click.option("--bom", is_flag=True, help="Start with a UTF-8 BOM (for Excel).")
 @CSV_OUTPUT
@@ -213,10 +217,8 @@ def export_scores(course_id, fmt, bom, output) -> None:
     Example:
       quizapp export scores --class 1 --format wide --bom -o gradebook.csv
     """
-    from quizapp.teaching import exports
-
     course = _course(course_id)
-    header, rows = exports.wide(course) if fmt == "wide" else exports.long(course)
+    header, rows = exports_of("scores")[fmt].rows(course)
     _write_csv(header, rows, output, bom)
 
 
@@ -232,13 +234,8 @@ def export_items(course_id, bom, output) -> None:
     Example:
       quizapp export items --class 1 -o items.csv
     """
-    from quizapp.teaching import exports, item_report
-    from quizapp.teaching.classes import member_ids
-
-    # An unknown class has no members: every question would show 0 responses, silently.
-    course = _course(course_id)
-    users = member_ids(course.id) if course is not None else None
-    header, rows = exports.items(item_report.report(user_ids=users))
+    course = _course(course_id)  # refuses an unknown class rather than export it empty
+    header, rows = exports_of("items")["items"].rows(course)
     _write_csv(header, rows, output, bom)
 
 

@@ -20,6 +20,7 @@ from quizapp.extensions import db
 from quizapp.models import Bank as DbBank
 from quizapp.models import Citation, Document, Passage, QuestionVersion, User
 from quizapp.models import Question as DbQuestion
+from quizapp.qtypes import get_type
 
 MAX_UPLOAD = MAX_BYTES
 TOO_BIG = (
@@ -242,32 +243,18 @@ def bank_list() -> list[tuple[DbBank, str | None]]:
     return [tuple(row) for row in rows]
 
 
-def regexes_left_out() -> dict[str, list[str]]:
-    """Return, per bank, its live short-text questions whose regex GIFT and Moodle XML drop."""
-    from quizapp.formats import regex_left_out
-
-    return _left_out(regex_left_out)
-
-
-def rejects_left_out() -> dict[str, list[str]]:
-    """Return, per bank, its live short-text questions whose reject list GIFT and Moodle drop."""
-    from quizapp.formats import reject_left_out
-
-    return _left_out(reject_left_out)
-
-
-def _left_out(dropped) -> dict[str, list[str]]:
-    """Return, per bank, its live questions of which ``dropped(type, spec)`` says yes."""
+def left_out_of_exports() -> dict[str, dict]:
+    """Return, per bank, what GIFT and Moodle XML drop (a LeftOut) and of which live questions."""
     rows = db.session.execute(
         select(DbQuestion.bank_id, DbQuestion.id, QuestionVersion.type, QuestionVersion.spec)
         .join(QuestionVersion, QuestionVersion.id == DbQuestion.current_version_id)
         .where(DbQuestion.retired.is_(False))
         .order_by(DbQuestion.bank_id, DbQuestion.position)
     )
-    left_out: dict[str, list[str]] = {}
+    left_out: dict[str, dict] = {}
     for bank_id, question_id, qtype, spec in rows:
-        if dropped(qtype, spec):
-            left_out.setdefault(bank_id, []).append(question_id)
+        for left in get_type(qtype).left_out(spec):
+            left_out.setdefault(bank_id, {}).setdefault(left, []).append(question_id)
     return left_out
 
 
@@ -309,21 +296,15 @@ def bank_from_db(bank_id: str) -> Bank | None:
     return Bank(row.id, row.title, row.doc_id, row.description, questions, row.source)
 
 
-def export_bank(bank_id: str, fmt: str) -> tuple[str, str] | None:
-    """Return (text, mimetype) of a bank in yaml, gift or xml, or None."""
-    from quizapp.formats import bank_yaml, gift, moodle_xml
+def export_bank(bank_id: str, extension: str) -> tuple[str, str] | None:
+    """Return (text, mimetype) of a bank in the format of that file extension, or None."""
+    from quizapp.formats import bank_format_for
 
-    bank = bank_from_db(bank_id)
+    bank_format = bank_format_for(extension)
+    bank = bank_from_db(bank_id) if bank_format is not None else None
     if bank is None:
         return None
-    excerpts = _excerpts(bank)
-    if fmt == "yaml":
-        return bank_yaml.dump(bank), "application/yaml"
-    if fmt == "gift":
-        return gift.dump(bank, excerpts), "text/plain"
-    if fmt == "xml":
-        return moodle_xml.dump(bank, excerpts), "application/xml"
-    return None
+    return bank_format.write(bank, _excerpts(bank)), bank_format.mimetype
 
 
 def _excerpts(bank: Bank) -> dict[str, list[str]]:

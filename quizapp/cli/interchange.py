@@ -11,6 +11,7 @@ from quizapp.cli.database import with_database
 from quizapp.cli.folders import configured, seeds_folder
 from quizapp.cli.progressbar import progress_bar
 from quizapp.files import replacing
+from quizapp.teaching.exports import exports_of
 
 
 @click.group("export")
@@ -61,23 +62,24 @@ def _writing(target):
         ) from exc
 
 
-def _write_banks(paths, output: str | None, suffix: str, dump, dump_all=None) -> None:
-    """Write banks to stdout, one file or a folder; ``dump_all`` makes one file of several."""
+def _write_banks(paths, output: str | None, bank_format) -> None:
+    """Write banks to stdout, one file or a folder, in one of BANK_FORMATS."""
     target = None if output in (None, "-") else Path(output)
     # "exports/v1.0/" is a folder: its slash says so, though Path drops it and sees ".0".
     folder = target is not None and (
         output.endswith(("/", os.sep)) or target.is_dir() or not target.suffix
     )
     with _writing(target):
-        _write_bank_files(paths, target, folder, suffix, dump, dump_all)
+        _write_bank_files(paths, target, folder, bank_format)
 
 
-def _write_bank_files(
-    paths, output: Path | None, folder: bool, suffix: str, dump, dump_all
-) -> None:
+def _write_bank_files(paths, output: Path | None, folder: bool, bank_format) -> None:
     from quizapp.formats import left_out_of_moodle
 
+    suffix = f".{bank_format.extension}"
     banks, titles = _checked_banks(paths)
+    if len(banks) > 1 and not bank_format.several and not folder:
+        raise click.ClickException(f"a {suffix} file holds one bank: give a folder, as -o exports/")
     for bank in banks:
         for message in left_out_of_moodle(bank):
             click.echo(f"Warning: {bank.id}: {message}", err=True)
@@ -89,7 +91,7 @@ def _write_bank_files(
         return bank, _excerpts(bank, titles), warn
 
     def text_of(bank) -> str:
-        return dump(*arguments(bank))
+        return bank_format.write(*arguments(bank))
 
     if output is not None and folder:
         output.mkdir(parents=True, exist_ok=True)
@@ -99,8 +101,8 @@ def _write_bank_files(
                 partial.write_text(text_of(bank), encoding="utf-8")
             click.echo(f"wrote {target}", err=True)
         return
-    if dump_all is not None:
-        text = dump_all([arguments(bank) for bank in banks])
+    if bank_format.write_several is not None:
+        text = bank_format.write_several([arguments(bank) for bank in banks])
     else:  # GIFT: one category line per bank, so files simply follow one another
         text = "\n".join(text_of(bank) for bank in banks)
     if output is None:
@@ -125,36 +127,31 @@ CSV_OUTPUT = _output_option(
 )
 
 
-@export_group.command("gift")
-@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
-@BANKS_OUTPUT
-def export_gift(paths, output) -> None:
-    """Write banks (default: QUIZAPP_QUESTIONS, else questions/) in Moodle's GIFT format.
+def _bank_export_command(bank_format):
+    """Return `quizapp export <name>` for one of BANK_FORMATS."""
 
-    \b
-    Example:
-      quizapp export gift -o exports/
-    """
-    from quizapp.formats import gift
+    def command(paths, output) -> None:
+        _write_banks(paths, output, bank_format)
 
-    _write_banks(paths, output, ".gift", gift.dump)
+    command.__doc__ = (
+        f"{bank_format.cli_help}\n\n\b\nExample:\n  quizapp export {bank_format.name} -o exports/"
+    )
+    command = BANKS_OUTPUT(command)
+    command = click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))(
+        command
+    )
+    return export_group.command(bank_format.name)(command)
 
 
-@export_group.command("moodle-xml")
-@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
-@BANKS_OUTPUT
-def export_moodle_xml(paths, output) -> None:
-    """Write banks (default: QUIZAPP_QUESTIONS, else questions/) as Moodle XML.
+def _add_bank_export_commands() -> None:
+    from quizapp.formats import BANK_FORMATS
 
-    Several banks in one file are one quiz with a category per bank, as Moodle imports them.
+    for bank_format in BANK_FORMATS.values():
+        if bank_format.cli_help is not None:
+            _bank_export_command(bank_format)
 
-    \b
-    Example:
-      quizapp export moodle-xml questions/big-science.yaml -o big-science.xml
-    """
-    from quizapp.formats import moodle_xml
 
-    _write_banks(paths, output, ".xml", moodle_xml.dump, moodle_xml.dump_banks)
+_add_bank_export_commands()
 
 
 def _write_csv(header, rows, output: Path | None, bom: bool) -> None:
@@ -209,10 +206,10 @@ def _course(course_id: int | None):
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["wide", "long"]),
+    type=click.Choice(list(exports_of("scores"))),
     default="wide",
     show_default=True,
-    help="wide: a column per bank; long: a row per answer.",
+    help="; ".join(f"{e.name}: {e.help}" for e in exports_of("scores").values()) + ".",
 )
 @click.option("--bom", is_flag=True, help="Start with a UTF-8 BOM (for Excel).")
 @CSV_OUTPUT
@@ -224,10 +221,8 @@ def export_scores(course_id, fmt, bom, output) -> None:
     Example:
       quizapp export scores --class 1 --format wide --bom -o gradebook.csv
     """
-    from quizapp.teaching import exports
-
     course = _course(course_id)
-    header, rows = exports.wide(course) if fmt == "wide" else exports.long(course)
+    header, rows = exports_of("scores")[fmt].rows(course)
     _write_csv(header, rows, output, bom)
 
 
@@ -243,13 +238,8 @@ def export_items(course_id, bom, output) -> None:
     Example:
       quizapp export items --class 1 -o items.csv
     """
-    from quizapp.teaching import exports, item_report
-    from quizapp.teaching.classes import member_ids
-
-    # An unknown class has no members: every question would show 0 responses, silently.
-    course = _course(course_id)
-    users = member_ids(course.id) if course is not None else None
-    header, rows = exports.items(item_report.report(user_ids=users))
+    course = _course(course_id)  # refuses an unknown class rather than export it empty
+    header, rows = exports_of("items")["items"].rows(course)
     _write_csv(header, rows, output, bom)
 
 

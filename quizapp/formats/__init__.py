@@ -1,30 +1,78 @@
-"""Pure formatters: CSV, GIFT, Moodle XML and bank YAML."""
+"""Pure formatters: CSV, GIFT, Moodle XML and bank YAML; BANK_FORMATS lists the bank exports.
 
+The banks page, the download route and `quizapp export <name>` read BANK_FORMATS: adding a
+format is one module with a writer and an entry here (docs/extending.md).
+"""
 
-def regex_left_out(qtype: str, spec: dict) -> bool:
-    """Return whether GIFT and Moodle XML drop part of a question: a short-text answer regex."""
-    return qtype == "short_text" and bool(spec.get("regex"))
+from collections.abc import Callable
+from dataclasses import dataclass
 
-
-def reject_left_out(qtype: str, spec: dict) -> bool:
-    """Return whether GIFT and Moodle XML drop part of a question: a short-text reject list."""
-    return qtype == "short_text" and bool(spec.get("reject"))
+from quizapp.formats import bank_yaml, gift, moodle_xml
+from quizapp.qtypes import get_type
 
 
 def left_out_of_moodle(bank) -> list[str]:
     """Return, per question, what GIFT and Moodle XML cannot carry and so leave out."""
-    regexes = [
-        f"question {q.id}: its regex is left out (Moodle has no regular-expression answers); "
-        "only its accepted answers are exported"
+    return [
+        f"question {q.id}: {left.warning}"
         for q in bank.questions
-        if regex_left_out(q.type, q.spec)
+        for left in get_type(q.type).left_out(q.spec)
     ]
-    # Moodle forgives no misspelling, so its wrong answers need no list: only the slips that
-    # quizapp accepts are marked wrong there.
-    rejects = [
-        f"question {q.id}: its reject list is left out (Moodle accepts no misspelt answers, so"
-        " they are wrong there anyway, and so are the misspellings quizapp would accept)"
-        for q in bank.questions
-        if reject_left_out(q.type, q.spec)
-    ]
-    return regexes + rejects
+
+
+# A writer takes a bank, per question the excerpts its general feedback quotes, and a function
+# to call with a warning for each thing the format cannot say as the bank does.
+Writer = Callable[..., str]
+
+
+@dataclass(frozen=True)
+class BankFormat:
+    """One way to download a bank: on the banks page, at /teach/banks/<bank>.<extension>."""
+
+    name: str  # the registry key and the CLI command: `quizapp export <name>`
+    extension: str  # of the file, and in the download URL
+    mimetype: str
+    link_text: str  # on the banks page
+    several: bool  # one file can hold several banks (the CLI's single-file output)
+    write: Writer
+    cli_help: str | None  # the CLI command's help; None: no command (said why in a comment)
+    # Several banks in one file, from (bank, excerpts, warn) each; None: one after another.
+    write_several: Callable[[list[tuple]], str] | None = None
+
+
+def _yaml(bank, excerpts=None, warn=None) -> str:
+    return bank_yaml.dump(bank)  # the bank as authored: excerpts are no part of it
+
+
+BANK_FORMATS: dict[str, BankFormat] = {
+    f.name: f
+    for f in (
+        # No CLI command: on the command line the banks are YAML files already.
+        BankFormat("yaml", "yaml", "application/yaml", "YAML", False, _yaml, None),
+        BankFormat(
+            "gift",
+            "gift",
+            "text/plain",
+            "GIFT",
+            True,
+            gift.dump,
+            "Write banks (default: QUIZAPP_QUESTIONS, else questions/) in Moodle's GIFT format.",
+        ),
+        BankFormat(
+            "moodle-xml",
+            "xml",
+            "application/xml",
+            "Moodle XML",
+            True,
+            moodle_xml.dump,
+            "Write banks (default: QUIZAPP_QUESTIONS, else questions/) as Moodle XML. Several "
+            "banks in one file are one quiz with a category per bank, as Moodle imports them.",
+            moodle_xml.dump_banks,
+        ),
+    )
+}
+
+
+def bank_format_for(extension: str) -> BankFormat | None:
+    """Return the bank format whose files end in ``.extension``, or None."""
+    return next((f for f in BANK_FORMATS.values() if f.extension == extension), None)

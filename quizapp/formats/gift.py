@@ -12,10 +12,14 @@ form (text after the answer block) becomes a prompt with a blank, `_____`, as Mo
 
 import html
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import SimpleNamespace
 
 import nh3
 
 from quizapp.authoring.source import DEFAULT_LEVEL, Bank
+from quizapp.qtypes import REGISTRY, NoMapping, get_type
 
 SPECIAL = re.compile(r"([~=#{}:\\])")
 
@@ -83,6 +87,9 @@ def dump(bank: Bank, excerpts: dict[str, list[str]] | None = None, warn=None) ->
     if bank.doc:
         out.insert(1, f"// [doc:{_comment(bank.doc, True)}]")
     for q in bank.questions:
+        mapping = mapping_of(q.type)
+        if mapping is None:
+            continue  # left_out_of_moodle names it, with the type's reason
         out += [f"// [tag:{_comment(t, True)}]" for t in q.tags]
         out.append(f"// [difficulty:{q.difficulty}]")
         if q.level != DEFAULT_LEVEL:
@@ -92,40 +99,13 @@ def dump(bank: Bank, excerpts: dict[str, list[str]] | None = None, warn=None) ->
         if q.spec.get("unit"):
             out.append(f"// [unit:{_comment(q.spec['unit'], True)}]")
         out += [f"// [cite:{_comment(c.doc, True)}] {_comment(c.quote)}" for c in q.cites]
-        if q.type == "short_text":
-            for accepted in q.spec["accept"]:
-                if "->" in accepted:
-                    warn(
-                        f"question {q.id}: its accepted answer {accepted!r} contains '->', "
-                        "which Moodle (and `quizapp import gift`) read as a matching question"
-                    )
-        body = _answers(q)
+        for message in mapping.warnings(q.id, q.spec):
+            warn(message)
+        body = mapping.answers(q.spec, SYNTAX)
         general = _general(q.explanation, excerpts.get(q.id, []))
         out.append(f"::{escape(q.id)}::[markdown]{escape(q.prompt)} {{{body}\n{general}\n}}")
         out.append("")
     return "\n".join(out)
-
-
-def _answers(q) -> str:
-    spec = q.spec
-    if q.type == "single":
-        return "".join(
-            f"\n{'=' if c['correct'] else '~'}{escape(c['text'])}{_fb(c.get('feedback'))}"
-            for c in spec["choices"]
-        )
-    if q.type == "multiple":
-        k = sum(c["correct"] for c in spec["choices"])
-        weight = _fmt(round(100 / k, 5))
-        return "".join(
-            f"\n~%{'' if c['correct'] else '-'}{weight}%{escape(c['text'])}{_fb(c.get('feedback'))}"
-            for c in spec["choices"]
-        )
-    if q.type == "true_false":
-        return "TRUE" if spec["answer"] else "FALSE"
-    if q.type == "numeric":
-        tol = spec.get("tolerance") or 0
-        return f"#{_fmt(spec['answer'])}" + (f":{_fmt(tol)}" if tol else "")
-    return "".join(f"\n={escape(a)}" for a in spec["accept"])
 
 
 # --- import ---------------------------------------------------------------------------------
@@ -303,47 +283,20 @@ def _question(source: str, meta, line: int, warn) -> dict | None:
     item = {"id": qid, "type": None, "prompt": plain(unescape(prompt))}
     stripped = body.strip()
     head, feedback = _cut(stripped, "#")
-    if head.strip().upper() in TRUE_FALSE:
-        item.update(type="true_false", answer=head.strip().upper().startswith("T"))
-        # Moodle: {TRUE#feedback when wrong#feedback when right}
-        if feedback is not None and unescape(feedback.replace("#", " ")):
-            note("its true/false feedback is dropped (a bank has none for true/false)")
-    elif stripped.startswith("#"):
-        item.update(type="numeric", **_numeric(stripped[1:], where, note))
-        unit = next((v.strip() for k, v, _ in meta if k == "unit"), None)
-        if unit:
-            item["unit"] = unit
-    elif not stripped:
-        note(
-            "skipped: an essay (an empty answer block {}) needs marking by hand, "
-            "and a bank has no essay questions"
-        )
+    block = Block(body, stripped, head, feedback, _split(body), meta, where, plain)
+    kind = _kind(block, note)
+    if kind is None:
         return None
+    for qtype in REGISTRY.values():
+        mapping = qtype.gift
+        reads = not isinstance(mapping, NoMapping) and mapping.kind == kind
+        # Two types may share a kind (single and multiple): each reads only its own.
+        fields = mapping.read(block, SYNTAX, note) if reads else None
+        if fields is not None:
+            item.update(type=qtype.name, **fields)
+            break
     else:
-        parts = _split(body)
-        # As Moodle decides: a ~ makes a choice question; else = with -> makes a matching one.
-        if not any(p.startswith("~") for p in parts) and any(
-            _cut(p, "->")[1] is not None for p in parts
-        ):
-            note("skipped: a matching question (=item -> match) has no equivalent in a bank")
-            return None
-        if not any(p.startswith("~") for p in parts):
-            item.update(type="short_text", accept=_short_answers(parts, where, note))
-        else:
-            choices, weighted = [], False
-            for p in parts:
-                marker, rest = p[0], p[1:]
-                weight = WEIGHT.match(rest)
-                if weight:
-                    weighted = True
-                    rest = rest[weight.end() :]
-                choice_text, choice_feedback = _cut(rest, "#")
-                correct = (float(weight.group(1)) > 0) if weight else marker == "="
-                choice = {"text": plain(unescape(choice_text)), "correct": correct}
-                if choice_feedback is not None and unescape(choice_feedback):
-                    choice["feedback"] = plain(unescape(choice_feedback))
-                choices.append(choice)
-            item.update(type="multiple" if weighted else "single", choices=choices)
+        raise GiftError(line, f"{where[1]}: no question type here reads a GIFT {kind} question")
     item["explanation"] = explanation
     item["cite"] = [{"doc": v.strip(), "quote": rest} for k, v, rest in meta if k == "cite"]
     tags = [v.strip() for k, v, _ in meta if k == "tag"]
@@ -364,6 +317,49 @@ def _without_sources(explanation: str) -> str:
     and only those: the explanation's own "Source: ..." is text."""
     head, found, _ = ("\n\n" + explanation).rpartition("\n\nSource: “")
     return head[2:] if found else explanation
+
+
+@dataclass(frozen=True)
+class Block:
+    """A question's answer block, as a type's GIFT mapping reads it."""
+
+    body: str  # between the braces, the general feedback cut off
+    stripped: str
+    head: str  # before the first unescaped #
+    feedback: str | None  # after it
+    parts: list[str]  # split at the = and ~ markers
+    meta: list[tuple[str, str, str]]  # the // [key:value] rest comment lines before it
+    where: tuple[int, str]  # line, "question <id>" for errors
+    plain: Callable[[str], str]  # text as the bank keeps it ([html] made plain)
+
+
+def _kind(block: Block, note) -> str | None:
+    """Return which of Moodle's GIFT kinds an answer block is; None (noted) for what is skipped."""
+    if block.head.strip().upper() in TRUE_FALSE:
+        return "truefalse"
+    if block.stripped.startswith("#"):
+        return "numerical"
+    if not block.stripped:
+        note(
+            "skipped: an essay (an empty answer block {}) needs marking by hand, "
+            "and a bank has no essay questions"
+        )
+        return None
+    # As Moodle decides: a ~ makes a choice question; else = with -> makes a matching one.
+    if not any(p.startswith("~") for p in block.parts) and any(
+        _cut(p, "->")[1] is not None for p in block.parts
+    ):
+        note("skipped: a matching question (=item -> match) has no equivalent in a bank")
+        return None
+    if not any(p.startswith("~") for p in block.parts):
+        return "shortanswer"
+    return "multichoice"
+
+
+def mapping_of(qtype: str):
+    """Return a question type's GIFT mapping, or None when the type says it has none."""
+    mapping = get_type(qtype).gift
+    return None if isinstance(mapping, NoMapping) else mapping
 
 
 def _short_answers(parts: list[str], where: tuple[int, str], note) -> list[str]:
@@ -429,3 +425,16 @@ def _num(text: str, where: tuple[int, str]):
 
 def _tidy(value: float):
     return int(value) if float(value).is_integer() else value
+
+
+# What a type's GIFT mapping writes and reads with: handed over, so types need not import this.
+SYNTAX = SimpleNamespace(
+    escape=escape,
+    unescape=unescape,
+    feedback=_fb,
+    number=_fmt,
+    cut=_cut,
+    WEIGHT=WEIGHT,
+    numeric=_numeric,
+    short_answers=_short_answers,
+)

@@ -2,18 +2,11 @@
 
 import re
 import xml.etree.ElementTree as ET
+from types import SimpleNamespace
 
 from quizapp.authoring.source import Bank
 from quizapp.formats.gift import category_path
-
-TYPES = {
-    "single": "multichoice",
-    "multiple": "multichoice",
-    "true_false": "truefalse",
-    "numeric": "numerical",
-    "short_text": "shortanswer",
-}
-
+from quizapp.qtypes import REGISTRY, NoMapping, get_type
 
 # What XML 1.0 cannot hold, even as a character reference: control characters but tab and
 # line breaks, lone surrogates, U+FFFE and U+FFFF.
@@ -78,7 +71,10 @@ def _add_bank(quiz: ET.Element, bank: Bank, excerpts: dict[str, list[str]], warn
     if dropped:
         warn(f"its title or description: {_named(dropped)} dropped (XML cannot hold them)")
     for q in bank.questions:
-        el = ET.SubElement(quiz, "question", {"type": TYPES[q.type]})
+        mapping = mapping_of(q.type)
+        if mapping is None:
+            continue  # left_out_of_moodle names it, with the type's reason
+        el = ET.SubElement(quiz, "question", {"type": mapping.kind})
         _text(el, "name", q.id)
         _text(el, "questiontext", q.prompt, "markdown")
         general = q.explanation
@@ -87,7 +83,7 @@ def _add_bank(quiz: ET.Element, bank: Bank, excerpts: dict[str, list[str]], warn
         _text(el, "generalfeedback", general, "markdown")
         ET.SubElement(el, "defaultgrade").text = _num(q.points)
         ET.SubElement(el, "idnumber").text = q.id
-        _answers(el, q)
+        mapping.write(el, q.spec, SYNTAX)
         tags = ET.SubElement(el, "tags")
         for tag in (*q.tags, f"difficulty-{q.difficulty}", f"level-{q.level}"):
             _text(tags, "tag", tag)
@@ -103,44 +99,18 @@ def _answer(el, fraction: float, text: str, feedback: str | None = None, fmt="ma
     return answer
 
 
-def _answers(el, q) -> None:
-    spec = q.spec
-    if q.type in ("single", "multiple"):
-        ET.SubElement(el, "single").text = "true" if q.type == "single" else "false"
-        ET.SubElement(el, "shuffleanswers").text = "1"
-        ET.SubElement(el, "answernumbering").text = "abc"
-        k = sum(c["correct"] for c in spec["choices"])
-        for c in spec["choices"]:
-            if q.type == "single":
-                fraction = 100 if c["correct"] else 0
-            else:
-                fraction = round(100 / k, 5) * (1 if c["correct"] else -1)
-            _answer(el, fraction, c["text"], c.get("feedback"))
-    elif q.type == "true_false":
-        _answer(el, 100 if spec["answer"] else 0, "true", fmt="moodle_auto_format")
-        _answer(el, 0 if spec["answer"] else 100, "false", fmt="moodle_auto_format")
-    elif q.type == "numeric":
-        answer = _answer(el, 100, _num(spec["answer"]), fmt="moodle_auto_format")
-        ET.SubElement(answer, "tolerance").text = _num(spec.get("tolerance") or 0)
-        if spec.get("unit"):
-            units = ET.SubElement(el, "units")
-            unit = ET.SubElement(units, "unit")
-            ET.SubElement(unit, "multiplier").text = "1"
-            ET.SubElement(unit, "unit_name").text = spec["unit"]
-    else:
-        ET.SubElement(el, "usecase").text = "0"
-        for accepted in spec["accept"]:
-            _answer(el, 100, accepted, fmt="moodle_auto_format")
+def mapping_of(qtype: str):
+    """Return a question type's Moodle XML mapping, or None when the type says it has none."""
+    mapping = get_type(qtype).moodle
+    return None if isinstance(mapping, NoMapping) else mapping
+
+
+# What a type's Moodle XML mapping writes with: handed over, so types need not import this.
+SYNTAX = SimpleNamespace(ET=ET, answer=_answer, number=_num)
 
 
 def load(text: str) -> list[dict]:
     """Return the questions of a Moodle XML file as plain dicts (type, prompt, answers...)."""
-    reverse = {
-        "multichoice": None,
-        "truefalse": "true_false",
-        "numerical": "numeric",
-        "shortanswer": "short_text",
-    }
     questions = []
     for el in ET.fromstring(text).findall("question"):
         kind = el.get("type")
@@ -152,29 +122,15 @@ def load(text: str) -> list[dict]:
             "points": float(el.findtext("defaultgrade") or 1),
             "tags": [t.findtext("text") for t in el.findall("tags/tag")],
         }
-        answers = el.findall("answer")
-        if kind == "multichoice":
-            item["type"] = "single" if el.findtext("single") == "true" else "multiple"
-            item["choices"] = [
-                {
-                    "text": a.findtext("text"),
-                    "correct": float(a.get("fraction")) > 0,
-                    "feedback": a.findtext("feedback/text") or None,
-                }
-                for a in answers
-            ]
-        else:
-            item["type"] = reverse[kind]
-            if kind == "truefalse":
-                item["answer"] = (
-                    next(a.findtext("text") for a in answers if float(a.get("fraction")) > 0)
-                    == "true"
-                )
-            elif kind == "numerical":
-                item["answer"] = float(answers[0].findtext("text"))
-                item["tolerance"] = float(answers[0].findtext("tolerance") or 0)
-                item["unit"] = el.findtext("units/unit/unit_name")
-            else:
-                item["accept"] = [a.findtext("text") for a in answers]
+        item.update(_read(el, kind, item["id"]))
         questions.append(item)
     return questions
+
+
+def _read(el, kind: str, name: str) -> dict:
+    """Return type and fields of a question element, read by the type whose mapping takes it."""
+    for qtype in REGISTRY.values():
+        mapping = qtype.moodle
+        if not isinstance(mapping, NoMapping) and mapping.kind == kind and mapping.reads(el):
+            return {"type": qtype.name, **mapping.read(el)}
+    raise ValueError(f"question {name}: no question type here reads a Moodle {kind} question")

@@ -215,7 +215,7 @@ def decode_choices(
     attempt: AttemptLike, position: int, view: QuestionView, values: list[str]
 ) -> list[str]:
     """Map submitted choice tokens back to authoring indexes (as strings); unknowns are dropped."""
-    if not view.choices:
+    if not view.qtype.has_choices:
         return list(values)
     tokens = {choice_token(attempt.id, position, c.index): c.index for c in view.choices}
     return [str(tokens[v]) for v in values if v in tokens]

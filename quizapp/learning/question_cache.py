@@ -61,14 +61,14 @@ class QuestionView:
 
     def chosen(self, response) -> list[ChoiceView]:
         """Return the choices a response picked (empty for typed answers)."""
-        if not self.choices or response is None or isinstance(response, bool):
+        if not self.qtype.has_choices or response is None or isinstance(response, bool):
             return []
         picked = response if isinstance(response, list) else [response]
         return [c for c in self.choices if c.index in picked]
 
     def describe(self, response) -> str:
         """Return a student's answer for the page: choices as rendered on the question."""
-        if self.choices:
+        if self.qtype.has_choices:
             picked = self.chosen(response)
             return Markup("; ").join(c.html for c in picked) if picked else "(nothing)"
         return self.qtype.describe_response(self.spec, response)
@@ -79,7 +79,7 @@ class QuestionView:
 
     def correct_answer(self) -> str:
         """Return the right answer for the page: choices as rendered on the question."""
-        if self.choices:
+        if self.qtype.has_choices:
             return Markup("; ").join(c.html for c in self.choices if c.correct)
         return self.qtype.describe_correct(self.spec)
 
@@ -146,6 +146,7 @@ def _build(version_id: int) -> QuestionView:
     for cite, passage, title in rows:
         cited.setdefault(passage.id, (passage, title, []))[2].append((cite.start, cite.end))
     excerpts = tuple(_excerpt(*found) for found in cited.values())
+    has_choices = get_type(version.type).has_choices
     choices = tuple(
         ChoiceView(
             index=i,
@@ -153,7 +154,7 @@ def _build(version_id: int) -> QuestionView:
             feedback=render_markdown(c["feedback"]) if c.get("feedback") else None,
             correct=bool(c.get("correct")),
         )
-        for i, c in enumerate(version.spec.get("choices", ()))
+        for i, c in enumerate(version.spec["choices"] if has_choices else ())
     )
     return QuestionView(
         version_id=version.id,

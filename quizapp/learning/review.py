@@ -82,7 +82,7 @@ def submit_review(
         # mean another answer than the one the student saw.
         return ReviewResult(None, QUESTION_CHANGED, changed=True)
     view = question_view(version_id)
-    if view.choices:
+    if view.qtype.has_choices:
         tokens = {choice_token(f"review-{token}", 0, c.index): c.index for c in view.choices}
         values = [str(tokens[v]) for v in values if v in tokens]
     response = view.qtype.parse_response(view.spec, values)

@@ -1,6 +1,13 @@
-"""The question-type registry: one small class per type (pure)."""
+"""The question-type registry: one small class per type (pure).
+
+A type owns everything that differs by type: its keys and grading, its template
+(``templates/qtypes/<name>.html``), whether it shows choices, which answer keys a response
+picked (item analysis), a sample response (demo data), and its GIFT and Moodle XML mappings
+(or a ``NoMapping`` saying why it has none). ``register`` refuses a type lacking any of them.
+"""
 
 import math
+import random
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import ClassVar
@@ -20,12 +27,52 @@ class InvalidResponse:
     message: str
 
 
+@dataclass(frozen=True)
+class AnswerKey:
+    """One answer a response can pick, as item analysis counts it ("A", "true"...)."""
+
+    key: str  # what the report and its flags call it
+    label: str  # shown beside its share
+    correct: bool
+    same_as: str  # the same answer in another version has the same same_as (a choice's text)
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    """Part of a question an export format cannot carry, said on the banks page and the CLI."""
+
+    formats: str  # "GIFT and Moodle XML"
+    part: str  # "regular expression"
+    reason: str  # for the page: "...: {reason}."
+    warning: str  # for the CLI: "question q1: {warning}"
+
+
+@dataclass(frozen=True)
+class NoMapping:
+    """An explicit "this type has no form in that format"; exports leave it out and say why."""
+
+    reason: str
+
+
 class QuestionType:
-    """A kind of question: validates its YAML keys, reads learners' input, grades it."""
+    """A kind of question: validates its YAML keys, reads learners' input, grades it.
+
+    Besides the methods below a registered type sets ``has_choices`` (a ``choices`` list that
+    learners pick from), ``gift`` and ``moodle`` (mapping objects, or ``NoMapping(reason)``).
+    """
 
     name: ClassVar[str]
     keys: ClassVar[dict[str, dict]] = {}  # type-specific key -> JSON Schema
     required: ClassVar[tuple[str, ...]] = ()
+    # Not given defaults on purpose: register() names the one a new type forgot.
+    has_choices: ClassVar[bool]
+    gift: ClassVar[object]
+    moodle: ClassVar[object]
+
+    @property
+    def template(self) -> str:
+        """Return the Jinja template that shows this type's answer field."""
+        return f"qtypes/{self.name}.html"
 
     def parse(self, node, diag) -> dict:
         """Return the validated type-specific fields of a question mapping."""
@@ -51,21 +98,92 @@ class QuestionType:
         """Return what a student should know about how a response was graded, if anything."""
         return None
 
+    def answer_keys(self, spec: dict) -> list[AnswerKey]:
+        """Return the answers item analysis counts picks of (empty for typed answers)."""
+        raise NotImplementedError
+
+    def picked_keys(self, spec: dict, response) -> list[str]:
+        """Return the keys (of ``answer_keys(spec)``) a stored response picked."""
+        raise NotImplementedError
+
+    def sample_response(self, spec: dict, rng: random.Random, knows: bool):
+        """Return a canonical response a student gives: right when ``knows`` (demo data)."""
+        raise NotImplementedError
+
+    def left_out(self, spec: dict) -> list[LeftOut]:
+        """Return what GIFT and Moodle XML drop of a question of this type."""
+        return [
+            LeftOut(
+                label, "whole question", mapping.reason, f"left out of {label}: {mapping.reason}"
+            )
+            for label, mapping in (("GIFT", self.gift), ("Moodle XML", self.moodle))
+            if isinstance(mapping, NoMapping)
+        ]
+
     @classmethod
     def schema(cls) -> dict:
         """Return the JSON Schema of this type's own keys."""
         return {"properties": cls.keys, "required": list(cls.required)}
 
 
+class TypedAnswer:
+    """Mixin for types whose answer is typed, not picked: item analysis counts no picks."""
+
+    def answer_keys(self, spec: dict) -> list[AnswerKey]:
+        return []
+
+    def picked_keys(self, spec: dict, response) -> list[str]:
+        return []
+
+
+OWN_METHODS = (
+    "parse",
+    "parse_response",
+    "grade",
+    "describe_correct",
+    "answer_keys",
+    "picked_keys",
+    "sample_response",
+)
+OWN_ATTRIBUTES = ("name", "has_choices", "gift", "moodle")
+
+
+def missing_pieces(cls: type[QuestionType]) -> list[str]:
+    """Return the names of what a question type lacks to be registered."""
+    missing = [a for a in OWN_ATTRIBUTES if not hasattr(cls, a)]
+    missing += [m for m in OWN_METHODS if getattr(cls, m) is getattr(QuestionType, m)]
+    return missing
+
+
 def register(cls: type[QuestionType]) -> type[QuestionType]:
-    """Class decorator adding a question type to the registry."""
+    """Class decorator adding a question type to the registry (TypeError if it lacks a piece)."""
+    missing = missing_pieces(cls)
+    if missing:
+        raise TypeError(
+            f"question type {getattr(cls, 'name', cls.__name__)!r} lacks {', '.join(missing)}: "
+            "see docs/extending.md"
+        )
     REGISTRY[cls.name] = cls()
     return cls
 
 
+def unregister(name: str) -> None:
+    """Remove a type from the registry (tests that register one of their own)."""
+    REGISTRY.pop(name, None)
+
+
+class UnknownType(LookupError):
+    """A question type no module registers (a KeyError would not say which or where to look)."""
+
+
 def get_type(name: str) -> QuestionType:
-    """Return the registered type called ``name``."""
-    return REGISTRY[name]
+    """Return the registered type called ``name`` (UnknownType naming it otherwise)."""
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        raise UnknownType(
+            f"no question type {name!r} is registered (known: {', '.join(sorted(REGISTRY))})"
+        ) from None
 
 
 def full(points: float, fraction: float) -> Score:

@@ -5,7 +5,7 @@ from collections.abc import Mapping
 
 from quizapp.authoring.diagnostics import did_you_mean
 from quizapp.content.markup import markdown_problem
-from quizapp.qtypes.base import InvalidResponse, QuestionType, kind
+from quizapp.qtypes.base import AnswerKey, InvalidResponse, QuestionType, kind
 
 CHOICE_KEYS = ("text", "correct", "feedback")
 INDEX = re.compile(r"[0-9]{1,4}")
@@ -34,11 +34,37 @@ CHOICE_SCHEMA = {
 }
 
 
+def letter(index: int) -> str:
+    """Return the label of a choice as authored: A, B, C..."""
+    return chr(ord("A") + index) if 0 <= index < 26 else str(index)
+
+
+def is_index(value) -> bool:
+    """Return whether a stored response value is a choice index (true is no index)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def right_and_wrong(spec: dict) -> tuple[list[int], list[int]]:
+    """Return the indexes of the right choices and of the wrong ones."""
+    right = [i for i, c in enumerate(spec["choices"]) if c.get("correct")]
+    wrong = [i for i, c in enumerate(spec["choices"]) if not c.get("correct")]
+    return right, wrong
+
+
 class ChoiceType(QuestionType):
     """Base of the choice types; subclasses say how many choices must be right."""
 
     keys = {"choices": CHOICE_SCHEMA}
     required = ("choices",)
+    has_choices = True
+
+    def answer_keys(self, spec) -> list[AnswerKey]:
+        # Lettered as the flags name them ("distractor C never chosen"); the same choice in
+        # another version is the one with the same text, wherever it stands.
+        return [
+            AnswerKey(letter(i), f"{letter(i)}. {c['text']}", c["correct"], c["text"])
+            for i, c in enumerate(spec["choices"])
+        ]
 
     def parse(self, node, diag) -> dict:
         choices_node = node.get("choices")
@@ -122,3 +148,82 @@ class ChoiceType(QuestionType):
 
     def describe_correct(self, spec) -> str:
         return "; ".join(c["text"] for c in spec["choices"] if c["correct"])
+
+
+class ChoiceGift:
+    """GIFT for the choice types: ``=right ~wrong`` or Moodle's ``~%50%`` weights."""
+
+    kind = "multichoice"
+    weighted: bool  # multiple-answer questions write (and are read back from) weights
+
+    def answers(self, spec: dict, syntax) -> str:
+        """Return the answer block's lines."""
+        if not self.weighted:
+            return "".join(
+                f"\n{'=' if c['correct'] else '~'}{syntax.escape(c['text'])}"
+                f"{syntax.feedback(c.get('feedback'))}"
+                for c in spec["choices"]
+            )
+        k = sum(c["correct"] for c in spec["choices"])
+        weight = syntax.number(round(100 / k, 5))
+        return "".join(
+            f"\n~%{'' if c['correct'] else '-'}{weight}%{syntax.escape(c['text'])}"
+            f"{syntax.feedback(c.get('feedback'))}"
+            for c in spec["choices"]
+        )
+
+    def warnings(self, qid: str, spec: dict) -> list[str]:
+        return []
+
+    def read(self, block, syntax, note) -> dict | None:
+        """Return the choices of a ``~`` answer block when its weighting is this type's."""
+        choices, weighted = [], False
+        for p in block.parts:
+            marker, rest = p[0], p[1:]
+            weight = syntax.WEIGHT.match(rest)
+            if weight:
+                weighted = True
+                rest = rest[weight.end() :]
+            choice_text, choice_feedback = syntax.cut(rest, "#")
+            correct = (float(weight.group(1)) > 0) if weight else marker == "="
+            choice = {"text": block.plain(syntax.unescape(choice_text)), "correct": correct}
+            if choice_feedback is not None and syntax.unescape(choice_feedback):
+                choice["feedback"] = block.plain(syntax.unescape(choice_feedback))
+            choices.append(choice)
+        return {"choices": choices} if weighted == self.weighted else None
+
+
+class ChoiceMoodle:
+    """Moodle XML for the choice types: ``multichoice`` with ``<single>`` saying which."""
+
+    kind = "multichoice"
+    single: bool
+
+    def write(self, el, spec: dict, syntax) -> None:
+        """Add the question's answers to its ``<question>`` element."""
+        sub = syntax.ET.SubElement
+        sub(el, "single").text = "true" if self.single else "false"
+        sub(el, "shuffleanswers").text = "1"
+        sub(el, "answernumbering").text = "abc"
+        k = sum(c["correct"] for c in spec["choices"])
+        for c in spec["choices"]:
+            if self.single:
+                fraction = 100 if c["correct"] else 0
+            else:
+                fraction = round(100 / k, 5) * (1 if c["correct"] else -1)
+            syntax.answer(el, fraction, c["text"], c.get("feedback"))
+
+    def reads(self, el) -> bool:
+        return (el.findtext("single") == "true") == self.single
+
+    def read(self, el) -> dict:
+        return {
+            "choices": [
+                {
+                    "text": a.findtext("text"),
+                    "correct": float(a.get("fraction")) > 0,
+                    "feedback": a.findtext("feedback/text") or None,
+                }
+                for a in el.findall("answer")
+            ]
+        }

@@ -1,7 +1,22 @@
 """Multiple-answer choice questions with partial credit."""
 
 from quizapp.qtypes.base import InvalidResponse, Score, full, register
-from quizapp.qtypes.choice import ChoiceType
+from quizapp.qtypes.choice import (
+    ChoiceGift,
+    ChoiceMoodle,
+    ChoiceType,
+    is_index,
+    letter,
+    right_and_wrong,
+)
+
+
+class MultipleGift(ChoiceGift):
+    weighted = True
+
+
+class MultipleMoodle(ChoiceMoodle):
+    single = False
 
 
 @register
@@ -14,6 +29,8 @@ class Multiple(ChoiceType):
     """
 
     name = "multiple"
+    gift = MultipleGift()
+    moodle = MultipleMoodle()
 
     def check_correct(self, node, diag, n_correct, n_choices):
         if n_correct < 1:
@@ -41,3 +58,14 @@ class Multiple(ChoiceType):
         k = len(right)
         fraction = (len(picked & right) - len(picked - right)) / k if k else 0.0
         return full(points, fraction)
+
+    def picked_keys(self, spec, response) -> list[str]:
+        if not isinstance(response, list):
+            return []
+        return [letter(i) for i in sorted({i for i in response if is_index(i)})]
+
+    def sample_response(self, spec, rng, knows):
+        right, wrong = right_and_wrong(spec)
+        if knows or not wrong:
+            return sorted(right)
+        return sorted({*rng.sample(right, max(0, len(right) - 1)), rng.choice(wrong)})

@@ -11,7 +11,15 @@ import re
 import unicodedata
 from decimal import Decimal
 
-from quizapp.qtypes.base import InvalidResponse, QuestionType, Score, full, kind, register
+from quizapp.qtypes.base import (
+    InvalidResponse,
+    QuestionType,
+    Score,
+    TypedAnswer,
+    full,
+    kind,
+    register,
+)
 
 # Digits, optionally grouped in thousands by a comma or a (thin, no-break) space, then decimals.
 NUMBER = re.compile(
@@ -252,9 +260,57 @@ def _fmt(value: float) -> str:
     return f"{value:,.10g}" if abs(value) >= 10000 else f"{value:.10g}"
 
 
+class NumericGift:
+    """GIFT ``{#answer:tolerance}``; the unit travels in a ``// [unit:...]`` comment."""
+
+    kind = "numerical"
+
+    def answers(self, spec: dict, syntax) -> str:
+        tol = spec.get("tolerance") or 0
+        return f"#{syntax.number(spec['answer'])}" + (f":{syntax.number(tol)}" if tol else "")
+
+    def warnings(self, qid: str, spec: dict) -> list[str]:
+        return []
+
+    def read(self, block, syntax, note) -> dict:
+        fields = syntax.numeric(block.stripped[1:], block.where, note)
+        unit = next((v.strip() for k, v, _ in block.meta if k == "unit"), None)
+        if unit:
+            fields["unit"] = unit
+        return fields
+
+
+class NumericMoodle:
+    kind = "numerical"
+
+    def write(self, el, spec: dict, syntax) -> None:
+        sub = syntax.ET.SubElement
+        answer = syntax.answer(el, 100, syntax.number(spec["answer"]), fmt="moodle_auto_format")
+        sub(answer, "tolerance").text = syntax.number(spec.get("tolerance") or 0)
+        if spec.get("unit"):
+            units = sub(el, "units")
+            unit = sub(units, "unit")
+            sub(unit, "multiplier").text = "1"
+            sub(unit, "unit_name").text = spec["unit"]
+
+    def reads(self, el) -> bool:
+        return True
+
+    def read(self, el) -> dict:
+        answer = el.findall("answer")[0]
+        return {
+            "answer": float(answer.findtext("text")),
+            "tolerance": float(answer.findtext("tolerance") or 0),
+            "unit": el.findtext("units/unit/unit_name"),
+        }
+
+
 @register
-class Numeric(QuestionType):
+class Numeric(TypedAnswer, QuestionType):
     name = "numeric"
+    has_choices = False
+    gift = NumericGift()
+    moodle = NumericMoodle()
     keys = {
         "answer": {"type": "number", "description": "The right value."},
         "tolerance": {
@@ -316,3 +372,7 @@ class Numeric(QuestionType):
         if spec.get("tolerance"):
             text += f" (± {_fmt(float(spec['tolerance']))})"
         return text
+
+    def sample_response(self, spec, rng, knows):
+        # Wrong by more than any tolerance a bank sets: half as much again, plus a bit.
+        return float(spec["answer"]) if knows else float(spec["answer"]) * 1.5 + 7

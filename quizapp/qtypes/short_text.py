@@ -6,7 +6,16 @@ import unicodedata
 
 import regex as regex_module
 
-from quizapp.qtypes.base import InvalidResponse, QuestionType, Score, full, kind, register
+from quizapp.qtypes.base import (
+    InvalidResponse,
+    LeftOut,
+    QuestionType,
+    Score,
+    TypedAnswer,
+    full,
+    kind,
+    register,
+)
 
 MAX_LENGTH = 200
 # A typo one edit away is forgiven only in answers this long: in shorter ones one edit is often
@@ -118,8 +127,63 @@ def _as_typed(spec: dict, response: str) -> bool:
     return _matches(spec["regex"], (response.strip(), folded, without_the(folded)))
 
 
+class ShortTextGift:
+    """GIFT short answers ``{=one =other}``; only the accepted answers, not the regex."""
+
+    kind = "shortanswer"
+
+    def answers(self, spec: dict, syntax) -> str:
+        return "".join(f"\n={syntax.escape(a)}" for a in spec["accept"])
+
+    def warnings(self, qid: str, spec: dict) -> list[str]:
+        return [
+            f"question {qid}: its accepted answer {accepted!r} contains '->', "
+            "which Moodle (and `quizapp import gift`) read as a matching question"
+            for accepted in spec["accept"]
+            if "->" in accepted
+        ]
+
+    def read(self, block, syntax, note) -> dict:
+        return {"accept": syntax.short_answers(block.parts, block.where, note)}
+
+
+class ShortTextMoodle:
+    kind = "shortanswer"
+
+    def write(self, el, spec: dict, syntax) -> None:
+        syntax.ET.SubElement(el, "usecase").text = "0"
+        for accepted in spec["accept"]:
+            syntax.answer(el, 100, accepted, fmt="moodle_auto_format")
+
+    def reads(self, el) -> bool:
+        return True
+
+    def read(self, el) -> dict:
+        return {"accept": [a.findtext("text") for a in el.findall("answer")]}
+
+
+REGEX_LEFT_OUT = LeftOut(
+    formats="GIFT and Moodle XML",
+    part="regular expression",
+    reason="Moodle has no regular-expression answers, so only the accepted answers go out",
+    warning="its regex is left out (Moodle has no regular-expression answers); "
+    "only its accepted answers are exported",
+)
+
+
+# Moodle forgives no misspelling, so its wrong answers need no list: only the slips that
+# quizapp accepts are marked wrong there.
+REJECT_LEFT_OUT = LeftOut(
+    formats="GIFT and Moodle XML",
+    part="reject list",
+    reason="Moodle accepts no misspelt answers, so they are wrong there anyway",
+    warning="its reject list is left out (Moodle accepts no misspelt answers, so they are wrong "
+    "there anyway, and so are the misspellings quizapp would accept)",
+)
+
+
 @register
-class ShortText(QuestionType):
+class ShortText(TypedAnswer, QuestionType):
     """A word or two typed in; accepted answers are compared leniently.
 
     Both sides are normalised (NFKD, combining marks dropped, case-folded, punctuation and
@@ -132,6 +196,9 @@ class ShortText(QuestionType):
     """
 
     name = "short_text"
+    has_choices = False
+    gift = ShortTextGift()
+    moodle = ShortTextMoodle()
     keys = {
         "accept": {
             "type": "array",
@@ -217,3 +284,13 @@ class ShortText(QuestionType):
 
     def describe_correct(self, spec) -> str:
         return " or ".join(spec["accept"])
+
+    def sample_response(self, spec, rng, knows):
+        return spec["accept"][0] if knows else "no idea"
+
+    def left_out(self, spec) -> list[LeftOut]:
+        return (
+            super().left_out(spec)
+            + ([REGEX_LEFT_OUT] if spec.get("regex") else [])
+            + ([REJECT_LEFT_OUT] if spec.get("reject") else [])
+        )

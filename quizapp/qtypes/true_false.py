@@ -1,8 +1,50 @@
 """True-or-false statements."""
 
-from quizapp.qtypes.base import InvalidResponse, QuestionType, Score, full, kind, register
+from quizapp.qtypes.base import (
+    AnswerKey,
+    InvalidResponse,
+    QuestionType,
+    Score,
+    full,
+    kind,
+    register,
+)
 
 YAML11_BOOLEANS = {"yes", "no", "on", "off", "y", "n"}
+
+
+class TrueFalseGift:
+    """GIFT ``{TRUE}``; Moodle's ``{T#wrong#right}`` feedback has no place in a bank."""
+
+    kind = "truefalse"
+
+    def answers(self, spec: dict, syntax) -> str:
+        return "TRUE" if spec["answer"] else "FALSE"
+
+    def warnings(self, qid: str, spec: dict) -> list[str]:
+        return []
+
+    def read(self, block, syntax, note) -> dict:
+        # Moodle: {TRUE#feedback when wrong#feedback when right}
+        if block.feedback is not None and syntax.unescape(block.feedback.replace("#", " ")):
+            note("its true/false feedback is dropped (a bank has none for true/false)")
+        return {"answer": block.head.strip().upper().startswith("T")}
+
+
+class TrueFalseMoodle:
+    kind = "truefalse"
+
+    def write(self, el, spec: dict, syntax) -> None:
+        syntax.answer(el, 100 if spec["answer"] else 0, "true", fmt="moodle_auto_format")
+        syntax.answer(el, 0 if spec["answer"] else 100, "false", fmt="moodle_auto_format")
+
+    def reads(self, el) -> bool:
+        return True
+
+    def read(self, el) -> dict:
+        answers = el.findall("answer")
+        right = next(a.findtext("text") for a in answers if float(a.get("fraction")) > 0)
+        return {"answer": right == "true"}
 
 
 @register
@@ -10,6 +52,9 @@ class TrueFalse(QuestionType):
     """A statement that is true or false (a real YAML 1.2 boolean, never the text "yes")."""
 
     name = "true_false"
+    has_choices = False  # True and False are the template's own, not a choices list
+    gift = TrueFalseGift()
+    moodle = TrueFalseMoodle()
     keys = {
         "answer": {
             "type": "boolean",
@@ -43,3 +88,15 @@ class TrueFalse(QuestionType):
 
     def describe_correct(self, spec) -> str:
         return "True" if spec["answer"] else "False"
+
+    def answer_keys(self, spec) -> list[AnswerKey]:
+        return [
+            AnswerKey("true", "True", spec["answer"] is True, "true"),
+            AnswerKey("false", "False", spec["answer"] is False, "false"),
+        ]
+
+    def picked_keys(self, spec, response) -> list[str]:
+        return ["true" if response else "false"] if isinstance(response, bool) else []
+
+    def sample_response(self, spec, rng, knows):
+        return spec["answer"] if knows else not spec["answer"]

@@ -32,19 +32,7 @@ class DemoReport:
 
 def _response(qtype: str, spec: dict, correct: bool, rng: random.Random):
     """Return a canonical response that is right or wrong for the question."""
-    if qtype in ("single", "multiple"):
-        right = [i for i, c in enumerate(spec["choices"]) if c.get("correct")]
-        wrong = [i for i, c in enumerate(spec["choices"]) if not c.get("correct")]
-        if qtype == "single":
-            return right[0] if correct or not wrong else rng.choice(wrong)
-        if correct or not wrong:
-            return sorted(right)
-        return sorted({*rng.sample(right, max(0, len(right) - 1)), rng.choice(wrong)})
-    if qtype == "true_false":
-        return spec["answer"] if correct else not spec["answer"]
-    if qtype == "numeric":
-        return float(spec["answer"]) if correct else float(spec["answer"]) * 1.5 + 7
-    return spec["accept"][0] if correct else "no idea"
+    return get_type(qtype).sample_response(spec, rng, correct)
 
 
 def _versions(session) -> dict[str, list[tuple[str, QuestionVersion]]]:

@@ -1,7 +1,12 @@
-"""Score exports as CSV rows, streamed (constant memory) for spreadsheets and LMS gradebooks."""
+"""Score exports as CSV rows, streamed (constant memory) for spreadsheets and LMS gradebooks.
+
+SCORE_EXPORTS lists them; the class page's links, the download routes and `quizapp export
+scores|items` read it, so adding an export is a row producer and an entry (docs/extending.md).
+"""
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 from sqlalchemy import String, cast, select
 
@@ -206,3 +211,77 @@ def items(reports) -> tuple[list[str], Iterator[list]]:
                 ]
 
     return ITEM_HEADER, body()
+
+
+def item_analysis(course: Course | None, reports=None) -> tuple[list[str], Iterator[list]]:
+    """Return the item-analysis CSV of a class (or of every student), computed unless given."""
+    if reports is None:
+        from quizapp.teaching import item_report
+        from quizapp.teaching.classes import member_ids
+
+        # An unknown class has no members: every question would show 0 responses, silently.
+        users = member_ids(course.id) if course is not None else None
+        reports = item_report.report(user_ids=users)
+    return items(reports)
+
+
+@dataclass(frozen=True)
+class ScoreExport:
+    """One CSV of scores: a link on the class page, a download route and a CLI command."""
+
+    name: str  # the registry key; `--format` of its CLI command when that has several
+    command: str  # `quizapp export <command>`
+    route: str  # the instructor endpoint serving it: "export_scores" (?format=) or "export_items"
+    link_text: str  # on the class page
+    excel_link: bool  # also a "for Excel" link (with a BOM)
+    help: str  # what a row is, for --format's help
+    filename: Callable[[Course | None], str]
+    rows: Callable[..., tuple[list[str], Iterator[list]]]  # (course, ...) -> header, rows
+
+    def url_args(self, course: Course) -> dict:
+        """Return the url_for arguments of this export for a class."""
+        if self.route == "export_scores":
+            return {"course_id": course.id, "format": self.name}
+        return {"course": course.id}
+
+
+SCORE_EXPORTS: dict[str, ScoreExport] = {
+    e.name: e
+    for e in (
+        ScoreExport(
+            "wide",
+            "scores",
+            "export_scores",
+            "gradebook CSV",
+            True,
+            "a column per bank",
+            lambda course: f"class-{course.id}-gradebook.csv",
+            wide,
+        ),
+        ScoreExport(
+            "long",
+            "scores",
+            "export_scores",
+            "every answer (CSV)",
+            False,
+            "a row per answer",
+            lambda course: f"class-{course.id}-answers.csv",
+            long,
+        ),
+        ScoreExport(
+            "items",
+            "items",
+            "export_items",
+            "item analysis (CSV)",
+            False,
+            "a row per question",
+            lambda course: f"items-class-{course.id}.csv" if course else "items.csv",
+            item_analysis,
+        ),
+    )
+}
+
+
+def exports_of(command: str) -> dict[str, ScoreExport]:
+    """Return the score exports `quizapp export <command>` writes, by name."""
+    return {e.name: e for e in SCORE_EXPORTS.values() if e.command == command}

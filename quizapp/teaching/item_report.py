@@ -28,6 +28,7 @@ from sqlalchemy import (
 
 from quizapp.extensions import db
 from quizapp.models import Answer, Bank, Question, QuestionVersion, User
+from quizapp.qtypes import get_type
 from quizapp.teaching.analysis import (
     ItemStats,
     Reliability,
@@ -55,46 +56,25 @@ class BankReport:
     reliability: Reliability
 
 
-CHOICE_TYPES = ("single", "multiple")
 EARLIER = "earlier"  # the key of choices that an earlier version had and the current one lacks
 EARLIER_LABEL = "A choice of an earlier version, since removed or reworded"
 
 
-def _letter(index: int) -> str:
-    """Return the label of a choice as authored: A, B, C..."""
-    return chr(ord("A") + index) if 0 <= index < 26 else str(index)
-
-
-def _is_index(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _picked(qtype: str, response) -> set[int | str]:
-    """Return what a response picked: choice indexes, or "true"/"false"."""
-    if qtype == "single" and _is_index(response):
-        return {response}
-    if qtype == "multiple" and isinstance(response, list):
-        return {i for i in response if _is_index(i)}
-    if qtype == "true_false" and isinstance(response, bool):
-        return {"true" if response else "false"}
-    return set()
-
-
 def _choice_keys(q, version, response) -> list[str]:
-    """Return the current choice keys a response to ``version`` picked; EARLIER for the rest.
+    """Return the current answer keys a response to ``version`` picked; EARLIER for the rest.
 
-    An answer keeps the version it was given to; a choice is the same choice in the current
-    version when its text is, wherever it now stands.
+    An answer keeps the version it was given to; an answer is the same answer in the current
+    version when its type says so (a choice: when its text is, wherever it now stands). Types
+    compare only with themselves, and choice types with each other (single became multiple).
     """
     qtype, spec = version
-    picked = _picked(qtype, response)
-    if qtype != q.type and {qtype, q.type} != set(CHOICE_TYPES):
+    then, now_type = get_type(qtype), get_type(q.type)
+    picked = then.picked_keys(spec, response)
+    if qtype != q.type and not (then.has_choices and now_type.has_choices):
         return [EARLIER] if picked else []
-    if qtype == "true_false":
-        return list(picked)
-    now = {c["text"]: _letter(i) for i, c in enumerate(q.spec["choices"])}
-    texts = [c["text"] for c in spec["choices"]]
-    return [now.get(texts[i], EARLIER) if i < len(texts) else EARLIER for i in picked]
+    same = {k.key: k.same_as for k in then.answer_keys(spec)}
+    now = {k.same_as: k.key for k in now_type.answer_keys(q.spec)}
+    return [now.get(same.get(key), EARLIER) for key in picked]
 
 
 def _first_answers(bank_id: str | None, user_ids):
@@ -348,15 +328,12 @@ def _live_questions(bank_id: str | None):
 
 
 def _labels(q) -> tuple[dict[str, str], set[str]]:
-    """Return a choice question's choice labels and its correct keys (empty for other types)."""
-    if q.type in CHOICE_TYPES:
-        choices = q.spec["choices"]
-        # Lettered as the flags name them ("distractor C never chosen").
-        labels = {_letter(i): f"{_letter(i)}. {c['text']}" for i, c in enumerate(choices)}
-        return labels, {_letter(i) for i, c in enumerate(choices) if c["correct"]}
-    if q.type == "true_false":
-        return {"true": "True", "false": "False"}, {"true" if q.spec["answer"] else "false"}
-    return {}, set()
+    """Return the labels of the answers a question's responses pick, and its correct keys.
+
+    Empty for typed answers.
+    """
+    keys = get_type(q.type).answer_keys(q.spec)
+    return {k.key: k.label for k in keys}, {k.key for k in keys if k.correct}
 
 
 def _stats(q, row: dict | None, counts: list[tuple[tuple, str, int]]) -> ItemStats:

@@ -18,6 +18,7 @@ from flask_login import current_user, login_required
 from quizapp.accounts import password_reset
 from quizapp.authoring import upload
 from quizapp.content.queries import find_document, list_documents, passage_map
+from quizapp.formats import BANK_FORMATS
 from quizapp.formats.csvout import stream_rows
 from quizapp.learning import attempts, charts, progress
 from quizapp.learning.question_cache import question_view
@@ -101,6 +102,7 @@ def course(course_id: int):
         page=shown.number,
         pages=shown.count,
         form=form,
+        score_exports=exports.SCORE_EXPORTS.values(),
     )
 
 
@@ -301,22 +303,24 @@ def recompute_items():
 def export_items():
     """Item analysis as CSV."""
     course, reports, _fresh = _item_reports()
-    header, rows = exports.items(reports)
-    name = f"items-class-{course.id}.csv" if course else "items.csv"
-    return _csv_response(header, rows, name, bool(request.args.get("bom")))
+    return _score_export(exports.SCORE_EXPORTS["items"], course, reports)
 
 
 @bp.get("/classes/<int:course_id>/scores.csv")
 @instructor_required
 def export_scores(course_id: int):
-    """The gradebook (``format=wide``) or every answer (``format=long``) as CSV."""
+    """A class's scores as CSV in one of its formats (``format=wide``, the gradebook, or long)."""
     course = course_or_404(course_id)
     kind = request.args.get("format", "wide")
-    if kind not in ("wide", "long"):
-        abort(404, description="Unknown export format: use wide or long.")
-    header, rows = exports.wide(course) if kind == "wide" else exports.long(course)
-    name = f"class-{course.id}-{'gradebook' if kind == 'wide' else 'answers'}.csv"
-    return _csv_response(header, rows, name, bool(request.args.get("bom")))
+    choices = exports.exports_of("scores")
+    if kind not in choices:
+        abort(404, description=f"Unknown export format: use {' or '.join(choices)}.")
+    return _score_export(choices[kind], course)
+
+
+def _score_export(export, course, *args) -> Response:
+    header, rows = export.rows(course, *args)
+    return _csv_response(header, rows, export.filename(course), bool(request.args.get("bom")))
 
 
 @bp.route("/banks", methods=["GET", "POST"])
@@ -385,8 +389,8 @@ def _banks_page(form, result=None, source=None, status: int = 200, source_lines:
         "instructor/banks.html",
         form=form,
         banks=upload.bank_list(),
-        regexes_left_out=upload.regexes_left_out(),
-        rejects_left_out=upload.rejects_left_out(),
+        left_out=upload.left_out_of_exports(),
+        bank_formats=BANK_FORMATS.values(),
         result=result,
         source=source,
         source_lines=source_lines,
@@ -398,10 +402,11 @@ def _banks_page(form, result=None, source=None, status: int = 200, source_lines:
 @bp.get("/banks/<bank_id>.<fmt>")
 @instructor_required
 def download_bank(bank_id: str, fmt: str):
-    """Download a bank as YAML, GIFT or Moodle XML."""
+    """Download a bank in one of BANK_FORMATS, named by its file extension."""
     exported = upload.export_bank(bank_id, fmt)
     if exported is None:
-        abort(404, description="No such bank or format (use yaml, gift or xml).")
+        extensions = ", ".join(f.extension for f in BANK_FORMATS.values())
+        abort(404, description=f"No such bank or format (use {extensions}).")
     body, mimetype = exported
     response = Response(body, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{bank_id}.{fmt}"'

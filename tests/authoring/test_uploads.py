@@ -169,7 +169,7 @@ def test_the_banks_page_says_what_gift_and_moodle_xml_leave_out(app, teacher):
     page = teacher.get("/teach/banks").get_data(as_text=True)
     assert page.count("leave out the regular expression") == 1  # only the bank that has one
     assert "leave out the regular expression of sample-micius-name: Moodle has no" in page
-    assert page.count("leave out the wrong answers listed for sample-micius-name:") == 1
+    assert page.count("leave out the reject list of sample-micius-name:") == 1
     for fmt in ("gift", "xml"):
         text = teacher.get(f"/teach/banks/sample-cross.{fmt}").get_data(as_text=True)
         assert "mo.*" not in text and "Micius" in text  # what the note says is what happens

@@ -440,8 +440,17 @@ def test_cli_export_and_import_round_trip(runner, tmp_path):
     assert result.exit_code == 0, result.output
     again = check_paths([yaml_file], corpus_from_seeds(ROOT / "seeds"))
     original = next(b for b in shipped() if b.id == "big-science")
+
+    def carried(question) -> dict:
+        """Return the question as GIFT carries it: short-text regexes and rejects left out."""
+        canonical = question.canonical()
+        spec = {k: v for k, v in canonical["spec"].items() if k != "reject"}
+        if "regex" in spec:
+            spec["regex"] = None
+        return {**canonical, "spec": spec}
+
     assert [q.canonical() for q in again.banks[0].questions] == [
-        q.canonical() for q in original.questions
+        carried(q) for q in original.questions
     ]
 
 
@@ -489,7 +498,8 @@ def test_unwritable_output_is_a_clear_error(runner, tmp_path):
         result = runner.invoke(args=args)
         assert result.exit_code == 1, args
         assert "cannot write" in result.output and "Traceback" not in result.output
-        assert len(result.output.splitlines()) == 1, result.output
+        said = [line for line in result.output.splitlines() if not line.startswith("Warning:")]
+        assert len(said) == 1, result.output  # one line, beside what the export leaves out
 
 
 def test_import_gift_into_a_folder_writes_the_bank_file_there(runner, tmp_path):
@@ -536,7 +546,8 @@ def test_export_into_a_closed_pipe_exits_quietly(database_url, args):
         child.stdout.close()  # like `| head` that has already read enough
         errors = child.stderr.read().decode()
         assert child.wait(timeout=60) == 1
-    assert errors == ""
+    # Nothing but what the export leaves out: no traceback, no "Broken pipe".
+    assert [line for line in errors.splitlines() if not line.startswith("Warning:")] == []
 
 
 def test_export_gift_reads_the_configured_folders_from_anywhere(app, runner, tmp_path, monkeypatch):

@@ -17,7 +17,7 @@ from .banks import (
 )
 from .diagnostics import Reporter, did_you_mean
 from .markup import markdown_problem
-from .passages import Match, UnknownDocument, normalize
+from .passages import Match, NotFound, UnknownDocument, normalize
 from .qtypes import REGISTRY
 from .qtypes.base import kind
 
@@ -281,7 +281,8 @@ class BankParser:
         if isinstance(result, UnknownDocument) and item is not None:
             self.report.value(item, "doc", result.message())
         elif not isinstance(result, Match):  # anything else explains itself
-            self.report.at(cite.line - 1, cite.col - 1, result.message())
+            hint = result.differences() if isinstance(result, NotFound) else None
+            self.report.at(cite.line - 1, cite.col - 1, result.message(), hint=hint)
         elif word := result.cut_word():
             self.report.at(
                 cite.line - 1,

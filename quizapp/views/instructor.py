@@ -1,5 +1,6 @@
 """Instructor pages: classes, gradebook, drill-down, item analysis, heatmap, exports, upload."""
 
+from dataclasses import dataclass
 from functools import wraps
 
 from flask import (
@@ -30,6 +31,7 @@ from .. import (
 from ..content import find_document, list_documents, passage_map
 from ..formats.csvout import stream_rows
 from ..forms import ConfirmUploadForm, CourseForm, PolicyForm, RenameForm, UploadForm
+from ..passages import word_diff
 from ..question_cache import question_view
 from .ids import query_id
 
@@ -268,31 +270,66 @@ def _csv_response(header, rows, filename: str, bom: bool = False) -> Response:
     return response
 
 
-def _class_filter():
-    """Return the class named by ``?course=`` (or None for everyone) and its member ids."""
-    if not request.args.get("course"):
-        return None, None
-    course = course_or_404(request.args.get("course", type=query_id))
-    return course, courses.member_ids(course.id)
+@dataclass(frozen=True)
+class ItemFilter:
+    """What the item analysis shows: whose answers (a class, or every student) to which bank.
+
+    Read from the query string, so a plain link or GET form sets it (no JavaScript); a new
+    filter (an assignment, say) is one more field here, in ``from_request`` and in ``args``.
+    """
+
+    course: object | None  # the class, or None for every student
+    bank: str | None  # a bank id: one bank's report at a time (all six ran to 69,000 px)
+    banks: list[tuple[str, str]]  # (id, title) of the banks to choose from
+
+    @classmethod
+    def from_request(cls, all_banks: bool = False) -> "ItemFilter":
+        """Return the filter the request names; 404 for a class or bank that is not there."""
+        course = None
+        if request.args.get("course"):
+            course = course_or_404(request.args.get("course", type=query_id))
+        banks = item_report.live_banks()
+        bank = request.args.get("bank") or None
+        if bank is not None and bank not in dict(banks):
+            abort(404, description="There is no such question bank.")
+        if bank is None and banks and not all_banks:
+            bank = banks[0][0]  # the page starts at the first bank; the CSV has them all
+        return cls(course, bank, banks)
+
+    def args(self, **changes) -> dict:
+        """Return the query arguments of this filter with ``changes``: for links to others."""
+        values = {"course": self.course.id if self.course else None, "bank": self.bank}
+        return {k: v for k, v in (values | changes).items() if v is not None}
+
+    @property
+    def bank_title(self) -> str | None:
+        return dict(self.banks).get(self.bank)
 
 
 @bp.get("/items")
 @instructor_required
 def items():
-    """Item analysis of every question, for one class (``?course=``) or all students."""
-    course, reports, fresh = _item_reports()
+    """Item analysis of one bank's questions, for one class (``?course=``) or all students."""
+    shown = ItemFilter.from_request()
+    reports, fresh = _item_reports(shown)
     minutes = int(stored_reports.STALE_AFTER.total_seconds() // 60)
     return render_template(
-        "instructor/items.html", course=course, reports=reports, fresh=fresh, stale_minutes=minutes
+        "instructor/items.html",
+        course=shown.course,
+        shown=shown,
+        reports=reports,
+        fresh=fresh,
+        stale_minutes=minutes,
     )
 
 
-def _item_reports():
-    """Return the class, its item reports, and for all students the stored report's freshness."""
-    course, users = _class_filter()
-    if course is None:
-        return None, *stored_reports.everyone()
-    return course, item_report.report(user_ids=users), None
+def _item_reports(shown: ItemFilter):
+    """Return the filter's item reports and, for all students, the stored report's freshness."""
+    if shown.course is None:
+        reports, fresh = stored_reports.everyone()
+        return [r for r in reports if shown.bank in (None, r.bank_id)], fresh
+    users = courses.member_ids(shown.course.id)
+    return item_report.report(bank_id=shown.bank, user_ids=users), None
 
 
 @bp.post("/items/recompute")
@@ -301,17 +338,24 @@ def recompute_items():
     """Compute the item analysis of all students again now."""
     stored_reports.everyone(refresh=True)
     flash("The item analysis of all students is computed again, from every answer.", "success")
-    return redirect(url_for(".items"), 303)
+    return redirect(url_for(".items", bank=request.args.get("bank") or None), 303)
 
 
 @bp.get("/items.csv")
 @instructor_required
 def export_items():
-    """Item analysis as CSV."""
-    course, reports, _fresh = _item_reports()
+    """Item analysis as CSV: every bank, or the one ``?bank=`` names."""
+    shown = ItemFilter.from_request(all_banks=True)
+    reports, _fresh = _item_reports(shown)
     header, rows = exports.items(reports)
-    name = f"items-class-{course.id}.csv" if course else "items.csv"
-    return _csv_response(header, rows, name, bool(request.args.get("bom")))
+    name = "-".join(
+        [
+            "items",
+            *([f"class-{shown.course.id}"] if shown.course else []),
+            *filter(None, [shown.bank]),
+        ]
+    )
+    return _csv_response(header, rows, f"{name}.csv", bool(request.args.get("bom")))
 
 
 @bp.get("/classes/<int:course_id>/scores.csv")
@@ -358,7 +402,8 @@ def confirm_upload():
 def _after_upload(outcome, data: bytes, filename: str, form, again: bool = False):
     """Say what an upload did: loaded, refused with its errors, or waiting for a confirmation."""
     if outcome.loaded:
-        flash(f"Loaded: {authoring.describe(outcome.counts)}.", "success")
+        named = ", ".join(f"“{b.title}” ({b.id})" for b in outcome.result.banks)
+        flash(f"Loaded {named}: {authoring.describe(outcome.counts)}.", "success")
         for warning in outcome.result.diagnostics[:SHOWN_WARNINGS]:  # no errors: it loaded
             flash(f"Warning, line {warning.line}, column {warning.col}: {warning.message}", "info")
         if len(outcome.result.diagnostics) > SHOWN_WARNINGS:
@@ -399,6 +444,7 @@ def _banks_page(form, result=None, source=None, status: int = 200, source_lines:
         source_lines=source_lines,
         shown=authoring.SHOWN_PROBLEMS,
         summary=authoring.summary(result) if result else None,
+        word_diff=word_diff,
     ), status
 
 

@@ -128,6 +128,17 @@ class NotFound:
 
 
 WORD = re.compile(r"\S+")
+EDGE_PUNCTUATION = ".,;:!?\"'()"
+
+
+def _keys(words: list[str]) -> list[str]:
+    """Return words as compared: in matching form, the first and last without punctuation
+    outside them (a quote may stop before the sentence's full stop, and the closest text not)."""
+    keys = [normalize(w) for w in words]
+    if keys:
+        keys[0] = keys[0].lstrip(EDGE_PUNCTUATION) or keys[0]
+        keys[-1] = keys[-1].rstrip(EDGE_PUNCTUATION) or keys[-1]
+    return keys
 
 
 def word_diff(quote: str, closest: str) -> list[tuple[str, str]]:
@@ -139,9 +150,7 @@ def word_diff(quote: str, closest: str) -> list[tuple[str, str]]:
     difference that stops the quote matching is marked.
     """
     ours, theirs = WORD.findall(quote), WORD.findall(closest)
-    matcher = difflib.SequenceMatcher(
-        None, [normalize(w) for w in ours], [normalize(w) for w in theirs], autojunk=False
-    )
+    matcher = difflib.SequenceMatcher(None, _keys(ours), _keys(theirs), autojunk=False)
     runs: list[tuple[str, str]] = []
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
         if op == "equal":

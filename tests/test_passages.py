@@ -306,3 +306,12 @@ def test_word_diff_rebuilds_both_texts(ours, theirs):
     runs = word_diff(" ".join(ours), " ".join(theirs))
     assert " ".join(t for kind, t in runs if kind != "article").split() == ours
     assert " ".join(t for kind, t in runs if kind != "quote").split() == theirs
+
+
+def test_word_diff_does_not_mark_the_full_stop_the_closest_text_ends_with():
+    assert word_diff("it is designedish to answer", "it is designed to answer.") == [
+        ("same", "it is"),
+        ("quote", "designedish"),
+        ("article", "designed"),
+        ("same", "to answer."),
+    ]

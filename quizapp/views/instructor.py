@@ -31,6 +31,7 @@ from .. import (
 from ..content import find_document, list_documents, passage_map
 from ..formats.csvout import stream_rows
 from ..forms import ConfirmUploadForm, CourseForm, PolicyForm, RenameForm, UploadForm
+from ..models import Course
 from ..passages import word_diff
 from ..question_cache import question_view
 from .ids import query_id
@@ -278,7 +279,7 @@ class ItemFilter:
     filter (an assignment, say) is one more field here, in ``from_request`` and in ``args``.
     """
 
-    course: object | None  # the class, or None for every student
+    course: Course | None  # the class, or None for every student
     bank: str | None  # a bank id: one bank's report at a time (all six ran to 69,000 px)
     banks: list[tuple[str, str]]  # (id, title) of the banks to choose from
 

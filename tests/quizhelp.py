@@ -130,3 +130,20 @@ def reload_article(app, doc_id: str, edit) -> None:
 def correct_first_paragraph(body: str) -> str:
     """Return an article's body with a correction at the start of its first paragraph."""
     return "A correction. " + body
+
+
+def take_quiz_typing(app, client, bank_id: str, typed: str) -> int:
+    """Answer every question of a quiz rightly, but type ``typed`` into short-text answers."""
+    url = start(client, bank_id)
+    attempt_id = attempt_id_of(url)
+    while "/q/" in url:
+        page = client.get(url).get_data(as_text=True)
+        view = current_view(app, url)
+        values = [typed] if view.type == "short_text" else answer_values(app, page, view, True)
+        shown = re.search(r'name="shown" type="hidden" value="([^"]*)"', page).group(1)
+        data = {"csrf_token": csrf_from(page), "shown": shown, "answer": values}
+        response = client.post(url, data=data)
+        assert response.status_code == 303, response.get_data(as_text=True)[:2000]
+        feedback = client.get(response.location).get_data(as_text=True)
+        url = htmlmod.unescape(re.search(r'class="btn" href="([^"]+)"', feedback).group(1))
+    return attempt_id

@@ -1,7 +1,7 @@
 """Problems found in a file, located GCC-style as path:line:col (pure)."""
 
 import difflib
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 
 @dataclass(frozen=True, order=True)
@@ -12,12 +12,14 @@ class Diagnostic:
     severity: str
     message: str
     code: str | None = None  # a warning's stable name (item_writing.CODES), shown in message
+    # A quote not found: (the quote, the closest article text), for showing what differs.
+    hint: tuple[str, str] | None = field(default=None, compare=False)
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}:{self.col}: {self.severity}: {self.message}"
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return {k: v for k, v in asdict(self).items() if k != "hint"}
 
 
 def did_you_mean(word: str, options) -> str:
@@ -37,9 +39,19 @@ class Reporter:
         self.diagnostics: list[Diagnostic] = []
         self.error_count = 0  # kept, not counted: a question checks it before and after
 
-    def at(self, line0: int, col0: int, message: str, severity: str = "error", code=None) -> None:
+    def at(
+        self,
+        line0: int,
+        col0: int,
+        message: str,
+        severity: str = "error",
+        code: str | None = None,
+        hint: tuple[str, str] | None = None,
+    ) -> None:
         """Record an error (or a warning) at a 0-based position."""
-        self.diagnostics.append(Diagnostic(self.path, line0 + 1, col0 + 1, severity, message, code))
+        self.diagnostics.append(
+            Diagnostic(self.path, line0 + 1, col0 + 1, severity, message, code, hint)
+        )
         self.error_count += severity == "error"
 
     def warn_value(self, mapping, key, message: str, code: str) -> None:

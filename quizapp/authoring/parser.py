@@ -18,7 +18,7 @@ from quizapp.authoring.source import (
     Question,
 )
 from quizapp.content.markup import markdown_problem
-from quizapp.content.passages import Match, UnknownDocument
+from quizapp.content.passages import Match, NotFound, UnknownDocument
 from quizapp.qtypes import REGISTRY
 from quizapp.qtypes.base import kind
 
@@ -301,7 +301,8 @@ class BankParser:
         if isinstance(result, UnknownDocument) and item is not None:
             self.report.value(item, "doc", result.message())
         elif not isinstance(result, Match):  # anything else explains itself
-            self.report.at(cite.line - 1, cite.col - 1, result.message())
+            hint = result.differences() if isinstance(result, NotFound) else None
+            self.report.at(cite.line - 1, cite.col - 1, result.message(), hint=hint)
         elif word := result.cut_word():
             self.report.at(
                 cite.line - 1,

@@ -2,6 +2,7 @@
 
 import difflib
 import hashlib
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -120,6 +121,46 @@ class NotFound:
         if self.suggestion:
             msg += f'; closest passage text: "{self.suggestion}"'
         return msg
+
+    def differences(self) -> tuple[str, str] | None:
+        """Return (quote, closest passage text) to show word by word, or None without a hint."""
+        return (self.quote, self.suggestion) if self.suggestion and not self.spans else None
+
+
+WORD = re.compile(r"\S+")
+EDGE_PUNCTUATION = ".,;:!?\"'()"
+
+
+def _keys(words: list[str]) -> list[str]:
+    """Return words as compared: in matching form, the first and last without punctuation
+    outside them (a quote may stop before the sentence's full stop, and the closest text not)."""
+    keys = [normalize(w) for w in words]
+    if keys:
+        keys[0] = keys[0].lstrip(EDGE_PUNCTUATION) or keys[0]
+        keys[-1] = keys[-1].rstrip(EDGE_PUNCTUATION) or keys[-1]
+    return keys
+
+
+def word_diff(quote: str, closest: str) -> list[tuple[str, str]]:
+    """Return how a quote differs from the article text, word by word.
+
+    Runs of words as ("same" | "quote" | "article", text): "quote" words are the quote's only
+    (to delete), "article" words the article's only (to write instead). Words compare in the
+    form quotes are matched in (curly and straight quotation marks, dashes alike), so only a
+    difference that stops the quote matching is marked.
+    """
+    ours, theirs = WORD.findall(quote), WORD.findall(closest)
+    matcher = difflib.SequenceMatcher(None, _keys(ours), _keys(theirs), autojunk=False)
+    runs: list[tuple[str, str]] = []
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            runs.append(("same", " ".join(theirs[j1:j2])))
+            continue
+        if i2 > i1:
+            runs.append(("quote", " ".join(ours[i1:i2])))
+        if j2 > j1:
+            runs.append(("article", " ".join(theirs[j1:j2])))
+    return runs
 
 
 @dataclass(frozen=True)

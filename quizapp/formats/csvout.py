@@ -1,19 +1,25 @@
 """CSV that spreadsheets and LMS gradebooks read safely: RFC 4180, UTF-8, no formula injection.
 
 A cell a spreadsheet would run as a formula (starting with ``= + - @``, a tab or a carriage
-return, or their full-width forms) is prefixed with an apostrophe, as OWASP advises; so is
-a formula after a ``;`` or a line break inside text, where Excel in a locale whose list
-separator is ``;`` (German, French...) starts a cell: ``Bob;=1+1`` becomes ``Bob;'=1+1``. Numbers
-stay numbers (a negative score is not text), datetimes are ISO 8601 in UTC, booleans are
-``true``/``false`` and missing values are empty.
+return, or any form that NFKC normalisation turns into one of them: full-width, small,
+superscript...) is prefixed with an apostrophe, as OWASP advises; so is a formula after a ``;``
+or a line break inside text, where Excel in a locale whose list separator is ``;`` (German,
+French...) starts a cell: ``Bob;=1+1`` becomes ``Bob;'=1+1``. Numbers stay numbers (a negative
+score is not text) in one format: whole numbers without ".0", others to 2 decimals, halves up.
+Datetimes are ISO 8601 in UTC, booleans are ``true``/``false`` and missing values are empty.
 """
 
 import csv
 import io
+import math
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import lru_cache
+
+from quizapp.rounding import half_up
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 BOM = "\ufeff"
@@ -24,11 +30,38 @@ BOM = "\ufeff"
 FORMULA_INSIDE = re.compile(r"([;\r\n][\s\"]*)(?=[=+\-@\uff1d\uff0b\uff0d\uff20])")
 
 
+@lru_cache(maxsize=4096)
+def _folded(char: str) -> str:
+    """Return the character NFKC makes a character start with (U+FE66 small equals: "=")."""
+    return unicodedata.normalize("NFKC", char)[:1] or char
+
+
+def _fold(value: str) -> str:
+    """Return ``value`` with each character NFKC-normalised on its own: one for one, so the
+    positions of a formula found in it are its positions in ``value``."""
+    return "".join(map(_folded, value))
+
+
 def neutralise(value: str) -> str:
     """Return text a spreadsheet shows as text, never evaluates as a formula."""
-    if ";" in value or "\n" in value or "\r" in value:
-        value = FORMULA_INSIDE.sub(r"\1'", value)
-    return "'" + value if value.lstrip(" ").startswith(FORMULA_STARTS) else value
+    # Text that NFKC leaves alone (ASCII above all) is checked as it is, and fast.
+    folded = value if value.isascii() else _fold(value)
+    if ";" in folded or "\n" in folded or "\r" in folded:
+        if folded is value:
+            value = FORMULA_INSIDE.sub(r"\1'", value)
+        else:
+            for start in reversed([m.end(1) for m in FORMULA_INSIDE.finditer(folded)]):
+                value = value[:start] + "'" + value[start:]
+    return "'" + value if folded.lstrip(" ").startswith(FORMULA_STARTS) else value
+
+
+def number(value: float | int | Decimal) -> int | float:
+    """Return a number in the CSV's one format: whole numbers as integers, others to 2 places."""
+    if not math.isfinite(value):
+        return float(value)
+    if float(value).is_integer():
+        return int(value)
+    return half_up(float(value), 2)
 
 
 def cell(value) -> str | int | float:
@@ -36,14 +69,18 @@ def cell(value) -> str | int | float:
     kind = type(value)  # exact types first: an export calls this for every cell
     if kind is str:
         return neutralise(value)
-    if kind is int or kind is float:
+    if kind is int:
         return value
+    if kind is float:
+        return number(value)
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, int | float | Decimal):
+    if isinstance(value, int):
         return value
+    if isinstance(value, float | Decimal):
+        return number(value)
     if isinstance(value, datetime):
         if value.tzinfo is None:  # stored naive, always UTC
             value = value.replace(tzinfo=UTC)

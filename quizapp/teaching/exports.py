@@ -12,11 +12,10 @@ from sqlalchemy import String, cast, select
 
 from quizapp.db.transactions import read
 from quizapp.extensions import db, table
-from quizapp.formats.csvout import Cells, cell
+from quizapp.formats.csvout import Cells, cell, number
 from quizapp.learning.attempts import attempt_numbers
 from quizapp.models import Answer, Attempt, Citation, Course, Passage, QuestionVersion, User
 from quizapp.qtypes import get_type
-from quizapp.rounding import half_up
 from quizapp.teaching import gradebook
 
 LONG_HEADER = [
@@ -36,15 +35,6 @@ LONG_HEADER = [
 ]
 
 
-def _number(value: float) -> float | int:
-    return int(value) if float(value).is_integer() else half_up(value, 2)
-
-
-def _rounded(value: float | None) -> float | None:
-    # Halves up as on the page (round() sends 0.0625 to the even 0.062)
-    return None if value is None else half_up(value, 3)
-
-
 def wide(course: Course | None, policy: str = "best") -> tuple[list[str], Iterator[list]]:
     """Return the header and rows of the gradebook: one row per student, a column per bank."""
     if course is not None:
@@ -52,14 +42,14 @@ def wide(course: Course | None, policy: str = "best") -> tuple[list[str], Iterat
     else:
         banks, rows = gradebook.everyone(policy)
     header = ["username", "full name", "email", "class"] + [
-        f"{b.title} (out of {_number(b.out_of)})" for b in banks
+        f"{b.title} (out of {number(b.out_of)})" for b in banks
     ]
     class_name = course.name if course is not None else ""
 
     def body():
         for row in sorted(rows, key=lambda r: r.username):
             yield [row.username, row.full_name, row.email or "", class_name] + [
-                _number(row.scores[b.id] * b.out_of) if b.id in row.scores else None for b in banks
+                number(row.scores[b.id] * b.out_of) if b.id in row.scores else None for b in banks
             ]
 
     return header, body()
@@ -156,8 +146,8 @@ def long(course: Course | None) -> tuple[list[str], Iterator[list]]:
                     _iso_utc(when),
                     text,
                     "true" if correct else "false",
-                    _number(points),
-                    _number(max_points),
+                    number(points),
+                    number(max_points),
                     cited.get(vid, ""),
                 )
             )
@@ -177,7 +167,13 @@ ITEM_HEADER = [
     "mean seconds",
     "choice shares",
     "flags",
+    "key",  # the right choices' letters (a true/false question's "true" or "false")
+    "common answers",  # a typed answer's most given responses, each with its count and mark
 ]
+
+
+def _mark(score: float) -> str:
+    return "right" if score >= 1 else ("partly right" if score > 0 else "wrong")
 
 
 def items(reports) -> tuple[list[str], Iterator[list]]:
@@ -188,7 +184,7 @@ def items(reports) -> tuple[list[str], Iterator[list]]:
             for row in bank.items:
                 s = row.stats
                 shares = "; ".join(
-                    f"{row.choice_labels.get(k, k)}: {half_up(v, 2):.2f}"
+                    f"{row.choice_labels.get(k, k)}: {number(v)}"
                     for k, v in s.choice_shares.items()
                 )
                 yield [
@@ -197,17 +193,17 @@ def items(reports) -> tuple[list[str], Iterator[list]]:
                     row.type,
                     row.prompt,
                     s.n,
-                    *(
-                        _rounded(v)
-                        for v in (
-                            s.facility,
-                            s.discrimination_pb,
-                            s.discrimination_ul,
-                            s.mean_seconds,
-                        )
-                    ),
+                    # Rounded by the CSV writer, halves up as on the page
+                    s.facility,
+                    s.discrimination_pb,
+                    s.discrimination_ul,
+                    s.mean_seconds,
                     shares,
                     "; ".join(s.flags),
+                    " ".join(row.keys),
+                    "; ".join(
+                        f"{text}: {count} ({_mark(score)})" for text, count, score in row.responses
+                    ),
                 ]
 
     return ITEM_HEADER, body()
@@ -233,7 +229,7 @@ class ScoreExport:
     command: str  # `quizapp export <command>`
     route: str  # the instructor endpoint serving it: "export_scores" (?format=) or "export_items"
     link_text: str  # on the class page
-    excel_link: bool  # also a "for Excel" link (with a BOM)
+    excel_link: bool  # also a "for Excel" link (with a BOM): every CSV has one
     help: str  # what a row is, for --format's help
     filename: Callable[[Course | None], str]
     rows: Callable[..., tuple[list[str], Iterator[list]]]  # (course, ...) -> header, rows
@@ -263,7 +259,7 @@ SCORE_EXPORTS: dict[str, ScoreExport] = {
             "scores",
             "export_scores",
             "every answer (CSV)",
-            False,
+            True,
             "a row per answer",
             lambda course: f"class-{course.id}-answers.csv",
             long,
@@ -273,7 +269,7 @@ SCORE_EXPORTS: dict[str, ScoreExport] = {
             "items",
             "export_items",
             "item analysis (CSV)",
-            False,
+            True,
             "a row per question",
             lambda course: f"items-class-{course.id}.csv" if course else "items.csv",
             item_analysis,

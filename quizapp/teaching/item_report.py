@@ -6,7 +6,8 @@ few rows per question into statistics, with the same formulas as the pure ``anal
 """
 
 import json
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 
 from sqlalchemy import (
     JSON,
@@ -29,6 +30,7 @@ from sqlalchemy import (
 from quizapp.extensions import db
 from quizapp.models import Answer, Bank, Question, QuestionVersion, User
 from quizapp.qtypes import get_type
+from quizapp.qtypes.base import TypedAnswer
 from quizapp.teaching.analysis import (
     ItemStats,
     Reliability,
@@ -46,6 +48,10 @@ class ItemRow:
     type: str
     choice_labels: dict[str, str]  # choice key -> text
     stats: ItemStats
+    keys: list[str] = field(default_factory=list)  # the choice keys marked correct
+    # A typed answer's (numeric, short text) most common responses: [text, count, points share]
+    responses: list[tuple[str, int, float]] = field(default_factory=list)
+    other_responses: int = 0  # how many answers gave a response not among those
 
 
 @dataclass(frozen=True)
@@ -56,6 +62,7 @@ class BankReport:
     reliability: Reliability
 
 
+TOP_RESPONSES = 5  # of a typed answer, shown with their counts
 EARLIER = "earlier"  # the key of choices that an earlier version had and the current one lacks
 EARLIER_LABEL = "A choice of an earlier version, since removed or reworded"
 
@@ -213,19 +220,19 @@ def _item_rows(f, r) -> dict[str, dict]:
     return rows
 
 
-def _choice_counts(f, qids: list[str]) -> dict[str, list[tuple[tuple, str, int]]]:
-    """Return per choice question each (version, response as JSON text) and how often given.
+def _response_counts(f, qids: list[str]) -> dict[str, list[tuple[tuple, str, int, float]]]:
+    """Return per question each (version, response as JSON text), how often given, its score.
 
-    A version is its (type, spec).
+    A version is its (type, spec); the score is the share of the points the response earned.
     """
     response = cast(f.c.response, Text)  # PostgreSQL cannot group json values
     stmt = (
-        select(f.c.qid, f.c.version_id, response, func.count())
+        select(f.c.qid, f.c.version_id, response, func.count(), func.max(f.c.frac))
         .where(f.c.qid.in_(qids))
         .group_by(f.c.qid, f.c.version_id, response)
     )
     rows = db.session.execute(stmt).all()
-    ids = {version_id for _qid, version_id, _response, _n in rows}
+    ids = {version_id for _qid, version_id, _response, _n, _frac in rows}
     versions = {
         v.id: (v.type, v.spec)
         for v in db.session.execute(
@@ -234,10 +241,26 @@ def _choice_counts(f, qids: list[str]) -> dict[str, list[tuple[tuple, str, int]]
             )
         )
     }
-    counts: dict[str, list[tuple[tuple, str, int]]] = {}
-    for qid, version_id, response, n in rows:
-        counts.setdefault(qid, []).append((versions[version_id], response, n))
+    counts: dict[str, list[tuple[tuple, str, int, float]]] = {}
+    for qid, version_id, response, n, frac in rows:
+        counts.setdefault(qid, []).append((versions[version_id], response, n, float(frac or 0)))
     return counts
+
+
+def _common_responses(counts) -> tuple[list[tuple[str, int, float]], int]:
+    """Return a typed answer's most common responses as [text, count, score], and the rest's n.
+
+    Responses that read alike and score alike (one typed under two versions) count as one.
+    """
+    from quizapp.qtypes import get_type
+
+    merged: Counter = Counter()
+    for (qtype, spec), response, n, frac in counts:
+        text = get_type(qtype).describe_response(spec, json.loads(response))
+        merged[text, round(frac, 6)] += n
+    top = sorted(merged.items(), key=lambda kv: (-kv[1], kv[0][0]))[:TOP_RESPONSES]
+    shown = [(text, n, frac) for (text, frac), n in top]
+    return shown, sum(merged.values()) - sum(n for _t, n, _f in shown)
 
 
 def _reliability(f) -> dict[str, Reliability]:
@@ -327,6 +350,24 @@ def _live_questions(bank_id: str | None):
     ).all()
 
 
+def live_banks() -> list[tuple[str, str]]:
+    """Return (id, title) of every live bank with a live question, in the banks' order."""
+    has_questions = (
+        select(Question.id).where(Question.bank_id == Bank.id, Question.retired.is_(False)).exists()
+    )
+    rows = db.session.execute(
+        select(Bank.id, Bank.title)
+        .where(Bank.retired.is_(False), has_questions)
+        .order_by(Bank.position)
+    )
+    return [tuple(row) for row in rows]
+
+
+def _typed(qtype: str) -> bool:
+    """Return whether a type's answers are typed (numbers, words), not picked from choices."""
+    return isinstance(get_type(qtype), TypedAnswer)
+
+
 def _labels(q) -> tuple[dict[str, str], set[str]]:
     """Return the labels of the answers a question's responses pick, and its correct keys.
 
@@ -343,7 +384,7 @@ def _stats(q, row: dict | None, counts: list[tuple[tuple, str, int]]) -> ItemSta
     shares = {}
     if labels:
         picked = dict.fromkeys(labels, 0)
-        for version, response, n in counts:
+        for version, response, n, _frac in counts:
             for key in _choice_keys(q, version, json.loads(response)):
                 picked[key] = picked.get(key, 0) + n
         shares = {key: n / row["n"] for key, n in picked.items()}
@@ -364,10 +405,13 @@ def _stats(q, row: dict | None, counts: list[tuple[tuple, str, int]]) -> ItemSta
 
 def _item(q, row: dict | None, counts) -> ItemRow:
     stats = _stats(q, row, counts)
-    labels = _labels(q)[0]
+    labels, keys = _labels(q)
     if EARLIER in stats.choice_shares:
         labels = labels | {EARLIER: EARLIER_LABEL}
-    return ItemRow(q.id, q.bank_id, q.prompt, q.type, labels, stats)
+    responses, others = _common_responses(counts) if _typed(q.type) else ([], 0)
+    return ItemRow(
+        q.id, q.bank_id, q.prompt, q.type, labels, stats, sorted(keys), responses, others
+    )
 
 
 def report(bank_id: str | None = None, user_ids=None) -> list[BankReport]:
@@ -376,7 +420,8 @@ def report(bank_id: str | None = None, user_ids=None) -> list[BankReport]:
     f = _materialise(_first_answers(bank_id, user_ids))
     try:
         rows = _item_rows(f, _with_rest_scores(f))
-        counts = _choice_counts(f, [q.id for q in questions if _labels(q)[0]])
+        counted = [q.id for q in questions if _labels(q)[0] or _typed(q.type)]
+        counts = _response_counts(f, counted)
         reliability = _reliability(f)
     finally:
         f.drop(db.session.connection())

@@ -25,6 +25,9 @@ from quizapp.teaching.item_report import BankReport, ItemRow
 
 EVERYONE = "items:everyone"
 STALE_AFTER = timedelta(minutes=15)
+# Raised when a report gains fields (2: keyed choices and typed answers' common responses), so
+# a report stored before is computed again rather than shown without them.
+REPORT_FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -48,7 +51,8 @@ def _content_stamp() -> str:
         .where(Bank.retired.is_(False), Question.retired.is_(False))
         .order_by(Bank.id, Question.id)
     ).all()
-    return hashlib.sha256(json.dumps([list(r) for r in rows]).encode()).hexdigest()
+    content = [REPORT_FORMAT, [list(r) for r in rows]]
+    return hashlib.sha256(json.dumps(content).encode()).hexdigest()
 
 
 def encode(reports: list[BankReport]) -> list[dict]:
@@ -62,7 +66,16 @@ def decode(payload: list[dict]) -> list[BankReport]:
         BankReport(
             b["bank_id"],
             b["title"],
-            [ItemRow(**{**i, "stats": ItemStats(**i["stats"])}) for i in b["items"]],
+            [
+                ItemRow(
+                    **{
+                        **i,
+                        "stats": ItemStats(**i["stats"]),
+                        "responses": [tuple(r) for r in i.get("responses", [])],
+                    }
+                )
+                for i in b["items"]
+            ],
             Reliability(**b["reliability"]),
         )
         for b in payload

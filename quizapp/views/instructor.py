@@ -1,5 +1,6 @@
 """Instructor pages: classes, gradebook, drill-down, item analysis, heatmap, exports, upload."""
 
+from dataclasses import dataclass
 from functools import wraps
 
 from flask import (
@@ -17,11 +18,13 @@ from flask_login import current_user, login_required
 
 from quizapp.accounts import password_reset
 from quizapp.authoring import upload
+from quizapp.content.passages import word_diff
 from quizapp.content.queries import find_document, list_documents, passage_map
 from quizapp.formats import BANK_FORMATS
 from quizapp.formats.csvout import stream_rows
 from quizapp.learning import attempts, charts, progress
 from quizapp.learning.question_cache import question_view
+from quizapp.models import Course
 from quizapp.teaching import classes, exports, gradebook, item_report, stored_reports
 from quizapp.web.forms import ConfirmUploadForm, CourseForm, PolicyForm, RenameForm, UploadForm
 from quizapp.web.ids import query_id
@@ -262,31 +265,66 @@ def _csv_response(header, rows, filename: str, bom: bool = False) -> Response:
     return response
 
 
-def _class_filter():
-    """Return the class named by ``?course=`` (or None for everyone) and its member ids."""
-    if not request.args.get("course"):
-        return None, None
-    course = course_or_404(request.args.get("course", type=query_id))
-    return course, classes.member_ids(course.id)
+@dataclass(frozen=True)
+class ItemFilter:
+    """What the item analysis shows: whose answers (a class, or every student) to which bank.
+
+    Read from the query string, so a plain link or GET form sets it (no JavaScript); a new
+    filter (an assignment, say) is one more field here, in ``from_request`` and in ``args``.
+    """
+
+    course: Course | None  # the class, or None for every student
+    bank: str | None  # a bank id: one bank's report at a time (all six ran to 69,000 px)
+    banks: list[tuple[str, str]]  # (id, title) of the banks to choose from
+
+    @classmethod
+    def from_request(cls, all_banks: bool = False) -> "ItemFilter":
+        """Return the filter the request names; 404 for a class or bank that is not there."""
+        course = None
+        if request.args.get("course"):
+            course = course_or_404(request.args.get("course", type=query_id))
+        banks = item_report.live_banks()
+        bank = request.args.get("bank") or None
+        if bank is not None and bank not in dict(banks):
+            abort(404, description="There is no such question bank.")
+        if bank is None and banks and not all_banks:
+            bank = banks[0][0]  # the page starts at the first bank; the CSV has them all
+        return cls(course, bank, banks)
+
+    def args(self, **changes) -> dict:
+        """Return the query arguments of this filter with ``changes``: for links to others."""
+        values = {"course": self.course.id if self.course else None, "bank": self.bank}
+        return {k: v for k, v in (values | changes).items() if v is not None}
+
+    @property
+    def bank_title(self) -> str | None:
+        return dict(self.banks).get(self.bank)
 
 
 @bp.get("/items")
 @instructor_required
 def items():
-    """Item analysis of every question, for one class (``?course=``) or all students."""
-    course, reports, fresh = _item_reports()
+    """Item analysis of one bank's questions, for one class (``?course=``) or all students."""
+    shown = ItemFilter.from_request()
+    reports, fresh = _item_reports(shown)
     minutes = int(stored_reports.STALE_AFTER.total_seconds() // 60)
     return render_template(
-        "instructor/items.html", course=course, reports=reports, fresh=fresh, stale_minutes=minutes
+        "instructor/items.html",
+        course=shown.course,
+        shown=shown,
+        reports=reports,
+        fresh=fresh,
+        stale_minutes=minutes,
     )
 
 
-def _item_reports():
-    """Return the class, its item reports, and for all students the stored report's freshness."""
-    course, users = _class_filter()
-    if course is None:
-        return None, *stored_reports.everyone()
-    return course, item_report.report(user_ids=users), None
+def _item_reports(shown: ItemFilter):
+    """Return the filter's item reports and, for all students, the stored report's freshness."""
+    if shown.course is None:
+        reports, fresh = stored_reports.everyone()
+        return [r for r in reports if shown.bank in (None, r.bank_id)], fresh
+    users = classes.member_ids(shown.course.id)
+    return item_report.report(bank_id=shown.bank, user_ids=users), None
 
 
 @bp.post("/items/recompute")
@@ -295,15 +333,21 @@ def recompute_items():
     """Compute the item analysis of all students again now."""
     stored_reports.everyone(refresh=True)
     flash("The item analysis of all students is computed again, from every answer.", "success")
-    return redirect(url_for(".items"), 303)
+    return redirect(url_for(".items", bank=request.args.get("bank") or None), 303)
 
 
 @bp.get("/items.csv")
 @instructor_required
 def export_items():
-    """Item analysis as CSV."""
-    course, reports, _fresh = _item_reports()
-    return _score_export(exports.SCORE_EXPORTS["items"], course, reports)
+    """Item analysis as CSV: every bank, or the one ``?bank=`` names."""
+    shown = ItemFilter.from_request(all_banks=True)
+    reports, _fresh = _item_reports(shown)
+    export = exports.SCORE_EXPORTS["items"]
+    header, rows = export.rows(shown.course, reports)
+    name = export.filename(shown.course)
+    if shown.bank:
+        name = name.removesuffix(".csv") + f"-{shown.bank}.csv"
+    return _csv_response(header, rows, name, bool(request.args.get("bom")))
 
 
 @bp.get("/classes/<int:course_id>/scores.csv")
@@ -354,7 +398,8 @@ def confirm_upload():
 def _after_upload(outcome, data: bytes, filename: str, form, again: bool = False):
     """Say what an upload did: loaded, refused with its errors, or waiting for a confirmation."""
     if outcome.loaded:
-        flash(f"Loaded: {upload.describe(outcome.counts)}.", "success")
+        named = ", ".join(f"“{b.title}” ({b.id})" for b in outcome.result.banks)
+        flash(f"Loaded {named}: {upload.describe(outcome.counts)}.", "success")
         for warning in outcome.result.diagnostics[:SHOWN_WARNINGS]:  # no errors: it loaded
             flash(f"Warning, line {warning.line}, column {warning.col}: {warning.message}", "info")
         if len(outcome.result.diagnostics) > SHOWN_WARNINGS:
@@ -396,6 +441,7 @@ def _banks_page(form, result=None, source=None, status: int = 200, source_lines:
         source_lines=source_lines,
         shown=upload.SHOWN_PROBLEMS,
         summary=upload.summary(result) if result else None,
+        word_diff=word_diff,
     ), status
 
 

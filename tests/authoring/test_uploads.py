@@ -8,6 +8,7 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
+from markupsafe import escape
 from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import stream_encode_multipart
@@ -56,12 +57,14 @@ def test_valid_bank_is_loaded_and_the_page_says_what_changed(app, teacher):
     assert response.status_code == 303
     page = teacher.get(response.location).get_data(as_text=True)
     added = len(re.findall(r"- id: ", fresh_bank()))
-    assert f"Loaded: {added} added, 0 changed, 0 retired" in page
+    # The message names the bank, by title and id: an instructor uploads several in a row
+    title = escape("Sample: China's big-science bet")
+    assert f"Loaded “{title}” (uploaded): {added} added, 0 changed, 0 retired" in page
     assert counts(app) == (banks + 1, questions + added)
     # Editing one question and uploading again makes a new version of that one only
     edited = fresh_bank().replace("How much liquid fills", "What mass of liquid fills")
     page = teacher.get(upload(teacher, edited.encode()).location).get_data(as_text=True)
-    assert f"Loaded: 0 added, 1 changed, 0 retired, {added - 1} unchanged" in page
+    assert f"): 0 added, 1 changed, 0 retired, {added - 1} unchanged" in page
 
 
 def test_errors_are_shown_beside_their_lines_and_nothing_is_loaded(app, teacher):
@@ -220,7 +223,7 @@ def test_an_upload_that_retires_questions_is_confirmed_before_anything_changes(a
     done = confirm(teacher, page)
     assert done.status_code == 303
     shown = teacher.get(done.location).get_data(as_text=True)
-    assert "Loaded: 0 added, 0 changed, 2 retired, 1 unchanged." in shown
+    assert "): 0 added, 0 changed, 2 retired, 1 unchanged." in shown
     assert {qid: retired for qid, (_n, retired) in versions(app).items()} == {
         "sample-juno-liquid": False,
         "sample-jinping-depth": True,
@@ -232,7 +235,7 @@ def test_an_upload_that_only_adds_or_changes_loads_at_once(app, teacher):
     edited = SAMPLE.replace("How much liquid fills", "What mass of liquid fills")
     response = upload(teacher, edited.encode())
     assert response.status_code == 303
-    assert "Loaded: 0 added, 1 changed, 0 retired, 2 unchanged." in teacher.get(
+    assert "): 0 added, 1 changed, 0 retired, 2 unchanged." in teacher.get(
         response.location
     ).get_data(as_text=True)
 
@@ -247,7 +250,7 @@ def test_retired_questions_uploaded_again_unchanged_are_restored_without_new_ver
     response = upload(teacher, SAMPLE.encode())
     assert response.status_code == 303
     shown = teacher.get(response.location).get_data(as_text=True)
-    assert "Loaded: 0 added, 0 changed, 2 restored, 0 retired, 1 unchanged." in shown
+    assert "): 0 added, 0 changed, 2 restored, 0 retired, 1 unchanged." in shown
     assert versions(app) == before  # the same versions, live again
 
 
@@ -318,7 +321,7 @@ def test_load_it_sent_twice_reports_the_load_not_a_change(app, teacher):
     again = confirm(teacher, page)  # Back and "Load it", a double click, a second tab
     assert again.status_code == 303
     shown = teacher.get(again.location).get_data(as_text=True)
-    assert "Loaded: 0 added, 0 changed, 0 retired, 1 unchanged." in shown
+    assert "): 0 added, 0 changed, 0 retired, 1 unchanged." in shown
     assert "changed since you checked" not in shown
 
 
@@ -369,7 +372,7 @@ def test_an_upload_with_a_warning_loads_and_shows_the_warning(app, teacher):
     response = upload(teacher, warned.encode())
     assert response.status_code == 303
     shown = teacher.get(response.location).get_data(as_text=True)
-    assert "Loaded: 0 added, 1 changed, 0 retired, 2 unchanged." in shown
+    assert "): 0 added, 1 changed, 0 retired, 2 unchanged." in shown
     assert "Warning, line" in shown and "the explanation repeats a quote word for word" in shown
 
 
@@ -486,6 +489,22 @@ def test_an_upload_shows_item_writing_warnings_with_their_codes_and_still_loads(
     response = upload(teacher, bank.encode())
     assert response.status_code == 303  # a warning never blocks an upload
     shown = html.unescape(teacher.get(response.location).get_data(as_text=True))
-    assert "Loaded: 3 added" in shown
+    assert "3 added" in shown
     assert 'this wrong choice says "only" and no right choice does' in shown
     assert "[absolute-word]" in shown
+
+
+def test_a_quote_not_found_shows_its_differing_words_and_the_file_single_spaced(app, teacher):
+    right = "Centred on a colossal sphere filled with 20,000 tonnes of liquid"
+    assert right in fresh_bank()
+    bank = fresh_bank().replace(right, right.replace("colossal", "huge"), 1)
+    page = upload(teacher, bank.encode()).get_data(as_text=True)
+    problem = re.search(r"<li>.*?quote not found.*?</li>", page)[0]
+    # The quote's word struck out, the article's marked as inserted; the rest plain
+    assert re.findall(r"<del>([^<]*)</del>", problem) == ["huge"]
+    assert re.findall(r"<ins>([^<]*)</ins>", problem) == ["colossal"]
+    assert "Your quote:</span> Centred on a <del>" in problem
+    # One line of the file per line on the page: no blank line between them
+    listing = re.search(r'<pre class="source".*?</pre>', page, re.S)[0]
+    assert listing.count('class="src-line') == bank.count("\n")
+    assert "</span>\n" not in listing

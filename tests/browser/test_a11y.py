@@ -8,6 +8,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 
 from tests.browser.forms import log_in, register
+from tests.browser.test_instructor_tables import demo_class  # noqa: F401 - fixture
 from tests.conftest import VIEWPORTS
 from tests.factories import make_user
 from tests.quizhelp import current_view
@@ -155,4 +156,71 @@ def test_every_page_kind_has_no_serious_accessibility_issue(app, live_server, br
     assert len(kinds) >= 4, kinds  # the question types the sample banks use
     for ctx in {p.context for p, _ in pages.values()}:
         ctx.close()
+    assert found == {}, "\n".join(f"{k}: {v}" for k, v in found.items())
+
+
+def test_instructor_pages_with_a_class_of_60_have_no_accessibility_issue_light_or_dark(
+    app,
+    live_server,
+    browser,
+    demo_class,  # noqa: F811
+):
+    """axe on every instructor page as issue 29 left it: wide sticky tables, the bank filter,
+    keyed choices and typed answers, the marked words of an upload error; both colour schemes."""
+    from quizapp.teaching.demo import DEMO_INSTRUCTOR, DEMO_PASSWORD
+
+    with app.app_context():
+        from sqlalchemy import select
+
+        from quizapp.extensions import db
+        from quizapp.models import User
+
+        student_id = db.session.scalar(select(User.id).where(User.username == "demo1-0001"))
+    base, klass = live_server, f"{live_server}/teach/classes/{demo_class}"
+    bank = (Path(__file__).parents[2] / "questions" / "big-science.yaml").read_text("utf-8")
+    quote = re.search(r'quote: "([^"]+)"', bank)[1]
+    wrong = bank.replace(quote, quote.replace(" ", "ish ", 1), 1).encode()
+    urls = {
+        "home": f"{base}/teach/",
+        "gradebook, sorted": f"{klass}?sort=completed&dir=desc",
+        "student": f"{klass}/students/{student_id}",
+        "item analysis": f"{base}/teach/items?course={demo_class}",
+        "item analysis, typed answers": f"{base}/teach/items?course={demo_class}&bank=cross",
+        "item analysis, all students": f"{base}/teach/items?bank=us-china",
+        "heatmap": f"{klass}/heatmap",
+        "settings": f"{klass}/settings",
+        "banks": f"{base}/teach/banks",
+    }
+    # axe takes 5-10 s on a table of 50 rows: at phone width, the pages whose layout changes
+    phone = {"gradebook, sorted", "item analysis, typed answers"}
+    found, checked = {}, 0
+    for scheme in ("light", "dark"):
+        context = browser.new_context(color_scheme=scheme)
+        page = context.new_page()
+        page.goto(f"{base}/auth/login")
+        page.get_by_label("Username").fill(DEMO_INSTRUCTOR)
+        page.get_by_label("Password").fill(DEMO_PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        page.get_by_role("link", name=DEMO_INSTRUCTOR).wait_for()
+        for size, viewport in VIEWPORTS.items():
+            page.set_viewport_size(viewport)
+            for name, url in urls.items():
+                if size == "phone" and name not in phone:
+                    continue
+                page.goto(url)
+                checked += 1
+                if issues := problems(page):
+                    found[f"{name} [{scheme}, {size}]"] = issues
+            page.goto(f"{base}/teach/banks")
+            page.set_input_files(
+                "input[type=file]",
+                files=[{"name": "big.yaml", "mimeType": "application/x-yaml", "buffer": wrong}],
+            )
+            page.get_by_role("button", name="Check and load").click()
+            page.locator(".quote-diff del").first.wait_for()
+            checked += 1
+            if issues := problems(page):
+                found[f"upload errors [{scheme}, {size}]"] = issues
+        context.close()
+    assert checked == 2 * (len(urls) + len(phone) + 2)
     assert found == {}, "\n".join(f"{k}: {v}" for k, v in found.items())

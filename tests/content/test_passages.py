@@ -17,6 +17,7 @@ from quizapp.content.passages import (
     normalize_with_map,
     relocate,
     segment,
+    word_diff,
 )
 
 BODY = """First paragraph about JUNO and its 20,000 tonnes of liquid.
@@ -271,3 +272,46 @@ def test_relocate_leaves_out_words_since_edited_but_names_the_paragraph_most_ali
     old, edited, moved, alike = _relocate_tonnes(BODY.replace("20,000 tonnes", "20 000 tonnes", 1))
     assert moved == [] and alike == edited[0].anchor
     assert relocate(old[0].text, [(0, 5)], segment("d", "Nothing like it at all.")) == ([], None)
+
+
+def test_word_diff_marks_only_the_words_that_differ():
+    quote = "Centred on a colossal sphere filled with 20,000 tonnes of liquid"
+    article = "Centred on a huge sphere filled with 20,000 tonnes of liquid"
+    assert word_diff(quote, article) == [
+        ("same", "Centred on a"),
+        ("quote", "colossal"),
+        ("article", "huge"),
+        ("same", "sphere filled with 20,000 tonnes of liquid"),
+    ]
+
+
+def test_word_diff_ignores_what_quote_matching_ignores_and_shows_added_and_dropped_words():
+    # Curly and straight quotation marks, dashes and spacing are no difference
+    assert word_diff("Earth’s  big—science", "Earth's big-science") == [
+        ("same", "Earth's big-science")
+    ]
+    assert word_diff("a b c", "a c d") == [
+        ("same", "a"),
+        ("quote", "b"),
+        ("same", "c"),
+        ("article", "d"),
+    ]
+
+
+@given(
+    st.lists(st.sampled_from(["a", "b", "c", "d"]), max_size=8),
+    st.lists(st.sampled_from(["a", "b", "c", "d"]), max_size=8),
+)
+def test_word_diff_rebuilds_both_texts(ours, theirs):
+    runs = word_diff(" ".join(ours), " ".join(theirs))
+    assert " ".join(t for kind, t in runs if kind != "article").split() == ours
+    assert " ".join(t for kind, t in runs if kind != "quote").split() == theirs
+
+
+def test_word_diff_does_not_mark_the_full_stop_the_closest_text_ends_with():
+    assert word_diff("it is designedish to answer", "it is designed to answer.") == [
+        ("same", "it is"),
+        ("quote", "designedish"),
+        ("article", "designed"),
+        ("same", "to answer."),
+    ]

@@ -2,12 +2,15 @@
 
 import csv
 import io
+import unicodedata
 from datetime import UTC, datetime, timedelta, timezone
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from quizapp.formats.csvout import FORMULA_STARTS, cell, stream_rows
+from tests.factories import create_class, join
+from tests.quizhelp import take_quiz_typing
 
 
 def parse(lines) -> list[list[str]]:
@@ -83,3 +86,81 @@ def test_streams_one_row_at_a_time():
 
     stream = stream_rows(["x"], endless())
     assert [next(stream) for _ in range(3)] == ["x\r\n", "row\r\n", "row\r\n"]
+
+
+# Compatibility forms that NFKC turns into "=", "+" and "@": an LMS or a spreadsheet that
+# normalises what it imports would run them.
+COMPAT_FORMULAS = [
+    '\ufe66HYPERLINK("http://x.example","y")',  # small equals sign
+    "\u207a1+1",  # superscript plus
+    "\ufe6bSUM(A1)",  # small commercial at
+    "Bob;\ufe66 1+1",  # after a ";", where Excel in a ";" locale starts a cell
+]
+
+
+def assert_no_cell_starts_a_formula(text: str, where: str) -> None:
+    """Assert no cell, split at commas or at ";" as Excel may, is a formula once NFKC'd."""
+    for delimiter in (",", ";"):
+        for row in csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""), delimiter=delimiter):
+            for field in row:
+                folded = unicodedata.normalize("NFKC", field).lstrip(' \t\r\n"')
+                assert not folded.startswith(FORMULA), (where, delimiter, field)
+
+
+def test_compatibility_form_formulas_are_neutralised_in_every_csv_export(app, teacher, runner):
+    course_id, code = create_class(teacher)
+    for i, payload in enumerate(COMPAT_FORMULAS):
+        student = join(app, f"compat{i}", code, full_name=payload)  # through a student's name
+        take_quiz_typing(app, student, "sample-cross", payload)  # and a typed answer
+    exports = {
+        url: teacher.get(url).get_data(as_text=True)
+        for url in (
+            f"/teach/classes/{course_id}/scores.csv?format=wide",
+            f"/teach/classes/{course_id}/scores.csv?format=wide&bom=1",
+            f"/teach/classes/{course_id}/scores.csv?format=long",
+            f"/teach/classes/{course_id}/scores.csv?format=long&bom=1",
+            f"/teach/items.csv?course={course_id}",
+            f"/teach/items.csv?course={course_id}&bom=1",
+            "/teach/items.csv",
+        )
+    }
+    for args in (
+        ["export", "scores", "--class", str(course_id), "--format", "wide"],
+        ["export", "scores", "--format", "long", "--bom"],
+        ["export", "items", "--class", str(course_id)],
+        ["export", "items"],
+    ):
+        result = runner.invoke(args=args)
+        assert result.exit_code == 0, result.output
+        exports[" ".join(args)] = result.output
+    for where, text in exports.items():
+        assert_no_cell_starts_a_formula(text, where)
+    # ...and the payloads did reach the files: each is there, neutralised
+    wide, long, items = (exports[k] for k in list(exports)[:5:2])
+    names = {r["username"]: r["full name"] for r in csv.DictReader(io.StringIO(wide))}
+    assert names == {f"compat{i}": cell(p) for i, p in enumerate(COMPAT_FORMULAS)}
+    assert {cell(p) for p in COMPAT_FORMULAS} == {
+        "'" + COMPAT_FORMULAS[0],
+        "'\u207a1+1",
+        "'\ufe6bSUM(A1)",
+        "Bob;'\ufe66 1+1",
+    }
+    typed = {r["answer"] for r in csv.DictReader(io.StringIO(long))} & set(names.values())
+    assert typed == set(names.values())
+    common = next(
+        r["common answers"]
+        for r in csv.DictReader(io.StringIO(items))
+        if r["question id"] == "sample-micius-name"
+    )
+    assert all(p in common for p in COMPAT_FORMULAS[:3])
+
+
+def test_numbers_have_one_format_whole_without_a_point_others_to_two_places_halves_up():
+    assert parse(stream_rows(["n"], [[8.0], [34.0], [32], [0.125], [2 / 3], [-0.005]]))[1:] == [
+        ["8"],
+        ["34"],
+        ["32"],
+        ["0.13"],
+        ["0.67"],
+        ["-0.01"],
+    ]

@@ -288,8 +288,8 @@ def test_item_analysis_page_and_csv(app, teacher):
     assert {r["responses"] for r in rows if r["bank"] == bank_ids(app)[0]} == {"3"}
     # Choices carry the letters the flags use ("distractor C never chosen").
     shares = next(r["choice shares"] for r in rows if r["type"] == "single")
-    assert re.match(r"A\. .+: \d\.\d\d; B\. ", shares), shares
-    assert re.search(r"<li>A\. [^<]+: \d+%</li>", html)
+    assert re.match(r"A\. .+: \d(\.\d\d?)?; B\. ", shares), shares
+    assert re.search(r"<li[^>]*>(<strong>)?A\. [^<]+: \d+%", html)
 
 
 def _demo_snapshot(url):
@@ -710,8 +710,9 @@ def test_instructor_pages_have_titles_that_tell_them_apart(teacher):
     }
     assert list(titles.values()) == [
         "Gradebook · Policy 101 · quizapp",
-        "Item analysis · Policy 101 · quizapp",
-        "Item analysis · all students · quizapp",
+        # One bank at a time, the first one unless another is asked for: its title says which
+        "Item analysis · Sample: China&#39;s big-science bet · Policy 101 · quizapp",
+        "Item analysis · Sample: China&#39;s big-science bet · all students · quizapp",
     ]
 
 
@@ -750,7 +751,7 @@ def test_item_analysis_rounds_halves_up_on_the_page_and_in_the_csv(app, teacher)
     assert re.search(r"B\. 2,400 tonnes: 13%", row)  # 4 of 32
     text = teacher.get(f"/teach/items.csv?course={course_id}").get_data(as_text=True)
     item = next(r for r in csv.DictReader(io.StringIO(text)) if r["question id"] == key)
-    assert item["discrimination (upper-lower 27%)"] == "0.125"
+    assert item["discrimination (upper-lower 27%)"] == "0.13"  # 2 places, as on the page
     # The CSV's share is the page's percentage, rounded the same way (not 0.12)
     assert "B. 2,400 tonnes: 0.13" in item["choice shares"]
 
@@ -787,3 +788,77 @@ def test_an_instructor_who_joins_a_class_is_no_student_in_its_statistics(app, te
         assert {row["username"] for row in csv.DictReader(io.StringIO(text))} == {"learner"}, fmt
     heatmap = teacher.get(f"/teach/classes/{course_id}/heatmap?doc=big-science").text
     assert 'class="band-1' not in heatmap  # the ta's wrong answers shade nothing red
+
+
+def test_item_analysis_shows_one_bank_at_a_time_chosen_by_a_link(app, teacher):
+    course_id, code = create_class(teacher)
+    first, second = bank_ids(app)[:2]
+    student = join(app, "onebank", code)
+    take_quiz(app, student, first)
+    take_quiz(app, student, second)
+    html = teacher.get(f"/teach/items?course={course_id}").get_data(as_text=True)
+    # The first bank's table, not the second's: the page of all banks ran to 69,000 px
+    assert f'id="bank-{first}"' in html and f'id="bank-{second}"' not in html
+    link = re.search(rf'<a href="([^"]*bank={second}[^"]*)"', html)[1].replace("&amp;", "&")
+    assert f"course={course_id}" in link  # the class stays chosen
+    html = teacher.get(link).get_data(as_text=True)
+    assert f'id="bank-{second}"' in html and f'id="bank-{first}"' not in html
+    assert re.search(rf'href="[^"]*bank={second}[^"]*" aria-current=page', html)
+    assert teacher.get(f"/teach/items?course={course_id}&bank=no-such").status_code == 404
+    # Every student's stored report is filtered alike
+    html = teacher.get(f"/teach/items?bank={second}").get_data(as_text=True)
+    assert f'id="bank-{second}"' in html and f'id="bank-{first}"' not in html
+    # The CSV has every bank, and a bank's own when asked
+    text = teacher.get(f"/teach/items.csv?course={course_id}").get_data(as_text=True)
+    assert {r["bank"] for r in csv.DictReader(io.StringIO(text))} == {first, second}
+    text = teacher.get(f"/teach/items.csv?course={course_id}&bank={second}").get_data(as_text=True)
+    assert {r["bank"] for r in csv.DictReader(io.StringIO(text))} == {second}
+
+
+def test_item_analysis_marks_the_key_and_counts_typed_answers_with_their_marks(app, teacher):
+    from tests.quizhelp import take_quiz_typing
+
+    course_id, code = create_class(teacher)
+    for i, typed in enumerate(["Micius", "Mozi satellite", "Mozi satellite", "mozi"]):
+        take_quiz_typing(app, join(app, f"typist{i}", code), "sample-cross", typed)
+    html = teacher.get(f"/teach/items?course={course_id}&bank=sample-cross").get_data(as_text=True)
+    typed = re.search(r"<code>sample-micius-name</code>.*?</tr>", html, re.S)[0]
+    # Most given first, each marked: a missing accepted answer shows as a common "wrong" one
+    assert re.findall(r"<q>([^<]*)</q> × (\d+) <span class=\"(\w+)\"", typed) == [
+        ("Mozi satellite", "2", "wrong"),
+        ("Micius", "1", "right"),
+        ("mozi", "1", "right"),
+    ]
+    picks = re.search(r"<code>sample-underground-labs</code>.*?</tr>", html, re.S)[0]
+    keyed = re.findall(r'<li class="keyed"><strong>(\w)\. ', picks)
+    assert keyed == ["A", "B"]  # JUNO and Jinping, the two right choices
+    assert re.search(r"<li>C\. Earthlab: 0%</li>", picks)  # a distractor, not marked
+    text = teacher.get(f"/teach/items.csv?course={course_id}").get_data(as_text=True)
+    rows = {r["question id"]: r for r in csv.DictReader(io.StringIO(text))}
+    assert rows["sample-underground-labs"]["key"] == "A B"
+    assert rows["sample-micius-name"]["common answers"] == (
+        "Mozi satellite: 2 (wrong); Micius: 1 (right); mozi: 1 (right)"
+    )
+
+
+def test_every_csv_has_a_for_excel_twin_with_a_byte_order_mark(app, teacher):
+    course_id, code = create_class(teacher)
+    take_quiz(app, join(app, "excel", code), bank_ids(app)[0])
+    pages = [f"/teach/classes/{course_id}", f"/teach/items?course={course_id}", "/teach/items"]
+    for page in pages:
+        html = teacher.get(page).get_data(as_text=True)
+        links = [h.replace("&amp;", "&") for h in re.findall(r'href="([^"]+\.csv[^"]*)"', html)]
+        plain = [h for h in links if "bom=1" not in h]
+        assert plain, page
+
+        def same(link):  # the path and its query, in any order
+            path, _, query = link.partition("?")
+            return path, sorted(p for p in query.split("&") if p)
+
+        for href in plain:  # each plain CSV link has its twin, the same file with a BOM
+            path, query = same(href)
+            twin = next((h for h in links if same(h) == (path, sorted([*query, "bom=1"]))), None)
+            assert twin is not None, (page, href, links)
+            body = teacher.get(twin).get_data()
+            assert body.startswith("\ufeff".encode()), twin
+            assert body[3:] == teacher.get(href).get_data(), twin

@@ -157,6 +157,7 @@ def feedback(attempt_id: int, number: int):
         view=view,
         answer=answer,
         next_number=None if next_position is None else next_position + 1,
+        choice_order=quiz.choice_order(attempt, position, view),  # as the question showed them
     )
 
 

@@ -20,6 +20,7 @@ class Excerpt:
     doc_title: str
     anchor: str
     passage_id: int
+    ordinal: int  # the paragraph's place in its article, from 1
     segments: tuple[tuple[str, bool], ...]
     link: str
     html: Markup  # the passage with the quoted words in <mark>, rendered once
@@ -155,6 +156,7 @@ def _excerpt(passage: Passage, title: str, spans: list[tuple[int, int]]) -> Exce
         doc_title=title,
         anchor=passage.anchor,
         passage_id=passage.id,
+        ordinal=passage.ordinal,
         segments=segments,
         link=url_for(
             "reader.read",

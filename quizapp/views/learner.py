@@ -226,6 +226,7 @@ def dashboard():
         "learner/dashboard.html",
         rows=rows,
         points=points,
+        ticks=charts.date_ticks([p.when for p in history]),
         attempts=[(p.attempt_id, p.when) for p in history],
         series=series,
         chart=charts,

@@ -25,6 +25,8 @@ class QuizRow:
     open_answered: int
     open_questions: int = 0  # how many questions the open attempt has (it keeps its own)
     last_finished: int | None = None  # the latest finished attempt, whose results stay readable
+    doc_id: str | None = None  # the article the quiz is on (None: across the articles)
+    description: str | None = None  # the bank's one sentence on what it covers
 
 
 # The dashboard's statements are built once (user and article as parameters): building
@@ -58,7 +60,7 @@ _OPEN = (
     .order_by(Attempt.id)
 )
 _LIVE_BANKS = (
-    select(Bank.id, Bank.title, Document.title)
+    select(Bank.id, Bank.title, Document.title, Bank.doc_id, Bank.description)
     .outerjoin(Document, Document.id == Bank.doc_id)
     .where(Bank.retired.is_(False))
     .order_by(Bank.position, Bank.id)
@@ -85,8 +87,10 @@ def quiz_list(user_id: int) -> list[QuizRow]:
             open_attempt=open_rows.get(bank_id, (None, 0, 0))[0],
             open_answered=open_rows.get(bank_id, (None, 0, 0))[1],
             open_questions=open_rows.get(bank_id, (None, 0, 0))[2],
+            doc_id=doc_id,
+            description=description,
         )
-        for bank_id, title, doc_title in read(_LIVE_BANKS)
+        for bank_id, title, doc_title, doc_id, description in read(_LIVE_BANKS)
     ]
 
 

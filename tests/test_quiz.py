@@ -264,7 +264,8 @@ def test_results_show_score_answers_and_passages_to_reread(app, student):
     attempt_id = take_quiz(app, student, bank, wrong_at={1})
     page = student.get(f"/attempts/{attempt_id}/results").get_data(as_text=True)
     assert "Score:" in page and "Passages to reread" in page
-    assert re.search(r'<ul class="reread">\s*<li><a href="/read/', page)
+    assert re.search(r'<h3 id="reread-1">[^<]+</h3>\s*<ul class="reread">\s*<li>', page)
+    assert re.search(r'<a href="/read/[^"]+&amp;back=/attempts/\d+/results#p-', page)
     with app.app_context():
         attempt = db.session.get(Attempt, attempt_id)
         assert attempt.finished_at is not None
@@ -279,10 +280,8 @@ def test_results_show_score_answers_and_passages_to_reread(app, student):
 
 def _quoted(page: str) -> set[str]:
     """The quoted spans listed under "Passages to reread"."""
-    section = (
-        page.split('<ul class="reread">', 1)[1].split("</ul>", 1)[0] if "reread" in page else ""
-    )
-    return set(re.findall(r"“([^”]+)”", htmlmod.unescape(section)))
+    quotes = re.findall(r'<p class="reread-quote">(.*?)</p>', page, re.S)
+    return set(re.findall(r"“([^”]+)”", htmlmod.unescape(" ".join(quotes))))
 
 
 def test_results_of_an_open_attempt_quote_only_what_was_answered(app, student):
@@ -413,12 +412,47 @@ def test_passages_to_reread_separate_quotes_and_do_not_double_quotation_marks(ap
 
     from flask import render_template
 
+    from quizapp.progress import RereadArticle, RereadPassage
+
     excerpt = SimpleNamespace(
         link="/read/big-science#p3",
         doc_title="China's big-science bet",
+        ordinal=3,
         segments=[("“Cooperating with China”", True), (" said one, and ", False), ("later", True)],
     )
+    article = RereadArticle("big-science", excerpt.doc_title, (RereadPassage(excerpt, (2,)),))
     attempt = SimpleNamespace(id=1, finished_at=True, score=1, max_score=2)
-    with app.test_request_context():
-        page = render_template("learner/results.html", attempt=attempt, reread=[excerpt], items=[])
-    assert "“Cooperating with China”; “later”</li>" in page
+    with app.test_request_context("/attempts/1/results"):
+        page = render_template("learner/results.html", attempt=attempt, reread=[article], items=[])
+    assert "“Cooperating with China” … “later”</p>" in page
+    assert 'href="/read/big-science?back=/attempts/1/results#p3"' in page
+
+
+def _excerpt(doc: str, passage: int, ordinal: int):
+    from types import SimpleNamespace
+
+    return SimpleNamespace(doc_id=doc, doc_title=doc.title(), passage_id=passage, ordinal=ordinal)
+
+
+def test_passages_to_reread_are_grouped_by_article_each_passage_once():
+    from types import SimpleNamespace
+
+    from quizapp.progress import passages_to_reread
+
+    wrong, right = SimpleNamespace(correct=False), SimpleNamespace(correct=True)
+    shared = _excerpt("cities", 10, 7)
+    items = [
+        (1, SimpleNamespace(excerpts=(shared, _excerpt("big", 20, 4))), wrong),
+        (2, SimpleNamespace(excerpts=(_excerpt("cities", 11, 2), shared)), wrong),
+        (3, SimpleNamespace(excerpts=(_excerpt("big", 21, 1),)), right),  # right: not listed
+        (4, SimpleNamespace(excerpts=(_excerpt("big", 22, 9),)), None),  # unanswered
+    ]
+    grouped = passages_to_reread(items, finished=True)
+    assert [
+        (a.doc_id, [(p.excerpt.passage_id, p.numbers) for p in a.passages]) for a in grouped
+    ] == [
+        ("cities", [(11, (2,)), (10, (1, 2))]),  # in the article's order, each once
+        ("big", [(20, (1,)), (22, (4,))]),
+    ]
+    open_attempt = passages_to_reread(items, finished=False)  # question 4 is still open
+    assert [p.excerpt.passage_id for a in open_attempt for p in a.passages] == [11, 10, 20]

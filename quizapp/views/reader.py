@@ -94,9 +94,7 @@ def read(doc_id: str):
         (passage, highlight_segments(passage.text, spans.get(passage.anchor, ())))
         for passage in document.passages
     ]
-    return render_template(
-        "reader/read.html", document=document, paragraphs=paragraphs, back=back
-    )
+    return render_template("reader/read.html", document=document, paragraphs=paragraphs, back=back)
 
 
 def _moved_highlights(document, spans, live) -> str | None:

@@ -4,7 +4,15 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import EmailField, HiddenField, IntegerField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    EqualTo,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 from wtforms.widgets import HiddenInput
 
 from .accounts import MAX_PASSWORD, MIN_PASSWORD, email_problem, password_problem, username_problem
@@ -121,6 +129,19 @@ class ReviewForm(FlaskForm):
     token = HiddenField(validators=[DataRequired(), Length(8, 64)])
     question = HiddenField(validators=[DataRequired(), Length(1, 64)])
     version = IntegerField(widget=HiddenInput(), validators=[Optional()])
+
+
+class ReviewLimitForm(FlaskForm):
+    """How many reviews a day the student takes."""
+
+    daily_reviews = IntegerField(
+        "Reviews a day",
+        validators=[
+            InputRequired("Reviews a day: enter a number."),
+            NumberRange(1, 500, "Reviews a day: choose a number from 1 to 500."),
+        ],
+        description="At most this many reviews in any 24 hours; the rest wait for later days.",
+    )
 
 
 def _class_name() -> StringField:

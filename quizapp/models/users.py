@@ -11,6 +11,7 @@ from ..extensions import db
 from .content import utcnow
 
 ROLES = ("student", "instructor")
+DAILY_REVIEWS = 20  # reviews a day unless the student chooses otherwise (review page)
 
 
 def email_key(email: str | None) -> str | None:
@@ -29,6 +30,10 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(300))
     role: Mapped[str] = mapped_column(String(16), default="student")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # At most this many reviews in any 24 hours: a backlog of hundreds comes back in portions.
+    daily_reviews: Mapped[int] = mapped_column(
+        default=DAILY_REVIEWS, server_default=str(DAILY_REVIEWS)
+    )
 
     # Set when loaded for a request: the id of the LoginSession the cookie carries (not a column).
     login_token: ClassVar[str | None] = None

@@ -9,7 +9,8 @@ from flask_login import current_user, login_required
 from .. import charts, courses, gradebook, progress, quiz, review
 from .. import review_answers as review_service
 from ..content import find_document, list_documents, passage_map
-from ..forms import JoinForm, ReviewForm
+from ..extensions import db
+from ..forms import JoinForm, ReviewForm, ReviewLimitForm
 from ..models.content import utcnow
 from ..question_cache import question_view
 from ..timing import elapsed_ms, issue_stamp
@@ -236,25 +237,38 @@ def dashboard():
         mastery=mastery,
         weakest=weakest,
         doc_titles={d.id: d.title for d in documents},
-        review_due=review.due_count(current_user.id, utcnow()),
+        review_budget=review.budget(current_user.id, utcnow()),
     )
 
 
-@bp.get("/review")
+@bp.route("/review", methods=["GET", "POST"])
 def review_home():
-    """Show how many review cards are due and when the next one falls due."""
+    """Show how many reviews are due today and when the next falls due; set the daily limit."""
     now = utcnow()
+    form = ReviewLimitForm()
+    if form.validate_on_submit():
+        review.set_daily_limit(current_user.id, form.daily_reviews.data)
+        db.session.commit()
+        flash(f"From now on, up to {form.daily_reviews.data} reviews a day.", "success")
+        return redirect(url_for(".review_home"), 303)
+    budget = review.budget(current_user.id, now)
+    if not form.is_submitted():
+        form.daily_reviews.data = budget.limit
     return render_template(
         "learner/review_home.html",
-        due=review.due_count(current_user.id, now),
+        budget=budget,
+        form=form,
         next_due=review.next_due_after(current_user.id, now),
-    )
+    ), 400 if form.errors else 200
 
 
 @bp.get("/review/next")
 def review_next():
-    """Show the most overdue card's question, or say nothing is due."""
-    card = review.next_due(current_user.id, utcnow())
+    """Show the most overdue card's question, or say nothing is due (or the day's are done)."""
+    now = utcnow()
+    if not review.budget(current_user.id, now).left:
+        return redirect(url_for(".review_home"))
+    card = review.next_due(current_user.id, now)
     if card is None:
         return redirect(url_for(".review_home"))
     token = review_service.new_token(current_user.id, card.question_id)
@@ -321,7 +335,8 @@ def review_feedback(review_id: int):
         "learner/review_feedback.html",
         view=question_view(row.version_id),
         answer=row,
-        due=review.due_count(current_user.id, utcnow()),
+        budget=review.budget(current_user.id, utcnow()),
+        comeback=review.comeback(current_user.id, row.question_id, row.reviewed_at),
     )
 
 

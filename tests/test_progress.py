@@ -405,3 +405,96 @@ def test_a_quiz_in_progress_counts_the_questions_of_its_attempt_after_the_bank_g
     quizzes = student.get("/quizzes").get_data(as_text=True)
     assert "in progress: 1 of 3 answered" in quizzes
     assert "4 questions" in quizzes  # what a new attempt would ask
+
+
+LIMIT_FIELD = r'<input [^>]*name="daily_reviews"[^>]*type="number" value="{}">'
+
+
+def _set_daily_limit(student, value) -> object:
+    page = student.get("/review").get_data(as_text=True)
+    return student.post(
+        "/review", data={"csrf_token": csrf_from(page), "daily_reviews": str(value)}
+    )
+
+
+def test_a_daily_review_limit_holds_the_rest_back_and_the_student_chooses_it(app, student, frozen):
+    for bank in bank_ids(app):
+        take_quiz(app, student, bank)  # every answer right: each card due in 2 days
+    with app.app_context():
+        cards = db.session.scalar(select(func.count()).select_from(ReviewCard))
+    assert cards >= 4
+    assert re.search(LIMIT_FIELD.format(20), student.get("/review").text)
+
+    refused = _set_daily_limit(student, 0)
+    assert refused.status_code == 400
+    assert re.search(
+        r'<p class="error" id="daily_reviews-error"><strong>Error:</strong> '
+        r"Reviews a day: choose a number from 1 to 500\.</p>",
+        refused.text,
+    )
+    assert _set_daily_limit(student, 2).status_code == 303
+    assert re.search(LIMIT_FIELD.format(2), student.get("/review").text)
+
+    frozen["now"] += timedelta(days=2)
+    home = student.get("/review").text
+    assert "<strong>2</strong> reviews for today" in home and f"({cards} questions are due" in home
+    assert "2 reviews for today" in student.get("/progress").text
+    assert review_due_cards_rightly(app, student) == 2  # then /review/next says no more
+    home = student.get("/review").text
+    assert "That is 2 reviews in the last 24 hours, your daily limit." in home
+    assert f"{cards - 2} questions wait" in home
+    assert "Today's reviews are done" in student.get("/progress").text
+
+    frozen["now"] += timedelta(hours=23)
+    assert review_due_cards_rightly(app, student) == 0
+    frozen["now"] += timedelta(hours=1, seconds=1)  # 24 hours after the first review
+    assert review_due_cards_rightly(app, student) == 2
+
+
+def test_after_a_review_the_page_says_when_the_question_comes_back(app, student, frozen):
+    take_quiz(app, student, bank_ids(app)[0])
+    frozen["now"] += timedelta(days=2)
+    assert review_due_cards_rightly(app, student) >= 1
+    with app.app_context():
+        review_row = db.session.scalars(select(Review).order_by(Review.id)).first()
+        card = db.session.scalar(
+            select(ReviewCard).where(ReviewCard.question_id == review_row.question_id)
+        )
+    days = round((card.due - review_row.reviewed_at).total_seconds() / 86400)
+    assert days >= 7  # the second right answer spaces it out
+    page = student.get(f"/review/{review_row.id}").text
+    stamp = card.due.isoformat(timespec="seconds") + "Z"
+    assert re.search(
+        rf'Comes back in {days} days, on <time datetime="{stamp}" data-date-only>'
+        rf"{card.due.strftime('%a %-d %b')}</time>\.",
+        page,
+    ), page[page.find("comeback") - 200 : page.find("comeback") + 400]
+
+
+def test_a_wrong_review_says_the_question_comes_back_tomorrow(app, student, frozen):
+    from quizapp.question_cache import question_view
+    from quizapp.quiz import current_version
+
+    take_quiz(app, student, bank_ids(app)[0])
+    frozen["now"] += timedelta(days=2)
+    html = student.get("/review/next").text
+    data = dict(re.findall(r'name="(\w+)" type="hidden" value="([^"]*)"', html))
+    with app.test_request_context():
+        view = question_view(current_version(data["question"]))
+    wrong = answer_values(app, html, view, correct=False)
+    response = student.post("/review/answer", data=data | {"answer": wrong})
+    page = student.get(response.location).text
+    tomorrow = (frozen["now"] + timedelta(days=1)).strftime("%a %-d %b")
+    assert re.search(rf"Comes back tomorrow, <time [^>]+>{tomorrow}</time>\.", page)
+
+
+def test_existing_accounts_get_the_default_daily_limit_from_the_migration(app, runner, auth):
+    from quizapp.models import User
+
+    auth.register("before")
+    assert runner.invoke(args=["db", "downgrade", "e3a9c7f1b5d2"]).exit_code == 0
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    with app.app_context():
+        db.session.remove()
+        limit = db.session.scalar(select(User.daily_reviews).where(User.username == "before"))
+    assert limit == 20

@@ -12,7 +12,16 @@ from quizapp.extensions import db
 from quizapp.models import Answer, Attempt, Question, QuestionVersion, ReviewCard
 
 from .conftest import Auth, csrf_from
-from .quizhelp import answer, answer_values, attempt_id_of, bank_ids, current_view, start, take_quiz
+from .quizhelp import (
+    CHOICE,
+    answer,
+    answer_values,
+    attempt_id_of,
+    bank_ids,
+    current_view,
+    start,
+    take_quiz,
+)
 
 
 def test_quiz_list_shows_every_bank_with_counts(app, student):
@@ -23,6 +32,17 @@ def test_quiz_list_shows_every_bank_with_counts(app, student):
     assert "Not started" in html and "Not finished yet" not in html
     start(student, bank_ids(app)[0])
     assert "Not finished yet" in student.get("/quizzes").get_data(as_text=True)
+
+
+def test_quiz_cards_show_the_banks_description_and_link_its_article(app, student):
+    html = student.get("/quizzes").text
+    card = html.split("Sample: China&#39;s big-science bet</h2>", 1)[1].split("</li>", 1)[0]
+    assert re.search(r'On <a href="/read/big-science">“China’s big-science bet”', card)
+    description = "Sample questions on China&#39;s big-science facilities and what they are for."
+    assert f'<p class="quiz-description">{description}</p>' in card
+    cross = html.split("Sample: across the articles</h2>", 1)[1].split("</li>", 1)[0]
+    assert 'Across <a href="/">the articles</a>' in cross
+    assert "quiz-description" not in cross  # a bank without one shows none
 
 
 def test_start_creates_one_attempt_and_resumes_it(app, student):
@@ -456,3 +476,52 @@ def test_passages_to_reread_are_grouped_by_article_each_passage_once():
     ]
     open_attempt = passages_to_reread(items, finished=False)  # question 4 is still open
     assert [p.excerpt.passage_id for a in open_attempt for p in a.passages] == [11, 10, 20]
+
+
+def _to_question_of_type(app, client, bank: str, qtype: str) -> str:
+    """Answer a quiz's questions rightly until one of ``qtype`` is on screen; return its URL."""
+    url = start(client, bank)
+    while current_view(app, url).type != qtype:
+        feedback = client.get(answer(app, client, url).location).text
+        url = htmlmod.unescape(re.search(r'class="btn" href="([^"]+)"', feedback).group(1))
+    return url
+
+
+def test_multiple_answer_feedback_states_how_each_choice_went(app, student):
+    url = _to_question_of_type(app, student, "sample-cross", "multiple")
+    page = student.get(url).text
+    shown = [(label, value) for _id, value, label in CHOICE.findall(page)]
+    values = dict(shown)
+    data = {
+        "csrf_token": csrf_from(page),
+        "shown": re.search(r'name="shown" type="hidden" value="([^"]*)"', page).group(1),
+        "answer": [values["JUNO"], values["Earthlab"]],  # one right, one wrong
+    }
+    feedback = student.get(student.post(url, data=data).location).text
+    marks = re.findall(
+        r'<li class="choice-mark mark-([\w-]+)">\s*<span class="mark-icon" aria-hidden="true">'
+        r'(.)</span>\s*<div class="mark-body">\s*<strong class="mark-words">([^<]+):</strong>\s*'
+        r'<span class="mark-choice">([^<]+)</span>',
+        feedback,
+    )
+    assert [choice for *_rest, choice in marks] == [label for label, _value in shown]
+    assert {choice: (status, icon, words) for status, icon, words, choice in marks} == {
+        "JUNO": ("picked-right", "✓", "You picked it, and it is right"),
+        "Earthlab": ("picked-wrong", "✗", "You picked it, but it is wrong"),
+        "China Jinping Underground Laboratory": ("missed", "!", "Right, but you missed it"),
+        "Micius": ("left-out", "–", "Wrong, and you left it out"),
+    }
+    # The picked wrong choice's feedback sits with it; the one left out says nothing more
+    earthlab = feedback.split('<span class="mark-choice">Earthlab</span>', 1)[1]
+    assert earthlab.split("</li>", 1)[0].count("a virtual laboratory in Beijing") == 1
+    assert "far from underground" not in feedback
+
+
+def test_the_next_step_is_beside_the_verdict_and_at_the_end(app, student):
+    url = start(student, bank_ids(app)[0])
+    feedback = student.get(answer(app, student, url).location).text
+    head = feedback.split('<div class="outcome-head">', 1)[1].split("</div>", 1)[0]
+    assert 'id="verdict"' in head and ">Next question</a>" in head
+    end = feedback.split('<nav class="next" aria-label="Quiz">', 1)[1].split("</nav>", 1)[0]
+    assert ">Next question</a>" in end
+    assert feedback.count(">Next question</a>") == 2

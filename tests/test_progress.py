@@ -498,3 +498,37 @@ def test_existing_accounts_get_the_default_daily_limit_from_the_migration(app, r
         db.session.remove()
         limit = db.session.scalar(select(User.daily_reviews).where(User.username == "before"))
     assert limit == 20
+
+
+def test_the_chart_dates_its_x_axis_a_lone_attempt_under_its_dot():
+    from quizapp import charts
+
+    one = datetime(2026, 12, 3, 15, 0)
+    (tick,) = charts.date_ticks([one])
+    (x,) = charts.x_positions(1)
+    assert (tick.x, tick.text, tick.anchor, tick.stamp) == (
+        x,
+        "3 Dec",
+        "middle",
+        "2026-12-03T15:00:00Z",
+    )
+    days = [datetime(2026, 10, 29) + timedelta(days=d) for d in (0, 0, 1, 13, 14, 15, 29)]
+    ticks = charts.date_ticks(days)
+    assert (ticks[0].text, ticks[0].anchor) == ("29 Oct", "start")
+    assert (ticks[-1].text, ticks[-1].anchor) == ("27 Nov", "end")
+    gaps = [b.x - a.x for a, b in zip(ticks, ticks[1:], strict=False)]
+    assert len(ticks) > 2 and min(gaps) >= charts.MIN_TICK_GAP  # labels never overlap
+    across = charts.date_ticks([datetime(2026, 12, 30), datetime(2027, 1, 2)])
+    assert [t.text for t in across] == ["30 Dec 2026", "2 Jan 2027"]
+
+
+def test_the_dashboard_chart_shows_the_dates_of_the_attempts(app, student, frozen):
+    take_quiz(app, student, bank_ids(app)[0])
+    html = student.get("/progress").text
+    axis = re.findall(r'<text class="axis date"[^>]*data-date="([^"]+)">([^<]+)</text>', html)
+    assert axis == [("2026-09-01T09:00:00Z", "1 Sep")]
+    frozen["now"] += timedelta(days=5)
+    take_quiz(app, student, bank_ids(app)[1])
+    html = student.get("/progress").text
+    axis = re.findall(r'<text class="axis date"[^>]*>([^<]+)</text>', html)
+    assert axis == ["1 Sep", "6 Sep"]

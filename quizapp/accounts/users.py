@@ -50,7 +50,7 @@ def username_problem(username: str) -> str | None:
         # gradebook file would no longer match the account in Moodle or Canvas.
         return "A username cannot start with =, +, - or @ (spreadsheets read it as a formula)."
     if not USERNAME.fullmatch(username):
-        return "Use letters, digits, dots, dashes or underscores only."
+        return "A username uses only letters, digits, dots, dashes or underscores."
     return None
 
 
@@ -63,7 +63,7 @@ def email_problem(email: str) -> str | None:
         # As for usernames: the gradebook file, which Moodle matches by email, would change it.
         return "An email cannot start with =, +, - or @ (spreadsheets read it as a formula)."
     if not EMAIL.fullmatch(email):
-        return "That does not look like an email."
+        return "That does not look like an email address."
     return None
 
 

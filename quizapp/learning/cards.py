@@ -9,7 +9,8 @@ and passage. A right answer comes back in 2 days (then 11, and growing), a wrong
 next day.
 """
 
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import cast
 
 from fsrs import Card, Rating, Scheduler
@@ -20,9 +21,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from quizapp.db import prepared
 from quizapp.db.prepared import Prepared
-from quizapp.db.transactions import read
+from quizapp.db.transactions import read, unit_of_work
 from quizapp.extensions import db, table
-from quizapp.models import Question, ReviewCard
+from quizapp.models import Question, Review, ReviewCard, User
 from quizapp.models.rows import CardRow, IdRow
 
 SCHEDULER = Scheduler(enable_fuzzing=False, learning_steps=(), relearning_steps=())
@@ -129,3 +130,88 @@ _NEXT_DUE_AFTER = (
 def next_due_after(user_id: int, now: datetime) -> datetime | None:
     """Return when the student's next card falls due, if any is scheduled in the future."""
     return db.session.scalar(_NEXT_DUE_AFTER, {"user": user_id, "now": now})
+
+
+# The daily limit: at most ``User.daily_reviews`` review answers in any 24 hours. A rolling
+# day, as the server does not know the student's time zone: a slot frees 24 hours after the
+# review that took it.
+DAY = timedelta(days=1)
+MIN_DAILY, MAX_DAILY = 1, 500
+
+
+@dataclass(frozen=True)
+class Budget:
+    due: int  # cards due now
+    limit: int  # the student's reviews a day
+    done: int  # reviews in the last 24 hours
+    frees_at: datetime | None  # when the next slot frees, once none is left
+
+    @property
+    def left(self) -> int:
+        """Return how many more reviews the limit allows now."""
+        return max(0, self.limit - self.done)
+
+    @property
+    def now(self) -> int:
+        """Return how many reviews to offer now: due ones, up to what the limit leaves."""
+        return min(self.due, self.left)
+
+
+_REVIEWS_SINCE = select(func.count(), func.min(Review.reviewed_at)).where(
+    Review.user_id == bindparam("user"), Review.reviewed_at > bindparam("since")
+)
+_LIMIT = select(User.daily_reviews).where(User.id == bindparam("user"))
+
+
+def budget(user_id: int, now: datetime) -> Budget:
+    """Return the student's due cards and how many of them the daily limit lets through now."""
+    limit = read(_LIMIT, {"user": user_id}).scalar()
+    done, oldest = read(_REVIEWS_SINCE, {"user": user_id, "since": now - DAY}).one()
+    frees_at = None
+    if done >= limit and oldest is not None:
+        # The oldest in the window frees one slot; with a lowered limit, wait for enough.
+        frees_at = _nth_oldest_since(user_id, now - DAY, done - limit) + DAY
+    return Budget(due_count(user_id, now), limit, done, frees_at)
+
+
+def _nth_oldest_since(user_id: int, since: datetime, n: int) -> datetime:
+    """Return the time of the (n+1)th oldest review after ``since``."""
+    return db.session.scalar(
+        select(Review.reviewed_at)
+        .where(Review.user_id == user_id, Review.reviewed_at > since)
+        .order_by(Review.reviewed_at)
+        .offset(n)
+        .limit(1)
+    )
+
+
+def set_daily_limit(user_id: int, limit: int) -> None:
+    """Set how many reviews a day the student takes."""
+    if not MIN_DAILY <= limit <= MAX_DAILY:
+        raise ValueError(f"a daily limit is {MIN_DAILY} to {MAX_DAILY}, not {limit}")
+    with unit_of_work() as session:
+        session.execute(update(User).where(User.id == user_id).values(daily_reviews=limit))
+
+
+@dataclass(frozen=True)
+class Comeback:
+    due: datetime  # when the card is next due (UTC)
+    days: int  # whole days after the review
+    since: bool  # answered again after this review (the schedule is the newer answer's)
+
+
+def comeback(user_id: int, question_id: str, reviewed_at: datetime) -> Comeback | None:
+    """Return when a reviewed card comes back, as the student's latest answer to it set."""
+    row = db.session.execute(
+        select(ReviewCard.due, ReviewCard.card).where(
+            ReviewCard.user_id == user_id, ReviewCard.question_id == question_id
+        )
+    ).first()
+    if row is None:
+        return None
+    last = row.card.get("last_review")
+    last_review = _aware(datetime.fromisoformat(last)) if last else None
+    since = last_review is not None and last_review > _aware(reviewed_at) + timedelta(seconds=1)
+    start = last_review if since else _aware(reviewed_at)
+    days = round((_aware(row.due) - start).total_seconds() / DAY.total_seconds())
+    return Comeback(row.due, days, since)

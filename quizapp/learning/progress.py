@@ -25,6 +25,8 @@ class QuizRow:
     open_answered: int
     open_questions: int = 0  # how many questions the open attempt has (it keeps its own)
     last_finished: int | None = None  # the latest finished attempt, whose results stay readable
+    doc_id: str | None = None  # the article the quiz is on (None: across the articles)
+    description: str | None = None  # the bank's one sentence on what it covers
 
 
 # The dashboard's statements are built once (user and article as parameters): building
@@ -58,7 +60,7 @@ _OPEN = (
     .order_by(Attempt.id)
 )
 _LIVE_BANKS = (
-    select(Bank.id, Bank.title, Document.title)
+    select(Bank.id, Bank.title, Document.title, Bank.doc_id, Bank.description)
     .outerjoin(Document, Document.id == Bank.doc_id)
     .where(Bank.retired.is_(False))
     .order_by(Bank.position, Bank.id)
@@ -85,27 +87,55 @@ def quiz_list(user_id: int) -> list[QuizRow]:
             open_attempt=open_rows.get(bank_id, (None, 0, 0))[0],
             open_answered=open_rows.get(bank_id, (None, 0, 0))[1],
             open_questions=open_rows.get(bank_id, (None, 0, 0))[2],
+            doc_id=doc_id,
+            description=description,
         )
-        for bank_id, title, doc_title in read(_LIVE_BANKS)
+        for bank_id, title, doc_title, doc_id, description in read(_LIVE_BANKS)
     ]
 
 
-def passages_to_reread(items, finished: bool) -> list:
-    """Return the distinct excerpts cited by questions answered wrongly, in quiz order.
+@dataclass(frozen=True)
+class RereadPassage:
+    excerpt: object  # question_cache.Excerpt: the passage with the quoted words marked
+    numbers: tuple[int, ...]  # the questions (by number in the attempt) that cite it
 
+
+@dataclass(frozen=True)
+class RereadArticle:
+    doc_id: str
+    doc_title: str
+    passages: tuple[RereadPassage, ...]  # in the article's order
+
+
+def passages_to_reread(items, finished: bool) -> list[RereadArticle]:
+    """Return the passages cited by questions answered wrongly, each once, grouped by article.
+
+    Articles come in the order the quiz first cites them, passages in the article's order.
     Once the attempt is finished unanswered questions count as wrong too.
     """
-    seen, excerpts = set(), []
-    for _number, view, answer in items:
+    cited: dict[int, tuple[object, list[int]]] = {}
+    for number, view, answer in items:
         if answer is None and not finished:
             continue  # its excerpts would quote the answer of a question still open
         if answer is not None and answer.correct:
             continue
         for excerpt in view.excerpts:
-            if excerpt.passage_id not in seen:
-                seen.add(excerpt.passage_id)
-                excerpts.append(excerpt)
-    return excerpts
+            numbers = cited.setdefault(excerpt.passage_id, (excerpt, []))[1]
+            if number not in numbers:
+                numbers.append(number)
+    articles: dict[str, list[RereadPassage]] = {}
+    titles: dict[str, str] = {}
+    for excerpt, numbers in cited.values():
+        articles.setdefault(excerpt.doc_id, []).append(RereadPassage(excerpt, tuple(numbers)))
+        titles.setdefault(excerpt.doc_id, excerpt.doc_title)
+    return [
+        RereadArticle(
+            doc_id,
+            titles[doc_id],
+            tuple(sorted(found, key=lambda p: (p.excerpt.ordinal, p.excerpt.passage_id))),
+        )
+        for doc_id, found in articles.items()
+    ]
 
 
 @dataclass(frozen=True)

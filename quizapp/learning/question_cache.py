@@ -20,6 +20,7 @@ class Excerpt:
     doc_title: str
     anchor: str
     passage_id: int
+    ordinal: int  # the paragraph's place in its article, from 1
     segments: tuple[tuple[str, bool], ...]
     link: str
     html: Markup  # the passage with the quoted words in <mark>, rendered once
@@ -36,6 +37,34 @@ class ChoiceView:
     html: Markup
     feedback: Markup | None
     correct: bool
+
+
+# How a choice of a multiple-answer question went, in words (with an icon beside, not alone).
+PICKED_RIGHT, PICKED_WRONG, MISSED, LEFT_OUT = "picked-right", "picked-wrong", "missed", "left-out"
+CHOICE_STATUS = {  # icon, the student's words, their instructor's
+    PICKED_RIGHT: ("✓", "You picked it, and it is right", "Picked, and right"),
+    PICKED_WRONG: ("✗", "You picked it, but it is wrong", "Picked, but wrong"),
+    MISSED: ("!", "Right, but you missed it", "Right, but missed"),
+    LEFT_OUT: ("–", "Wrong, and you left it out", "Wrong, and left out"),
+}
+
+
+@dataclass(frozen=True)
+class ChoiceMark:
+    choice: ChoiceView
+    status: str  # one of CHOICE_STATUS
+
+    @property
+    def icon(self) -> str:
+        return CHOICE_STATUS[self.status][0]
+
+    @property
+    def words(self) -> str:
+        return CHOICE_STATUS[self.status][1]
+
+    @property
+    def words_for_instructor(self) -> str:
+        return CHOICE_STATUS[self.status][2]
 
 
 @dataclass(frozen=True)
@@ -65,6 +94,20 @@ class QuestionView:
             return []
         picked = response if isinstance(response, list) else [response]
         return [c for c in self.choices if c.index in picked]
+
+    def marks(self, response, order=None) -> list[ChoiceMark]:
+        """Return every choice with how it went for a response, in ``order`` (authoring's)."""
+        picked = {c.index for c in self.chosen(response)}
+        by_index = {c.index: c for c in self.choices}
+        marks = []
+        for index in order if order is not None else by_index:
+            choice = by_index[index]
+            if index in picked:
+                status = PICKED_RIGHT if choice.correct else PICKED_WRONG
+            else:
+                status = MISSED if choice.correct else LEFT_OUT
+            marks.append(ChoiceMark(choice, status))
+        return marks
 
     def describe(self, response) -> str:
         """Return a student's answer for the page: choices as rendered on the question."""
@@ -117,6 +160,7 @@ def _excerpt(passage: Passage, title: str, spans: list[tuple[int, int]]) -> Exce
         doc_title=title,
         anchor=passage.anchor,
         passage_id=passage.id,
+        ordinal=passage.ordinal,
         segments=segments,
         link=url_for(
             "reader.read",

@@ -12,7 +12,7 @@ from quizapp.learning.question_cache import question_view
 from quizapp.learning.timing import elapsed_ms, issue_stamp
 from quizapp.models.content import utcnow
 from quizapp.teaching import classes, gradebook
-from quizapp.web.forms import JoinForm, ReviewForm
+from quizapp.web.forms import JoinForm, ReviewForm, ReviewLimitForm
 
 bp = Blueprint("learner", __name__)
 
@@ -159,6 +159,7 @@ def feedback(attempt_id: int, number: int):
         view=view,
         answer=answer,
         next_number=None if next_position is None else next_position + 1,
+        choice_order=attempts.choice_order(attempt, position, view),  # as the question showed them
     )
 
 
@@ -227,6 +228,7 @@ def dashboard():
         "learner/dashboard.html",
         rows=rows,
         points=points,
+        ticks=charts.date_ticks([p.when for p in history]),
         attempts=[(p.attempt_id, p.when) for p in history],
         series=series,
         chart=charts,
@@ -236,25 +238,37 @@ def dashboard():
         mastery=mastery,
         weakest=weakest,
         doc_titles={d.id: d.title for d in documents},
-        review_due=cards.due_count(current_user.id, utcnow()),
+        review_budget=cards.budget(current_user.id, utcnow()),
     )
 
 
-@bp.get("/review")
+@bp.route("/review", methods=["GET", "POST"])
 def review_home():
-    """Show how many review cards are due and when the next one falls due."""
+    """Show how many reviews are due today and when the next falls due; set the daily limit."""
     now = utcnow()
+    form = ReviewLimitForm()
+    if form.validate_on_submit():
+        cards.set_daily_limit(current_user.id, form.daily_reviews.data)
+        flash(f"From now on, up to {form.daily_reviews.data} reviews a day.", "success")
+        return redirect(url_for(".review_home"), 303)
+    budget = cards.budget(current_user.id, now)
+    if not form.is_submitted():
+        form.daily_reviews.data = budget.limit
     return render_template(
         "learner/review_home.html",
-        due=cards.due_count(current_user.id, now),
+        budget=budget,
+        form=form,
         next_due=cards.next_due_after(current_user.id, now),
-    )
+    ), 400 if form.errors else 200
 
 
 @bp.get("/review/next")
 def review_next():
-    """Show the most overdue card's question, or say nothing is due."""
-    card = cards.next_due(current_user.id, utcnow())
+    """Show the most overdue card's question, or say nothing is due (or the day's are done)."""
+    now = utcnow()
+    if not cards.budget(current_user.id, now).left:
+        return redirect(url_for(".review_home"))
+    card = cards.next_due(current_user.id, now)
     if card is None:
         return redirect(url_for(".review_home"))
     token = review.new_token(current_user.id, card.question_id)
@@ -323,7 +337,8 @@ def review_feedback(review_id: int):
         "learner/review_feedback.html",
         view=question_view(row.version_id),
         answer=row,
-        due=cards.due_count(current_user.id, utcnow()),
+        budget=cards.budget(current_user.id, utcnow()),
+        comeback=cards.comeback(current_user.id, row.question_id, row.reviewed_at),
     )
 
 

@@ -1,12 +1,20 @@
 """Public pages: the list of articles and the article reader."""
 
 import re
+from urllib.parse import quote, urlsplit
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RoutingException
 
 from quizapp.content import passages
 from quizapp.content.passages import highlight_segments
-from quizapp.content.queries import as_pure, get_document, list_documents, retired_passages
+from quizapp.content.queries import (
+    as_pure,
+    get_document,
+    list_documents,
+    retired_passages,
+)
 
 bp = Blueprint("reader", __name__)
 
@@ -21,6 +29,44 @@ def parse_highlight(value: str | None) -> tuple[str, int, int] | None:
         return None
     anchor, start, end = match.group(1), int(match.group(2)), int(match.group(3))
     return (anchor, start, end) if start < end else None
+
+
+# The pages whose "Read in context" links carry a way back, and the back link's words.
+BACK_TO = {
+    "learner.feedback": "Back to the question",
+    "learner.review_feedback": "Back to the question",
+    "learner.results": "Back to your results",
+}
+MAX_BACK = 200
+
+
+def back_target(value: str | None) -> tuple[str, str] | None:
+    """Return (address, words) of a ``back`` parameter naming one of this app's BACK_TO pages.
+
+    Anything else is ignored, never followed: another site (``https://…``, ``//host``,
+    ``/\\host``), a query or fragment, or a path of the app that is not such a page.
+    """
+    if not value or len(value) > MAX_BACK or not value.startswith("/"):
+        return None
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc or parts.query or parts.fragment or value.startswith("//"):
+        return None
+    if "\\" in value or not value.isprintable() or " " in value:
+        return None
+    try:
+        endpoint, _args = current_app.url_map.bind("localhost").match(value, method="GET")
+    except (HTTPException, RoutingException):
+        return None
+    words = BACK_TO.get(endpoint)
+    return (request.script_root + value, words) if words else None
+
+
+@bp.app_template_filter("with_back")
+def with_back(link: str, back: str) -> str:
+    """Return a reader link that offers a way back to ``back`` (a path of this app)."""
+    base, hash_, anchor = link.partition("#")
+    joiner = "&" if "?" in base else "?"
+    return f"{base}{joiner}back={quote(back, safe='/')}{hash_}{anchor}"
 
 
 @bp.get("/")
@@ -45,14 +91,15 @@ def read(doc_id: str):
     for value in request.args.getlist("highlight")[:MAX_HIGHLIGHTS]:
         if (found := parse_highlight(value)) is not None:
             spans.setdefault(found[0], []).append(found[1:])
+    back = back_target(request.args.get("back"))
     live = {passage.anchor for passage in document.passages}
     if not live.issuperset(spans) and (moved := _moved_highlights(document, spans, live)):
-        return redirect(moved, 302)
+        return redirect(with_back(moved, request.args["back"]) if back else moved, 302)
     paragraphs = [
         (passage, highlight_segments(passage.text, spans.get(passage.anchor, ())))
         for passage in document.passages
     ]
-    return render_template("reader/read.html", document=document, paragraphs=paragraphs)
+    return render_template("reader/read.html", document=document, paragraphs=paragraphs, back=back)
 
 
 def _moved_highlights(document, spans, live) -> str | None:

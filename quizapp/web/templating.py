@@ -21,6 +21,15 @@ def format_datetime(value: datetime | None) -> Markup:
     return Markup(f'<time datetime="{stamp}Z">{text}</time>')
 
 
+def format_day(value: datetime | None) -> Markup:
+    """Return a stored (UTC) time as a <time> showing its day ("Thu 10 Dec"), the reader's own
+    with static/localtime.js."""
+    if value is None:
+        return Markup("")
+    stamp = value.replace(tzinfo=None).isoformat(timespec="seconds")
+    return Markup(f'<time datetime="{stamp}Z" data-date-only>{value.strftime("%a %-d %b")}</time>')
+
+
 def format_points(value: float | None) -> str:
     """Return points for reading: 1 not 1.0, 0.67 not 0.6666666666666666."""
     if value is None:
@@ -72,6 +81,7 @@ def site_links(role: str) -> Markup:
 def init_app(app: Flask) -> None:
     """Register the template filters and the fixed-URL and site-link globals."""
     app.add_template_filter(format_datetime, "datetime")
+    app.add_template_filter(format_day, "day")
     app.add_template_filter(format_points, "points")
     app.add_template_filter(format_percent, "percent")
     app.add_template_filter(format_decimal, "decimal")

@@ -35,9 +35,54 @@ def test_register_rejects_short_password_and_keeps_what_was_typed(client, auth):
     response = auth.register("bob", password="short", email="bob@example.org")
     html = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert "Use 10 to 256 characters." in html
+    assert "Password: use 10 to 256 characters." in html
     assert 'value="bob"' in html and 'value="bob@example.org"' in html
-    assert "short" not in html.split("<main", 1)[1].replace("Use 10", "")
+    assert "short" not in html.split("<main", 1)[1].replace("use 10", "")
+
+
+FIELD_ERRORS = [
+    # (what is sent, the field, the words of its error: each names the field)
+    ({"username": "bad name!"}, "username", "A username uses only letters"),
+    ({"username": "ab"}, "username", "Usernames are 3 to 64 characters long."),
+    ({"password": "short"}, "password", "Password: use 10 to 256 characters."),
+    ({"confirm": "something else"}, "confirm", "The repeated password is not the same"),
+    ({"email": "nope"}, "email", "That does not look like an email address."),
+    ({"full_name": "x" * 201}, "full_name", "A full name is at most 200 characters long."),
+]
+
+
+@pytest.mark.parametrize(("sent", "field", "words"), FIELD_ERRORS)
+def test_registration_errors_name_their_field_beside_it(client, auth, sent, field, words):
+    data = {"username": "bob", "password": auth.PASSWORD, "confirm": auth.PASSWORD, **sent}
+    data["csrf_token"] = auth.token("/auth/register")
+    html = client.post("/auth/register", data=data).get_data(as_text=True)
+    label = re.search(rf'<label for="{field}">([^<]+)</label>', html).group(1)
+    error = re.search(
+        rf'<p class="error" id="{field}-error"><strong>Error:</strong> ([^<]+)</p>', html
+    )
+    assert error, f"no error beside {field}"
+    assert error.group(1).startswith(words)
+    # The message names its field, in the field's own words or a form of them
+    assert label.split()[-1].lower().rstrip("s") in error.group(1).lower().replace("-", " ")
+    field_tag = re.search(rf'<input[^>]+id="{field}"[^>]*>', html).group(0)
+    assert f"{field}-error" in re.search(r'aria-describedby="([^"]+)"', field_tag).group(1)
+    assert 'aria-invalid="true"' in field_tag
+
+
+def test_sign_in_and_password_errors_name_their_field(client, auth):
+    page = client.post(
+        "/auth/login",
+        data={"username": "", "password": "", "csrf_token": auth.token()},
+    ).get_data(as_text=True)
+    assert "Enter your username." in page and "Enter your password." in page
+    auth.register("fay")
+    page = client.post(
+        "/auth/password",
+        data={"csrf_token": auth.token("/auth/password"), "password": "short", "confirm": "x"},
+    ).get_data(as_text=True)
+    assert "Enter your current password." in page
+    assert "New password: use 10 to 256 characters." in page
+    assert "The repeated new password is not the same" in page
 
 
 def test_long_passphrases_are_accepted(client, auth):
@@ -65,7 +110,7 @@ def test_register_refuses_a_username_a_spreadsheet_would_read_as_a_formula(app, 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["bad name!"], "Invalid value for 'USERNAME': Use letters, digits, dots, dashes"),
+        (["bad name!"], "Invalid value for 'USERNAME': A username uses only letters, digits"),
         (["--", "-bob"], "Invalid value for 'USERNAME': A username cannot start with"),
         (["ab"], "Invalid value for 'USERNAME': Usernames are 3 to 64 characters long."),
         (["eve", "--email", "nope"], "Invalid value for '--email': That does not look like"),

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
 
 from tests.browser.forms import log_in, register
 from tests.browser.test_instructor_tables import demo_class  # noqa: F401 - fixture
@@ -46,7 +47,9 @@ def student_pages(app, page, base) -> dict[str, str]:
             page.wait_for_url(re.compile(r"/feedback$"))
             urls.setdefault("feedback", page.url)
             feedback_url = page.url
-            page.get_by_role("link", name=re.compile("Next question|See your results")).click()
+            page.get_by_role(
+                "link", name=re.compile("Next question|See your results")
+            ).first.click()
             page.wait_for_url(lambda url, left=feedback_url: url != left)
         urls.setdefault("results", page.url)
     urls["dashboard"] = f"{base}/progress"
@@ -223,4 +226,72 @@ def test_instructor_pages_with_a_class_of_60_have_no_accessibility_issue_light_o
                 found[f"upload errors [{scheme}, {size}]"] = issues
         context.close()
     assert checked == 2 * (len(urls) + len(phone) + 2)
+    assert found == {}, "\n".join(f"{k}: {v}" for k, v in found.items())
+
+
+def everything(page) -> list[str]:
+    """Every axe violation on the page, whatever its impact."""
+    violations = AXE.run(page).response["violations"]
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+        for v in violations
+    ]
+
+
+def test_student_pages_have_no_accessibility_violation_in_light_or_dark(
+    app, live_server, browser, monkeypatch
+):
+    from datetime import timedelta
+
+    from quizapp import clock
+
+    student = browser.new_context().new_page()
+    register(student, live_server, "axe-dark")
+    urls = student_pages(app, student, live_server)
+    student.goto(urls["feedback"])
+    urls["reader, with the way back"] = live_server + student.locator(
+        "figure.excerpt a"
+    ).first.get_attribute("href")
+    # Two days on, reviews are due: the review question and its feedback
+    later = clock.now() + timedelta(days=2)
+    monkeypatch.setattr(clock, "now", lambda: later)
+    student.goto(f"{live_server}/review")
+    urls["review, with due questions"] = student.url
+    student.get_by_role("link", name="Start reviewing").click()
+    urls["review question"] = student.url
+    field = student.locator("input[name=answer]").first
+    if field.get_attribute("type") in ("radio", "checkbox"):
+        field.check()
+    else:
+        field.fill("12")
+    student.get_by_role("button", name="Submit answer").click()
+    student.wait_for_url(re.compile(r"/review/\d+$"))
+    urls["review feedback"] = student.url
+
+    found, checked = {}, 0
+    for scheme in ("light", "dark"):
+        for size_name, size in VIEWPORTS.items():
+            context = browser.new_context(viewport=size, color_scheme=scheme)
+            context.add_cookies(student.context.cookies())
+            page = context.new_page()
+            for name, url in urls.items():
+                page.goto(url)
+                checked += 1
+                if issues := everything(page):
+                    found[f"{name} [{scheme}, {size_name}]"] = issues
+            # The daily limit refused, beside its field
+            page.goto(f"{live_server}/review")
+            page.get_by_label("Reviews a day").fill("0")
+            page.get_by_role("button", name="Save").click()
+            expect(page.locator("#daily_reviews-error")).to_be_visible()
+            if issues := everything(page):
+                found[f"review limit refused [{scheme}, {size_name}]"] = issues
+            if size_name == "phone":  # the header's menu, open
+                page.goto(urls["quiz list"])
+                page.get_by_text("Menu", exact=True).click()
+                if issues := everything(page):
+                    found[f"menu open [{scheme}, {size_name}]"] = issues
+            context.close()
+    student.context.close()
+    assert checked >= 4 * 12
     assert found == {}, "\n".join(f"{k}: {v}" for k, v in found.items())

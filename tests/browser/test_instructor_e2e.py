@@ -52,7 +52,7 @@ def test_class_gradebook_items_heatmap_and_csv(app, live_server, browser, databa
     for _ in range(3):
         answer_current_question(student)
         feedback_url = student.url
-        student.get_by_role("link", name=re.compile("Next question|See your results")).click()
+        student.get_by_role("link", name=re.compile("Next question|See your results")).first.click()
         student.wait_for_url(lambda url, left=feedback_url: url != left)
     expect(student.get_by_role("heading", level=1)).to_contain_text("result", ignore_case=True)
 
@@ -67,7 +67,7 @@ def test_class_gradebook_items_heatmap_and_csv(app, live_server, browser, databa
     row.get_by_role("link", name="Grace Hopper").click()
     teacher.get_by_role("link", name=re.compile(r", attempt 1$")).click()
     expect(teacher.get_by_role("heading", level=1)).to_contain_text("attempt 1")
-    teacher.locator("summary").first.click()
+    teacher.locator("main summary").first.click()
     expect(teacher.get_by_text("Their answer").first).to_be_visible()
     teacher.goto(class_url)
     teacher.get_by_role("link", name="Item analysis", exact=True).click()

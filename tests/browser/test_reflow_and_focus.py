@@ -24,7 +24,7 @@ def _short_answer_feedback(app, page, base: str) -> str:
     while current_view(app, page.url).type != "short_text":
         page.locator("input[name=answer]").first.check()
         page.get_by_role("button", name="Submit answer").click()
-        page.get_by_role("link", name="Next question").click()
+        page.get_by_role("link", name="Next question").first.click()
         page.wait_for_url(re.compile(r"/q/\d+$"))
     page.locator("input[name=answer]").fill(LONG_WORD)
     page.get_by_role("button", name="Submit answer").click()

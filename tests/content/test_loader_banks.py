@@ -241,7 +241,7 @@ def test_load_prints_warnings_and_loads(app, runner, tmp_path):
 
 
 def test_a_level_is_stored_and_a_changed_level_is_a_new_version(app, runner, tmp_path):
-    from quizapp.authoring import bank_from_db
+    from quizapp.authoring.upload import bank_from_db
 
     bank = copy_sample(tmp_path)
     text = bank.read_text()
@@ -268,7 +268,7 @@ def test_a_level_is_stored_and_a_changed_level_is_a_new_version(app, runner, tmp
 def test_a_silenced_warning_makes_no_new_version_and_the_yaml_download_keeps_it(
     app, runner, tmp_path
 ):
-    from quizapp.authoring import export_bank
+    from quizapp.authoring.upload import export_bank
 
     bank = copy_sample(tmp_path)
     reason = "the liquid is what the article measures"

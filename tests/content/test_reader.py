@@ -175,9 +175,52 @@ def test_read_in_context_from_before_an_article_edit_still_lands_on_the_marked_q
     reader = student.get(response.location).text
     assert f'<p id="{new_anchor}" class="passage">A correction. ' in reader
     assert reader.count("<mark>") == 1
+    assert re.search(r'class="back-link"><a href="/attempts/\d+/q/\d/feedback">', reader)
     assert "<mark>Centred on a colossal sphere filled with 20,000 tonnes of liquid</mark>" in reader
 
 
 def test_a_highlight_of_an_anchor_the_article_never_had_is_still_ignored(client):
     response = client.get("/read/big-science?highlight=p-0123456789:1-5")
     assert response.status_code == 200 and "<mark>" not in response.text
+
+
+def test_read_in_context_offers_the_way_back_to_the_question(app, student):
+    from tests.quizhelp import answer, bank_ids, start
+
+    url = start(student, bank_ids(app)[0])
+    feedback_url = answer(app, student, url).location
+    feedback = student.get(feedback_url).text
+    link = html.unescape(re.search(r'<a href="([^"]+)">Read in context', feedback).group(1))
+    assert f"back={feedback_url}" in link
+    page = student.get(link).text
+    back = re.findall(r'<p class="back-link"><a href="([^"]+)">.*?Back to the question</a>', page)
+    assert back and set(back) == {feedback_url}
+    assert len(back) >= 2  # at the top, and under the quoted passage
+
+
+@pytest.mark.parametrize(
+    "back",
+    [
+        "https://evil.example/attempts/1/q/1/feedback",
+        "//evil.example/attempts/1/q/1/feedback",
+        "/\\evil.example/attempts/1/q/1/feedback",
+        "javascript:alert(1)",
+        "http:/attempts/1/q/1/feedback",
+        "/attempts/1/q/1/feedback?next=https://evil.example",
+        "/attempts/1/q/1/feedback#x",
+        " /attempts/1/q/1/feedback",
+        "/attempts/1/q/1/feedback\n",
+        "/auth/logout",  # a page of the app, but not one that links here
+        "/progress",
+        "/attempts/1/q/1/feedback/../../../../auth/logout",
+        "/" + "a" * 300,
+    ],
+)
+def test_the_way_back_refuses_anything_but_a_question_or_results_page(client, back):
+    page = client.get("/read/big-science", query_string={"back": back}).text
+    assert "back-link" not in page and "evil.example" not in page
+
+
+def test_the_way_back_names_the_results_page(client):
+    page = client.get("/read/big-science", query_string={"back": "/attempts/7/results"}).text
+    assert re.search(r'<a href="/attempts/7/results">.*?Back to your results</a>', page)

@@ -43,10 +43,10 @@ def test_dashboard_is_empty_before_any_answer(student):
 def test_dashboard_shows_scores_history_and_mastery(app, student):
     bank = bank_ids(app)[0]
     take_quiz(app, student, bank, wrong_at={1})
-    assert ">1 attempt; latest 67%." in student.get("/progress").get_data(as_text=True)
+    assert re.search(r">1 attempt, finished [^;<]+; latest 67%\.", student.get("/progress").text)
     take_quiz(app, student, bank)
     html = student.get("/progress").get_data(as_text=True)
-    assert ">2 attempts; latest 100%." in html
+    assert re.search(r">2 attempts, in the order finished, from [^;<]+; latest 100%\.", html)
     assert "<svg" in html and '<title id="history-svg-title">' in html
     assert html.count('class="dot series-0"') == 2
     assert "Data table" in html
@@ -394,7 +394,9 @@ def test_a_quiz_in_progress_counts_the_questions_of_its_attempt_after_the_bank_g
       - quote: "Centred on a colossal sphere filled with 20,000 tonnes of liquid"
     difficulty: easy
 """
-    (tmp_path / SAMPLE.name).write_text(SAMPLE.read_text() + added)
+    # The new question goes last in the question list, before the bank's closing description.
+    head, last, tail = SAMPLE.read_text().partition("# Last, so")
+    (tmp_path / SAMPLE.name).write_text(head + added.lstrip("\n") + last + tail)
     assert "1 added" in runner.invoke(args=["load", str(tmp_path)]).output
     # The attempt keeps the 3 questions it started with; a new one would have 4
     finish = student.get(f"/attempts/{attempt_id_of(url)}/finish").get_data(as_text=True)
@@ -404,3 +406,130 @@ def test_a_quiz_in_progress_counts_the_questions_of_its_attempt_after_the_bank_g
     quizzes = student.get("/quizzes").get_data(as_text=True)
     assert "in progress: 1 of 3 answered" in quizzes
     assert "4 questions" in quizzes  # what a new attempt would ask
+
+
+LIMIT_FIELD = r'<input [^>]*name="daily_reviews"[^>]*type="number" value="{}">'
+
+
+def _set_daily_limit(student, value) -> object:
+    page = student.get("/review").get_data(as_text=True)
+    return student.post(
+        "/review", data={"csrf_token": csrf_from(page), "daily_reviews": str(value)}
+    )
+
+
+def test_a_daily_review_limit_holds_the_rest_back_and_the_student_chooses_it(app, student, frozen):
+    for bank in bank_ids(app):
+        take_quiz(app, student, bank)  # every answer right: each card due in 2 days
+    with app.app_context():
+        cards = db.session.scalar(select(func.count()).select_from(ReviewCard))
+    assert cards >= 4
+    assert re.search(LIMIT_FIELD.format(20), student.get("/review").text)
+
+    refused = _set_daily_limit(student, 0)
+    assert refused.status_code == 400
+    assert re.search(
+        r'<p class="error" id="daily_reviews-error"><strong>Error:</strong> '
+        r"Reviews a day: choose a number from 1 to 500\.</p>",
+        refused.text,
+    )
+    assert _set_daily_limit(student, 2).status_code == 303
+    assert re.search(LIMIT_FIELD.format(2), student.get("/review").text)
+
+    frozen["now"] += timedelta(days=2)
+    home = student.get("/review").text
+    assert "<strong>2</strong> reviews for today" in home and f"({cards} questions are due" in home
+    assert "2 reviews for today" in student.get("/progress").text
+    assert review_due_cards_rightly(app, student) == 2  # then /review/next says no more
+    home = student.get("/review").text
+    assert "That is 2 reviews in the last 24 hours, your daily limit." in home
+    assert f"{cards - 2} questions wait" in home
+    assert "Today's reviews are done" in student.get("/progress").text
+
+    frozen["now"] += timedelta(hours=23)
+    assert review_due_cards_rightly(app, student) == 0
+    frozen["now"] += timedelta(hours=1, seconds=1)  # 24 hours after the first review
+    assert review_due_cards_rightly(app, student) == 2
+
+
+def test_after_a_review_the_page_says_when_the_question_comes_back(app, student, frozen):
+    take_quiz(app, student, bank_ids(app)[0])
+    frozen["now"] += timedelta(days=2)
+    assert review_due_cards_rightly(app, student) >= 1
+    with app.app_context():
+        review_row = db.session.scalars(select(Review).order_by(Review.id)).first()
+        card = db.session.scalar(
+            select(ReviewCard).where(ReviewCard.question_id == review_row.question_id)
+        )
+    days = round((card.due - review_row.reviewed_at).total_seconds() / 86400)
+    assert days >= 7  # the second right answer spaces it out
+    page = student.get(f"/review/{review_row.id}").text
+    stamp = card.due.isoformat(timespec="seconds") + "Z"
+    assert re.search(
+        rf'Comes back in {days} days, on <time datetime="{stamp}" data-date-only>'
+        rf"{card.due.strftime('%a %-d %b')}</time>\.",
+        page,
+    ), page[page.find("comeback") - 200 : page.find("comeback") + 400]
+
+
+def test_a_wrong_review_says_the_question_comes_back_tomorrow(app, student, frozen):
+    from quizapp.learning.attempts import current_version
+    from quizapp.learning.question_cache import question_view
+
+    take_quiz(app, student, bank_ids(app)[0])
+    frozen["now"] += timedelta(days=2)
+    html = student.get("/review/next").text
+    data = dict(re.findall(r'name="(\w+)" type="hidden" value="([^"]*)"', html))
+    with app.test_request_context():
+        view = question_view(current_version(data["question"]))
+    wrong = answer_values(app, html, view, correct=False)
+    response = student.post("/review/answer", data=data | {"answer": wrong})
+    page = student.get(response.location).text
+    tomorrow = (frozen["now"] + timedelta(days=1)).strftime("%a %-d %b")
+    assert re.search(rf"Comes back tomorrow, <time [^>]+>{tomorrow}</time>\.", page)
+
+
+def test_existing_accounts_get_the_default_daily_limit_from_the_migration(app, runner, auth):
+    from quizapp.models import User
+
+    auth.register("before")
+    assert runner.invoke(args=["db", "downgrade", "e3a9c7f1b5d2"]).exit_code == 0
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    with app.app_context():
+        db.session.remove()
+        limit = db.session.scalar(select(User.daily_reviews).where(User.username == "before"))
+    assert limit == 20
+
+
+def test_the_chart_dates_its_x_axis_a_lone_attempt_under_its_dot():
+    from quizapp.learning import charts
+
+    one = datetime(2026, 12, 3, 15, 0)
+    (tick,) = charts.date_ticks([one])
+    (x,) = charts.x_positions(1)
+    assert (tick.x, tick.text, tick.anchor, tick.stamp) == (
+        x,
+        "3 Dec",
+        "middle",
+        "2026-12-03T15:00:00Z",
+    )
+    days = [datetime(2026, 10, 29) + timedelta(days=d) for d in (0, 0, 1, 13, 14, 15, 29)]
+    ticks = charts.date_ticks(days)
+    assert (ticks[0].text, ticks[0].anchor) == ("29 Oct", "start")
+    assert (ticks[-1].text, ticks[-1].anchor) == ("27 Nov", "end")
+    gaps = [b.x - a.x for a, b in zip(ticks, ticks[1:], strict=False)]
+    assert len(ticks) > 2 and min(gaps) >= charts.MIN_TICK_GAP  # labels never overlap
+    across = charts.date_ticks([datetime(2026, 12, 30), datetime(2027, 1, 2)])
+    assert [t.text for t in across] == ["30 Dec 2026", "2 Jan 2027"]
+
+
+def test_the_dashboard_chart_shows_the_dates_of_the_attempts(app, student, frozen):
+    take_quiz(app, student, bank_ids(app)[0])
+    html = student.get("/progress").text
+    axis = re.findall(r'<text class="axis date"[^>]*data-date="([^"]+)">([^<]+)</text>', html)
+    assert axis == [("2026-09-01T09:00:00Z", "1 Sep")]
+    frozen["now"] += timedelta(days=5)
+    take_quiz(app, student, bank_ids(app)[1])
+    html = student.get("/progress").text
+    axis = re.findall(r'<text class="axis date"[^>]*>([^<]+)</text>', html)
+    assert axis == ["1 Sep", "6 Sep"]

@@ -12,6 +12,7 @@ from quizapp.extensions import db
 from quizapp.models import Answer, Attempt, Question, QuestionVersion, ReviewCard
 from tests.conftest import Auth, csrf_from
 from tests.quizhelp import (
+    CHOICE,
     answer,
     answer_values,
     attempt_id_of,
@@ -30,6 +31,17 @@ def test_quiz_list_shows_every_bank_with_counts(app, student):
     assert "Not started" in html and "Not finished yet" not in html
     start(student, bank_ids(app)[0])
     assert "Not finished yet" in student.get("/quizzes").get_data(as_text=True)
+
+
+def test_quiz_cards_show_the_banks_description_and_link_its_article(app, student):
+    html = student.get("/quizzes").text
+    card = html.split("Sample: China&#39;s big-science bet</h2>", 1)[1].split("</li>", 1)[0]
+    assert re.search(r'On <a href="/read/big-science">“China’s big-science bet”', card)
+    description = "Sample questions on China&#39;s big-science facilities and what they are for."
+    assert f'<p class="quiz-description">{description}</p>' in card
+    cross = html.split("Sample: across the articles</h2>", 1)[1].split("</li>", 1)[0]
+    assert 'Across <a href="/">the articles</a>' in cross
+    assert "quiz-description" not in cross  # a bank without one shows none
 
 
 def test_start_creates_one_attempt_and_resumes_it(app, student):
@@ -270,7 +282,8 @@ def test_results_show_score_answers_and_passages_to_reread(app, student):
     attempt_id = take_quiz(app, student, bank, wrong_at={1})
     page = student.get(f"/attempts/{attempt_id}/results").get_data(as_text=True)
     assert "Score:" in page and "Passages to reread" in page
-    assert re.search(r'<ul class="reread">\s*<li><a href="/read/', page)
+    assert re.search(r'<h3 id="reread-1">[^<]+</h3>\s*<ul class="reread">\s*<li>', page)
+    assert re.search(r'<a href="/read/[^"]+&amp;back=/attempts/\d+/results#p-', page)
     with app.app_context():
         attempt = db.session.get(Attempt, attempt_id)
         assert attempt.finished_at is not None
@@ -285,10 +298,8 @@ def test_results_show_score_answers_and_passages_to_reread(app, student):
 
 def _quoted(page: str) -> set[str]:
     """The quoted spans listed under "Passages to reread"."""
-    section = (
-        page.split('<ul class="reread">', 1)[1].split("</ul>", 1)[0] if "reread" in page else ""
-    )
-    return set(re.findall(r"“([^”]+)”", htmlmod.unescape(section)))
+    quotes = re.findall(r'<p class="reread-quote">(.*?)</p>', page, re.S)
+    return set(re.findall(r"“([^”]+)”", htmlmod.unescape(" ".join(quotes))))
 
 
 def test_results_of_an_open_attempt_quote_only_what_was_answered(app, student):
@@ -419,15 +430,20 @@ def test_passages_to_reread_separate_quotes_and_do_not_double_quotation_marks(ap
 
     from flask import render_template
 
+    from quizapp.learning.progress import RereadArticle, RereadPassage
+
     excerpt = SimpleNamespace(
         link="/read/big-science#p3",
         doc_title="China's big-science bet",
+        ordinal=3,
         segments=[("“Cooperating with China”", True), (" said one, and ", False), ("later", True)],
     )
+    article = RereadArticle("big-science", excerpt.doc_title, (RereadPassage(excerpt, (2,)),))
     attempt = SimpleNamespace(id=1, finished_at=True, score=1, max_score=2)
-    with app.test_request_context():
-        page = render_template("learner/results.html", attempt=attempt, reread=[excerpt], items=[])
-    assert "“Cooperating with China”; “later”</li>" in page
+    with app.test_request_context("/attempts/1/results"):
+        page = render_template("learner/results.html", attempt=attempt, reread=[article], items=[])
+    assert "“Cooperating with China” … “later”</p>" in page
+    assert 'href="/read/big-science?back=/attempts/1/results#p3"' in page
 
 
 def test_a_misspelt_typed_answer_is_stored_right_and_its_feedback_gives_the_spelling(app, student):
@@ -455,3 +471,82 @@ def test_a_misspelt_typed_answer_is_stored_right_and_its_feedback_gives_the_spel
         ).all()
     typed = [a for a in stored if a.question_id == "sample-micius-name"]
     assert [(a.response, a.correct, a.points) for a in typed] == [("Micuis", True, 1.0)]
+
+
+def _excerpt(doc: str, passage: int, ordinal: int):
+    from types import SimpleNamespace
+
+    return SimpleNamespace(doc_id=doc, doc_title=doc.title(), passage_id=passage, ordinal=ordinal)
+
+
+def test_passages_to_reread_are_grouped_by_article_each_passage_once():
+    from types import SimpleNamespace
+
+    from quizapp.learning.progress import passages_to_reread
+
+    wrong, right = SimpleNamespace(correct=False), SimpleNamespace(correct=True)
+    shared = _excerpt("cities", 10, 7)
+    items = [
+        (1, SimpleNamespace(excerpts=(shared, _excerpt("big", 20, 4))), wrong),
+        (2, SimpleNamespace(excerpts=(_excerpt("cities", 11, 2), shared)), wrong),
+        (3, SimpleNamespace(excerpts=(_excerpt("big", 21, 1),)), right),  # right: not listed
+        (4, SimpleNamespace(excerpts=(_excerpt("big", 22, 9),)), None),  # unanswered
+    ]
+    grouped = passages_to_reread(items, finished=True)
+    assert [
+        (a.doc_id, [(p.excerpt.passage_id, p.numbers) for p in a.passages]) for a in grouped
+    ] == [
+        ("cities", [(11, (2,)), (10, (1, 2))]),  # in the article's order, each once
+        ("big", [(20, (1,)), (22, (4,))]),
+    ]
+    open_attempt = passages_to_reread(items, finished=False)  # question 4 is still open
+    assert [p.excerpt.passage_id for a in open_attempt for p in a.passages] == [11, 10, 20]
+
+
+def _to_question_of_type(app, client, bank: str, qtype: str) -> str:
+    """Answer a quiz's questions rightly until one of ``qtype`` is on screen; return its URL."""
+    url = start(client, bank)
+    while current_view(app, url).type != qtype:
+        feedback = client.get(answer(app, client, url).location).text
+        url = htmlmod.unescape(re.search(r'class="btn" href="([^"]+)"', feedback).group(1))
+    return url
+
+
+def test_multiple_answer_feedback_states_how_each_choice_went(app, student):
+    url = _to_question_of_type(app, student, "sample-cross", "multiple")
+    page = student.get(url).text
+    shown = [(label, value) for _id, value, label in CHOICE.findall(page)]
+    values = dict(shown)
+    data = {
+        "csrf_token": csrf_from(page),
+        "shown": re.search(r'name="shown" type="hidden" value="([^"]*)"', page).group(1),
+        "answer": [values["JUNO"], values["Earthlab"]],  # one right, one wrong
+    }
+    feedback = student.get(student.post(url, data=data).location).text
+    marks = re.findall(
+        r'<li class="choice-mark mark-([\w-]+)">\s*<span class="mark-icon" aria-hidden="true">'
+        r'(.)</span>\s*<div class="mark-body">\s*<strong class="mark-words">([^<]+):</strong>\s*'
+        r'<span class="mark-choice">([^<]+)</span>',
+        feedback,
+    )
+    assert [choice for *_rest, choice in marks] == [label for label, _value in shown]
+    assert {choice: (status, icon, words) for status, icon, words, choice in marks} == {
+        "JUNO": ("picked-right", "✓", "You picked it, and it is right"),
+        "Earthlab": ("picked-wrong", "✗", "You picked it, but it is wrong"),
+        "China Jinping Underground Laboratory": ("missed", "!", "Right, but you missed it"),
+        "Micius": ("left-out", "–", "Wrong, and you left it out"),
+    }
+    # The picked wrong choice's feedback sits with it; the one left out says nothing more
+    earthlab = feedback.split('<span class="mark-choice">Earthlab</span>', 1)[1]
+    assert earthlab.split("</li>", 1)[0].count("a virtual laboratory in Beijing") == 1
+    assert "far from underground" not in feedback
+
+
+def test_the_next_step_is_beside_the_verdict_and_at_the_end(app, student):
+    url = start(student, bank_ids(app)[0])
+    feedback = student.get(answer(app, student, url).location).text
+    head = feedback.split('<div class="outcome-head">', 1)[1].split("</div>", 1)[0]
+    assert 'id="verdict"' in head and ">Next question</a>" in head
+    end = feedback.split('<nav class="next" aria-label="Quiz">', 1)[1].split("</nav>", 1)[0]
+    assert ">Next question</a>" in end
+    assert feedback.count(">Next question</a>") == 2

@@ -365,7 +365,7 @@ def test_one_review_form_sent_twice_at_once_reschedules_once(app, due_reviews, m
     real_record = cards.record
 
     def counted(*args, **kwargs):
-        recorded.append(args[2])
+        recorded.append(args[1])  # record(user_id, question_id, correct, when)
         return real_record(*args, **kwargs)
 
     monkeypatch.setattr(cards, "record", counted)

@@ -232,7 +232,8 @@ def test_the_stored_report_follows_question_order_and_ignores_instructors_answer
     text = (DATA / "banks/sample-big-science.yaml").read_text()
     first = text.index("  - id: sample-juno-liquid")
     second = text.index("  - id: sample-jinping-depth")
-    swapped = text[:first] + text[second:] + text[first:second]
+    end = text.index("# Last, so")  # the bank's description closes the file
+    swapped = text[:first] + text[second:end] + text[first:second] + text[end:]
     folder = tmp_path / "banks"
     folder.mkdir()
     (folder / "sample-big-science.yaml").write_text(swapped)

@@ -74,6 +74,7 @@ MATRIX = [
     signed_in("learner.start", "/quizzes/{bank}/start", "POST"),
     signed_in("learner.dashboard", "/progress"),
     signed_in("learner.review_home", "/review"),
+    signed_in("learner.review_home", "/review", "POST"),
     signed_in("learner.review_next", "/review/next"),
     signed_in("learner.review_answer", "/review/answer", "POST"),
     signed_in("learner.join", "/classes/join"),

@@ -57,6 +57,6 @@ def test_inline_markdown_filter_shows_a_prompt_as_formatted_text(app):
 
 
 def test_csv_numbers_round_halves_up_to_two_decimals():
-    from quizapp.teaching.exports import _number
+    from quizapp.formats.csvout import number as _number
 
     assert (_number(3.125), _number(0.285), _number(2.0), _number(1 / 3)) == (3.13, 0.29, 2, 0.33)

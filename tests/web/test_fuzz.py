@@ -63,7 +63,7 @@ class Target:
 
 TARGETS = [
     Target("anon", "GET", "/", ("q",)),
-    Target("anon", "GET", "/read/{doc}", ("highlight",)),
+    Target("anon", "GET", "/read/{doc}", ("highlight", "back")),
     Target("anon", "POST", "/auth/login", ("username", "password", "next")),
     Target(
         "anon", "POST", "/auth/register", ("username", "password", "confirm", "full_name", "email")
@@ -78,6 +78,7 @@ TARGETS = [
     Target("student", "GET", "/attempts/{n}/results"),
     Target("student", "GET", "/progress", ("doc",)),
     Target("student", "GET", "/review/{n}"),
+    Target("student", "POST", "/review", ("daily_reviews",)),
     Target(
         "student", "POST", "/review/answer", ("token", "question", "shown", "version"), ("answer",)
     ),

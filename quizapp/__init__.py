@@ -62,5 +62,7 @@ def create_app(config: dict | None = None) -> Flask:
         # Behind a load balancer: trust exactly that many X-Forwarded-* hops (client address for
         # rate limits, https for Secure cookies and HSTS); never more, or clients could spoof.
         n = app.config["PROXY_COUNT"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  # Flask's documented way
+            app.wsgi_app, x_for=n, x_proto=n, x_host=n
+        )
     return app

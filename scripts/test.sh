@@ -21,6 +21,7 @@ fi
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+.venv/bin/mypy  # the type checker: strict on the pure core (pyproject.toml)
 
 # pg_virtualenv starts a throwaway cluster, exports PG* and removes it afterwards; -t keeps
 # it in a temporary directory even as root, so a run killed midway leaves nothing behind

@@ -18,7 +18,7 @@ MAX_AGE = 24 * 3600
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.secret_key, salt="quizapp password reset")
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="quizapp password reset")
 
 
 def _stamp(user: User) -> str:

@@ -209,7 +209,7 @@ def set_password(user_id: int, password: str, keep_session: str | None = None) -
     """Set a new password and sign the user out of every session but ``keep_session``."""
     _refuse_problems(password=password_problem(password))
     with unit_of_work() as session:
-        user = session.get(User, user_id)
+        user = session.get_one(User, user_id)
         user.password_hash = generate_password_hash(password, method="scrypt")
         session.execute(
             update(LoginSession)

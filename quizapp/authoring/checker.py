@@ -5,6 +5,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from quizapp.authoring.diagnostics import Diagnostic
 from quizapp.authoring.safe_yaml import MAX_BYTES, too_big
@@ -18,7 +19,7 @@ from quizapp.authoring.source import (
     parse_bank,
 )
 from quizapp.content.articles import load_articles
-from quizapp.content.passages import Corpus, Match, segment
+from quizapp.content.passages import Corpus, Match, Passage, segment
 
 __all__ = [
     "CheckResult",
@@ -55,7 +56,7 @@ class CheckResult:
         return self.ok and not (strict and self.warnings)
 
 
-def corpus_from_seeds(seeds_dir) -> Corpus:
+def corpus_from_seeds(seeds_dir: str | Path) -> Corpus:
     """Return the passage index of the cleaned articles in a seeds folder."""
     return Corpus({a.id: segment(a.id, a.body) for a in load_articles(seeds_dir)})
 
@@ -74,7 +75,9 @@ def check_text(
     return _check_one(data, str(path), corpus, dict(known_question_ids or {}))
 
 
-def _check_one(data, path: str, corpus: Corpus, seen_ids: dict[str, str]) -> CheckResult:
+def _check_one(
+    data: bytes | str, path: str, corpus: Corpus, seen_ids: dict[str, str]
+) -> CheckResult:
     bank, diagnostics = parse_bank(data, path, corpus, seen_ids)
     return CheckResult([bank] if bank else [], diagnostics, files=1)
 
@@ -205,13 +208,13 @@ def level_warnings(banks: Sequence[Bank]) -> list[Diagnostic]:
     return warnings
 
 
-def _mix(counter: Counter, order) -> dict[str, int]:
+def _mix(counter: Counter[str], order: Sequence[str]) -> dict[str, int]:
     """Return counts in a fixed order, then any others, leaving out zeros."""
     keys = [*order, *sorted(set(counter) - set(order))]
     return {k: counter[k] for k in keys if counter[k]}
 
 
-def bank_report(bank: Bank, diagnostics: Sequence[Diagnostic]) -> dict:
+def bank_report(bank: Bank, diagnostics: Sequence[Diagnostic]) -> dict[str, Any]:
     """Return a bank's mix of types, levels and difficulties and its warnings per code."""
     questions = bank.questions
     codes = Counter(
@@ -252,7 +255,7 @@ SUBSTANTIVE_WORDS = 25  # shorter paragraphs are transitions, asides or one-line
 
 def coverage(
     banks: Sequence[Bank], corpus: Corpus, every_article: bool = True
-) -> dict[str, tuple[list, list]]:
+) -> dict[str, tuple[list[Passage], list[Passage]]]:
     """Return per article (cited substantive passages, uncited substantive passages).
 
     Without ``every_article``, only the articles the banks are about or cite.
@@ -278,7 +281,7 @@ def coverage(
     return result
 
 
-def format_coverage(result: dict[str, tuple[list, list]]) -> str:
+def format_coverage(result: dict[str, tuple[list[Passage], list[Passage]]]) -> str:
     """Return a coverage report: per article the share of substantive passages cited."""
     lines = []
     for doc, (hit, miss) in result.items():

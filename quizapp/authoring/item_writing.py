@@ -7,6 +7,7 @@ reason, under ``allow:``. The rules are deliberately simple; a warning asks the 
 import math
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from quizapp.content.passages import normalize
 from quizapp.qtypes.numeric import NUMBER
@@ -68,7 +69,9 @@ class Finding:
     """A warning about one question: its code, where (a path of keys and indexes), what."""
 
     code: str
-    at: tuple  # ("choices", 2, "text"): the value to point at, from the question's mapping
+    at: tuple[
+        str | int, ...
+    ]  # ("choices", 2, "text"): the value to point at, from the question's mapping
     message: str
 
 
@@ -99,7 +102,7 @@ def content_stems(text: str) -> dict[str, str]:
 
 
 def findings(
-    qtype: str, prompt: str, explanation: str, quotes: list[str], spec: dict
+    qtype: str, prompt: str, explanation: str, quotes: list[str], spec: dict[str, Any]
 ) -> list[Finding]:
     """Return every item-writing warning about one valid question."""
     found = []
@@ -129,7 +132,7 @@ def findings(
     return found
 
 
-def choice_findings(prompt: str, choices: list[dict]) -> list[Finding]:
+def choice_findings(prompt: str, choices: list[dict[str, Any]]) -> list[Finding]:
     """Return the absolute-word, give-away and long-key warnings of a choice question."""
     keyed = [i for i, c in enumerate(choices) if c["correct"]]
     wrong = [i for i, c in enumerate(choices) if not c["correct"]]

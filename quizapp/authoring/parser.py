@@ -1,7 +1,8 @@
 """Validation of one bank file's nodes into Bank, Question and Cite (pure)."""
 
 import math
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Collection, Mapping, MutableMapping
+from typing import Any, cast
 
 from quizapp.authoring.diagnostics import Reporter, did_you_mean
 from quizapp.authoring.item_writing import CODES, findings
@@ -18,15 +19,15 @@ from quizapp.authoring.source import (
     Question,
 )
 from quizapp.content.markup import markdown_problem
-from quizapp.content.passages import Match, NotFound, UnknownDocument
-from quizapp.qtypes import REGISTRY
+from quizapp.content.passages import Corpus, Match, NotFound, UnknownDocument
+from quizapp.qtypes import REGISTRY, QuestionType
 from quizapp.qtypes.base import kind
 
 
 class BankParser:
     """Validation state for one file: the reporter and which missing keys were misspelt."""
 
-    def __init__(self, path: str, corpus, seen_ids: MutableMapping[str, str]):
+    def __init__(self, path: str, corpus: Corpus | None, seen_ids: MutableMapping[str, str]):
         self.path = path
         self.report = Reporter(path)
         self.corpus = corpus
@@ -34,7 +35,13 @@ class BankParser:
         self.misspelt: set[tuple[int, str]] = set()  # (id(node), key) a did-you-mean pointed at
         self.bad_default_doc = False
 
-    def unknown_keys(self, node, allowed, where: str, qtype=None) -> None:
+    def unknown_keys(
+        self,
+        node: Any,
+        allowed: Collection[str],
+        where: str,
+        qtype: QuestionType | None = None,
+    ) -> None:
         """Report keys not in allowed; with qtype, say which types a misplaced key belongs to."""
         for key in node:
             if key in allowed:
@@ -53,19 +60,19 @@ class BankParser:
                 self.misspelt.add((id(node), hint.split('"')[1]))
             self.report.key(node, key, f'unknown key "{key}" in {where}{hint}')
 
-    def missing(self, node, key: str, message: str = "") -> None:
+    def missing(self, node: Any, key: str, message: str = "") -> None:
         # A misspelt key was already reported with its did-you-mean: one mistake, one error.
         if (id(node), key) not in self.misspelt:
             self.report.node(node, message or f'missing required key "{key}"')
 
-    def markdown(self, node, key: str) -> str | None:
+    def markdown(self, node: Any, key: str) -> str | None:
         """Return a Markdown text, reporting what rendering would drop."""
         value = self.text(node, key)
         if value is not None and (problem := markdown_problem(value)):
             self.report.value(node, key, problem)
         return value
 
-    def text(self, node, key: str, required: bool = True, what: str = "") -> str | None:
+    def text(self, node: Any, key: str, required: bool = True, what: str = "") -> str | None:
         value = node.get(key)
         if key not in node:
             if required:
@@ -81,7 +88,7 @@ class BankParser:
             return None
         return str(value)
 
-    def ident(self, node, key: str, what: str) -> str | None:
+    def ident(self, node: Any, key: str, what: str) -> str | None:
         value = self.text(node, key)
         if value is not None and not ID.fullmatch(value):
             self.report.value(
@@ -93,14 +100,14 @@ class BankParser:
             return None
         return value
 
-    def bank(self, doc) -> Bank | None:
+    def bank(self, doc: Any) -> Bank | None:
         self.unknown_keys(doc, BANK_KEYS, "bank")
         bank_id = self.ident(doc, "bank", "bank id")
         title = self.text(doc, "title")
         default_doc = self.text(doc, "doc", required=False)
-        known = self.corpus.doc_ids() if self.corpus is not None else None
-        if default_doc is not None and known is not None and default_doc not in known:
-            self.report.value(doc, "doc", self.corpus.resolve(default_doc, "").message())
+        corpus = self.corpus
+        if default_doc is not None and corpus is not None and default_doc not in corpus.doc_ids():
+            self.report.value(doc, "doc", corpus.resolve(default_doc, "").message())
             self.bad_default_doc = True  # one error here, not one per cite relying on it
         description = self.text(doc, "description", required=False)
         questions = []
@@ -126,7 +133,7 @@ class BankParser:
             bank_id, title, default_doc, description, tuple(questions), self.path, line + 1, col + 1
         )
 
-    def question(self, node, default_doc) -> "Question | None":
+    def question(self, node: Any, default_doc: str | None) -> Question | None:
         before = self.report.error_count
         qtype_name = node.get("type")
         qtype = REGISTRY.get(qtype_name) if isinstance(qtype_name, str) else None
@@ -182,7 +189,7 @@ class BankParser:
             )
         cites = self.cites(node, default_doc)
         allow = self.allow(node)
-        spec = {}
+        spec: dict[str, Any] = {}
         if qtype is not None:
             for key in qtype.required:
                 if key not in node:
@@ -192,6 +199,9 @@ class BankParser:
             spec = qtype.parse(node, self.report)
         if self.report.error_count > before:
             return None
+        # Each of these is None only after an error was reported above: never reached.
+        assert qtype is not None and qid is not None
+        assert prompt is not None and explanation is not None
         self.item_writing(node, qtype.name, prompt, explanation, cites, spec, allow)
         return Question(
             qid,
@@ -209,7 +219,7 @@ class BankParser:
             allow,
         )
 
-    def allow(self, node) -> dict[str, str]:
+    def allow(self, node: Any) -> dict[str, str]:
         """Return the warnings a question silences (code -> reason), reporting bad entries."""
         allow = node.get("allow", {})
         if not isinstance(allow, Mapping):
@@ -231,7 +241,16 @@ class BankParser:
                 )
         return {str(code): str(reason) for code, reason in allow.items()}
 
-    def item_writing(self, node, qtype, prompt, explanation, cites, spec, allow) -> None:
+    def item_writing(
+        self,
+        node: Any,
+        qtype: str,
+        prompt: str,
+        explanation: str,
+        cites: list[Cite],
+        spec: dict[str, Any],
+        allow: Mapping[str, str],
+    ) -> None:
         """Warn about cues that let a student answer without reading, unless allowed."""
         quotes = [c.quote for c in cites]
         for finding in findings(qtype, prompt, explanation, quotes, spec):
@@ -243,7 +262,7 @@ class BankParser:
                 parent = parent[step]
             self.report.warn_value(parent, key, finding.message, finding.code)
 
-    def check_unique(self, node, qid: str) -> None:
+    def check_unique(self, node: Any, qid: str) -> None:
         line, col = node.lc.value("id")
         if qid in self.seen_ids:
             first = self.seen_ids[qid]
@@ -253,7 +272,7 @@ class BankParser:
         else:
             self.seen_ids[qid] = f"{self.path}:{line + 1}"
 
-    def cites(self, node, default_doc) -> list[Cite]:
+    def cites(self, node: Any, default_doc: str | None) -> list[Cite]:
         cite_node = node.get("cite")
         if "cite" not in node:
             self.missing(
@@ -290,13 +309,14 @@ class BankParser:
                 self.report.item(cite_node, i, "cite has no doc and the bank has no default doc")
             if quote is None or doc is None:
                 continue
-            line, col = item.lc.value("quote")
+            line, col = cast(Any, item).lc.value("quote")  # a ruamel node: it has .lc
             cites.append(Cite(doc, quote, line + 1, col + 1))
             if self.corpus is not None and not (defaulted and self.bad_default_doc):
                 self.resolve(cites[-1], None if defaulted else item)
         return cites
 
-    def resolve(self, cite: Cite, item) -> None:
+    def resolve(self, cite: Cite, item: Any) -> None:
+        assert self.corpus is not None  # called only with a corpus
         result = self.corpus.resolve(cite.doc, cite.quote)
         if isinstance(result, UnknownDocument) and item is not None:
             self.report.value(item, "doc", result.message())

@@ -2,6 +2,7 @@
 
 import re
 from collections.abc import Mapping
+from typing import Any
 
 from ruamel.yaml import YAML, events
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
@@ -50,7 +51,7 @@ def decode(data: bytes | str, report: Reporter) -> str | None:
     # offset into the whole file).
     raw = UNWRITABLE.search(text)
     if raw is not None:
-        report.at(*_position(text, raw.start()), _unwritable(raw[0]))
+        report.at(*_position(text, raw.start()), _describe_unwritable(raw[0]))
         return None
     return text
 
@@ -65,7 +66,7 @@ def _tag_name(tag: str) -> str:
     return "!!" + tag.removeprefix("tag:yaml.org,2002:") if tag.startswith("tag:yaml.org") else tag
 
 
-def _explicit_tag(event) -> bool:
+def _explicit_tag(event: Any) -> bool:
     if not getattr(event, "tag", None):
         return False
     implicit = getattr(event, "implicit", True)
@@ -81,7 +82,9 @@ def _scan(text: str, report: Reporter) -> tuple[bool, tuple[int, int]]:
     stream, so absurd nesting is stopped here without recursion.
     """
     depth, ok, first = 0, True, (0, 0)
-    keys: list[dict | None] = []  # per open collection: keys seen so far, or None for a sequence
+    keys: list[
+        dict[str, int] | None
+    ] = []  # per open collection: keys seen so far, or None for a sequence
     expect_key: list[bool] = []
     for event in yaml_loader().parse(text):
         mark = event.start_mark
@@ -153,8 +156,13 @@ def _unwritable(value: str) -> str | None:
     found = UNWRITABLE.search(value)
     if found is None:
         return None
-    code = f"U+{ord(found[0]):04X}"
-    if "\ud800" <= found[0] <= "\udfff":
+    return _describe_unwritable(found[0])
+
+
+def _describe_unwritable(char: str) -> str:
+    """Return why one character (matched by UNWRITABLE) cannot be stored or shown."""
+    code = f"U+{ord(char):04X}"
+    if "\ud800" <= char <= "\udfff":
         return f"text holds a lone surrogate ({code}), not a character: write the character itself"
     return f"text holds a control character ({code}) that pages and exports cannot show: remove it"
 
@@ -220,7 +228,7 @@ def _directive(text: str) -> tuple[int, int]:
     return 0, 0
 
 
-def load_mapping(data: bytes | str, report: Reporter):
+def load_mapping(data: bytes | str, report: Reporter) -> Any:
     """Return the document as ruamel round-trip nodes if it is a mapping, else None (reported)."""
     text = decode(data, report)
     if text is None:

@@ -2,13 +2,14 @@
 
 import json
 from pathlib import Path
+from typing import Any
 
 from quizapp.authoring.item_writing import CODES
 from quizapp.authoring.source import DEFAULT_LEVEL, DIFFICULTIES, ID, LEVELS, QUESTION_KEYS
 from quizapp.qtypes import REGISTRY
 
 ID_PATTERN = f"^{ID.pattern}$"
-COMMON = {
+COMMON: dict[str, dict[str, Any]] = {
     "id": {
         "type": "string",
         "pattern": ID_PATTERN,
@@ -76,7 +77,7 @@ COMMON = {
 REQUIRED = ["id", "type", "prompt", "explanation", "cite", "difficulty"]
 
 
-def build_schema() -> dict:
+def build_schema() -> dict[str, Any]:
     """Return the JSON Schema (draft 2020-12) of a bank file, from the registered types."""
     assert set(COMMON) == set(QUESTION_KEYS), "keep the schema in step with banks.py"
     names = sorted(REGISTRY)
@@ -125,13 +126,13 @@ def build_schema() -> dict:
     }
 
 
-def _shared_type_keys(names: list[str]) -> dict:
+def _shared_type_keys(names: list[str]) -> dict[str, Any]:
     """Return every type-specific key for autocompletion, loose where types disagree."""
-    by_key: dict[str, dict[str, dict]] = {}
+    by_key: dict[str, dict[str, dict[str, Any]]] = {}
     for name in names:
         for key, schema in REGISTRY[name].schema()["properties"].items():
             by_key.setdefault(key, {})[name] = schema
-    merged = {}
+    merged: dict[str, Any] = {}
     for key, schemas in by_key.items():
         distinct = {json.dumps(s, sort_keys=True) for s in schemas.values()}
         if len(distinct) == 1:
@@ -150,6 +151,6 @@ def schema_text() -> str:
     return json.dumps(build_schema(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def write_schema(path) -> None:
+def write_schema(path: str | Path) -> None:
     """Write the schema file."""
     Path(path).write_text(schema_text(), encoding="utf-8")

@@ -3,12 +3,16 @@
 import hashlib
 import json
 import re
-from collections.abc import MutableMapping
+from collections.abc import Iterable, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from quizapp.authoring.diagnostics import Diagnostic
 from quizapp.authoring.safe_yaml import load_mapping
+
+if TYPE_CHECKING:
+    from quizapp.content.passages import Corpus
 
 ID = re.compile(r"[a-z0-9][a-z0-9-]{1,63}")
 DIFFICULTIES = ("easy", "medium", "hard")
@@ -50,16 +54,16 @@ class Question:
     tags: tuple[str, ...]
     difficulty: str
     points: float
-    spec: dict = field(hash=False)
+    spec: dict[str, Any] = field(hash=False)
     line: int = 0
     col: int = 0
     level: str = DEFAULT_LEVEL
     # Warnings the author silenced, code -> reason: not content a student sees, so not hashed.
-    allow: dict = field(default_factory=dict, hash=False, compare=False)
+    allow: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
 
-    def canonical(self) -> dict:
+    def canonical(self) -> dict[str, Any]:
         """Return everything that defines the question's content (not its id or position)."""
-        content = {
+        content: dict[str, Any] = {
             "type": self.type,
             "prompt": self.prompt,
             "explanation": self.explanation,
@@ -96,7 +100,7 @@ class Bank:
 def parse_bank(
     data: bytes | str,
     path: str,
-    corpus=None,
+    corpus: "Corpus | None" = None,
     seen_ids: MutableMapping[str, str] | None = None,
 ) -> tuple[Bank | None, list[Diagnostic]]:
     """Return the bank in one file (None if unusable) and every problem found in it.
@@ -119,7 +123,7 @@ def parse_bank(
     return bank, sorted(parser.report.diagnostics)
 
 
-def bank_files(paths) -> list[Path]:
+def bank_files(paths: Iterable[str | Path]) -> list[Path]:
     """Return the bank files named by paths (folders give their *.yaml and *.yml files).
 
     A file named twice (``questions/ questions/cross.yaml``) is read once: not a duplicate of

@@ -159,7 +159,9 @@ def check_and_load(
             if _retires(counts) and counts != confirmed:
                 raise _AskFirst  # rolls the load back
     except _AskFirst:
-        planned, retiring = plan_banks(db.session, result.banks, corpus, retire_missing_banks=False)
+        planned, retiring = plan_banks(
+            db.session(), result.banks, corpus, retire_missing_banks=False
+        )
         return Upload(result, planned, retiring=retiring)
     return Upload(result, counts, loaded=True)
 
@@ -212,7 +214,10 @@ def unseal(token: str, user_id: int) -> tuple[bytes, str, Counter] | None:
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.secret_key, salt="bank-upload")
+    secret_key = current_app.secret_key
+    if secret_key is None:  # as itsdangerous fails on None, with a reason
+        raise TypeError("no SECRET_KEY is set: bank uploads are signed with it")
+    return URLSafeTimedSerializer(secret_key, salt="bank-upload")
 
 
 def summary(result: checker.CheckResult) -> str:
@@ -240,7 +245,7 @@ def bank_list() -> list[tuple[DbBank, str | None]]:
         .outerjoin(User, User.id == DbBank.uploader_id)
         .order_by(DbBank.retired, DbBank.position)
     )
-    return [tuple(row) for row in rows]
+    return [(bank, username) for bank, username in rows]
 
 
 def left_out_of_exports() -> dict[str, dict]:
@@ -301,7 +306,9 @@ def export_bank(bank_id: str, extension: str) -> tuple[str, str] | None:
     from quizapp.formats import bank_format_for
 
     bank_format = bank_format_for(extension)
-    bank = bank_from_db(bank_id) if bank_format is not None else None
+    if bank_format is None:
+        return None
+    bank = bank_from_db(bank_id)
     if bank is None:
         return None
     return bank_format.write(bank, _excerpts(bank)), bank_format.mimetype

@@ -53,6 +53,7 @@ def _checked_run_command() -> click.Command:
     command = copy.copy(run_command)
     command.params = [port if p.name == "port" else p for p in run_command.params]
     serve = run_command.callback
+    assert serve is not None  # Flask's run command has its callback
 
     @functools.wraps(serve)
     def checked(*args, **kwargs):

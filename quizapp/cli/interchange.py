@@ -67,7 +67,7 @@ def _write_banks(paths, output: str | None, bank_format) -> None:
     target = None if output in (None, "-") else Path(output)
     # "exports/v1.0/" is a folder: its slash says so, though Path drops it and sees ".0".
     folder = target is not None and (
-        output.endswith(("/", os.sep)) or target.is_dir() or not target.suffix
+        str(output).endswith(("/", os.sep)) or target.is_dir() or not target.suffix
     )
     with _writing(target):
         _write_bank_files(paths, target, folder, bank_format)

@@ -51,7 +51,7 @@ def parse_article(text: str, source: str = "<string>") -> Article:
     )
 
 
-def load_articles(directory) -> list[Article]:
+def load_articles(directory: str | Path) -> list[Article]:
     """Return every article in a folder (not its raw/ originals), sorted by id."""
     articles: dict[str, Article] = {}
     for path in sorted(Path(directory).glob("*.md")):

@@ -55,7 +55,7 @@ def markdown_problem(text: str) -> str | None:
         return "images (![...](...)) are not shown in questions: link to the picture instead"
     for child in children:
         href = child.attrGet("href") if child.type == "link_open" else None
-        if href is not None and href.split(":", 1)[0].lower() not in _SCHEMES:
+        if isinstance(href, str) and href.split(":", 1)[0].lower() not in _SCHEMES:
             return (
                 f'link "{href}" would be dropped: links must start with https://, http:// '
                 "or mailto:"

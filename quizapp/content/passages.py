@@ -290,13 +290,14 @@ class Corpus:
         for hay, _ in self._normal[doc_id]:
             hay_words = hay.split()
             for i in range(max(1, len(hay_words) - width + 1)):
-                matcher.set_seq1(" ".join(hay_words[i : i + width]))
+                window = " ".join(hay_words[i : i + width])
+                matcher.set_seq1(window)
                 if (
                     matcher.real_quick_ratio() > best_ratio
                     and matcher.quick_ratio() > best_ratio
                     and (ratio := matcher.ratio()) > best_ratio
                 ):
-                    best, best_ratio = matcher.a, ratio
+                    best, best_ratio = window, ratio
         return best if best_ratio >= 0.4 else None
 
 

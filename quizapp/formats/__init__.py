@@ -4,14 +4,17 @@ The banks page, the download route and `quizapp export <name>` read BANK_FORMATS
 format is one module with a writer and an entry here (docs/extending.md).
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from quizapp.authoring.source import Bank
 from quizapp.formats import bank_yaml, gift, moodle_xml
+from quizapp.formats.gift import Warn
+from quizapp.formats.moodle_xml import BankArguments
 from quizapp.qtypes import get_type
 
 
-def left_out_of_moodle(bank) -> list[str]:
+def left_out_of_moodle(bank: Bank) -> list[str]:
     """Return, per question, what GIFT and Moodle XML cannot carry and so leave out."""
     return [
         f"question {q.id}: {left.warning}"
@@ -37,10 +40,12 @@ class BankFormat:
     write: Writer
     cli_help: str | None  # the CLI command's help; None: no command (said why in a comment)
     # Several banks in one file, from (bank, excerpts, warn) each; None: one after another.
-    write_several: Callable[[list[tuple]], str] | None = None
+    write_several: Callable[[Sequence[BankArguments]], str] | None = None
 
 
-def _yaml(bank, excerpts=None, warn=None) -> str:
+def _yaml(
+    bank: Bank, excerpts: dict[str, list[str]] | None = None, warn: Warn | None = None
+) -> str:
     return bank_yaml.dump(bank)  # the bank as authored: excerpts are no part of it
 
 

@@ -1,6 +1,7 @@
 """Write a bank back out as the YAML instructors author (pure)."""
 
 import io
+from typing import Any
 
 from ruamel.yaml import YAML
 
@@ -9,11 +10,11 @@ from quizapp.authoring.source import DEFAULT_LEVEL, Bank
 HEADER = "# yaml-language-server: $schema=schema.json\n"
 
 
-def bank_to_data(bank: Bank) -> dict:
+def bank_to_data(bank: Bank) -> dict[str, Any]:
     """Return the bank as plain data in authoring order and shape."""
-    questions = []
+    questions: list[dict[str, Any]] = []
     for q in bank.questions:
-        item = {"id": q.id, "type": q.type, "prompt": q.prompt}
+        item: dict[str, Any] = {"id": q.id, "type": q.type, "prompt": q.prompt}
         spec = dict(q.spec)
         if "choices" in spec:
             item["choices"] = [
@@ -46,7 +47,7 @@ def bank_to_data(bank: Bank) -> dict:
         if q.allow:
             item["allow"] = dict(q.allow)
         questions.append(item)
-    data = {"bank": bank.id, "title": bank.title}
+    data: dict[str, Any] = {"bank": bank.id, "title": bank.title}
     if bank.doc:
         data["doc"] = bank.doc
     if bank.description:
@@ -55,7 +56,7 @@ def bank_to_data(bank: Bank) -> dict:
     return data
 
 
-def dump_data(data: dict) -> str:
+def dump_data(data: dict[str, Any]) -> str:
     """Return YAML text for bank data."""
     yaml = YAML()
     yaml.width = 100

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from functools import lru_cache
+from typing import cast
 
 from quizapp.rounding import half_up
 
@@ -64,15 +65,15 @@ def number(value: float | int | Decimal) -> int | float:
     return half_up(float(value), 2)
 
 
-def cell(value) -> str | int | float:
+def cell(value: object) -> str | int | float:
     """Return one value as it should appear in a CSV cell."""
     kind = type(value)  # exact types first: an export calls this for every cell
     if kind is str:
-        return neutralise(value)
+        return neutralise(cast(str, value))
     if kind is int:
-        return value
+        return cast(int, value)
     if kind is float:
-        return number(value)
+        return number(cast(float, value))
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -88,11 +89,13 @@ def cell(value) -> str | int | float:
     return neutralise(str(value))
 
 
-class Cells(tuple):
+class Cells(tuple[str | int | float, ...]):
     """A row whose values are already CSV cells (made with ``cell``): written as they are."""
 
 
-def stream_rows(header: list[str], rows: Iterable[Iterable], bom: bool = False) -> Iterator[str]:
+def stream_rows(
+    header: list[str], rows: Iterable[Iterable[object]], bom: bool = False
+) -> Iterator[str]:
     """Yield the CSV text line by line (CRLF endings), the header first, in constant memory."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")

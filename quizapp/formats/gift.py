@@ -15,11 +15,30 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import SimpleNamespace
+from typing import Any, Protocol, cast
 
 import nh3
 
 from quizapp.authoring.source import DEFAULT_LEVEL, Bank
-from quizapp.qtypes import REGISTRY, NoMapping, get_type
+from quizapp.qtypes import REGISTRY, NoMapping, QuestionType, get_type
+
+# Called with a message for each thing a format cannot say as the bank does.
+Warn = Callable[[str], None]
+
+
+class GiftMapping(Protocol):
+    """What a question type's ``gift`` mapping offers (see quizapp.qtypes)."""
+
+    kind: str  # Moodle's name for the kind of question: "multichoice", "numerical"...
+
+    def warnings(self, qid: str, spec: dict[str, Any]) -> list[str]: ...
+
+    def answers(self, spec: dict[str, Any], syntax: Any) -> str: ...
+
+    def read(
+        self, block: "Block", syntax: Any, note: Callable[[str], None]
+    ) -> dict[str, Any] | None: ...
+
 
 SPECIAL = re.compile(r"([~=#{}:\\])")
 
@@ -72,7 +91,7 @@ def _general(explanation: str, excerpts: list[str]) -> str:
     return f"####{escape(text)}"
 
 
-def dump(bank: Bank, excerpts: dict[str, list[str]] | None = None, warn=None) -> str:
+def dump(bank: Bank, excerpts: dict[str, list[str]] | None = None, warn: Warn | None = None) -> str:
     """Return the bank in GIFT, one category per bank.
 
     ``warn`` is called with a message for each answer Moodle would read otherwise.
@@ -199,20 +218,24 @@ def _blocks(text: str) -> list[list[tuple[int, str]]]:
     return [*blocks, current] if current else blocks
 
 
-def load(text: str, bank_id: str = "imported", warn=None) -> dict:
+def load(text: str, bank_id: str = "imported", warn: Warn | None = None) -> dict[str, Any]:
     """Return authoring data (as bank_yaml writes it) for a GIFT file.
 
     ``warn`` is called with a message for each thing the bank format cannot keep.
     """
     warn = warn or (lambda message: None)
-    title, doc, description, questions, meta = bank_id, None, None, [], []
+    title = bank_id
+    doc: str | None = None
+    description: str | None = None
+    questions: list[dict[str, Any]] = []
+    meta: list[tuple[str, str, str]] = []
     for block in _blocks(text):
-        qlines = []
+        qlines: list[tuple[int, str]] = []
         for number, line in block:
             stripped = line.strip()
             m = META.match(stripped)
             if m:
-                meta.append(tuple(_uncomment(value) for value in m.groups()))
+                meta.append((_uncomment(m[1]), _uncomment(m[2]), _uncomment(m[3])))
             elif stripped.startswith("$CATEGORY:"):
                 title = _category_title(stripped[len("$CATEGORY:") :]) or title
             elif stripped.startswith("//"):
@@ -233,7 +256,7 @@ def load(text: str, bank_id: str = "imported", warn=None) -> dict:
         meta = [m for m in meta if m[0] == "doc"] if not qlines else []
     if not questions:
         raise GiftError(None, "no question this importer can read in it")
-    data = {"bank": bank_id, "title": title}
+    data: dict[str, Any] = {"bank": bank_id, "title": title}
     if doc:
         data["doc"] = doc
     if description:
@@ -242,7 +265,9 @@ def load(text: str, bank_id: str = "imported", warn=None) -> dict:
     return data
 
 
-def _question(source: str, meta, line: int, warn) -> dict | None:
+def _question(
+    source: str, meta: list[tuple[str, str, str]], line: int, warn: Warn
+) -> dict[str, Any] | None:
     """Return the authoring data of one question, or None for an item a bank cannot hold."""
     if _cut(source, "{")[1] is None:
         # Moodle imports text with no answer block as a "description": text, not a question.
@@ -269,7 +294,7 @@ def _question(source: str, meta, line: int, warn) -> dict | None:
 
     # Moodle writes [html] text as HTML, which the app would show tags and all.
     html_format = match.group("fmt") == "html"
-    plain = html_text if html_format else (lambda value: value)
+    plain: Callable[[str], str] = html_text if html_format else (lambda value: value)
     if html_format and re.search(r"<img\b", match.group("prompt") + match.group("body"), re.I):
         note("its images are dropped (a bank has text only)")
     body, general = _cut(match.group("body"), "####")
@@ -280,7 +305,7 @@ def _question(source: str, meta, line: int, warn) -> dict | None:
         if _cut(after, "{")[1] is not None:
             raise GiftError(line, f"{where[1]}: more than one answer block {{...}}")
         prompt = f"{prompt}_____{after.rstrip()}"
-    item = {"id": qid, "type": None, "prompt": plain(unescape(prompt))}
+    item: dict[str, Any] = {"id": qid, "type": None, "prompt": plain(unescape(prompt))}
     stripped = body.strip()
     head, feedback = _cut(stripped, "#")
     block = Block(body, stripped, head, feedback, _split(body), meta, where, plain)
@@ -288,10 +313,13 @@ def _question(source: str, meta, line: int, warn) -> dict | None:
     if kind is None:
         return None
     for qtype in REGISTRY.values():
-        mapping = qtype.gift
-        reads = not isinstance(mapping, NoMapping) and mapping.kind == kind
+        mapping = _gift_mapping(qtype)
         # Two types may share a kind (single and multiple): each reads only its own.
-        fields = mapping.read(block, SYNTAX, note) if reads else None
+        fields = (
+            mapping.read(block, SYNTAX, note)
+            if mapping is not None and mapping.kind == kind
+            else None
+        )
         if fields is not None:
             item.update(type=qtype.name, **fields)
             break
@@ -333,7 +361,7 @@ class Block:
     plain: Callable[[str], str]  # text as the bank keeps it ([html] made plain)
 
 
-def _kind(block: Block, note) -> str | None:
+def _kind(block: Block, note: Callable[[str], None]) -> str | None:
     """Return which of Moodle's GIFT kinds an answer block is; None (noted) for what is skipped."""
     if block.head.strip().upper() in TRUE_FALSE:
         return "truefalse"
@@ -356,15 +384,23 @@ def _kind(block: Block, note) -> str | None:
     return "multichoice"
 
 
-def mapping_of(qtype: str):
+def mapping_of(qtype: str) -> GiftMapping | None:
     """Return a question type's GIFT mapping, or None when the type says it has none."""
-    mapping = get_type(qtype).gift
-    return None if isinstance(mapping, NoMapping) else mapping
+    return _gift_mapping(get_type(qtype))
 
 
-def _short_answers(parts: list[str], where: tuple[int, str], note) -> list[str]:
+def _gift_mapping(qtype: QuestionType) -> GiftMapping | None:
+    mapping = qtype.gift
+    # A type's gift is a GIFT mapping or a NoMapping: register() checks it has one.
+    return None if isinstance(mapping, NoMapping) else cast(GiftMapping, mapping)
+
+
+def _short_answers(
+    parts: list[str], where: tuple[int, str], note: Callable[[str], None]
+) -> list[str]:
     """Return the accepted answers of a short-answer block: its =answers worth 100%."""
-    accept, feedback = [], False
+    accept: list[str] = []
+    feedback = False
     for part in parts:
         if not part.startswith("="):
             raise GiftError(where[0], f"{where[1]}: {part.strip()!r} starts with neither = nor ~")
@@ -384,11 +420,11 @@ def _short_answers(parts: list[str], where: tuple[int, str], note) -> list[str]:
     return accept
 
 
-def _numeric(source: str, where: tuple[int, str], note) -> dict:
+def _numeric(source: str, where: tuple[int, str], note: Callable[[str], None]) -> dict[str, float]:
     """Return answer and tolerance of a numeric block (after its #): one answer, or =answers."""
     parts = _split(source)
     if any(p.startswith("=") for p in parts):
-        answers = []
+        answers: list[str] = []
         for part in parts:
             weight = WEIGHT.match(part[1:]) if part.startswith("=") else None
             if not part.startswith("=") or (weight and float(weight.group(1)) != 100):
@@ -405,25 +441,27 @@ def _numeric(source: str, where: tuple[int, str], note) -> dict:
         note("its numeric feedback is dropped (a bank has none for numeric answers)")
     low, dots, high = value.partition("..")
     if dots:  # Moodle's min..max range: the middle, give or take half the width
-        low, high = _num(low, where), _num(high, where)
-        answer, tolerance = (float(f"{v:.12g}") for v in ((low + high) / 2, (high - low) / 2))
+        lowest, highest = _num(low, where), _num(high, where)
+        answer, tolerance = (
+            float(f"{v:.12g}") for v in ((lowest + highest) / 2, (highest - lowest) / 2)
+        )
     else:
-        answer, _, tol = value.partition(":")
-        answer, tolerance = _num(answer, where), _num(tol, where) if tol.strip() else 0
-    spec = {"answer": _tidy(answer)}
+        written, _, tol = value.partition(":")
+        answer, tolerance = _num(written, where), _num(tol, where) if tol.strip() else 0
+    spec: dict[str, float] = {"answer": _tidy(answer)}
     if tolerance:
         spec["tolerance"] = _tidy(tolerance)
     return spec
 
 
-def _num(text: str, where: tuple[int, str]):
+def _num(text: str, where: tuple[int, str]) -> int | float:
     try:
         return _tidy(float(unescape(text)))
     except ValueError:
         raise GiftError(where[0], f"{where[1]}: {unescape(text)!r} is not a number") from None
 
 
-def _tidy(value: float):
+def _tidy(value: float) -> int | float:
     return int(value) if float(value).is_integer() else value
 
 

@@ -176,13 +176,13 @@ def budget(user_id: int, now: datetime) -> Budget:
 
 def _nth_oldest_since(user_id: int, since: datetime, n: int) -> datetime:
     """Return the time of the (n+1)th oldest review after ``since``."""
-    return db.session.scalar(
+    return db.session.execute(
         select(Review.reviewed_at)
         .where(Review.user_id == user_id, Review.reviewed_at > since)
         .order_by(Review.reviewed_at)
         .offset(n)
         .limit(1)
-    )
+    ).scalar_one()
 
 
 def set_daily_limit(user_id: int, limit: int) -> None:
@@ -212,6 +212,6 @@ def comeback(user_id: int, question_id: str, reviewed_at: datetime) -> Comeback 
     last = row.card.get("last_review")
     last_review = _aware(datetime.fromisoformat(last)) if last else None
     since = last_review is not None and last_review > _aware(reviewed_at) + timedelta(seconds=1)
-    start = last_review if since else _aware(reviewed_at)
+    start = last_review if since and last_review is not None else _aware(reviewed_at)
     days = round((_aware(row.due) - start).total_seconds() / DAY.total_seconds())
     return Comeback(row.due, days, since)

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Integer, bindparam, case, cast, func, select
 from sqlalchemy.orm import aliased
@@ -10,6 +11,7 @@ from quizapp.content.queries import SNIPPET
 from quizapp.db import prepared
 from quizapp.db.transactions import read
 from quizapp.extensions import db
+from quizapp.learning.question_cache import Excerpt
 from quizapp.models import Answer, Attempt, Bank, Citation, Document, Passage, Question, Review
 
 
@@ -96,7 +98,7 @@ def quiz_list(user_id: int) -> list[QuizRow]:
 
 @dataclass(frozen=True)
 class RereadPassage:
-    excerpt: object  # question_cache.Excerpt: the passage with the quoted words marked
+    excerpt: Excerpt  # the passage with the quoted words marked
     numbers: tuple[int, ...]  # the questions (by number in the attempt) that cite it
 
 
@@ -113,7 +115,7 @@ def passages_to_reread(items, finished: bool) -> list[RereadArticle]:
     Articles come in the order the quiz first cites them, passages in the article's order.
     Once the attempt is finished unanswered questions count as wrong too.
     """
-    cited: dict[int, tuple[object, list[int]]] = {}
+    cited: dict[int, tuple[Excerpt, list[int]]] = {}
     for number, view, answer in items:
         if answer is None and not finished:
             continue  # its excerpts would quote the answer of a question still open
@@ -249,7 +251,7 @@ def _reviews():
 # shows they know its passage now), counted apart and added up, as one query over both took
 # 65% longer. Every dashboard runs them: prepared once (Core's per-execution work cost more
 # than SQLite's).
-_STUDENT_MASTERY = [
+_STUDENT_MASTERY: list[prepared.Prepared[Any]] = [
     prepared.Prepared(
         _mastery_statement(_evidence(Answer, Answer.user_id == bindparam("user")), False)
     ),

@@ -1,15 +1,29 @@
 """What single and multiple questions share: a list of choices (not a type itself)."""
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar, TypeGuard
+from xml.etree.ElementTree import Element
 
 from quizapp.authoring.diagnostics import did_you_mean
 from quizapp.content.markup import markdown_problem
-from quizapp.qtypes.base import AnswerKey, InvalidResponse, QuestionType, kind
+from quizapp.qtypes.base import (
+    AnswerKey,
+    Diagnostics,
+    GiftBlock,
+    GiftSyntax,
+    InvalidResponse,
+    JsonSchema,
+    MoodleSyntax,
+    Note,
+    QuestionType,
+    Spec,
+    kind,
+)
 
 CHOICE_KEYS = ("text", "correct", "feedback")
 INDEX = re.compile(r"[0-9]{1,4}")
-CHOICE_SCHEMA = {
+CHOICE_SCHEMA: JsonSchema = {
     "type": "array",
     "minItems": 2,
     "description": "The options shown to learners (the order is shuffled per attempt).",
@@ -39,12 +53,12 @@ def letter(index: int) -> str:
     return chr(ord("A") + index) if 0 <= index < 26 else str(index)
 
 
-def is_index(value) -> bool:
+def is_index(value: object) -> TypeGuard[int]:
     """Return whether a stored response value is a choice index (true is no index)."""
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def right_and_wrong(spec: dict) -> tuple[list[int], list[int]]:
+def right_and_wrong(spec: Spec) -> tuple[list[int], list[int]]:
     """Return the indexes of the right choices and of the wrong ones."""
     right = [i for i, c in enumerate(spec["choices"]) if c.get("correct")]
     wrong = [i for i, c in enumerate(spec["choices"]) if not c.get("correct")]
@@ -58,7 +72,7 @@ class ChoiceType(QuestionType):
     required = ("choices",)
     has_choices = True
 
-    def answer_keys(self, spec) -> list[AnswerKey]:
+    def answer_keys(self, spec: Spec) -> list[AnswerKey]:
         # Lettered as the flags name them ("distractor C never chosen"); the same choice in
         # another version is the one with the same text, wherever it stands.
         return [
@@ -66,7 +80,7 @@ class ChoiceType(QuestionType):
             for i, c in enumerate(spec["choices"])
         ]
 
-    def parse(self, node, diag) -> dict:
+    def parse(self, node: Mapping[str, Any], diag: Diagnostics) -> Spec:
         choices_node = node.get("choices")
         if choices_node is None:
             if "choices" in node:
@@ -75,7 +89,9 @@ class ChoiceType(QuestionType):
         if not isinstance(choices_node, list):
             diag.value(node, "choices", f"choices must be a list, not {kind(choices_node)}")
             return {"choices": []}
-        choices, seen, broken = [], {}, False
+        choices: list[Spec] = []
+        seen: dict[str, int] = {}  # a choice's text, compared loosely -> its number
+        broken = False
         for i, item in enumerate(choices_node):
             choice = self._choice(choices_node, i, item, seen, diag)
             broken |= choice is None
@@ -88,7 +104,9 @@ class ChoiceType(QuestionType):
             self.check_correct(node, diag, sum(c["correct"] for c in choices), len(choices))
         return {"choices": choices}
 
-    def _choice(self, seq, i, item, seen, diag) -> dict | None:
+    def _choice(
+        self, seq: Sequence[object], i: int, item: object, seen: dict[str, int], diag: Diagnostics
+    ) -> Spec | None:
         if not isinstance(item, Mapping):
             diag.item(seq, i, f"each choice must be a mapping with a text, not {kind(item)}")
             return None
@@ -127,26 +145,28 @@ class ChoiceType(QuestionType):
         seen.setdefault(same, i + 1)
         return {"text": text, "correct": correct, "feedback": feedback} if ok else None
 
-    def check_correct(self, node, diag, n_correct: int, n_choices: int) -> None:
+    def check_correct(
+        self, node: Mapping[str, Any], diag: Diagnostics, n_correct: int, n_choices: int
+    ) -> None:
         """Report a wrong number of correct choices."""
         raise NotImplementedError
 
-    def indexes(self, spec: dict, form_values: list[str]) -> list[int] | InvalidResponse:
+    def indexes(self, spec: Spec, form_values: list[str]) -> list[int] | InvalidResponse:
         """Return the distinct chosen indexes, sorted, or InvalidResponse for a stray value."""
         n = len(spec["choices"])
-        picked = set()
+        picked: set[int] = set()
         for value in form_values:
             if not INDEX.fullmatch(value) or int(value) >= n:
                 return InvalidResponse("That choice is not offered; reload the question.")
             picked.add(int(value))
         return sorted(picked)
 
-    def describe_response(self, spec, response) -> str:
+    def describe_response(self, spec: Spec, response: int | list[int]) -> str:
         picked = response if isinstance(response, list) else [response]
         texts = [spec["choices"][i]["text"] for i in picked if 0 <= i < len(spec["choices"])]
         return "; ".join(texts) or "(nothing)"
 
-    def describe_correct(self, spec) -> str:
+    def describe_correct(self, spec: Spec) -> str:
         return "; ".join(c["text"] for c in spec["choices"] if c["correct"])
 
 
@@ -154,9 +174,9 @@ class ChoiceGift:
     """GIFT for the choice types: ``=right ~wrong`` or Moodle's ``~%50%`` weights."""
 
     kind = "multichoice"
-    weighted: bool  # multiple-answer questions write (and are read back from) weights
+    weighted: ClassVar[bool]  # multiple-answer questions write (and are read back from) weights
 
-    def answers(self, spec: dict, syntax) -> str:
+    def answers(self, spec: Spec, syntax: GiftSyntax) -> str:
         """Return the answer block's lines."""
         if not self.weighted:
             return "".join(
@@ -172,12 +192,13 @@ class ChoiceGift:
             for c in spec["choices"]
         )
 
-    def warnings(self, qid: str, spec: dict) -> list[str]:
+    def warnings(self, qid: str, spec: Spec) -> list[str]:
         return []
 
-    def read(self, block, syntax, note) -> dict | None:
+    def read(self, block: GiftBlock, syntax: GiftSyntax, note: Note) -> Spec | None:
         """Return the choices of a ``~`` answer block when its weighting is this type's."""
-        choices, weighted = [], False
+        choices: list[Spec] = []
+        weighted = False
         for p in block.parts:
             marker, rest = p[0], p[1:]
             weight = syntax.WEIGHT.match(rest)
@@ -197,9 +218,9 @@ class ChoiceMoodle:
     """Moodle XML for the choice types: ``multichoice`` with ``<single>`` saying which."""
 
     kind = "multichoice"
-    single: bool
+    single: ClassVar[bool]
 
-    def write(self, el, spec: dict, syntax) -> None:
+    def write(self, el: Element, spec: Spec, syntax: MoodleSyntax) -> None:
         """Add the question's answers to its ``<question>`` element."""
         sub = syntax.ET.SubElement
         sub(el, "single").text = "true" if self.single else "false"
@@ -213,15 +234,15 @@ class ChoiceMoodle:
                 fraction = round(100 / k, 5) * (1 if c["correct"] else -1)
             syntax.answer(el, fraction, c["text"], c.get("feedback"))
 
-    def reads(self, el) -> bool:
+    def reads(self, el: Element) -> bool:
         return (el.findtext("single") == "true") == self.single
 
-    def read(self, el) -> dict:
+    def read(self, el: Element) -> Spec:
         return {
             "choices": [
                 {
                     "text": a.findtext("text"),
-                    "correct": float(a.get("fraction")) > 0,
+                    "correct": float(a.attrib["fraction"]) > 0,
                     "feedback": a.findtext("feedback/text") or None,
                 }
                 for a in el.findall("answer")

@@ -1,6 +1,10 @@
 """Multiple-answer choice questions with partial credit."""
 
-from quizapp.qtypes.base import InvalidResponse, Score, full, register
+import random
+from collections.abc import Mapping
+from typing import Any
+
+from quizapp.qtypes.base import Diagnostics, InvalidResponse, Score, Spec, full, register
 from quizapp.qtypes.choice import (
     ChoiceGift,
     ChoiceMoodle,
@@ -32,7 +36,9 @@ class Multiple(ChoiceType):
     gift = MultipleGift()
     moodle = MultipleMoodle()
 
-    def check_correct(self, node, diag, n_correct, n_choices):
+    def check_correct(
+        self, node: Mapping[str, Any], diag: Diagnostics, n_correct: int, n_choices: int
+    ) -> None:
         if n_correct < 1:
             diag.value(node, "choices", "a multiple question needs at least one correct choice")
         elif n_correct == n_choices:
@@ -44,7 +50,7 @@ class Multiple(ChoiceType):
                 "ticking them all scores full marks",
             )
 
-    def parse_response(self, spec, form_values):
+    def parse_response(self, spec: Spec, form_values: list[str]) -> list[int] | InvalidResponse:
         picked = self.indexes(spec, form_values)
         if isinstance(picked, InvalidResponse):
             return picked
@@ -52,19 +58,19 @@ class Multiple(ChoiceType):
             return InvalidResponse("Select at least one answer.")
         return picked
 
-    def grade(self, spec, response, points) -> Score:
+    def grade(self, spec: Spec, response: list[int], points: float) -> Score:
         right = {i for i, c in enumerate(spec["choices"]) if c["correct"]}
         picked = set(response)
         k = len(right)
         fraction = (len(picked & right) - len(picked - right)) / k if k else 0.0
         return full(points, fraction)
 
-    def picked_keys(self, spec, response) -> list[str]:
+    def picked_keys(self, spec: Spec, response: object) -> list[str]:
         if not isinstance(response, list):
             return []
         return [letter(i) for i in sorted({i for i in response if is_index(i)})]
 
-    def sample_response(self, spec, rng, knows):
+    def sample_response(self, spec: Spec, rng: random.Random, knows: bool) -> list[int]:
         right, wrong = right_and_wrong(spec)
         if knows or not wrong:
             return sorted(right)

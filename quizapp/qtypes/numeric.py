@@ -7,14 +7,24 @@ second number, or another unit than the question's, is not read at all (the lear
 """
 
 import math
+import random
 import re
 import unicodedata
+from collections.abc import Mapping
 from decimal import Decimal
+from typing import Any
+from xml.etree.ElementTree import Element
 
 from quizapp.qtypes.base import (
+    Diagnostics,
+    GiftBlock,
+    GiftSyntax,
     InvalidResponse,
+    MoodleSyntax,
+    Note,
     QuestionType,
     Score,
+    Spec,
     TypedAnswer,
     full,
     kind,
@@ -60,6 +70,8 @@ _HEDGES = sorted(
         *("circa", "ca.", "ca", "c.", "the year", "an estimated", "estimated", "only"),
         *("increased", "rose", "grew", "boosted", "raised", "dropped", "fell", "decreased"),
         *("declined", "reduced", "cut", "shrank", "perhaps", "maybe", "possibly", "probably"),
+        *("since", "from", "started in", "launched in", "began in", "met in", "a drop of"),
+        *("down", "a rise of", "up"),
     },
     key=len,
     reverse=True,
@@ -132,7 +144,8 @@ def _spelled(text: str) -> tuple[Decimal, int, str] | None:
         return Decimal(_MULTIPLIED[first]), words[0][1], "times"
     if first.endswith("fold"):  # threefold, twofold
         value, used = _below_hundred([(first[:-4], 0)], 0)
-        return (Decimal(value), words[0][1], "times") if used else None
+        # used is 1 exactly when a number was read (value is not None)
+        return (Decimal(value), words[0][1], "times") if value is not None and used else None
     if first in ("half", "halved"):
         return Decimal("0.5"), words[0][1], "half"
     if first in ("a", "one") and len(words) > 1 and words[1][0] == "half":
@@ -252,7 +265,7 @@ def parse_number(text: str, unit: str | None = None) -> float | None:
     return -result if negative else result
 
 
-def _finite_number(value) -> bool:
+def _finite_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
@@ -265,14 +278,14 @@ class NumericGift:
 
     kind = "numerical"
 
-    def answers(self, spec: dict, syntax) -> str:
+    def answers(self, spec: Spec, syntax: GiftSyntax) -> str:
         tol = spec.get("tolerance") or 0
         return f"#{syntax.number(spec['answer'])}" + (f":{syntax.number(tol)}" if tol else "")
 
-    def warnings(self, qid: str, spec: dict) -> list[str]:
+    def warnings(self, qid: str, spec: Spec) -> list[str]:
         return []
 
-    def read(self, block, syntax, note) -> dict:
+    def read(self, block: GiftBlock, syntax: GiftSyntax, note: Note) -> Spec:
         fields = syntax.numeric(block.stripped[1:], block.where, note)
         unit = next((v.strip() for k, v, _ in block.meta if k == "unit"), None)
         if unit:
@@ -283,7 +296,7 @@ class NumericGift:
 class NumericMoodle:
     kind = "numerical"
 
-    def write(self, el, spec: dict, syntax) -> None:
+    def write(self, el: Element, spec: Spec, syntax: MoodleSyntax) -> None:
         sub = syntax.ET.SubElement
         answer = syntax.answer(el, 100, syntax.number(spec["answer"]), fmt="moodle_auto_format")
         sub(answer, "tolerance").text = syntax.number(spec.get("tolerance") or 0)
@@ -293,13 +306,13 @@ class NumericMoodle:
             sub(unit, "multiplier").text = "1"
             sub(unit, "unit_name").text = spec["unit"]
 
-    def reads(self, el) -> bool:
+    def reads(self, el: Element) -> bool:
         return True
 
-    def read(self, el) -> dict:
+    def read(self, el: Element) -> Spec:
         answer = el.findall("answer")[0]
         return {
-            "answer": float(answer.findtext("text")),
+            "answer": float(answer.findtext("text", "")),
             "tolerance": float(answer.findtext("tolerance") or 0),
             "unit": el.findtext("units/unit/unit_name"),
         }
@@ -327,7 +340,7 @@ class Numeric(TypedAnswer, QuestionType):
     }
     required = ("answer",)
 
-    def parse(self, node, diag) -> dict:
+    def parse(self, node: Mapping[str, Any], diag: Diagnostics) -> Spec:
         answer, tolerance, unit = node.get("answer"), node.get("tolerance", 0), node.get("unit")
         if "answer" in node and not _finite_number(answer):
             diag.value(node, "answer", f"answer must be a number, not {kind(answer)}")
@@ -346,7 +359,7 @@ class Numeric(TypedAnswer, QuestionType):
             unit = None
         return {"answer": answer or 0, "tolerance": tolerance, "unit": unit}
 
-    def parse_response(self, spec, form_values):
+    def parse_response(self, spec: Spec, form_values: list[str]) -> float | InvalidResponse:
         unit = spec.get("unit")
         if len(form_values) == 1 and len(form_values[0]) > MAX_LENGTH:
             # The page's maxlength stops a browser, not a script: 400 nines would be stored as inf.
@@ -357,22 +370,22 @@ class Numeric(TypedAnswer, QuestionType):
             return InvalidResponse(f"Type a number, for example 2400, 2,400 or 2 400{also}.")
         return value
 
-    def grade(self, spec, response, points) -> Score:
+    def grade(self, spec: Spec, response: float, points: float) -> Score:
         # The small slack keeps 0.1 + 0.2 style float error from failing a boundary answer.
         gap = abs(float(response) - float(spec["answer"]))
         ok = gap <= float(spec.get("tolerance") or 0) + 1e-9 * max(1.0, abs(spec["answer"]))
         return full(points, 1.0 if ok else 0.0)
 
-    def describe_response(self, spec, response) -> str:
+    def describe_response(self, spec: Spec, response: float) -> str:
         unit = spec.get("unit")
         return _fmt(float(response)) + (f" {unit}" if unit else "")
 
-    def describe_correct(self, spec) -> str:
+    def describe_correct(self, spec: Spec) -> str:
         text = self.describe_response(spec, spec["answer"])
         if spec.get("tolerance"):
             text += f" (± {_fmt(float(spec['tolerance']))})"
         return text
 
-    def sample_response(self, spec, rng, knows):
+    def sample_response(self, spec: Spec, rng: random.Random, knows: bool) -> float:
         # Wrong by more than any tolerance a bank sets: half as much again, plus a bit.
         return float(spec["answer"]) if knows else float(spec["answer"]) * 1.5 + 7

@@ -1,16 +1,26 @@
 """Short typed answers, compared after normalising case, accents, punctuation and spaces."""
 
 import logging
+import random
 import re
 import unicodedata
+from collections.abc import Iterable, Mapping
+from typing import Any
+from xml.etree.ElementTree import Element
 
 import regex as regex_module
 
 from quizapp.qtypes.base import (
+    Diagnostics,
+    GiftBlock,
+    GiftSyntax,
     InvalidResponse,
     LeftOut,
+    MoodleSyntax,
+    Note,
     QuestionType,
     Score,
+    Spec,
     TypedAnswer,
     full,
     kind,
@@ -44,12 +54,12 @@ def without_the(normalised: str) -> str:
     return rest or normalised
 
 
-def compile_regex(pattern: str):
+def compile_regex(pattern: str) -> regex_module.Pattern[str]:
     """Return an answer regex compiled as grading uses it (raises regex.error)."""
     return regex_module.compile(pattern, regex_module.IGNORECASE)
 
 
-def _matches(pattern: str, forms) -> bool:
+def _matches(pattern: str, forms: Iterable[str]) -> bool:
     compiled = compile_regex(pattern)
     try:
         return any(compiled.fullmatch(f, timeout=REGEX_SECONDS) is not None for f in forms)
@@ -97,14 +107,14 @@ def _forgivable(typed: str, accepted: str) -> bool:
     return letters >= FUZZY_LETTERS and re.sub(r"\D", "", typed) == re.sub(r"\D", "", accepted)
 
 
-def misspelt(spec: dict, response: str) -> str | None:
+def misspelt(spec: Spec, response: str) -> str | None:
     """Return the accepted answer a response misspells by one edit, or None.
 
     None when the response is accepted as typed, when it is as near a known wrong answer
     (``reject``), or as near another accepted answer (which one was meant is unclear).
     """
     typed = _key(response)
-    accepted = {}
+    accepted: dict[str, str] = {}  # compared form -> the answer as the bank writes it
     for answer in spec["accept"]:
         accepted.setdefault(_key(answer), answer)
     if typed in accepted or any(edits(typed, _key(r)) <= 1 for r in spec.get("reject") or ()):
@@ -115,7 +125,7 @@ def misspelt(spec: dict, response: str) -> str | None:
     return None
 
 
-def _as_typed(spec: dict, response: str) -> bool:
+def _as_typed(spec: Spec, response: str) -> bool:
     """Return whether a response is accepted as typed: an accepted answer, or the regex's
     unless it is (one edit from) a known wrong answer."""
     typed = _key(response)
@@ -132,10 +142,10 @@ class ShortTextGift:
 
     kind = "shortanswer"
 
-    def answers(self, spec: dict, syntax) -> str:
+    def answers(self, spec: Spec, syntax: GiftSyntax) -> str:
         return "".join(f"\n={syntax.escape(a)}" for a in spec["accept"])
 
-    def warnings(self, qid: str, spec: dict) -> list[str]:
+    def warnings(self, qid: str, spec: Spec) -> list[str]:
         return [
             f"question {qid}: its accepted answer {accepted!r} contains '->', "
             "which Moodle (and `quizapp import gift`) read as a matching question"
@@ -143,22 +153,22 @@ class ShortTextGift:
             if "->" in accepted
         ]
 
-    def read(self, block, syntax, note) -> dict:
+    def read(self, block: GiftBlock, syntax: GiftSyntax, note: Note) -> Spec:
         return {"accept": syntax.short_answers(block.parts, block.where, note)}
 
 
 class ShortTextMoodle:
     kind = "shortanswer"
 
-    def write(self, el, spec: dict, syntax) -> None:
+    def write(self, el: Element, spec: Spec, syntax: MoodleSyntax) -> None:
         syntax.ET.SubElement(el, "usecase").text = "0"
         for accepted in spec["accept"]:
             syntax.answer(el, 100, accepted, fmt="moodle_auto_format")
 
-    def reads(self, el) -> bool:
+    def reads(self, el: Element) -> bool:
         return True
 
-    def read(self, el) -> dict:
+    def read(self, el: Element) -> Spec:
         return {"accept": [a.findtext("text") for a in el.findall("answer")]}
 
 
@@ -227,7 +237,7 @@ class ShortText(TypedAnswer, QuestionType):
     }
     required = ("accept",)
 
-    def parse(self, node, diag) -> dict:
+    def parse(self, node: Mapping[str, Any], diag: Diagnostics) -> Spec:
         accept = node.get("accept")
         if "accept" in node and (
             not isinstance(accept, list)
@@ -248,12 +258,13 @@ class ShortText(TypedAnswer, QuestionType):
             except regex_module.error as exc:
                 diag.value(node, "regex", f"regex does not compile: {_why(regex, exc)}")
                 regex = None
-        spec = {"accept": [str(a) for a in accept or []], "regex": regex}
+        accepted = [str(a) for a in accept or []]
+        spec: Spec = {"accept": accepted, "regex": regex}
         if "reject" in node:  # only when given: the spec is hashed, older versions have none
-            spec["reject"] = self._reject(node, diag, spec["accept"])
+            spec["reject"] = self._reject(node, diag, accepted)
         return spec
 
-    def _reject(self, node, diag, accept: list[str]) -> list[str]:
+    def _reject(self, node: Mapping[str, Any], diag: Diagnostics, accept: list[str]) -> list[str]:
         reject = node.get("reject")
         if not isinstance(reject, list) or not reject:
             diag.value(node, "reject", "reject must be a non-empty list of wrong answers")
@@ -266,29 +277,29 @@ class ShortText(TypedAnswer, QuestionType):
             diag.value(node, "reject", f'"{both[0]}" is both accepted and rejected')
         return [str(r) for r in reject]
 
-    def parse_response(self, spec, form_values):
+    def parse_response(self, spec: Spec, form_values: list[str]) -> str | InvalidResponse:
         if len(form_values) != 1 or not normalise(form_values[0]):
             return InvalidResponse("Type an answer.")
         if len(form_values[0]) > MAX_LENGTH:
             return InvalidResponse(f"Keep the answer under {MAX_LENGTH} characters.")
         return form_values[0].strip()
 
-    def grade(self, spec, response, points) -> Score:
+    def grade(self, spec: Spec, response: str, points: float) -> Score:
         ok = _as_typed(spec, response) or misspelt(spec, response) is not None
         return full(points, 1.0 if ok else 0.0)
 
-    def grading_note(self, spec, response) -> str | None:
+    def grading_note(self, spec: Spec, response: str) -> str | None:
         if _as_typed(spec, response) or (right := misspelt(spec, response)) is None:
             return None
         return f"Accepted; it is spelt {right}."
 
-    def describe_correct(self, spec) -> str:
+    def describe_correct(self, spec: Spec) -> str:
         return " or ".join(spec["accept"])
 
-    def sample_response(self, spec, rng, knows):
+    def sample_response(self, spec: Spec, rng: random.Random, knows: bool) -> str:
         return spec["accept"][0] if knows else "no idea"
 
-    def left_out(self, spec) -> list[LeftOut]:
+    def left_out(self, spec: Spec) -> list[LeftOut]:
         return (
             super().left_out(spec)
             + ([REGEX_LEFT_OUT] if spec.get("regex") else [])

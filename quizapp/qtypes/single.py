@@ -1,6 +1,10 @@
 """Single-answer choice questions: exactly one right choice."""
 
-from quizapp.qtypes.base import InvalidResponse, Score, full, register
+import random
+from collections.abc import Mapping
+from typing import Any
+
+from quizapp.qtypes.base import Diagnostics, InvalidResponse, Score, Spec, full, register
 from quizapp.qtypes.choice import (
     ChoiceGift,
     ChoiceMoodle,
@@ -27,7 +31,9 @@ class Single(ChoiceType):
     gift = SingleGift()
     moodle = SingleMoodle()
 
-    def check_correct(self, node, diag, n_correct, n_choices):
+    def check_correct(
+        self, node: Mapping[str, Any], diag: Diagnostics, n_correct: int, n_choices: int
+    ) -> None:
         if n_correct != 1:
             diag.value(
                 node,
@@ -35,7 +41,7 @@ class Single(ChoiceType):
                 f"a single question needs exactly one correct choice, found {n_correct}",
             )
 
-    def parse_response(self, spec, form_values):
+    def parse_response(self, spec: Spec, form_values: list[str]) -> int | InvalidResponse:
         picked = self.indexes(spec, form_values)
         if isinstance(picked, InvalidResponse):
             return picked
@@ -43,14 +49,14 @@ class Single(ChoiceType):
             return InvalidResponse("Choose one answer.")
         return picked[0]
 
-    def grade(self, spec, response, points) -> Score:
+    def grade(self, spec: Spec, response: int, points: float) -> Score:
         choices = spec["choices"]
         right = 0 <= response < len(choices) and choices[response]["correct"]
         return full(points, 1.0 if right else 0.0)
 
-    def picked_keys(self, spec, response) -> list[str]:
+    def picked_keys(self, spec: Spec, response: object) -> list[str]:
         return [letter(response)] if is_index(response) else []
 
-    def sample_response(self, spec, rng, knows):
+    def sample_response(self, spec: Spec, rng: random.Random, knows: bool) -> int:
         right, wrong = right_and_wrong(spec)
         return right[0] if knows or not wrong else rng.choice(wrong)

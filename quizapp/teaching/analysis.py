@@ -128,7 +128,9 @@ def _upper_lower(rows: list[tuple[float, object, float]]) -> float | None:
     return statistics.fmean(ranked[-size:]) - statistics.fmean(ranked[:size])
 
 
-def pearson_from_sums(n, sx, sy, sxy, sxx, syy) -> float | None:
+def pearson_from_sums(
+    n: float, sx: float, sy: float, sxy: float, sxx: float, syy: float
+) -> float | None:
     """Return Pearson's r from running sums (as SQL aggregates give them), None if undefined."""
     if n < 3:
         return None
@@ -136,7 +138,7 @@ def pearson_from_sums(n, sx, sy, sxy, sxx, syy) -> float | None:
     spread = (n * sxx - sx * sx) * (n * syy - sy * sy)
     if spread <= 1e-12 * max(1.0, n * n):
         return None
-    return covariance / math.sqrt(spread)
+    return float(covariance / math.sqrt(spread))
 
 
 def flags_for(stats: ItemStats, correct: set[str]) -> list[str]:

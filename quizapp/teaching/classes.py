@@ -42,13 +42,13 @@ def _unused_code(session) -> str:
 def rename_course(course: Course, name: str) -> None:
     """Give a class a new name."""
     with unit_of_work() as session:
-        session.get(Course, course.id).name = name.strip()
+        session.get_one(Course, course.id).name = name.strip()
 
 
 def replace_join_code(course: Course) -> str:
     """Give a class a new join code (the old one stops working); return it."""
     with unit_of_work() as session:
-        code = session.get(Course, course.id).join_code = _unused_code(session)
+        code = session.get_one(Course, course.id).join_code = _unused_code(session)
     return code
 
 
@@ -164,4 +164,4 @@ def set_policy(course: Course, policy: str) -> None:
     """Change how a class's gradebook combines attempts."""
     if policy in SCORE_POLICIES:
         with unit_of_work() as session:
-            session.get(Course, course.id).score_policy = policy
+            session.get_one(Course, course.id).score_policy = policy

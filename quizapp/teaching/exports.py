@@ -251,7 +251,7 @@ SCORE_EXPORTS: dict[str, ScoreExport] = {
             "gradebook CSV",
             True,
             "a column per bank",
-            lambda course: f"class-{course.id}-gradebook.csv",
+            lambda course: f"class-{course.id if course else 0}-gradebook.csv",
             wide,
         ),
         ScoreExport(
@@ -261,7 +261,7 @@ SCORE_EXPORTS: dict[str, ScoreExport] = {
             "every answer (CSV)",
             True,
             "a row per answer",
-            lambda course: f"class-{course.id}-answers.csv",
+            lambda course: f"class-{course.id if course else 0}-answers.csv",
             long,
         ),
         ScoreExport(

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 
 from quizapp.db.transactions import read
 from quizapp.models import (
@@ -64,7 +64,10 @@ def _fraction():
 
 def _scores(user_ids, policy: str, bank_id: str | None = None):
     """Return a select of (user_id, bank_id, f): each score fraction under the policy."""
-    where = [Attempt.finished_at.is_not(None), Attempt.user_id.in_(user_ids)]
+    where: list[ColumnElement[bool]] = [
+        Attempt.finished_at.is_not(None),
+        Attempt.user_id.in_(user_ids),
+    ]
     if bank_id is not None:
         where.append(Attempt.bank_id == bank_id)
     if policy == "latest":

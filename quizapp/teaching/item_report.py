@@ -8,6 +8,7 @@ few rows per question into statistics, with the same formulas as the pure ``anal
 import json
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -81,7 +82,7 @@ def _choice_keys(q, version, response) -> list[str]:
         return [EARLIER] if picked else []
     same = {k.key: k.same_as for k in then.answer_keys(spec)}
     now = {k.same_as: k.key for k in now_type.answer_keys(q.spec)}
-    return [now.get(same.get(key), EARLIER) for key in picked]
+    return [now.get(same.get(key) or "", EARLIER) for key in picked]
 
 
 def _first_answers(bank_id: str | None, user_ids):
@@ -95,8 +96,8 @@ def _first_answers(bank_id: str | None, user_ids):
         select(func.min(Answer.id).label("id"))
         .where(Answer.user_id.in_(students))
         .group_by(Answer.user_id, Answer.question_id)
+        .subquery()
     )
-    first = first.subquery()
     stmt = (
         select(
             Answer.user_id,
@@ -360,7 +361,7 @@ def live_banks() -> list[tuple[str, str]]:
         .where(Bank.retired.is_(False), has_questions)
         .order_by(Bank.position)
     )
-    return [tuple(row) for row in rows]
+    return [(bank_id, title) for bank_id, title in rows]
 
 
 def _typed(qtype: str) -> bool:
@@ -377,7 +378,7 @@ def _labels(q) -> tuple[dict[str, str], set[str]]:
     return {k.key: k.label for k in keys}, {k.key for k in keys if k.correct}
 
 
-def _stats(q, row: dict | None, counts: list[tuple[tuple, str, int]]) -> ItemStats:
+def _stats(q, row: dict | None, counts: list[tuple[Any, str, int, Any]]) -> ItemStats:
     if row is None:
         return ItemStats(item=q.id, n=0)
     labels, correct = _labels(q)

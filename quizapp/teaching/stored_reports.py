@@ -11,6 +11,7 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
@@ -95,13 +96,13 @@ def everyone(refresh: bool = False) -> tuple[list[BankReport], Freshness]:
         and (stored.last_answer_id >= newest or now - stored.computed_at < STALE_AFTER)
     ):
         # Students' answers only, as the report counts (instructors' never do)
-        since = db.session.scalar(
+        since = db.session.execute(
             select(func.count())
             .select_from(Answer)
             .join(User, User.id == Answer.user_id)
             .where(Answer.id > stored.last_answer_id, User.role == "student")
-        )
-        return decode(stored.payload), Freshness(stored.computed_at, since)
+        ).scalar_one()
+        return decode(cast(list, stored.payload)), Freshness(stored.computed_at, since)
     reports = item_report.report()
     _store(
         StoredReport(

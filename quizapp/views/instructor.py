@@ -298,7 +298,7 @@ class ItemFilter:
 
     @property
     def bank_title(self) -> str | None:
-        return dict(self.banks).get(self.bank)
+        return dict(self.banks).get(self.bank) if self.bank else None
 
 
 @bp.get("/items")

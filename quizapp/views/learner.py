@@ -2,6 +2,7 @@
 
 import secrets
 from collections import Counter
+from typing import overload
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -11,6 +12,7 @@ from quizapp.learning import attempts, cards, charts, progress, review
 from quizapp.learning.question_cache import question_view
 from quizapp.learning.timing import elapsed_ms, issue_stamp
 from quizapp.models.content import utcnow
+from quizapp.models.rows import AttemptAtRow, AttemptLike, AttemptRow
 from quizapp.teaching import classes, gradebook
 from quizapp.web.forms import JoinForm, ReviewForm, ReviewLimitForm
 
@@ -30,7 +32,13 @@ def _private(response):
     return response
 
 
-def _attempt_or_404(attempt_id: int, position: int | None = None):
+@overload
+def _attempt_or_404(attempt_id: int) -> AttemptRow: ...
+@overload
+def _attempt_or_404(attempt_id: int, position: int) -> AttemptAtRow: ...
+def _attempt_or_404(attempt_id: int, position: int | None = None) -> AttemptLike:
+    """Return the signed-in student's attempt (with whether ``position`` is answered), or 404."""
+    attempt: AttemptLike | None
     if position is None:
         attempt = attempts.get_attempt(current_user.id, attempt_id)
     else:

@@ -29,7 +29,10 @@ def _wait() -> str:
 def _reaches(path: str, method: str) -> bool:
     """Whether a ``method`` request to ``path`` would reach a view."""
     try:
-        current_app.create_url_adapter(request).match(path, method=method)
+        adapter = current_app.create_url_adapter(request)
+        if adapter is None:  # no request bound: nothing can be reached
+            return False
+        adapter.match(path, method=method)
     except HTTPException:
         return False
     return True

@@ -276,6 +276,19 @@ def test_anything_read_before_still_reads_the_same(unit, text):
         (None, "in the year 2016", 2016),
         ("journals", "82 selected journals", 82),
         ("km", "approx. 1,200 km apart", 1200),
+        (None, "since 2016", 2016),
+        ("year", "from 2016", 2016),
+        (None, "started in 1998", 1998),
+        (None, "launched in 2016", 2016),
+        (None, "began in 2011", 2011),
+        (None, "met in 1949", 1949),
+        ("%", "a drop of 15%", 15),
+        ("%", "down 15%", 15),
+        ("%", "down by 15 percent", 15),
+        ("%", "a rise of 20%", 20),
+        ("%", "up 20%", 20),
+        ("%", "up by about 20%", 20),
+        ("%", "up to 20%", 20),
         # sizes against a unit in millions
         ("million yuan", "up to 30 million yuan", 30),
         ("million yuan", "30m", 30),
@@ -341,6 +354,8 @@ def test_numeric_reads_numbers_as_people_write_them(unit, typed, value):
         ("°C", "minus -40"),
         ("m", "about"),
         ("m", "hundred"),
+        (None, "from 2016 to 2020"),  # a hedge reads no range
+        (None, "since"),
     ],
 )
 def test_numeric_reads_no_second_number_nor_another_unit(unit, typed):

@@ -161,3 +161,20 @@ def test_tags_come_from_the_shared_vocabulary(banks):
     }
     used = {t for b in banks.values() for q in b.questions for t in q.tags}
     assert used <= vocabulary, used - vocabulary
+
+
+def test_shipped_banks_pass_the_strict_check_with_half_of_each_bank_above_recall(runner):
+    """`quizapp check --report --strict questions/`: no error and no item-writing warning."""
+    result = runner.invoke(args=["check", "--report", "--strict", str(ROOT / "questions")])
+    assert result.exit_code == 0, result.output
+    assert "warnings: none" in result.output and "few-above-recall" not in result.output
+
+
+def test_hard_is_reserved_for_questions_above_recall(banks):
+    hard_recall = [
+        q.id
+        for b in banks.values()
+        for q in b.questions
+        if q.difficulty == "hard" and q.level == "recall"
+    ]
+    assert hard_recall == []

@@ -82,7 +82,7 @@ def test_class_gradebook_items_heatmap_and_csv(app, live_server, browser, databa
 
     teacher.goto(class_url)
     with teacher.expect_download() as download:
-        teacher.get_by_role("link", name="every answer (CSV)").click()
+        teacher.get_by_role("link", name="every answer (CSV)", exact=True).click()
     text = Path(download.value.path()).read_text(encoding="utf-8")
     rows = list(csv.DictReader(io.StringIO(text)))
     assert len(rows) == 3

@@ -14,12 +14,12 @@ from quizapp.authoring.source import (
     DEFAULT_LEVEL,
     DIFFICULTIES,
     LEVELS,
-    Bank,
+    BankSource,
     bank_files,
     parse_bank,
 )
 from quizapp.content.articles import load_articles
-from quizapp.content.passages import Corpus, Match, Passage, segment
+from quizapp.content.passages import Corpus, Match, PassageText, segment
 
 __all__ = [
     "CheckResult",
@@ -39,7 +39,7 @@ __all__ = [
 
 @dataclass
 class CheckResult:
-    banks: list[Bank] = field(default_factory=list)
+    banks: list[BankSource] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     files: int = 0
 
@@ -183,11 +183,11 @@ ABOVE_RECALL_SHARE = 0.5
 FEW_ABOVE_RECALL = "few-above-recall"
 
 
-def _above_recall(bank: Bank) -> int:
+def _above_recall(bank: BankSource) -> int:
     return sum(q.level != DEFAULT_LEVEL for q in bank.questions)
 
 
-def level_warnings(banks: Sequence[Bank]) -> list[Diagnostic]:
+def level_warnings(banks: Sequence[BankSource]) -> list[Diagnostic]:
     """Return a warning at each bank with fewer than half its questions above recall."""
     warnings = []
     for bank in banks:
@@ -214,7 +214,7 @@ def _mix(counter: Counter[str], order: Sequence[str]) -> dict[str, int]:
     return {k: counter[k] for k in keys if counter[k]}
 
 
-def bank_report(bank: Bank, diagnostics: Sequence[Diagnostic]) -> dict[str, Any]:
+def bank_report(bank: BankSource, diagnostics: Sequence[Diagnostic]) -> dict[str, Any]:
     """Return a bank's mix of types, levels and difficulties and its warnings per code."""
     questions = bank.questions
     codes = Counter(
@@ -254,8 +254,8 @@ SUBSTANTIVE_WORDS = 25  # shorter paragraphs are transitions, asides or one-line
 
 
 def coverage(
-    banks: Sequence[Bank], corpus: Corpus, every_article: bool = True
-) -> dict[str, tuple[list[Passage], list[Passage]]]:
+    banks: Sequence[BankSource], corpus: Corpus, every_article: bool = True
+) -> dict[str, tuple[list[PassageText], list[PassageText]]]:
     """Return per article (cited substantive passages, uncited substantive passages).
 
     Without ``every_article``, only the articles the banks are about or cite.
@@ -281,7 +281,7 @@ def coverage(
     return result
 
 
-def format_coverage(result: dict[str, tuple[list[Passage], list[Passage]]]) -> str:
+def format_coverage(result: dict[str, tuple[list[PassageText], list[PassageText]]]) -> str:
     """Return a coverage report: per article the share of substantive passages cited."""
     lines = []
     for doc, (hit, miss) in result.items():

@@ -1,4 +1,4 @@
-"""Validation of one bank file's nodes into Bank, Question and Cite (pure)."""
+"""Validation of one bank file's nodes into BankSource, QuestionSource and CiteSource (pure)."""
 
 import math
 from collections.abc import Collection, Mapping, MutableMapping
@@ -14,9 +14,9 @@ from quizapp.authoring.source import (
     ID,
     LEVELS,
     QUESTION_KEYS,
-    Bank,
-    Cite,
-    Question,
+    BankSource,
+    CiteSource,
+    QuestionSource,
 )
 from quizapp.content.markup import markdown_problem
 from quizapp.content.passages import Corpus, Match, NotFound, UnknownDocument
@@ -100,7 +100,7 @@ class BankParser:
             return None
         return value
 
-    def bank(self, doc: Any) -> Bank | None:
+    def bank(self, doc: Any) -> BankSource | None:
         self.unknown_keys(doc, BANK_KEYS, "bank")
         bank_id = self.ident(doc, "bank", "bank id")
         title = self.text(doc, "title")
@@ -129,11 +129,11 @@ class BankParser:
         if bank_id is None or title is None:
             return None
         line, col = doc.lc.value("bank")
-        return Bank(
+        return BankSource(
             bank_id, title, default_doc, description, tuple(questions), self.path, line + 1, col + 1
         )
 
-    def question(self, node: Any, default_doc: str | None) -> Question | None:
+    def question(self, node: Any, default_doc: str | None) -> QuestionSource | None:
         before = self.report.error_count
         qtype_name = node.get("type")
         qtype = REGISTRY.get(qtype_name) if isinstance(qtype_name, str) else None
@@ -203,7 +203,7 @@ class BankParser:
         assert qtype is not None and qid is not None
         assert prompt is not None and explanation is not None
         self.item_writing(node, qtype.name, prompt, explanation, cites, spec, allow)
-        return Question(
+        return QuestionSource(
             qid,
             qtype.name,
             prompt,
@@ -247,7 +247,7 @@ class BankParser:
         qtype: str,
         prompt: str,
         explanation: str,
-        cites: list[Cite],
+        cites: list[CiteSource],
         spec: dict[str, Any],
         allow: Mapping[str, str],
     ) -> None:
@@ -272,7 +272,7 @@ class BankParser:
         else:
             self.seen_ids[qid] = f"{self.path}:{line + 1}"
 
-    def cites(self, node: Any, default_doc: str | None) -> list[Cite]:
+    def cites(self, node: Any, default_doc: str | None) -> list[CiteSource]:
         cite_node = node.get("cite")
         if "cite" not in node:
             self.missing(
@@ -310,12 +310,12 @@ class BankParser:
             if quote is None or doc is None:
                 continue
             line, col = cast(Any, item).lc.value("quote")  # a ruamel node: it has .lc
-            cites.append(Cite(doc, quote, line + 1, col + 1))
+            cites.append(CiteSource(doc, quote, line + 1, col + 1))
             if self.corpus is not None and not (defaulted and self.bad_default_doc):
                 self.resolve(cites[-1], None if defaulted else item)
         return cites
 
-    def resolve(self, cite: Cite, item: Any) -> None:
+    def resolve(self, cite: CiteSource, item: Any) -> None:
         assert self.corpus is not None  # called only with a corpus
         result = self.corpus.resolve(cite.doc, cite.quote)
         if isinstance(result, UnknownDocument) and item is not None:

@@ -1,4 +1,8 @@
-"""Question banks: YAML parsed safely and validated with every problem located (pure)."""
+"""Bank sources: the YAML an author writes, parsed safely, every problem located (pure).
+
+BankSource, QuestionSource and CiteSource are the parsed file; models.Bank and models.Question
+are what the loader makes of them in the database.
+"""
 
 import hashlib
 import json
@@ -37,7 +41,7 @@ CITE_KEYS = ("quote", "doc")
 
 
 @dataclass(frozen=True)
-class Cite:
+class CiteSource:
     doc: str
     quote: str
     line: int
@@ -45,12 +49,12 @@ class Cite:
 
 
 @dataclass(frozen=True)
-class Question:
+class QuestionSource:
     id: str
     type: str
     prompt: str
     explanation: str
-    cites: tuple[Cite, ...]
+    cites: tuple[CiteSource, ...]
     tags: tuple[str, ...]
     difficulty: str
     points: float
@@ -86,12 +90,12 @@ class Question:
 
 
 @dataclass(frozen=True)
-class Bank:
+class BankSource:
     id: str
     title: str
     doc: str | None
     description: str | None
-    questions: tuple[Question, ...]
+    questions: tuple[QuestionSource, ...]
     path: str
     line: int = 1  # where the bank id is written
     col: int = 1
@@ -102,7 +106,7 @@ def parse_bank(
     path: str,
     corpus: "Corpus | None" = None,
     seen_ids: MutableMapping[str, str] | None = None,
-) -> tuple[Bank | None, list[Diagnostic]]:
+) -> tuple[BankSource | None, list[Diagnostic]]:
     """Return the bank in one file (None if unusable) and every problem found in it.
 
     With a corpus, every quote is resolved (in broken questions too). ``seen_ids`` maps question

@@ -10,16 +10,13 @@ from sqlalchemy import select
 from quizapp.authoring import checker
 from quizapp.authoring.diagnostics import Diagnostic
 from quizapp.authoring.safe_yaml import MAX_BYTES
-from quizapp.authoring.source import Bank, Cite, Question
+from quizapp.authoring.source import BankSource, CiteSource, QuestionSource
 from quizapp.content.loader import load_banks, plan_banks, uploaded_bank_ids
-from quizapp.content.passages import Corpus
-from quizapp.content.passages import Passage as PurePassage
+from quizapp.content.passages import Corpus, PassageText
 from quizapp.content.queries import as_pure
 from quizapp.db.transactions import unit_of_work
 from quizapp.extensions import db
-from quizapp.models import Bank as DbBank
-from quizapp.models import Citation, Document, Passage, QuestionVersion, User
-from quizapp.models import Question as DbQuestion
+from quizapp.models import Bank, Citation, Document, Passage, Question, QuestionVersion, User
 from quizapp.qtypes import get_type
 
 MAX_UPLOAD = MAX_BYTES
@@ -35,7 +32,7 @@ UPLOAD_HINTS = 10
 
 def live_corpus() -> Corpus:
     """Return the passage index of the articles as loaded in the database, for one upload."""
-    by_doc: dict[str, list[PurePassage]] = {}
+    by_doc: dict[str, list[PassageText]] = {}
     rows = db.session.scalars(
         select(Passage).where(Passage.retired.is_(False)).order_by(Passage.doc_id, Passage.ordinal)
     )
@@ -59,9 +56,9 @@ def banks_of_others(banks, uploader_id: int) -> list[Diagnostic]:
     """Return an error for each bank another instructor uploaded: only they may change it."""
     owners = dict(
         db.session.execute(
-            select(DbBank.id, User.username)
-            .join(User, User.id == DbBank.uploader_id)
-            .where(DbBank.id.in_([b.id for b in banks]), DbBank.uploader_id != uploader_id)
+            select(Bank.id, User.username)
+            .join(User, User.id == Bank.uploader_id)
+            .where(Bank.id.in_([b.id for b in banks]), Bank.uploader_id != uploader_id)
         ).all()
     )
     return [
@@ -89,13 +86,13 @@ def ids_taken_elsewhere(banks, full: bool = False) -> list[Diagnostic]:
     loading = [b.id for b in banks]
     ids = [q.id for b in banks for q in b.questions]
     elsewhere = (
-        DbQuestion.bank_id.in_(uploaded_bank_ids(loading, live=True))
+        Question.bank_id.in_(uploaded_bank_ids(loading, live=True))
         if full
-        else DbQuestion.bank_id.not_in(loading)
+        else Question.bank_id.not_in(loading)
     )
     taken = dict(
         db.session.execute(
-            select(DbQuestion.id, DbQuestion.bank_id).where(DbQuestion.id.in_(ids), elsewhere)
+            select(Question.id, Question.bank_id).where(Question.id.in_(ids), elsewhere)
         ).all()
     )
     return [
@@ -173,9 +170,9 @@ class _AskFirst(Exception):
 def current_prompts(question_ids: list[str]) -> dict[str, str]:
     """Return the prompt of each question's current version, for a list an instructor reads."""
     rows = db.session.execute(
-        select(DbQuestion.id, QuestionVersion.prompt)
-        .join(QuestionVersion, QuestionVersion.id == DbQuestion.current_version_id)
-        .where(DbQuestion.id.in_(question_ids))
+        select(Question.id, QuestionVersion.prompt)
+        .join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
+        .where(Question.id.in_(question_ids))
     )
     return dict(rows.all())
 
@@ -238,12 +235,12 @@ def annotated_lines(data: bytes, diagnostics: list[Diagnostic]) -> list[tuple[in
     return [(i, line, by_line.get(i, [])) for i, line in enumerate(lines[:SHOWN_LINES], start=1)]
 
 
-def bank_list() -> list[tuple[DbBank, str | None]]:
+def bank_list() -> list[tuple[Bank, str | None]]:
     """Return the loaded banks, live first, each with its uploader (None: from the folder)."""
     rows = db.session.execute(
-        select(DbBank, User.username)
-        .outerjoin(User, User.id == DbBank.uploader_id)
-        .order_by(DbBank.retired, DbBank.position)
+        select(Bank, User.username)
+        .outerjoin(User, User.id == Bank.uploader_id)
+        .order_by(Bank.retired, Bank.position)
     )
     return [(bank, username) for bank, username in rows]
 
@@ -251,10 +248,10 @@ def bank_list() -> list[tuple[DbBank, str | None]]:
 def left_out_of_exports() -> dict[str, dict]:
     """Return, per bank, what GIFT and Moodle XML drop (a LeftOut) and of which live questions."""
     rows = db.session.execute(
-        select(DbQuestion.bank_id, DbQuestion.id, QuestionVersion.type, QuestionVersion.spec)
-        .join(QuestionVersion, QuestionVersion.id == DbQuestion.current_version_id)
-        .where(DbQuestion.retired.is_(False))
-        .order_by(DbQuestion.bank_id, DbQuestion.position)
+        select(Question.bank_id, Question.id, QuestionVersion.type, QuestionVersion.spec)
+        .join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
+        .where(Question.retired.is_(False))
+        .order_by(Question.bank_id, Question.position)
     )
     left_out: dict[str, dict] = {}
     for bank_id, question_id, qtype, spec in rows:
@@ -263,27 +260,27 @@ def left_out_of_exports() -> dict[str, dict]:
     return left_out
 
 
-def bank_from_db(bank_id: str) -> Bank | None:
-    """Rebuild a bank's current questions as the pure Bank the exporters take."""
-    row = db.session.get(DbBank, bank_id)
+def bank_from_db(bank_id: str) -> BankSource | None:
+    """Rebuild a bank's current questions as the pure BankSource the exporters take."""
+    row = db.session.get(Bank, bank_id)
     if row is None:
         return None
     versions = db.session.execute(
-        select(DbQuestion.id, QuestionVersion, DbQuestion.allow)
-        .join(QuestionVersion, QuestionVersion.id == DbQuestion.current_version_id)
-        .where(DbQuestion.bank_id == bank_id, DbQuestion.retired.is_(False))
-        .order_by(DbQuestion.position)
+        select(Question.id, QuestionVersion, Question.allow)
+        .join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
+        .where(Question.bank_id == bank_id, Question.retired.is_(False))
+        .order_by(Question.position)
     ).all()
-    cites: dict[int, list[Cite]] = {}
+    cites: dict[int, list[CiteSource]] = {}
     for version_id, quote, doc in db.session.execute(
         select(Citation.version_id, Citation.quote, Passage.doc_id)
         .join(Passage, Passage.id == Citation.passage_id)
         .where(Citation.version_id.in_([v.id for _, v, _ in versions]))
         .order_by(Citation.version_id, Citation.ordinal)
     ):
-        cites.setdefault(version_id, []).append(Cite(doc, quote, 0, 0))
+        cites.setdefault(version_id, []).append(CiteSource(doc, quote, 0, 0))
     questions = tuple(
-        Question(
+        QuestionSource(
             qid,
             v.type,
             v.prompt,
@@ -298,7 +295,7 @@ def bank_from_db(bank_id: str) -> Bank | None:
         )
         for qid, v, allow in versions
     )
-    return Bank(row.id, row.title, row.doc_id, row.description, questions, row.source)
+    return BankSource(row.id, row.title, row.doc_id, row.description, questions, row.source)
 
 
 def export_bank(bank_id: str, extension: str) -> tuple[str, str] | None:
@@ -314,7 +311,7 @@ def export_bank(bank_id: str, extension: str) -> tuple[str, str] | None:
     return bank_format.write(bank, _excerpts(bank)), bank_format.mimetype
 
 
-def _excerpts(bank: Bank) -> dict[str, list[str]]:
+def _excerpts(bank: BankSource) -> dict[str, list[str]]:
     """Return per question the quoted words with their article, for general feedback."""
     titles = dict(db.session.execute(select(Document.id, Document.title)).all())
     return {

@@ -8,11 +8,10 @@ from pathlib import Path
 from sqlalchemy import delete, exists, func, select
 from sqlalchemy.orm import Session
 
-from quizapp.authoring.source import Bank
+from quizapp.authoring.source import BankSource
 from quizapp.content.articles import Article
 from quizapp.content.passages import Corpus, Match, most_alike, segment
-from quizapp.models import Bank as DbBank
-from quizapp.models import Citation, Document, Passage, Question, QuestionVersion
+from quizapp.models import Bank, Citation, Document, Passage, Question, QuestionVersion
 
 
 def _digest(text: str) -> str:
@@ -114,7 +113,7 @@ def _live_passage_ids(session) -> dict[tuple[str, str], int]:
     }
 
 
-def _stale(session, banks: Sequence[Bank], seen: set[str], retire_missing_banks: bool):
+def _stale(session, banks: Sequence[BankSource], seen: set[str], retire_missing_banks: bool):
     """Return the live questions a load of ``banks`` retires, and the banks it retires.
 
     A full load answers for the folder's banks only: those uploaded in the browser and not in
@@ -131,10 +130,10 @@ def _stale(session, banks: Sequence[Bank], seen: set[str], retire_missing_banks:
     if retire_missing_banks:
         gone = list(
             session.scalars(
-                select(DbBank).where(
-                    DbBank.id.not_in(loaded),
-                    DbBank.retired.is_(False),
-                    DbBank.uploader_id.is_(None),
+                select(Bank).where(
+                    Bank.id.not_in(loaded),
+                    Bank.retired.is_(False),
+                    Bank.uploader_id.is_(None),
                 )
             )
         )
@@ -143,13 +142,13 @@ def _stale(session, banks: Sequence[Bank], seen: set[str], retire_missing_banks:
 
 def uploaded_bank_ids(loading: Sequence[str], live: bool = False):
     """Return a select of the banks uploaded in the browser (``live`` ones), but ``loading``."""
-    found = select(DbBank.id).where(DbBank.uploader_id.is_not(None), DbBank.id.not_in(loading))
-    return found.where(DbBank.retired.is_(False)) if live else found
+    found = select(Bank.id).where(Bank.uploader_id.is_not(None), Bank.id.not_in(loading))
+    return found.where(Bank.retired.is_(False)) if live else found
 
 
 def load_banks(
     session: Session,
-    banks: Sequence[Bank],
+    banks: Sequence[BankSource],
     corpus: Corpus,
     *,
     retire_missing_banks: bool,
@@ -193,7 +192,7 @@ def retire_bank(session: Session, bank_id: str) -> int | None:
 
     Loading or uploading the bank again restores it.
     """
-    bank = session.get(DbBank, bank_id)
+    bank = session.get(Bank, bank_id)
     if bank is None:
         return None
     questions = session.scalars(
@@ -207,7 +206,7 @@ def retire_bank(session: Session, bank_id: str) -> int | None:
 
 
 def plan_banks(
-    session: Session, banks: Sequence[Bank], corpus: Corpus, *, retire_missing_banks: bool
+    session: Session, banks: Sequence[BankSource], corpus: Corpus, *, retire_missing_banks: bool
 ) -> tuple[Counter, list[str]]:
     """Return the counts ``load_banks`` would give and the ids it would retire; write nothing.
 
@@ -229,15 +228,15 @@ def plan_banks(
     return +counts, [q.id for q in questions] + [f"bank {b.id}" for b in gone]
 
 
-def _upsert_bank(session, bank: Bank, position: int | None, uploader_id: int | None) -> None:
+def _upsert_bank(session, bank: BankSource, position: int | None, uploader_id: int | None) -> None:
     """Create or update a bank; with no ``position`` it keeps its own, or a new one goes last."""
-    row = session.get(DbBank, bank.id)
+    row = session.get(Bank, bank.id)
     if row is not None and uploader_id is None and position is None:
         uploader_id = row.uploader_id  # one file loaded from the command line: owner unchanged
     elif row is not None and row.uploader_id is None and not row.retired:
         uploader_id = None  # a live bank of the folder stays the folder's, open to everyone
     if position is None:
-        last = session.scalar(select(func.max(DbBank.position)))
+        last = session.scalar(select(func.max(Bank.position)))
         position = row.position if row is not None else (-1 if last is None else last) + 1
     fields = dict(
         title=bank.title,
@@ -249,7 +248,7 @@ def _upsert_bank(session, bank: Bank, position: int | None, uploader_id: int | N
         uploader_id=uploader_id,
     )
     if row is None:
-        session.add(DbBank(id=bank.id, **fields))
+        session.add(Bank(id=bank.id, **fields))
         session.flush()
     else:
         _assign(row, **fields)

@@ -15,7 +15,7 @@ TRANSLATE = QUOTES | DASHES | INVISIBLE | {"…": "..."}
 
 
 @dataclass(frozen=True)
-class Passage:
+class PassageText:
     doc_id: str
     ordinal: int
     heading: str | None
@@ -49,9 +49,9 @@ def normalize(text: str) -> str:
     return normalize_with_map(text)[0]
 
 
-def segment(doc_id: str, body: str) -> list[Passage]:
+def segment(doc_id: str, body: str) -> list[PassageText]:
     """Split an article body into passages (paragraphs) with content-derived anchors."""
-    passages: list[Passage] = []
+    passages: list[PassageText] = []
     heading: str | None = None
     seen: dict[str, int] = {}
     for block in body.split("\n\n"):
@@ -66,13 +66,13 @@ def segment(doc_id: str, body: str) -> list[Passage]:
         # Identical paragraphs in one article would collide; number the repeats in order.
         seen[base] = seen.get(base, 0) + 1
         anchor = base if seen[base] == 1 else f"{base}-{seen[base]}"
-        passages.append(Passage(doc_id, len(passages) + 1, heading, text, anchor))
+        passages.append(PassageText(doc_id, len(passages) + 1, heading, text, anchor))
     return passages
 
 
 @dataclass(frozen=True)
 class Match:
-    passage: Passage
+    passage: PassageText
     start: int
     end: int
 
@@ -211,7 +211,9 @@ Resolution = Match | NotFound | Ambiguous | UnknownDocument
 class Corpus:
     """Passages indexed by document, normalised once, queried many times."""
 
-    def __init__(self, passages_by_doc: Mapping[str, Sequence[Passage]], hints: int | None = None):
+    def __init__(
+        self, passages_by_doc: Mapping[str, Sequence[PassageText]], hints: int | None = None
+    ):
         # Finding the closest text can take a second per quote: ``hints`` caps how many quotes
         # not found get one (None: all of them).
         self._hints_left = hints
@@ -223,7 +225,7 @@ class Corpus:
     def doc_ids(self) -> list[str]:
         return sorted(self._passages)
 
-    def passages(self, doc_id: str) -> Sequence[Passage]:
+    def passages(self, doc_id: str) -> Sequence[PassageText]:
         return self._passages.get(doc_id, [])
 
     def resolve(self, doc_id: str, quote: str) -> Resolution:
@@ -302,14 +304,14 @@ class Corpus:
 
 
 def resolve(
-    passages_by_doc: Mapping[str, Sequence[Passage]], doc_id: str, quote: str
+    passages_by_doc: Mapping[str, Sequence[PassageText]], doc_id: str, quote: str
 ) -> Resolution:
     """Resolve one quote against a mapping of passages (builds a throwaway Corpus)."""
     return Corpus(passages_by_doc).resolve(doc_id, quote)
 
 
 def relocate(
-    old_text: str, spans: Sequence[tuple[int, int]], live: Sequence[Passage]
+    old_text: str, spans: Sequence[tuple[int, int]], live: Sequence[PassageText]
 ) -> tuple[list[tuple[str, int, int]], str | None]:
     """Return where the spans of a retired paragraph's words lie now, as (anchor, start, end),
     and the anchor of the live paragraph most like the retired one (None if none is alike).
@@ -327,7 +329,7 @@ def relocate(
     return moved, most_alike(old_text, live)
 
 
-def most_alike(text: str, live: Sequence[Passage], at_least: float = 0.6) -> str | None:
+def most_alike(text: str, live: Sequence[PassageText], at_least: float = 0.6) -> str | None:
     """Return the anchor of the live paragraph most like text, if any is at least that alike."""
     best, best_ratio = None, at_least
     matcher = difflib.SequenceMatcher(None, autojunk=False)

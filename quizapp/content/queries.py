@@ -53,8 +53,8 @@ def retired_passages(doc_id: str, anchors) -> list[Passage]:
     return list(db.session.scalars(stmt))
 
 
-def as_pure(passage: Passage) -> passages.Passage:
+def as_pure(passage: Passage) -> passages.PassageText:
     """Return a loaded passage as the pure module's (for a Corpus, relocate or most_alike)."""
-    return passages.Passage(
+    return passages.PassageText(
         passage.doc_id, passage.ordinal, passage.heading, passage.text, passage.anchor
     )

@@ -7,14 +7,14 @@ format is one module with a writer and an entry here (docs/extending.md).
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from quizapp.authoring.source import Bank
+from quizapp.authoring.source import BankSource
 from quizapp.formats import bank_yaml, gift, moodle_xml
 from quizapp.formats.gift import Warn
 from quizapp.formats.moodle_xml import BankArguments
 from quizapp.qtypes import get_type
 
 
-def left_out_of_moodle(bank: Bank) -> list[str]:
+def left_out_of_moodle(bank: BankSource) -> list[str]:
     """Return, per question, what GIFT and Moodle XML cannot carry and so leave out."""
     return [
         f"question {q.id}: {left.warning}"
@@ -44,7 +44,7 @@ class BankFormat:
 
 
 def _yaml(
-    bank: Bank, excerpts: dict[str, list[str]] | None = None, warn: Warn | None = None
+    bank: BankSource, excerpts: dict[str, list[str]] | None = None, warn: Warn | None = None
 ) -> str:
     return bank_yaml.dump(bank)  # the bank as authored: excerpts are no part of it
 

@@ -5,12 +5,12 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
-from quizapp.authoring.source import DEFAULT_LEVEL, Bank
+from quizapp.authoring.source import DEFAULT_LEVEL, BankSource
 
 HEADER = "# yaml-language-server: $schema=schema.json\n"
 
 
-def bank_to_data(bank: Bank) -> dict[str, Any]:
+def bank_to_data(bank: BankSource) -> dict[str, Any]:
     """Return the bank as plain data in authoring order and shape."""
     questions: list[dict[str, Any]] = []
     for q in bank.questions:
@@ -67,6 +67,6 @@ def dump_data(data: dict[str, Any]) -> str:
     return HEADER + "".join(line.rstrip(" ") + "\n" for line in out.getvalue().splitlines())
 
 
-def dump(bank: Bank) -> str:
+def dump(bank: BankSource) -> str:
     """Return the bank as authoring YAML."""
     return dump_data(bank_to_data(bank))

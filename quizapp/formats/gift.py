@@ -19,7 +19,7 @@ from typing import Any, Protocol, cast
 
 import nh3
 
-from quizapp.authoring.source import DEFAULT_LEVEL, Bank
+from quizapp.authoring.source import DEFAULT_LEVEL, BankSource
 from quizapp.qtypes import REGISTRY, NoMapping, QuestionType, get_type
 
 # Called with a message for each thing a format cannot say as the bank does.
@@ -91,7 +91,9 @@ def _general(explanation: str, excerpts: list[str]) -> str:
     return f"####{escape(text)}"
 
 
-def dump(bank: Bank, excerpts: dict[str, list[str]] | None = None, warn: Warn | None = None) -> str:
+def dump(
+    bank: BankSource, excerpts: dict[str, list[str]] | None = None, warn: Warn | None = None
+) -> str:
     """Return the bank in GIFT, one category per bank.
 
     ``warn`` is called with a message for each answer Moodle would read otherwise.

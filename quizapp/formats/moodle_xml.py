@@ -6,12 +6,12 @@ from collections.abc import Iterable
 from types import SimpleNamespace
 from typing import Any, Protocol, cast
 
-from quizapp.authoring.source import Bank
+from quizapp.authoring.source import BankSource
 from quizapp.formats.gift import Warn, category_path
 from quizapp.qtypes import REGISTRY, NoMapping, QuestionType, get_type
 
 # A bank to write, as ``dump`` takes it: (bank, excerpts per question id, warn).
-BankArguments = tuple[Bank, dict[str, list[str]] | None, Warn | None]
+BankArguments = tuple[BankSource, dict[str, list[str]] | None, Warn | None]
 
 
 class MoodleMapping(Protocol):
@@ -57,7 +57,9 @@ def _num(value: float) -> str:
     return f"{value:g}" if abs(value) < 1e15 else repr(value)
 
 
-def dump(bank: Bank, excerpts: dict[str, list[str]] | None = None, warn: Warn | None = None) -> str:
+def dump(
+    bank: BankSource, excerpts: dict[str, list[str]] | None = None, warn: Warn | None = None
+) -> str:
     """Return the bank as Moodle XML, under a category named after it.
 
     ``warn`` is called with a message for each question whose control characters (which XML 1.0
@@ -79,7 +81,9 @@ def dump_banks(banks: Iterable[BankArguments]) -> str:
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(quiz, encoding="unicode") + "\n"
 
 
-def _add_bank(quiz: ET.Element, bank: Bank, excerpts: dict[str, list[str]], warn: Warn) -> None:
+def _add_bank(
+    quiz: ET.Element, bank: BankSource, excerpts: dict[str, list[str]], warn: Warn
+) -> None:
     """Append a bank's category and then its questions to a <quiz>."""
     category = ET.SubElement(quiz, "question", {"type": "category"})
     _text(category, "category", category_path(bank.title))

@@ -341,7 +341,7 @@ def test_an_explanation_that_repeats_its_quote_is_a_warning_at_the_explanation(
 
 
 def test_level_defaults_to_recall_and_only_another_level_changes_the_version():
-    from quizapp.authoring.source import Question
+    from quizapp.authoring.source import QuestionSource
 
     common = dict(
         id="q",
@@ -354,10 +354,10 @@ def test_level_defaults_to_recall_and_only_another_level_changes_the_version():
         points=1.0,
         spec={},
     )
-    recall = Question(**common)
+    recall = QuestionSource(**common)
     assert recall.level == "recall"
-    assert Question(**common, level="recall").content_hash() == recall.content_hash()
-    assert Question(**common, level="explain").content_hash() != recall.content_hash()
+    assert QuestionSource(**common, level="recall").content_hash() == recall.content_hash()
+    assert QuestionSource(**common, level="explain").content_hash() != recall.content_hash()
 
 
 WARN = sorted((ROOT / "tests" / "data" / "warn").glob("*.yaml"))

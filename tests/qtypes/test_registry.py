@@ -11,7 +11,7 @@ import pytest
 from markupsafe import Markup
 
 from quizapp.authoring.checker import check_paths, corpus_from_seeds
-from quizapp.authoring.source import Bank, Question
+from quizapp.authoring.source import BankSource, QuestionSource
 from quizapp.formats import gift, left_out_of_moodle, moodle_xml
 from quizapp.qtypes import REGISTRY, NoMapping, Score, UnknownType, get_type
 from quizapp.qtypes.base import TypedAnswer, full, register, unregister
@@ -28,11 +28,11 @@ MOODLE_PIECES = ("kind", "write", "reads", "read")
 
 
 @functools.cache
-def shipped_questions() -> dict[str, list[Question]]:
+def shipped_questions() -> dict[str, list[QuestionSource]]:
     """Return the test banks' questions by type, checked and parsed by the real checker."""
     result = check_paths([ROOT / "tests/data/banks"], corpus_from_seeds(ROOT / "seeds"))
     assert result.ok
-    by_type: dict[str, list[Question]] = {}
+    by_type: dict[str, list[QuestionSource]] = {}
     for bank in result.banks:
         for q in bank.questions:
             by_type.setdefault(q.type, []).append(q)
@@ -106,7 +106,7 @@ def test_every_registered_type_has_every_piece(name):
 def test_every_type_with_a_mapping_comes_back_as_itself_from_gift_and_moodle_xml(name):
     qtype = get_type(name)
     q = shipped_questions()[name][0]
-    bank = Bank("one", "One", "big-science", None, (q,), "")
+    bank = BankSource("one", "One", "big-science", None, (q,), "")
     if not isinstance(qtype.gift, NoMapping):
         assert [x["type"] for x in gift.load(gift.dump(bank))["questions"]] == [name]
     if not isinstance(qtype.moodle, NoMapping):
@@ -156,7 +156,7 @@ def test_an_unknown_type_is_named_not_a_key_error():
         get_type("essay")
     q = replace(shipped_questions()["numeric"][0], type="essay")
     with pytest.raises(UnknownType, match="'essay'"):
-        gift.dump(Bank("one", "One", "big-science", None, (q,), ""))
+        gift.dump(BankSource("one", "One", "big-science", None, (q,), ""))
 
 
 @pytest.fixture
@@ -182,7 +182,7 @@ def year_type():
 def test_a_new_type_runs_through_the_generic_code_without_edits_elsewhere(year_type):
     q = replace(shipped_questions()["numeric"][0], type="year", spec={"answer": 2008})
     other = shipped_questions()["single"][0]
-    bank = Bank("one", "One", "big-science", None, (q, other), "")
+    bank = BankSource("one", "One", "big-science", None, (q, other), "")
     # Exports leave it out and say why, instead of failing on its missing keys.
     assert f"::{q.id}::" not in gift.dump(bank) and f"::{other.id}::" in gift.dump(bank)
     assert f"<text>{q.id}</text>" not in moodle_xml.dump(bank)

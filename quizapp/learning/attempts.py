@@ -19,7 +19,8 @@ from quizapp.db.transactions import take_turn_on_postgresql, unit_of_work
 from quizapp.extensions import db, table
 from quizapp.learning import cards
 from quizapp.learning.question_cache import QuestionView, question_view
-from quizapp.models import Answer, Attempt, Bank, Question, User
+from quizapp.learning.schedule import overdue
+from quizapp.models import Answer, Assignment, Attempt, Bank, Question, User
 from quizapp.models.content import utcnow
 from quizapp.models.rows import (
     AnswerRow,
@@ -27,6 +28,7 @@ from quizapp.models.rows import (
     AttemptLike,
     AttemptRow,
     CountRow,
+    FeedbackTimeRow,
     IdRow,
     OpenStateRow,
     PositionRow,
@@ -46,11 +48,14 @@ def live_questions(bank_id: str) -> list[tuple[str, int]]:
 
 
 def open_attempt(user_id: int, bank_id: str) -> Attempt | None:
-    """Return the user's unfinished attempt at a bank, if any."""
+    """Return the user's unfinished practice attempt at a bank, if any."""
     return db.session.scalar(
         select(Attempt)
         .where(
-            Attempt.user_id == user_id, Attempt.bank_id == bank_id, Attempt.finished_at.is_(None)
+            Attempt.user_id == user_id,
+            Attempt.bank_id == bank_id,
+            Attempt.assignment_id.is_(None),
+            Attempt.finished_at.is_(None),
         )
         .order_by(Attempt.id.desc())
         .limit(1)
@@ -94,6 +99,7 @@ def start_attempt(user_id: int, bank_id: str) -> Attempt | None:
 # (see db/prepared.py). They return read-only rows, not ORM objects: a page only reads them.
 _ATTEMPTS = table(Attempt)
 _ANSWERS = table(Answer)
+_ASSIGNMENTS = table(Assignment)
 _ATTEMPT = Prepared(
     select(_ATTEMPTS).where(
         _ATTEMPTS.c.id == bindparam("id"), _ATTEMPTS.c.user_id == bindparam("user")
@@ -226,6 +232,7 @@ class Submitted:
     error: str | None = None
     duplicate: bool = False  # the position was already answered: the first answer stands
     finished: bool = False  # the attempt was finished first: the answer was not recorded
+    late: bool = False  # past the attempt's deadline: not recorded, the attempt is finished
 
 
 def submit_answer(
@@ -240,6 +247,10 @@ def submit_answer(
     score = view.qtype.grade(view.spec, response, view.points)
     dialect = db.engine.dialect.name
     now = utcnow()
+    if attempt.deadline is not None and overdue(attempt.deadline, now):
+        finish_at(attempt.id, attempt.deadline)
+        return Submitted(late=True)
+    learn = _feeds_review(attempt)
     with unit_of_work():
         # The view saw the attempt open, but "Finish now" may have won since: an answer
         # stored after the finish would be missing from the score.
@@ -260,8 +271,9 @@ def submit_answer(
                 "duration_ms": duration_ms,
             },
         )
-        if inserted:
+        if inserted and learn:
             cards.record(attempt.user_id, question_id, score.correct, now)
+        if inserted:
             answered = prepared.one(_ANSWER_COUNT, {"attempt": attempt.id}).n
             if answered == len(attempt.items):
                 _finish(attempt.id, now)
@@ -270,6 +282,25 @@ def submit_answer(
     if not inserted:
         confirm_first_answer()
     return Submitted(duplicate=not inserted)
+
+
+_FEEDBACK_TIME = Prepared(
+    select(_ASSIGNMENTS.c.feedback).where(_ASSIGNMENTS.c.id == bindparam("assignment")),
+    row=FeedbackTimeRow,
+)
+
+
+def _feeds_review(attempt: AttemptLike) -> bool:
+    """Return whether an answer joins the review deck: not while its feedback is withheld.
+
+    Review shows the question's feedback, so a withheld answer key would leak through it.
+    """
+    if attempt.assignment_id is None:
+        return True
+    if getattr(attempt, "preview", False):
+        return False
+    found = prepared.first(_FEEDBACK_TIME, {"assignment": attempt.assignment_id})
+    return found is not None and found.feedback == "immediately"
 
 
 def _refused_after_finish(attempt_id: int, position: int) -> Submitted:
@@ -301,11 +332,22 @@ def _finish(attempt_id: int, now: datetime) -> None:
 
 
 def finish_attempt(attempt: AttemptLike) -> None:
-    """Close an attempt once (unanswered questions score 0); finishing again changes nothing."""
+    """Close an attempt once (unanswered questions score 0); finishing again changes nothing.
+
+    Past its deadline, it ends at the deadline.
+    """
+    now = utcnow()
+    finish_at(attempt.id, min(now, attempt.deadline) if attempt.deadline else now)
+
+
+def finish_at(attempt_id: int, when: datetime) -> bool:
+    """Close an attempt as of ``when`` if still open; return whether this call closed it."""
     with unit_of_work():
         # The turn first: the sum must include an answer being stored right now.
-        if _lock_if_open(attempt.id):
-            _finish(attempt.id, utcnow())
+        if _lock_if_open(attempt_id):
+            _finish(attempt_id, when)
+            return True
+    return False
 
 
 def answer_at(attempt_id: int, position: int) -> AnswerRow | None:
@@ -323,14 +365,21 @@ def current_version(question_id: str) -> int | None:
 
 
 def attempts_of(user_id: int) -> list[Attempt]:
-    """Return every attempt of a user, newest first."""
+    """Return every attempt of a user (not an instructor's previews), newest first."""
     return list(
         db.session.scalars(
             select(Attempt)
-            .where(Attempt.user_id == user_id)
+            .where(Attempt.user_id == user_id, Attempt.preview.is_(False))
             .order_by(Attempt.started_at.desc(), Attempt.id.desc())
         )
     )
+
+
+def quiz_key(attempt: AttemptLike) -> Hashable:
+    """Return what an attempt is an attempt at: its assignment, or the bank practised."""
+    if attempt.assignment_id is not None:
+        return ("assignment", attempt.assignment_id)
+    return attempt.bank_id
 
 
 def attempt_numbers(attempts: Iterable[tuple[int, Hashable]]) -> dict[int, int]:
@@ -348,5 +397,5 @@ def attempt_numbers(attempts: Iterable[tuple[int, Hashable]]) -> dict[int, int]:
 def numbered_attempts(user_id: int) -> list[tuple[Attempt, int]]:
     """Return every attempt of a user, newest first, each with its number at its quiz (1, 2, …)."""
     attempts = attempts_of(user_id)
-    numbers = attempt_numbers((a.id, a.bank_id) for a in reversed(attempts))
+    numbers = attempt_numbers((a.id, quiz_key(a)) for a in reversed(attempts))
     return [(attempt, numbers[attempt.id]) for attempt in attempts]

@@ -45,7 +45,11 @@ _BEST = (
         func.count(),
         func.max(Attempt.id),
     )
-    .where(Attempt.user_id == bindparam("user"), Attempt.finished_at.is_not(None))
+    .where(
+        Attempt.user_id == bindparam("user"),
+        Attempt.assignment_id.is_(None),  # practice: assignments are listed apart
+        Attempt.finished_at.is_not(None),
+    )
     .group_by(Attempt.bank_id)
 )
 # The attempt's own questions, not the bank's now: an attempt keeps those it started with.
@@ -56,7 +60,11 @@ _OPEN = (
         select(func.count(Answer.id)).where(Answer.attempt_id == Attempt.id).scalar_subquery(),
         Attempt.items,
     )
-    .where(Attempt.user_id == bindparam("user"), Attempt.finished_at.is_(None))
+    .where(
+        Attempt.user_id == bindparam("user"),
+        Attempt.assignment_id.is_(None),
+        Attempt.finished_at.is_(None),
+    )
     # Newest last: with two open attempts at a quiz (made before starts took turns) the
     # newest wins in quiz_list's dict, the one quiz.open_attempt resumes.
     .order_by(Attempt.id)

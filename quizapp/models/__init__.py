@@ -1,5 +1,6 @@
 """Database models, split by concept."""
 
+from quizapp.models.assignments import Assignment, AssignmentOverride
 from quizapp.models.classes import Course, Membership
 from quizapp.models.content import Bank, Citation, Document, Passage, Question, QuestionVersion
 from quizapp.models.learning import Answer, Attempt, Review, ReviewCard
@@ -8,6 +9,8 @@ from quizapp.models.users import LoginSession, User
 
 __all__ = [
     "Answer",
+    "Assignment",
+    "AssignmentOverride",
     "Attempt",
     "Bank",
     "Citation",

@@ -19,6 +19,8 @@ class Course(Model):
     instructor_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
     join_code: Mapped[str] = mapped_column(String(16), unique=True)
     score_policy: Mapped[str] = mapped_column(String(16), default="best")
+    # Where the class meets: assignment dates are entered and shown in it (stored in UTC).
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from quizapp.extensions import Model
@@ -12,13 +12,25 @@ from quizapp.models.content import utcnow
 class Attempt(Model):
     __table_args__ = (
         # Covers the score aggregates (gradebook, dashboard): they never read the rows, whose
-        # question list sits before these columns.
-        Index("ix_attempt_user_scores", "user_id", "bank_id", "finished_at", "score", "max_score"),
+        # question list sits before these columns. Practice attempts have no assignment.
+        Index(
+            "ix_attempt_user_scores",
+            "user_id",
+            "bank_id",
+            "assignment_id",
+            "finished_at",
+            "score",
+            "max_score",
+        ),  # fmt: skip
         Index("ix_attempt_bank", "bank_id"),
+        Index("ix_attempt_assignment", "assignment_id", "user_id"),
+        # Open attempts past their deadline are finished by the next read (no scheduler).
+        Index("ix_attempt_deadline", "deadline"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    # The quiz practised, or for an assignment the bank its draw starts from.
     bank_id: Mapped[str] = mapped_column(ForeignKey("bank.id"))
     # [[question_id, version_id], ...] pinned at start, in this attempt's shuffled order.
     items: Mapped[list] = mapped_column(JSON)
@@ -27,6 +39,12 @@ class Attempt(Model):
     finished_at: Mapped[datetime | None]
     score: Mapped[float | None]
     max_score: Mapped[float]
+    # None: practice, which never counts toward a grade.
+    assignment_id: Mapped[int | None] = mapped_column(ForeignKey("assignment.id"))
+    # When answers stop being taken (time limit or close date, whichever is first; None: never).
+    deadline: Mapped[datetime | None]
+    # An instructor's preview of an assignment: never counts, never uses up an attempt.
+    preview: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class Answer(Model):

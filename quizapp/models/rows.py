@@ -19,6 +19,9 @@ class AttemptRow(NamedTuple):
     finished_at: datetime | None
     score: float | None
     max_score: float
+    assignment_id: int | None
+    deadline: datetime | None
+    preview: bool
 
 
 class AttemptAtRow(NamedTuple):
@@ -33,6 +36,9 @@ class AttemptAtRow(NamedTuple):
     finished_at: datetime | None
     score: float | None
     max_score: float
+    assignment_id: int | None
+    deadline: datetime | None
+    preview: bool
     answered: bool
 
 
@@ -61,6 +67,10 @@ class CountRow(NamedTuple):
 
 class OpenStateRow(NamedTuple):
     finished_at: datetime | None
+
+
+class FeedbackTimeRow(NamedTuple):
+    feedback: str
 
 
 class IdRow(NamedTuple):
@@ -97,3 +107,7 @@ class AttemptLike(Protocol):
     def seed(self) -> int: ...
     @property
     def finished_at(self) -> datetime | None: ...
+    @property
+    def assignment_id(self) -> int | None: ...
+    @property
+    def deadline(self) -> datetime | None: ...

@@ -9,6 +9,7 @@ from quizapp.db.transactions import unit_of_work
 from quizapp.extensions import db
 from quizapp.models import Course, Membership, User
 from quizapp.models.classes import SCORE_POLICIES
+from quizapp.teaching.assignments import detach_class
 
 # No 0/O or 1/I/L: codes are read aloud and copied from slides.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -53,8 +54,9 @@ def replace_join_code(course: Course) -> str:
 
 
 def delete_course(course: Course) -> None:
-    """Delete a class and its list of members; the students' answers stay in their accounts."""
+    """Delete a class, its members and assignments; students' answers stay in their accounts."""
     with unit_of_work() as session:
+        detach_class(session, course.id)
         session.execute(delete(Membership).where(Membership.course_id == course.id))
         session.execute(delete(Course).where(Course.id == course.id))
 

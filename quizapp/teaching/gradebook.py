@@ -65,6 +65,7 @@ def _fraction():
 def _scores(user_ids, policy: str, bank_id: str | None = None):
     """Return a select of (user_id, bank_id, f): each score fraction under the policy."""
     where: list[ColumnElement[bool]] = [
+        Attempt.assignment_id.is_(None),  # practice: assignments have their own columns
         Attempt.finished_at.is_not(None),
         Attempt.user_id.in_(user_ids),
     ]

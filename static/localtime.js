@@ -2,6 +2,11 @@
 document.querySelectorAll("time[datetime]").forEach(function (el) {
   var when = new Date(el.getAttribute("datetime"));
   if (isNaN(when)) return;
+  if (el.hasAttribute("data-zone")) {
+    // A due date stays in the class's zone, where it was set; the reader's own time on hover.
+    el.title = "Your time: " + when.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+    return;
+  }
   var dateOnly = el.hasAttribute("data-date-only");
   el.textContent = dateOnly
     ? when.toLocaleDateString(undefined, { weekday: "short", day: "numeric", month: "short" })

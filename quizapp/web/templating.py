@@ -8,6 +8,7 @@ from markupsafe import Markup
 
 from quizapp.content.markup import render_inline
 from quizapp.rounding import half_up, percent
+from quizapp.teaching.zones import in_zone, zone_label
 
 
 def format_datetime(value: datetime | None) -> Markup:
@@ -28,6 +29,20 @@ def format_day(value: datetime | None) -> Markup:
         return Markup("")
     stamp = value.replace(tzinfo=None).isoformat(timespec="seconds")
     return Markup(f'<time datetime="{stamp}Z" data-date-only>{value.strftime("%a %-d %b")}</time>')
+
+
+def format_zoned(value: datetime | None, zone: str) -> Markup:
+    """Return a stored (UTC) time as a <time> in a class's zone ("Fri 11 Sep 2026, 17:00 BST").
+
+    Due dates are set where the class meets, so they stay in its zone; static/localtime.js
+    adds the reader's own time as a tooltip.
+    """
+    if value is None:
+        return Markup("")
+    stamp = value.replace(tzinfo=None).isoformat(timespec="seconds")
+    local = in_zone(value, zone)
+    text = f"{local.strftime('%a %-d %b %Y, %H:%M')} {zone_label(value, zone)}"
+    return Markup('<time datetime="{}Z" data-zone="{}">{}</time>').format(stamp, zone, text)
 
 
 def format_points(value: float | None) -> str:
@@ -82,6 +97,7 @@ def init_app(app: Flask) -> None:
     """Register the template filters and the fixed-URL and site-link globals."""
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(format_day, "day")
+    app.add_template_filter(format_zoned, "zoned")
     app.add_template_filter(format_points, "points")
     app.add_template_filter(format_percent, "percent")
     app.add_template_filter(format_decimal, "decimal")

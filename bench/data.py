@@ -24,9 +24,10 @@ INSERT INTO user (id, username, email, full_name, password_hash, role, created_a
   SELECT u.id + c.n * b.u, 'bulk' || c.n || '-' || u.username, NULL, u.full_name,
          u.password_hash, 'student', u.created_at
   FROM user u, copies c, base b WHERE u.username LIKE 'demo%' AND u.role = 'student';
-INSERT INTO attempt (id, user_id, bank_id, items, seed, started_at, finished_at, score, max_score)
+INSERT INTO attempt (id, user_id, bank_id, items, seed, started_at, finished_at, score, max_score,
+                     assignment_id, deadline, preview)
   SELECT a.id + c.n * b.a, a.user_id + c.n * b.u, a.bank_id, a.items, a.seed, a.started_at,
-         a.finished_at, a.score, a.max_score
+         a.finished_at, a.score, a.max_score, a.assignment_id, a.deadline, a.preview
   FROM copies c, attempt a, base b WHERE a.finished_at IS NOT NULL;
 INSERT INTO answer (attempt_id, position, user_id, question_id, version_id, response, correct,
                     points, max_points, submitted_at, duration_ms)
@@ -62,18 +63,32 @@ def quizapp(db: Path, *args: str, log=print) -> None:
     )
 
 
+BENCH_ASSIGNMENT = "Bench: timed quiz"
+BENCH_DRAW = 10  # questions from each bank: 60 fresh answers per answering student
+
+
 def create(db: Path, students: int, log=print) -> Path:
-    """Create the schema, load articles and banks, and add a demo class of ``students``."""
+    """Create the schema, load articles and banks, add a demo class of ``students`` and an
+    open, timed assignment with immediate feedback that the answering students take."""
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
     quizapp(db, "db", "upgrade", log=log)
     quizapp(db, "load", "--quiet", log=log)
     quizapp(db, "demo", "--students", str(students), "--seed", "1", "--quiet", log=log)
+    with sqlite3.connect(db) as conn:
+        course_id = conn.execute(
+            "SELECT id FROM course WHERE name LIKE 'Demo class%' ORDER BY id LIMIT 1"
+        ).fetchone()[0]
+        banks = [b for (b,) in conn.execute("SELECT id FROM bank WHERE NOT retired ORDER BY id")]
+    draws = [arg for bank in banks for arg in ("--draw", f"{bank}={BENCH_DRAW}")]
+    quizapp(db, "assignment", "create", "--class", str(course_id), "--title", BENCH_ASSIGNMENT,
+            *draws, "--time-limit", "600", "--feedback", "immediately", log=log)  # fmt: skip
     return db
 
 
 def add_fresh_students(db: Path, count: int) -> list[str]:
-    """Add students with no history (the demo password) who answer fresh questions."""
+    """Add students with no history (the demo password) to the demo class: they answer fresh
+    questions of the practice quizzes and of the bench assignment."""
     names = [f"bench-{i:04d}" for i in range(1, count + 1)]
     with sqlite3.connect(db) as conn:
         password_hash = conn.execute(
@@ -83,6 +98,11 @@ def add_fresh_students(db: Path, count: int) -> list[str]:
             "INSERT INTO user (username, full_name, password_hash, role, created_at)"
             " VALUES (?, ?, ?, 'student', CURRENT_TIMESTAMP)",
             [(n, n, password_hash) for n in names],
+        )
+        conn.execute(
+            "INSERT INTO membership (course_id, user_id, joined_at)"
+            " SELECT (SELECT id FROM course WHERE name LIKE 'Demo class%' ORDER BY id LIMIT 1),"
+            " id, CURRENT_TIMESTAMP FROM user WHERE username LIKE 'bench-%'"
         )
     return names
 

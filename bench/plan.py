@@ -54,8 +54,11 @@ def browser_session(username: str) -> requests.Session:
     return http
 
 
-def login(base: str, username: str, start_banks: tuple[str, ...] = ()) -> Browser:
-    """Log in through the real pages, optionally start quizzes; keep the cookie and token."""
+def login(
+    base: str, username: str, start_banks: tuple[str, ...] = (), start_assignments=()
+) -> Browser:
+    """Log in through the real pages, optionally start quizzes and assignments; keep the
+    cookie and token."""
     http = browser_session(username)
     token = CSRF.search(http.get(base + "/auth/login").text).group(1)
     data = {"username": username, "password": DEMO_PASSWORD, "csrf_token": token}
@@ -69,6 +72,14 @@ def login(base: str, username: str, start_banks: tuple[str, ...] = ()) -> Browse
         )
         if started.status_code != 303:
             raise RuntimeError(f"{username} could not start {bank}: {started.status_code}")
+    for assignment_id in start_assignments:
+        started = http.post(
+            f"{base}/assignments/{assignment_id}/start",
+            data={"csrf_token": token},
+            allow_redirects=False,
+        )
+        if started.status_code != 303 or "/attempts/" not in started.headers.get("Location", ""):
+            raise RuntimeError(f"{username} could not start assignment {assignment_id}")
     return Browser(username, _cookie_seen_from_wrk(base, http.cookies["session"]), token)
 
 
@@ -92,10 +103,12 @@ def _cookie_seen_from_wrk(base: str, value: str) -> str:
     return cookie if reissued is None else "session=" + reissued
 
 
-def login_all(base: str, names, start_banks=()) -> dict[str, Browser]:
+def login_all(base: str, names, start_banks=(), start_assignments=()) -> dict[str, Browser]:
     """Log many users in, a few at a time."""
     with ThreadPoolExecutor(8) as pool:
-        found = pool.map(lambda n: login(base, n, tuple(start_banks)), names)
+        found = pool.map(
+            lambda n: login(base, n, tuple(start_banks), tuple(start_assignments)), names
+        )
         return {b.username: b for b in found}
 
 
@@ -122,8 +135,11 @@ def _values(attempt_id: int, position: int, view, correct: bool) -> list[str]:
     return [spec["accept"][0] if correct else "certainly not this"]
 
 
-def fresh_questions(db: Path, browsers: dict[str, Browser]) -> tuple[list, list]:
-    """Return (question GETs, answer POSTs) for every unanswered question of open attempts."""
+def fresh_questions(
+    db: Path, browsers: dict[str, Browser], assignments: bool = False
+) -> tuple[list, list]:
+    """Return (question GETs, answer POSTs) for every unanswered question of open attempts:
+    practice attempts, or with ``assignments`` the assignment attempts."""
     from quizapp import create_app
     from quizapp.learning.question_cache import question_view
     from quizapp.learning.timing import issue_stamp
@@ -133,7 +149,8 @@ def fresh_questions(db: Path, browsers: dict[str, Browser]) -> tuple[list, list]
         rows = conn.execute(
             "SELECT a.id, u.username, a.items FROM attempt a JOIN user u ON u.id = a.user_id"
             " WHERE a.finished_at IS NULL AND NOT EXISTS"
-            " (SELECT 1 FROM answer x WHERE x.attempt_id = a.id) ORDER BY a.id"
+            " (SELECT 1 FROM answer x WHERE x.attempt_id = a.id)"
+            f" AND a.assignment_id IS {'NOT ' if assignments else ''}NULL ORDER BY a.id"
         ).fetchall()
     gets: dict[str, list] = {}
     posts: dict[str, list] = {}
@@ -154,6 +171,16 @@ def fresh_questions(db: Path, browsers: dict[str, Browser]) -> tuple[list, list]
     return interleave(gets), interleave(posts)
 
 
+def bench_assignment(db: Path) -> int:
+    """Return the id of the open assignment the answering students take (bench/data.py)."""
+    from bench.data import BENCH_ASSIGNMENT
+
+    with sqlite3.connect(db) as conn:
+        return conn.execute(
+            "SELECT id FROM assignment WHERE title = ?", (BENCH_ASSIGNMENT,)
+        ).fetchone()[0]
+
+
 def demo_class(db: Path) -> tuple[int, list[str]]:
     """Return the demo class id and its students' usernames."""
     with sqlite3.connect(db) as conn:
@@ -168,12 +195,23 @@ def demo_class(db: Path) -> tuple[int, list[str]]:
     return course_id, [n for (n,) in names]
 
 
-def feedback_pages(db: Path, browsers: dict[str, Browser], limit: int = 5000) -> list:
-    """Return GETs of the feedback pages of answers the students gave, in random order."""
+def feedback_pages(
+    db: Path, browsers: dict[str, Browser], limit: int = 5000, assignments: bool = False
+) -> list:
+    """Return GETs of the feedback pages of answers the students gave, in random order:
+    practice answers, or with ``assignments`` answers to assignments whose feedback shows
+    (released, or shown immediately: the full page, not "answer saved")."""
+    kind = (
+        " AND a.assignment_id IS NULL"
+        if not assignments
+        else " AND (s.feedback = 'immediately' OR s.feedback_from <= CURRENT_TIMESTAMP)"
+    )
     with sqlite3.connect(db) as conn:
         rows = conn.execute(
             "SELECT x.attempt_id, x.position, u.username FROM answer x"
-            " JOIN user u ON u.id = x.user_id WHERE u.username LIKE 'demo%'"
+            " JOIN user u ON u.id = x.user_id JOIN attempt a ON a.id = x.attempt_id"
+            " LEFT JOIN assignment s ON s.id = a.assignment_id"
+            " WHERE u.username LIKE 'demo%'" + kind
         ).fetchall()
     rows = [r for r in rows if r[2] in browsers]
     random.Random(1).shuffle(rows)

@@ -10,6 +10,10 @@ FLOOR_TARGETS = {
     "answer submit": 0.30,
     "question page": 0.60,
     "feedback page": 0.60,
+    # An assignment attempt's pages meet the same gates as practice's.
+    "assignment answer submit": 0.30,
+    "assignment question page": 0.60,
+    "assignment feedback page": 0.60,
 }
 CSV_ROWS_PER_S = 100_000
 CSV_RSS_MB = 50

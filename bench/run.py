@@ -98,17 +98,24 @@ def request_files(
     """Log the students in, start their quizzes and write one request file per endpoint."""
     course_id, students = plan.demo_class(db)
     answering = answering or students
-    browsers = plan.login_all(base, answering, _banks(db))
+    assignment = plan.bench_assignment(db)
+    browsers = plan.login_all(base, answering, _banks(db), [assignment])
     history = plan.login_all(base, [s for s in students if s not in browsers])
     history.update({k: v for k, v in browsers.items() if k in students})
     teacher = plan.login(base, "demo-instructor")
     gets, posts = plan.fresh_questions(db, browsers)
     warm = max(50, len(posts) // 40)
+    set_gets, set_posts = plan.fresh_questions(db, browsers, assignments=True)
+    set_warm = max(50, len(set_posts) // 40)
     rows = {
         "question page": gets,
         "answer warm-up": posts[:warm],
         "answer submit": posts[warm:],
         "feedback page": plan.feedback_pages(db, history),
+        "assignment question page": set_gets,
+        "assignment answer warm-up": set_posts[:set_warm],
+        "assignment answer submit": set_posts[set_warm:],
+        "assignment feedback page": plan.feedback_pages(db, history, assignments=True),
         "student dashboard": plan.pages("/progress", history.values()),
         "gradebook": plan.pages(f"/teach/classes/{course_id}", [teacher]),
         "item analysis": plan.pages(f"/teach/items?course={course_id}", [teacher]),
@@ -161,11 +168,11 @@ def _drive(
     ceiling: Ceiling | None = None,
 ):
     """Warm one endpoint, measure it and record notes (answer POSTs are counted in the DB)."""
-    if ceiling is not None and name != "answer warm-up":
+    if ceiling is not None and not name.endswith("answer warm-up"):
         run.hello[name] = ceiling.measure()
-    if name != "answer submit":
+    if not name.endswith("answer submit"):
         wrk.run(server.url, file, opts.warm, opts.connections, opts.threads)
-    if name == "answer warm-up":
+    if name.endswith("answer warm-up"):
         return
     before = data.count(db, "answer")
     result = run.results[name] = wrk.run(server.url, file, seconds, opts.connections, opts.threads)
@@ -174,10 +181,10 @@ def _drive(
             f"{name} [{db.name}]: {result.errors} socket errors, "
             f"{result.status_errors} non-2xx/3xx responses"
         )
-    if name == "answer submit":
+    if name.endswith("answer submit"):
         stored = data.count(db, "answer") - before
         run.notes.append(
-            f"answer submit [{db.name}]: {result.requests:,} POSTs acknowledged, "
+            f"{name} [{db.name}]: {result.requests:,} POSTs acknowledged, "
             f"{stored:,} new answers stored (each POST a fresh question; "
             f"{result.wrapped} replays after the list ran out)"
         )

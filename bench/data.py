@@ -14,6 +14,7 @@ DEMO_PASSWORD = "demo-password-123"
 # ~1,000,000 answers in seconds: copy every demo user, attempt and answer ``copies`` times under
 # new ids in one transaction (INSERT ... SELECT against a table of copy numbers). The copies are
 # other students (not in the demo class), so per-student pages see the same amount of data.
+# Only practice is copied: the copies are in no class, so the class's assignments are not theirs.
 BULK_SQL = """
 CREATE TEMP TABLE copies(n INTEGER PRIMARY KEY);
 WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < {copies})
@@ -27,14 +28,14 @@ INSERT INTO user (id, username, email, full_name, password_hash, role, created_a
 INSERT INTO attempt (id, user_id, bank_id, items, seed, started_at, finished_at, score, max_score)
   SELECT a.id + c.n * b.a, a.user_id + c.n * b.u, a.bank_id, a.items, a.seed, a.started_at,
          a.finished_at, a.score, a.max_score
-  FROM copies c, attempt a, base b WHERE a.finished_at IS NOT NULL;
+  FROM copies c, attempt a, base b WHERE a.finished_at IS NOT NULL AND a.assignment_id IS NULL;
 INSERT INTO answer (attempt_id, position, user_id, question_id, version_id, response, correct,
                     points, max_points, submitted_at, duration_ms)
   SELECT x.attempt_id + c.n * b.a, x.position, x.user_id + c.n * b.u, x.question_id,
          x.version_id, x.response, x.correct, x.points, x.max_points, x.submitted_at,
          x.duration_ms
   FROM copies c, answer x JOIN attempt a ON a.id = x.attempt_id, base b
-  WHERE a.finished_at IS NOT NULL ORDER BY c.n, x.id;
+  WHERE a.finished_at IS NOT NULL AND a.assignment_id IS NULL ORDER BY c.n, x.id;
 """
 
 

@@ -14,6 +14,7 @@ DEMO_PASSWORD = "demo-password-123"
 # ~1,000,000 answers in seconds: copy every demo user, attempt and answer ``copies`` times under
 # new ids in one transaction (INSERT ... SELECT against a table of copy numbers). The copies are
 # other students (not in the demo class), so per-student pages see the same amount of data.
+# Only practice is copied: the copies are in no class, so the class's assignments are not theirs.
 BULK_SQL = """
 CREATE TEMP TABLE copies(n INTEGER PRIMARY KEY);
 WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < {copies})
@@ -35,7 +36,7 @@ INSERT INTO answer (attempt_id, position, user_id, question_id, version_id, resp
          x.version_id, x.response, x.correct, x.points, x.max_points, x.submitted_at,
          x.duration_ms
   FROM copies c, answer x JOIN attempt a ON a.id = x.attempt_id, base b
-  WHERE a.finished_at IS NOT NULL ORDER BY c.n, x.id;
+  WHERE a.finished_at IS NOT NULL AND a.assignment_id IS NULL ORDER BY c.n, x.id;
 """
 
 

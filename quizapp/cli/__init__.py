@@ -1,7 +1,8 @@
 """The ``quizapp`` command line: the same commands as ``flask --app quizapp``.
 
 One module per topic: ``content`` (load, retire, setup), ``banks`` (check, schema), ``users``,
-``backup`` (backup, restore), ``demo``, ``interchange`` (export, import); this module holds the
+``backup`` (backup, restore), ``demo``, ``interchange`` (export, import), ``assignments``
+(assignment create, list, update, delete, override, release); this module holds the
 group, its error handling and Flask's ``run`` with its checks.
 """
 
@@ -17,6 +18,7 @@ from quizapp.extensions import db
 
 def register_commands(app) -> None:
     """Attach the project's commands to ``app.cli``."""
+    from quizapp.cli.assignments import assignment_group
     from quizapp.cli.backup import backup_command, restore_command
     from quizapp.cli.banks import check_command, schema_command
     from quizapp.cli.content import load_command, retire_command, setup_command
@@ -36,6 +38,7 @@ def register_commands(app) -> None:
         demo_command,
         export_group,
         import_group,
+        assignment_group,
     ):
         app.cli.add_command(command)
 

@@ -12,7 +12,7 @@ from sqlalchemy import delete, func, select, update
 from quizapp.db.transactions import read, unit_of_work
 from quizapp.extensions import db
 from quizapp.learning.draw import PoolItem
-from quizapp.learning.schedule import deadline_for
+from quizapp.learning.schedule import deadline_for, status
 from quizapp.models import (
     Assignment,
     AssignmentOverride,
@@ -278,6 +278,78 @@ def of_course(course_id: int) -> list[Assignment]:
                       Assignment.id)
         )
     )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Listed:
+    """One assignment of a class as ``quizapp assignment list`` shows it (times naive UTC)."""
+
+    id: int
+    title: str
+    state: str  # "upcoming", "open" or "closed" for a student without an override
+    opens_at: datetime | None
+    closes_at: datetime | None
+    time_limit: int | None
+    attempts_allowed: int | None
+    score_policy: str
+    feedback: str
+    feedback_from: datetime | None
+    points: float
+    submitted: int  # members with a finished attempt
+    in_progress: int  # open attempts of members
+    mean: float | None  # members' grade fractions under the policy, averaged
+
+
+def listing(course_id: int) -> list[Listed]:
+    """Return a class's assignments by due date, each with its submissions and mean score.
+
+    Counts the class's students only (as the gradebook does) and never previews. Callers
+    finish overdue attempts first (``learning.assigned.finish_overdue``): counts are current.
+    """
+    # Both modules build on this one, so they are imported where they are used.
+    from quizapp.learning.assigned import policy_score
+    from quizapp.teaching.classes import member_ids
+
+    found = of_course(course_id)
+    rows = read(
+        select(Attempt.assignment_id, Attempt.user_id, Attempt.id, Attempt.finished_at,
+               Attempt.score, Attempt.max_score)
+        .where(Attempt.assignment_id.in_([a.id for a in found]), Attempt.preview.is_(False),
+               Attempt.user_id.in_(member_ids(course_id)))
+    )  # fmt: skip
+    finished: dict[int, dict[int, list[tuple[datetime, int, float]]]] = {}
+    open_counts: dict[int, int] = {}
+    for assignment_id, user_id, attempt_id, finished_at, score, max_score in rows:
+        if finished_at is None:
+            open_counts[assignment_id] = open_counts.get(assignment_id, 0) + 1
+            continue
+        fraction = (score or 0) / max_score if max_score else 0.0
+        by_user = finished.setdefault(assignment_id, {})
+        by_user.setdefault(user_id, []).append((finished_at, attempt_id, fraction))
+    now = utcnow()
+    result = []
+    for a in found:
+        grades = [policy_score(a.score_policy, taken) for taken in finished.get(a.id, {}).values()]
+        known = [g for g in grades if g is not None]
+        result.append(
+            Listed(
+                id=a.id,
+                title=a.title,
+                state=status(a, None, now).state,
+                opens_at=a.opens_at,
+                closes_at=a.closes_at,
+                time_limit=a.time_limit,
+                attempts_allowed=a.attempts_allowed,
+                score_policy=a.score_policy,
+                feedback=a.feedback,
+                feedback_from=a.feedback_from,
+                points=a.points,
+                submitted=len(known),
+                in_progress=open_counts.get(a.id, 0),
+                mean=sum(known) / len(known) if known else None,
+            )
+        )
+    return result
 
 
 # Overrides

@@ -294,7 +294,7 @@ def test_item_analysis_page_and_csv(app, teacher):
 
 def _demo_snapshot(url):
     from quizapp import create_app
-    from quizapp.models import Answer, User
+    from quizapp.models import Answer, Attempt, User
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "t", "TESTING": True})
     result = app.test_cli_runner().invoke(args=["demo", "--students", "4", "--seed", "7", "-q"])
@@ -306,9 +306,14 @@ def _demo_snapshot(url):
         ]
         names = [u.full_name for u in db.session.scalars(select(User).order_by(User.id))]
         courses = db.session.scalars(select(Course.name)).all()
+        assigned = db.session.execute(
+            select(Attempt.assignment_id, Attempt.user_id, Attempt.items, Attempt.score)
+            .where(Attempt.assignment_id.is_not(None))
+            .order_by(Attempt.id)
+        ).all()
         db.session.remove()  # give the connection back before the pool goes
         db.engine.dispose()
-    return answers, names, courses
+    return answers, names, courses, assigned
 
 
 def test_demo_is_deterministic_with_a_seed(database_url, templates):
@@ -319,7 +324,8 @@ def test_demo_is_deterministic_with_a_seed(database_url, templates):
     finally:
         templates.drop(other)
     assert first == second
-    answers, names, courses = first
+    answers, names, courses, assigned = first
+    assert assigned
     assert len(names) == 5 and len(answers) >= 4 and courses == ["Demo class (seed 7)"]
     assert {c for _, c, _ in answers} == {True, False}
 
@@ -362,6 +368,72 @@ def test_demo_twice_with_one_seed_is_refused_in_one_line(app, runner):
     with app.app_context():
         assert db.session.scalars(select(Course.name)).all() == ["Demo class (seed 3)"]
     assert runner.invoke(args=["demo", "--students", "2", "--seed", "4", "-q"]).exit_code == 0
+
+
+def test_demo_sets_a_closed_an_open_timed_and_an_upcoming_assignment(app, runner):
+    from quizapp.learning import assigned
+    from quizapp.learning.schedule import deadline_for, released, status
+    from quizapp.models import Answer, Attempt
+    from quizapp.teaching import assignments
+
+    result = runner.invoke(args=["demo", "--students", "24", "--seed", "9"])
+    assert result.exit_code == 0, result.output
+    now = clock.now()
+    with app.app_context():
+        course_id = db.session.scalar(select(Course.id))
+        made = assignments.of_course(course_id)
+        by_state = {status(a, None, now).state: a for a in made}
+        assert sorted(by_state) == ["closed", "open", "upcoming"] and len(made) == 3
+        closed, timed, upcoming = by_state["closed"], by_state["open"], by_state["upcoming"]
+        assert closed.feedback == "after_close" and released(closed, True, now)
+        assert now - timedelta(days=7) < closed.closes_at < now - timedelta(days=1)
+        assert timed.time_limit and timed.attempts_allowed == 2
+        assert timed.closes_at > now + timedelta(days=1)
+        assert upcoming.opens_at > now + timedelta(days=5)
+        for a in made:
+            assert f"  {a.title}: {status(a, None, now).state}, " in result.output
+
+        def attempts_at(assignment):
+            return db.session.scalars(
+                select(Attempt).where(Attempt.assignment_id == assignment.id)
+            ).all()
+
+        past = attempts_at(closed)
+        assert all(a.finished_at is not None for a in past)
+        students = {a.user_id for a in past}
+        assert len(students) > 24 / 2  # most of the class
+        assert len(past) > len(students)  # some took their second attempt
+        assert max(len([a for a in past if a.user_id == s]) for s in students) == 2  # allowed
+        assert len({a.score / a.max_score for a in past}) > 3  # varied scores
+        current = attempts_at(timed)
+        answering = [a for a in current if a.finished_at is None]
+        assert 1 <= len(answering) <= 2 and all(a.deadline > now for a in answering)
+        assert any(a.finished_at for a in current)
+        assert not attempts_at(upcoming)
+        for attempt in past + current:
+            assignment = closed if attempt in past else timed
+            # The draw: each bank's count, from its pool, no question twice.
+            pools = assignments.pools([b["bank"] for b in assignment.draw])
+            bank_of = {(p.question_id, p.version_id): b for b in pools for p in pools[b]}
+            drawn = [bank_of[q, v] for q, v in attempt.items]
+            assert {b["bank"]: b["count"] for b in assignment.draw} == {
+                b: drawn.count(b) for b in drawn
+            }
+            assert len({q for q, _ in attempt.items}) == len(attempt.items)
+            points = [db.session.get(QuestionVersion, v).points for _, v in attempt.items]
+            assert attempt.max_score == pytest.approx(sum(points))
+            assert attempt.deadline == deadline_for(assignment, None, attempt.started_at)
+            answers = db.session.scalars(
+                select(Answer).where(Answer.attempt_id == attempt.id).order_by(Answer.position)
+            ).all()
+            assert [a.position for a in answers] == list(range(len(answers)))  # once each
+            assert all(attempt.items[a.position][0] == a.question_id for a in answers)
+            assert all(a.submitted_at <= attempt.deadline for a in answers)
+            if attempt.finished_at is not None:
+                assert attempt.score == pytest.approx(sum(a.points for a in answers))
+                assert attempt.finished_at <= attempt.deadline
+        # Nothing is overdue: the next read has nothing to finish.
+        assert assigned.finish_overdue() == 0
 
 
 @pytest.mark.parametrize("policy", ["best", "latest", "average"])

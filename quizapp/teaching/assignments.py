@@ -390,7 +390,9 @@ def _released_early(assignment: Assignment) -> bool:
 def _reset_deadlines(session, assignment: Assignment, user_id: int | None = None) -> None:
     """Recompute the deadline of open attempts: new dates and limits apply to them from now."""
     stmt = select(Attempt).where(
-        Attempt.assignment_id == assignment.id, Attempt.finished_at.is_(None)
+        Attempt.assignment_id == assignment.id,
+        Attempt.finished_at.is_(None),
+        Attempt.preview.is_(False),  # a preview keeps its own (learning.assigned.start)
     )
     if user_id is not None:
         stmt = stmt.where(Attempt.user_id == user_id)

@@ -12,7 +12,8 @@ from sqlalchemy import delete, func, select, update
 from quizapp.db.transactions import read, unit_of_work
 from quizapp.extensions import db
 from quizapp.learning.draw import PoolItem
-from quizapp.learning.schedule import deadline_for
+from quizapp.learning.schedule import Status, deadline_for
+from quizapp.learning.schedule import status as window_status
 from quizapp.models import (
     Assignment,
     AssignmentOverride,
@@ -219,11 +220,12 @@ def change(assignment: Assignment, settings: Settings) -> Assignment:
 def duplicate(assignment: Assignment, course_id: int, title: str | None = None) -> Assignment:
     """Copy an assignment into a class (its own or another), with no attempts and no overrides."""
     settings = Settings.of(assignment)
-    settings = replace(settings, title=title or _copy_title(settings.title))
+    settings = replace(settings, title=title or copy_title(settings.title))
     return create(course_id, settings)
 
 
-def _copy_title(title: str) -> str:
+def copy_title(title: str) -> str:
+    """Return the title a copy gets unless it is given one."""
     return f"{title} (copy)"[:200]
 
 
@@ -370,7 +372,7 @@ def _set_feedback_from(session, assignment: Assignment) -> None:
 
     Feedback once shown stays shown (an early release, or a close already past).
     """
-    if _released_early(assignment):
+    if feedback_open(assignment):
         return
     if assignment.feedback != "after_close" or assignment.closes_at is None:
         assignment.feedback_from = None
@@ -383,7 +385,8 @@ def _set_feedback_from(session, assignment: Assignment) -> None:
     assignment.feedback_from = max(filter(None, (assignment.closes_at, latest)))
 
 
-def _released_early(assignment: Assignment) -> bool:
+def feedback_open(assignment: Assignment) -> bool:
+    """Return whether every attempt's feedback shows now (released early, or past the close)."""
     return assignment.feedback_from is not None and assignment.feedback_from <= utcnow()
 
 
@@ -399,3 +402,58 @@ def _reset_deadlines(session, assignment: Assignment, user_id: int | None = None
     found = overrides(assignment.id)
     for attempt in session.scalars(stmt):
         attempt.deadline = deadline_for(assignment, found.get(attempt.user_id), attempt.started_at)
+
+
+# The class's Assignments tab
+
+
+@dataclass(frozen=True)
+class Summary:
+    """One assignment as the instructor's list shows it."""
+
+    assignment: Assignment
+    status: Status  # for the class as a whole (no one's accommodation)
+    submitted: int  # students of the class with a finished attempt
+    mean: float | None  # the mean of their grade fractions under the assignment's policy
+    feedback_open: bool  # every attempt's feedback shows now, whatever the setting says
+
+
+def summaries(course_id: int) -> list[Summary]:
+    """Return a class's assignments by due date with their status, submissions and mean score.
+
+    Open attempts past their deadline are finished first, so the counts are today's.
+    """
+    # Both build on this module (learning.assigned starts attempts from its settings, classes
+    # deletes a class's assignments through it): imported here to keep the imports one-way.
+    from quizapp.learning.assigned import finish_overdue, policy_score
+    from quizapp.teaching.classes import member_ids
+
+    found = of_course(course_id)
+    if not found:
+        return []
+    finish_overdue([a.id for a in found])  # it changes attempts only: ``found`` stays right
+    taken: dict[int, dict[int, list[tuple[datetime, int, float]]]] = {}
+    for assignment_id, user_id, finished_at, attempt_id, score, max_score in read(
+        select(Attempt.assignment_id, Attempt.user_id, Attempt.finished_at, Attempt.id,
+               Attempt.score, Attempt.max_score)
+        .where(Attempt.assignment_id.in_([a.id for a in found]), Attempt.preview.is_(False),
+               Attempt.finished_at.is_not(None), Attempt.user_id.in_(member_ids(course_id)))
+    ):  # fmt: skip
+        fraction = (score or 0) / max_score if max_score else 0.0
+        by_student = taken.setdefault(assignment_id, {})
+        by_student.setdefault(user_id, []).append((finished_at, attempt_id, fraction))
+    now = utcnow()
+    result = []
+    for assignment in found:
+        by_student = taken.get(assignment.id, {})
+        grades = [policy_score(assignment.score_policy, f) or 0.0 for f in by_student.values()]
+        result.append(
+            Summary(
+                assignment=assignment,
+                status=window_status(assignment, None, now),
+                submitted=len(grades),
+                mean=sum(grades) / len(grades) if grades else None,
+                feedback_open=feedback_open(assignment),
+            )
+        )
+    return result

@@ -22,6 +22,7 @@ from quizapp.accounts.users import (
     password_problem,
     username_problem,
 )
+from quizapp.teaching.zones import is_zone, zone_names
 
 POLICY_CHOICES = [
     SelectChoice("best", "Best attempt"),
@@ -204,3 +205,19 @@ class ConfirmUploadForm(FlaskForm):
     """The checked upload, signed, carried from the confirmation page back to the server."""
 
     upload = HiddenField(validators=[DataRequired()])
+
+
+class TimezoneForm(FlaskForm):
+    timezone = SelectField(
+        "Time zone",
+        choices=[SelectChoice(name) for name in zone_names()],
+        validate_choice=False,  # is_zone below says which names the server knows
+        description=(
+            "Where the class meets: assignment dates are typed and shown in this zone. "
+            "Changing it keeps each date's moment and shows it in the new zone."
+        ),
+    )
+
+    def validate_timezone(self, field) -> None:
+        if not is_zone(field.data or ""):
+            raise ValidationError("Time zone: choose one from the list, such as Europe/London.")

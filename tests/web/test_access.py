@@ -114,6 +114,7 @@ MATRIX = [
     class_owner("instructor.attempt", "/teach/classes/{c1}/students/{a}/attempts/{attempt}"),
     class_owner("instructor.reset_link", "/teach/classes/{c1}/students/{a}/reset-link", "POST"),
     class_owner("instructor.remove_student", "/teach/classes/{c1}/students/{a}/remove"),
+    class_owner("instructor.timezone", "/teach/classes/{c1}/timezone", "POST"),
     Row(
         "instructor.remove_student",
         "POST",

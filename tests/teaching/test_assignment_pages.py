@@ -290,6 +290,9 @@ def test_a_preview_is_taken_on_the_student_pages_and_never_counts(
     assert answered.status_code == 303 and answered.location.endswith("/feedback")
     again = _post(teacher, url + "/preview", {}, page=url)
     assert again.location == started.location  # resumes the open preview
+    finish = started.location + "/finish"
+    finished = _post(teacher, finish, {}, page=finish)
+    assert teacher.get(finished.location).status_code == 200  # the results page
     prof = _user_id(app, "prof")
     with app.test_request_context():
         preview = db.session.scalar(select(Attempt).where(Attempt.user_id == prof))

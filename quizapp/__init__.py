@@ -51,6 +51,9 @@ def create_app(config: dict | None = None) -> Flask:
     errors.init_app(app)
     guards.init_app(app)
     app.url_map.converters["int"] = IdConverter
+    # Its routes join the instructor blueprint: imported before the blueprint is registered
+    from quizapp.views import teach_assignments  # noqa: F401
+
     for blueprint in (reader.bp, auth.bp, learner.bp, instructor.bp, health.bp):
         app.register_blueprint(blueprint)
 

@@ -20,7 +20,6 @@ from quizapp.accounts.users import normalise_username
 from quizapp.authoring.source import DIFFICULTIES
 from quizapp.cli.database import with_database
 from quizapp.extensions import db
-from quizapp.learning.assigned import finish_overdue
 from quizapp.learning.schedule import attempts_for, closes_for, minutes_for, released
 from quizapp.models import Assignment, Course, User
 from quizapp.models.assignments import ASSIGNMENT_POLICIES
@@ -415,27 +414,32 @@ def _released(row) -> bool:
     return released(row, False, utcnow())
 
 
-def _as_json(row, zone: str) -> dict:
+def _as_json(row: assignments.Summary, zone: str) -> dict:
+    a = row.assignment
     return {
-        "id": row.id,
-        "title": row.title,
-        "status": row.state,
-        "opens": _iso(row.opens_at, zone),
-        "opens_utc": _iso(row.opens_at),
-        "closes": _iso(row.closes_at, zone),
-        "closes_utc": _iso(row.closes_at),
+        "id": a.id,
+        "title": a.title,
+        "status": row.status.state,
+        "opens": _iso(a.opens_at, zone),
+        "opens_utc": _iso(a.opens_at),
+        "closes": _iso(a.closes_at, zone),
+        "closes_utc": _iso(a.closes_at),
         "timezone": zone,
-        "time_limit": row.time_limit,
-        "attempts": row.attempts_allowed,
-        "policy": row.score_policy,
-        "feedback": FEEDBACK_WORDS[row.feedback],
-        "feedback_released": _released(row),
-        "points": row.points,
+        "time_limit": a.time_limit,
+        "attempts": a.attempts_allowed,
+        "policy": a.score_policy,
+        "feedback": FEEDBACK_WORDS[a.feedback],
+        "feedback_released": _released(a),
+        "points": a.points,
         "submitted": row.submitted,
         "in_progress": row.in_progress,
         "mean_score": None if row.mean is None else half_up(row.mean, 4),
-        "mean_points": None if row.mean is None else half_up(row.mean * row.points, 2),
+        "mean_points": None if row.mean is None else half_up(row.mean * a.points, 2),
     }
+
+
+def _attempts_shown(allowed: int | None) -> str:
+    return "unlimited" if allowed is None else str(allowed)
 
 
 def _table(rows: list[list[str]]) -> str:
@@ -474,9 +478,7 @@ def assignment_list(course_id: int, fmt: str) -> None:
     """
     course = _class(course_id)
     zone = course.timezone
-    # Finish-on-read: attempts past their deadline count as submitted in what is shown.
-    finish_overdue([a.id for a in assignments.of_course(course.id)])
-    listed = assignments.listing(course.id)
+    listed = assignments.summaries(course.id)  # finishes overdue attempts first
     if fmt == "json":
         click.echo(json.dumps([_as_json(row, zone) for row in listed], indent=2))
         return
@@ -487,15 +489,16 @@ def assignment_list(course_id: int, fmt: str) -> None:
               "FEEDBACK", "SUBMITTED", "MEAN"]  # fmt: skip
     table = [header] + [
         [
-            str(row.id),
-            row.title,
-            row.state,
-            _when_shown(row.opens_at, zone),
-            _when_shown(row.closes_at, zone),
-            f"{row.time_limit} min" if row.time_limit else "-",
-            "unlimited" if row.attempts_allowed is None else str(row.attempts_allowed),
-            row.score_policy,
-            FEEDBACK_WORDS[row.feedback] + (" (released)" if _released(row) else ""),
+            str(row.assignment.id),
+            row.assignment.title,
+            row.status.state,
+            _when_shown(row.assignment.opens_at, zone),
+            _when_shown(row.assignment.closes_at, zone),
+            f"{row.assignment.time_limit} min" if row.assignment.time_limit else "-",
+            _attempts_shown(row.assignment.attempts_allowed),
+            row.assignment.score_policy,
+            FEEDBACK_WORDS[row.assignment.feedback]
+            + (" (released)" if _released(row.assignment) else ""),
             str(row.submitted),
             "-" if row.mean is None else f"{percent(row.mean)}%",
         ]

@@ -9,7 +9,7 @@ so no scheduler is needed.
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, func, select
 
@@ -130,6 +130,7 @@ def start(assignment: Assignment, user_id: int, preview: bool = False) -> Starte
         except ValueError:
             return Started(refusal="This assignment's questions are no longer all available. "
                            "Tell your instructor.")  # fmt: skip
+        ends = _preview_end(assignment, now) if preview else deadline_for(assignment, override, now)
         attempt = Attempt(
             user_id=user_id,
             bank_id=assignment.draw[0]["bank"],
@@ -138,11 +139,18 @@ def start(assignment: Assignment, user_id: int, preview: bool = False) -> Starte
             started_at=now,
             max_score=_points([vid for _, vid in items]),
             assignment_id=assignment.id,
-            deadline=deadline_for(assignment, override, now),
+            deadline=ends,
             preview=preview,
         )
         session.add(attempt)
     return Started(attempt)
+
+
+def _preview_end(assignment: Assignment, now: datetime) -> datetime | None:
+    """Return when a preview ends: its time limit holds, the window does not (a closed
+    assignment can be previewed too)."""
+    minutes = minutes_for(assignment, None)
+    return None if minutes is None else now + timedelta(minutes=minutes)
 
 
 def _points(version_ids: list[int]) -> float:

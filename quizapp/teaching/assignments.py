@@ -12,7 +12,8 @@ from sqlalchemy import delete, func, select, update
 from quizapp.db.transactions import read, unit_of_work
 from quizapp.extensions import db
 from quizapp.learning.draw import PoolItem
-from quizapp.learning.schedule import deadline_for, status
+from quizapp.learning.schedule import Status, deadline_for
+from quizapp.learning.schedule import status as window_status
 from quizapp.models import (
     Assignment,
     AssignmentOverride,
@@ -219,11 +220,12 @@ def change(assignment: Assignment, settings: Settings) -> Assignment:
 def duplicate(assignment: Assignment, course_id: int, title: str | None = None) -> Assignment:
     """Copy an assignment into a class (its own or another), with no attempts and no overrides."""
     settings = Settings.of(assignment)
-    settings = replace(settings, title=title or _copy_title(settings.title))
+    settings = replace(settings, title=title or copy_title(settings.title))
     return create(course_id, settings)
 
 
-def _copy_title(title: str) -> str:
+def copy_title(title: str) -> str:
+    """Return the title a copy gets unless it is given one."""
     return f"{title} (copy)"[:200]
 
 
@@ -278,78 +280,6 @@ def of_course(course_id: int) -> list[Assignment]:
                       Assignment.id)
         )
     )  # fmt: skip
-
-
-@dataclass(frozen=True)
-class Listed:
-    """One assignment of a class as ``quizapp assignment list`` shows it (times naive UTC)."""
-
-    id: int
-    title: str
-    state: str  # "upcoming", "open" or "closed" for a student without an override
-    opens_at: datetime | None
-    closes_at: datetime | None
-    time_limit: int | None
-    attempts_allowed: int | None
-    score_policy: str
-    feedback: str
-    feedback_from: datetime | None
-    points: float
-    submitted: int  # members with a finished attempt
-    in_progress: int  # open attempts of members
-    mean: float | None  # members' grade fractions under the policy, averaged
-
-
-def listing(course_id: int) -> list[Listed]:
-    """Return a class's assignments by due date, each with its submissions and mean score.
-
-    Counts the class's students only (as the gradebook does) and never previews. Callers
-    finish overdue attempts first (``learning.assigned.finish_overdue``): counts are current.
-    """
-    # Both modules build on this one, so they are imported where they are used.
-    from quizapp.learning.assigned import policy_score
-    from quizapp.teaching.classes import member_ids
-
-    found = of_course(course_id)
-    rows = read(
-        select(Attempt.assignment_id, Attempt.user_id, Attempt.id, Attempt.finished_at,
-               Attempt.score, Attempt.max_score)
-        .where(Attempt.assignment_id.in_([a.id for a in found]), Attempt.preview.is_(False),
-               Attempt.user_id.in_(member_ids(course_id)))
-    )  # fmt: skip
-    finished: dict[int, dict[int, list[tuple[datetime, int, float]]]] = {}
-    open_counts: dict[int, int] = {}
-    for assignment_id, user_id, attempt_id, finished_at, score, max_score in rows:
-        if finished_at is None:
-            open_counts[assignment_id] = open_counts.get(assignment_id, 0) + 1
-            continue
-        fraction = (score or 0) / max_score if max_score else 0.0
-        by_user = finished.setdefault(assignment_id, {})
-        by_user.setdefault(user_id, []).append((finished_at, attempt_id, fraction))
-    now = utcnow()
-    result = []
-    for a in found:
-        grades = [policy_score(a.score_policy, taken) for taken in finished.get(a.id, {}).values()]
-        known = [g for g in grades if g is not None]
-        result.append(
-            Listed(
-                id=a.id,
-                title=a.title,
-                state=status(a, None, now).state,
-                opens_at=a.opens_at,
-                closes_at=a.closes_at,
-                time_limit=a.time_limit,
-                attempts_allowed=a.attempts_allowed,
-                score_policy=a.score_policy,
-                feedback=a.feedback,
-                feedback_from=a.feedback_from,
-                points=a.points,
-                submitted=len(known),
-                in_progress=open_counts.get(a.id, 0),
-                mean=sum(known) / len(known) if known else None,
-            )
-        )
-    return result
 
 
 # Overrides
@@ -442,7 +372,7 @@ def _set_feedback_from(session, assignment: Assignment) -> None:
 
     Feedback once shown stays shown (an early release, or a close already past).
     """
-    if _released_early(assignment):
+    if feedback_open(assignment):
         return
     if assignment.feedback != "after_close" or assignment.closes_at is None:
         assignment.feedback_from = None
@@ -455,17 +385,81 @@ def _set_feedback_from(session, assignment: Assignment) -> None:
     assignment.feedback_from = max(filter(None, (assignment.closes_at, latest)))
 
 
-def _released_early(assignment: Assignment) -> bool:
+def feedback_open(assignment: Assignment) -> bool:
+    """Return whether every attempt's feedback shows now (released early, or past the close)."""
     return assignment.feedback_from is not None and assignment.feedback_from <= utcnow()
 
 
 def _reset_deadlines(session, assignment: Assignment, user_id: int | None = None) -> None:
     """Recompute the deadline of open attempts: new dates and limits apply to them from now."""
     stmt = select(Attempt).where(
-        Attempt.assignment_id == assignment.id, Attempt.finished_at.is_(None)
+        Attempt.assignment_id == assignment.id,
+        Attempt.finished_at.is_(None),
+        Attempt.preview.is_(False),  # a preview keeps its own (learning.assigned.start)
     )
     if user_id is not None:
         stmt = stmt.where(Attempt.user_id == user_id)
     found = overrides(assignment.id)
     for attempt in session.scalars(stmt):
         attempt.deadline = deadline_for(assignment, found.get(attempt.user_id), attempt.started_at)
+
+
+# The class's Assignments tab
+
+
+@dataclass(frozen=True)
+class Summary:
+    """One assignment as the instructor's list shows it."""
+
+    assignment: Assignment
+    status: Status  # for the class as a whole (no one's accommodation)
+    submitted: int  # students of the class with a finished attempt
+    in_progress: int  # their open attempts
+    mean: float | None  # the mean of their grade fractions under the assignment's policy
+    feedback_open: bool  # every attempt's feedback shows now, whatever the setting says
+
+
+def summaries(course_id: int) -> list[Summary]:
+    """Return a class's assignments by due date with their status, submissions and mean score.
+
+    Open attempts past their deadline are finished first, so the counts are today's.
+    """
+    # Both build on this module (learning.assigned starts attempts from its settings, classes
+    # deletes a class's assignments through it): imported here to keep the imports one-way.
+    from quizapp.learning.assigned import finish_overdue, policy_score
+    from quizapp.teaching.classes import member_ids
+
+    found = of_course(course_id)
+    if not found:
+        return []
+    finish_overdue([a.id for a in found])  # it changes attempts only: ``found`` stays right
+    taken: dict[int, dict[int, list[tuple[datetime, int, float]]]] = {}
+    open_counts: dict[int, int] = {}
+    for assignment_id, user_id, finished_at, attempt_id, score, max_score in read(
+        select(Attempt.assignment_id, Attempt.user_id, Attempt.finished_at, Attempt.id,
+               Attempt.score, Attempt.max_score)
+        .where(Attempt.assignment_id.in_([a.id for a in found]), Attempt.preview.is_(False),
+               Attempt.user_id.in_(member_ids(course_id)))
+    ):  # fmt: skip
+        if finished_at is None:
+            open_counts[assignment_id] = open_counts.get(assignment_id, 0) + 1
+            continue
+        fraction = (score or 0) / max_score if max_score else 0.0
+        by_student = taken.setdefault(assignment_id, {})
+        by_student.setdefault(user_id, []).append((finished_at, attempt_id, fraction))
+    now = utcnow()
+    result = []
+    for assignment in found:
+        by_student = taken.get(assignment.id, {})
+        grades = [policy_score(assignment.score_policy, f) or 0.0 for f in by_student.values()]
+        result.append(
+            Summary(
+                assignment=assignment,
+                status=window_status(assignment, None, now),
+                submitted=len(grades),
+                in_progress=open_counts.get(assignment.id, 0),
+                mean=sum(grades) / len(grades) if grades else None,
+                feedback_open=feedback_open(assignment),
+            )
+        )
+    return result

@@ -10,6 +10,7 @@ from quizapp.extensions import db
 from quizapp.models import Course, Membership, User
 from quizapp.models.classes import SCORE_POLICIES
 from quizapp.teaching.assignments import detach_class
+from quizapp.teaching.zones import is_zone
 
 # No 0/O or 1/I/L: codes are read aloud and copied from slides.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -92,12 +93,12 @@ def courses_taught(instructor_id: int) -> list[tuple[Course, int]]:
     return [(course, n) for course, n in rows]
 
 
-_TEACHER = func.coalesce(func.nullif(User.full_name, ""), User.username)
+_NAME = func.coalesce(func.nullif(User.full_name, ""), User.username)  # as others know them
 
 
 def teacher_name(course: Course) -> str:
     """Return the name students know a class's instructor by."""
-    return db.session.scalar(select(_TEACHER).where(User.id == course.instructor_id))
+    return db.session.scalar(select(_NAME).where(User.id == course.instructor_id))
 
 
 def courses_joined(user_id: int) -> list[tuple[Course, str]]:
@@ -105,7 +106,7 @@ def courses_joined(user_id: int) -> list[tuple[Course, str]]:
     return [
         (course, name)
         for course, name in db.session.execute(
-            select(Course, _TEACHER)
+            select(Course, _NAME)
             .join(Membership, Membership.course_id == Course.id)
             .join(User, User.id == Course.instructor_id)
             .where(Membership.user_id == user_id)
@@ -143,6 +144,17 @@ def member_ids(course_id: int):
     )
 
 
+def students(course_id: int) -> list[User]:
+    """Return a class's students (not instructors who joined it) by name."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.id.in_(member_ids(course_id)))
+            .order_by(func.lower(_NAME), User.id)
+        )
+    )
+
+
 def student_of(course_id: int, user_id: int) -> User | None:
     """Return the student when they belong to the class."""
     return db.session.scalar(
@@ -167,3 +179,15 @@ def set_policy(course: Course, policy: str) -> None:
     if policy in SCORE_POLICIES:
         with unit_of_work() as session:
             session.get_one(Course, course.id).score_policy = policy
+
+
+def set_timezone(course: Course, zone: str) -> None:
+    """Set the time zone a class's assignment dates are entered and shown in.
+
+    Raises ValueError for a name the server does not know. Dates already set keep their
+    moment (they are stored in UTC) and show in the new zone.
+    """
+    if not is_zone(zone):
+        raise ValueError(f"Unknown time zone {zone!r}: use a name such as Europe/London.")
+    with unit_of_work() as session:
+        session.get_one(Course, course.id).timezone = zone

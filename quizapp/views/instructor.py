@@ -26,7 +26,14 @@ from quizapp.learning import attempts, charts, progress
 from quizapp.learning.question_cache import question_view
 from quizapp.models import Course
 from quizapp.teaching import classes, exports, gradebook, item_report, stored_reports
-from quizapp.web.forms import ConfirmUploadForm, CourseForm, PolicyForm, RenameForm, UploadForm
+from quizapp.web.forms import (
+    ConfirmUploadForm,
+    CourseForm,
+    PolicyForm,
+    RenameForm,
+    TimezoneForm,
+    UploadForm,
+)
 from quizapp.web.ids import query_id
 
 bp = Blueprint("instructor", __name__, url_prefix="/teach")
@@ -112,15 +119,40 @@ def course(course_id: int):
 @bp.route("/classes/<int:course_id>/settings", methods=["GET", "POST"])
 @instructor_required
 def settings(course_id: int):
-    """Rename a class, give it a new join code, or go on to delete it."""
+    """Rename a class, set its time zone, give it a new join code, or go on to delete it."""
     course = course_or_404(course_id)
     form = RenameForm(name=course.name)
     if form.validate_on_submit():
         classes.rename_course(course, form.name.data)
         flash("Class renamed.", "success")
         return redirect(url_for(".settings", course_id=course.id), 303)
-    status = 400 if form.errors else 200
-    return render_template("instructor/settings.html", course=course, form=form), status
+    return _settings_page(course, form, _zone_form(course, formdata=None))
+
+
+def _settings_page(course, form, zone_form):
+    status = 400 if form.errors or zone_form.errors else 200
+    page = render_template(
+        "instructor/settings.html", course=course, form=form, zone_form=zone_form
+    )
+    return page, status
+
+
+def _zone_form(course, **kwargs) -> TimezoneForm:
+    # A prefix: two forms on one page, each with its own CSRF field, need ids of their own
+    return TimezoneForm(prefix="zone", timezone=course.timezone, **kwargs)
+
+
+@bp.post("/classes/<int:course_id>/timezone")
+@instructor_required
+def timezone(course_id: int):
+    """Set the time zone the class's assignment dates are typed and shown in."""
+    course = course_or_404(course_id)
+    zone_form = _zone_form(course)
+    if zone_form.validate_on_submit():
+        classes.set_timezone(course, zone_form.timezone.data)
+        flash(f"Assignment dates are now typed and shown in {zone_form.timezone.data}.", "success")
+        return redirect(url_for(".settings", course_id=course.id), 303)
+    return _settings_page(course, RenameForm(formdata=None, name=course.name), zone_form)
 
 
 @bp.post("/classes/<int:course_id>/new-code")

@@ -2,7 +2,20 @@
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import EmailField, HiddenField, IntegerField, PasswordField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    EmailField,
+    FloatField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
@@ -13,7 +26,7 @@ from wtforms.validators import (
     Optional,
     ValidationError,
 )
-from wtforms.widgets import HiddenInput
+from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from quizapp.accounts.users import (
     MAX_PASSWORD,
@@ -22,6 +35,9 @@ from quizapp.accounts.users import (
     password_problem,
     username_problem,
 )
+from quizapp.authoring.source import DIFFICULTIES
+from quizapp.teaching.assignments import OverrideSettings, Settings
+from quizapp.teaching.zones import in_zone, is_zone, to_utc, zone_names
 
 POLICY_CHOICES = [
     SelectChoice("best", "Best attempt"),
@@ -204,3 +220,258 @@ class ConfirmUploadForm(FlaskForm):
     """The checked upload, signed, carried from the confirmation page back to the server."""
 
     upload = HiddenField(validators=[DataRequired()])
+
+
+class TimezoneForm(FlaskForm):
+    timezone = SelectField(
+        "Time zone",
+        choices=[SelectChoice(name) for name in zone_names()],
+        validate_choice=False,  # is_zone below says which names the server knows
+        description=(
+            "Where the class meets: assignment dates are typed and shown in this zone. "
+            "Changing it keeps each date's moment and shows it in the new zone."
+        ),
+    )
+
+    def validate_timezone(self, field) -> None:
+        if not is_zone(field.data or ""):
+            raise ValidationError("Time zone: choose one from the list, such as Europe/London.")
+
+
+# Assignments
+
+ASSIGNMENT_POLICY_CHOICES = [
+    *POLICY_CHOICES,
+    SelectChoice("first", "First attempt"),
+]
+FEEDBACK_CHOICES = [
+    SelectChoice("immediately", "Immediately, after each answer"),
+    SelectChoice("after_attempt", "After the attempt is submitted"),
+    SelectChoice("after_close", "After the close date"),
+    SelectChoice("never", "Never (score only)"),
+]
+# datetime-local sends the first; a browser without it shows a text box, where people type
+# the second.
+DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
+DRAW_FIELD = "draw-"  # + a bank id: how many questions an attempt draws from that bank
+
+
+def _moment(label: str) -> DateTimeLocalField:
+    return DateTimeLocalField(
+        label,
+        validators=[Optional()],
+        format=DATETIME_FORMATS,
+        invalid_value_message=f"{label}: enter a date and time, like 2026-09-11 17:00.",
+    )
+
+
+def _whole(label: str, validators=None, **kwargs) -> IntegerField:
+    return IntegerField(
+        label,
+        validators=validators or [Optional()],
+        invalid_value_message=f"{label}: enter a whole number.",
+        render_kw={"min": 0},
+        **kwargs,
+    )
+
+
+class AssignmentForm(FlaskForm):
+    """An assignment's settings; the rules are teaching.assignments.check's (the CLI's too).
+
+    Build it with ``assignment_form``, which adds one count per bank and sets the class's
+    time zone: dates are its wall clock, converted from and to the stored UTC.
+    """
+
+    zone = "UTC"
+
+    title = StringField("Title")
+    instructions = TextAreaField(
+        "Instructions",
+        description=(
+            "Optional; shown to students before they start. Markdown: **bold**, *italic*, "
+            "`code`, [a link](https://example.org)."
+        ),
+        render_kw={"rows": 4},
+    )
+    points = FloatField(
+        "Points",
+        validators=[InputRequired("Points: enter how many points the assignment is worth.")],
+        default=10,
+        invalid_value_message="Points: enter a number, like 10 or 12.5.",
+        description="What the gradebook counts it out of.",
+    )
+    tags = StringField(
+        "Only questions tagged",
+        description=(
+            "Optional, comma-separated: a question with any of these tags is in the pool. "
+            "Empty: every question of the banks."
+        ),
+    )
+    difficulties = SelectMultipleField(
+        "Only these difficulties",
+        choices=[SelectChoice(d, d.title()) for d in DIFFICULTIES],
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+        description="None ticked: every difficulty.",
+    )
+    spread = BooleanField(
+        "Spread the draw: no two questions of an attempt cite the same passage, where the "
+        "pool allows"
+    )
+    opens_at = _moment("Opens at")
+    closes_at = _moment("Closes at")
+    time_limit = _whole("Time limit (minutes)", description="Empty: no time limit.")
+    attempts_allowed = _whole("Attempts allowed", description="Empty: unlimited.")
+    score_policy = SelectField("Grade by", choices=ASSIGNMENT_POLICY_CHOICES, default="best")
+    feedback = RadioField("Feedback shows", choices=FEEDBACK_CHOICES, default="immediately")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.draw_errors: list[str] = []  # the rules' problems with the banks and counts
+
+    def draw_fields(self) -> list[tuple[str, IntegerField]]:
+        """Return (bank id, count field) for each bank, in the order the form was built with."""
+        return [(f.name.removeprefix(DRAW_FIELD), f) for f in self if f.name.startswith(DRAW_FIELD)]
+
+    def settings(self, locked: Settings | None = None) -> Settings:
+        """Return the settings the form holds, its dates read as the class's wall clock.
+
+        ``locked``: the stored settings whose pool (banks, counts, tags, difficulties) the
+        page showed disabled; a browser does not send disabled inputs, so what is missing
+        keeps its stored value (anything sent is passed on, for the service to refuse).
+        """
+        draw = [(bank_id, f.data) for bank_id, f in self.draw_fields() if f.data]
+        tags = [t.strip() for t in (self.tags.data or "").split(",") if t.strip()]
+        difficulties = list(self.difficulties.data or [])
+        if locked is not None:
+            if not any(f.raw_data for _, f in self.draw_fields()):
+                draw = list(locked.draw)
+            if not self.tags.raw_data:
+                tags = list(locked.tags)
+            if not self.difficulties.raw_data:
+                difficulties = list(locked.difficulties)
+        return Settings(
+            title=self.title.data or "",
+            draw=draw,
+            instructions=self.instructions.data or "",
+            points=self.points.data,
+            tags=tags,
+            difficulties=difficulties,
+            spread=self.spread.data,
+            opens_at=to_utc(self.opens_at.data, self.zone) if self.opens_at.data else None,
+            closes_at=to_utc(self.closes_at.data, self.zone) if self.closes_at.data else None,
+            time_limit=self.time_limit.data,
+            attempts_allowed=self.attempts_allowed.data,
+            score_policy=self.score_policy.data,
+            feedback=self.feedback.data,
+        )
+
+    def add_errors(self, errors: dict[str, list[str]]) -> None:
+        """Show the rules' problems beside their fields ("draw" beside the bank counts)."""
+        self.draw_errors += errors.get("draw", [])
+        for name, messages in errors.items():
+            if name != "draw":
+                self[name].errors = [*self[name].errors, *messages]
+
+
+def assignment_form(
+    banks: list[tuple[str, str]], zone: str, stored: Settings | None = None
+) -> AssignmentForm:
+    """Return the assignment form with a count per bank (several banks, no script needed).
+
+    ``banks``: (id, title) pairs; ``zone``: the class's; ``stored``: the settings to show
+    when nothing is posted (their dates in the class's zone).
+    """
+
+    class WithBanks(AssignmentForm):
+        pass
+
+    for bank_id, title in banks:
+        field = _whole(f"Questions from {title}", validators=[
+            Optional(), NumberRange(min=0, message=f"Questions from {title}: 0 or more.")
+        ])  # fmt: skip
+        setattr(WithBanks, DRAW_FIELD + bank_id, field)
+    form = WithBanks(**(_assignment_values(stored, zone) if stored else {}))
+    form.zone = zone
+    form.opens_at.label.text = f"Opens at ({zone} time)"
+    form.closes_at.label.text = f"Closes at ({zone} time)"
+    return form
+
+
+def _assignment_values(settings: Settings, zone: str) -> dict:
+    values = {
+        "title": settings.title,
+        "instructions": settings.instructions,
+        "points": int(settings.points) if settings.points.is_integer() else settings.points,
+        "tags": ", ".join(settings.tags),
+        "difficulties": list(settings.difficulties),
+        "spread": settings.spread,
+        "opens_at": in_zone(settings.opens_at, zone) if settings.opens_at else None,
+        "closes_at": in_zone(settings.closes_at, zone) if settings.closes_at else None,
+        "time_limit": settings.time_limit,
+        "attempts_allowed": settings.attempts_allowed,
+        "score_policy": settings.score_policy,
+        "feedback": settings.feedback,
+    }
+    values.update({DRAW_FIELD + bank_id: count for bank_id, count in settings.draw})
+    return values
+
+
+class OverrideForm(FlaskForm):
+    """One student's accommodation on an assignment; empty fields change nothing.
+
+    Build it with ``override_form``, which sets the class's time zone for the close date.
+    """
+
+    zone = "UTC"
+    time_factor = FloatField(
+        "Time factor",
+        validators=[Optional()],
+        invalid_value_message="Time factor: enter a number, like 1.5.",
+        description="1.5 gives half as much time again; empty or 1: no change.",
+    )
+    extra_minutes = _whole(
+        "Extra minutes", description="Added to the time limit, after the time factor."
+    )
+    closes_at = _moment("Later close date")
+    extra_attempts = _whole("Extra attempts", description="On top of the attempts allowed.")
+
+    def settings(self) -> OverrideSettings:
+        """Return the accommodation the form holds, its date read as the class's wall clock."""
+        return OverrideSettings(
+            extra_minutes=self.extra_minutes.data or 0,
+            time_factor=1.0 if self.time_factor.data is None else self.time_factor.data,
+            closes_at=to_utc(self.closes_at.data, self.zone) if self.closes_at.data else None,
+            extra_attempts=self.extra_attempts.data or 0,
+        )
+
+    def add_errors(self, errors: dict[str, list[str]]) -> None:
+        """Show the rules' problems beside their fields."""
+        for name, messages in errors.items():
+            self[name].errors = [*self[name].errors, *messages]
+
+
+def override_form(zone: str, stored=None) -> OverrideForm:
+    """Return the accommodation form in a class's zone, showing ``stored`` (an override)."""
+    values = {}
+    if stored is not None:
+        values = {
+            "extra_minutes": stored.extra_minutes or None,
+            "time_factor": stored.time_factor if stored.time_factor != 1 else None,
+            "closes_at": in_zone(stored.closes_at, zone) if stored.closes_at else None,
+            "extra_attempts": stored.extra_attempts or None,
+        }
+    form = OverrideForm(**values)
+    form.zone = zone
+    form.closes_at.label.text = f"Later close date ({zone} time)"
+    return form
+
+
+class DuplicateForm(FlaskForm):
+    """Where a copy of an assignment goes (choices: the instructor's classes) and its title."""
+
+    course = SelectField("Copy to class", coerce=int)
+    title = StringField(
+        "Title of the copy",
+        validators=[DataRequired("Give the copy a title."), at_most("A title", 200)],
+    )

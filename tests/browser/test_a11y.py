@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from tests.browser.forms import log_in, register
 from tests.browser.test_instructor_tables import demo_class  # noqa: F401 - fixture
-from tests.conftest import VIEWPORTS
+from tests.conftest import VIEWPORTS, screenshot
 from tests.factories import make_user
 from tests.quizhelp import current_view
 
@@ -226,6 +226,69 @@ def test_instructor_pages_with_a_class_of_60_have_no_accessibility_issue_light_o
                 found[f"upload errors [{scheme}, {size}]"] = issues
         context.close()
     assert checked == 2 * (len(urls) + len(phone) + 2)
+    assert found == {}, "\n".join(f"{k}: {v}" for k, v in found.items())
+
+
+def test_assignment_pages_have_no_serious_accessibility_issue(app, live_server, browser):
+    """axe on every assignment page of an instructor (issue 27), with and without errors shown,
+    at desktop and phone width and in the dark scheme."""
+    from tests.conftest import Auth
+    from tests.factories import create_class, join
+    from tests.teaching.test_assignment_pages import _create, _start, _user_id
+
+    make_user(app, "axe-setter", "instructor")
+    setup = app.test_client()
+    Auth(setup).login("axe-setter")
+    course_id, code = create_class(setup, "Axe class")
+    join(app, "axe-ana", code, "Ana Lima")
+    # Open now, whatever today is; a student has started it, so its pool is locked
+    started = _create(setup, course_id, opens_at="", closes_at="", feedback="after_attempt")
+    _start(app, started, "axe-ana")
+    ana = _user_id(app, "axe-ana")
+    klass = f"{live_server}/teach/classes/{course_id}"
+    one = f"{klass}/assignments/{started}"
+    urls = {
+        "assignments": f"{klass}/assignments",
+        "new assignment": f"{klass}/assignments/new",
+        "assignment": one,
+        "edit, started": f"{one}/edit",
+        "duplicate": f"{one}/duplicate",
+        "delete?": f"{one}/delete",
+        "accommodations": f"{one}/overrides",
+        "accommodation": f"{one}/overrides/{ana}",
+        "settings, time zone": f"{klass}/settings",
+    }
+    found, checked = {}, []
+
+    def scan(name: str) -> None:
+        checked.append(name)
+        if issues := problems(page):
+            found[name] = issues
+
+    for scheme, viewports in (("light", VIEWPORTS), ("dark", {"desktop": VIEWPORTS["desktop"]})):
+        context = browser.new_context(color_scheme=scheme)
+        page = context.new_page()
+        log_in(page, live_server, "axe-setter")
+        for size, viewport in viewports.items():
+            page.set_viewport_size(viewport)
+            for name, url in urls.items():
+                page.goto(url)
+                scan(f"{name} [{scheme}, {size}]")
+                screenshot(page, f"assignments-{name}-{scheme}-{size}".replace(" ", "-"))
+            # Forms showing their errors (no title, no questions; a factor out of range)
+            page.goto(urls["new assignment"])
+            page.get_by_role("button", name="Set the assignment").click()
+            page.locator(".error-summary").wait_for()
+            scan(f"new assignment with errors [{scheme}, {size}]")
+            screenshot(page, f"assignments-new-with-errors-{scheme}-{size}")
+            page.goto(urls["accommodation"])
+            page.get_by_label("Time factor").fill("9")
+            page.get_by_role("button", name="Save").click()
+            page.locator(".error-summary").wait_for()
+            scan(f"accommodation with errors [{scheme}, {size}]")
+        context.close()
+    print(f"\naxe checked {len(checked)} assignment pages")
+    assert len(checked) == 3 * (len(urls) + 2)
     assert found == {}, "\n".join(f"{k}: {v}" for k, v in found.items())
 
 

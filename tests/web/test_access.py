@@ -16,6 +16,8 @@ from quizapp.learning import cards
 from quizapp.learning.review import submit_review
 from quizapp.models import Question, QuestionVersion, User
 from quizapp.models.content import utcnow
+from quizapp.teaching import assignments
+from quizapp.teaching.assignments import Settings
 from tests.conftest import Auth, csrf_from
 from tests.factories import create_class, join, make_user
 from tests.quizhelp import start
@@ -53,6 +55,8 @@ def class_owner(endpoint, url, method="GET"):
 
 
 ATTEMPT = "/attempts/{attempt}"
+ASSIGNMENTS = "/teach/classes/{c1}/assignments"
+ASSIGNMENT = ASSIGNMENTS + "/{assignment}"
 I2_ONLY = (LOGIN, 403, 403, 404, OK)  # a change to I2's class
 MATRIX = [
     everyone("reader.index", "/"),
@@ -114,6 +118,30 @@ MATRIX = [
     class_owner("instructor.attempt", "/teach/classes/{c1}/students/{a}/attempts/{attempt}"),
     class_owner("instructor.reset_link", "/teach/classes/{c1}/students/{a}/reset-link", "POST"),
     class_owner("instructor.remove_student", "/teach/classes/{c1}/students/{a}/remove"),
+    class_owner("instructor.timezone", "/teach/classes/{c1}/timezone", "POST"),
+    class_owner("instructor.assignments", ASSIGNMENTS),
+    class_owner("instructor.new_assignment", ASSIGNMENTS + "/new"),
+    class_owner("instructor.new_assignment", ASSIGNMENTS + "/new", "POST"),
+    class_owner("instructor.assignment", ASSIGNMENT),
+    class_owner("instructor.edit_assignment", ASSIGNMENT + "/edit"),
+    class_owner("instructor.edit_assignment", ASSIGNMENT + "/edit", "POST"),
+    class_owner("instructor.duplicate_assignment", ASSIGNMENT + "/duplicate"),
+    class_owner("instructor.duplicate_assignment", ASSIGNMENT + "/duplicate", "POST"),
+    class_owner("instructor.delete_assignment", ASSIGNMENT + "/delete"),
+    class_owner("instructor.release_feedback", ASSIGNMENT + "/release", "POST"),
+    class_owner("instructor.preview_assignment", ASSIGNMENT + "/preview", "POST"),
+    class_owner("instructor.overrides", ASSIGNMENT + "/overrides"),
+    class_owner("instructor.override", ASSIGNMENT + "/overrides/{a}"),
+    class_owner("instructor.override", ASSIGNMENT + "/overrides/{a}", "POST"),
+    class_owner("instructor.remove_override", ASSIGNMENT + "/overrides/{a}/remove", "POST"),
+    # B is not in I1's class: no accommodation for them, even through the right assignment
+    Row("instructor.override", "GET", ASSIGNMENT + "/overrides/{b}", (LOGIN, 403, 403, 404, 404)),
+    Row(
+        "instructor.override",
+        "POST",
+        ASSIGNMENT + "/overrides/{b}",
+        (LOGIN, 403, 403, 404, 404),
+    ),
     Row(
         "instructor.remove_student",
         "POST",
@@ -143,6 +171,7 @@ MATRIX = [
     # Others are told they are not in it (as after a second click on "Leave"); nothing changes.
     Row("learner.leave", "POST", "/classes/{c2}/leave", (LOGIN, OK, OK, OK, OK)),
     Row("instructor.new_code", "POST", "/teach/classes/{c2}/new-code", I2_ONLY),
+    class_owner("instructor.delete_assignment", ASSIGNMENT + "/delete", "POST"),
     # I1 is told it has no such class, as after a second click (test_joining: nothing changes).
     Row("instructor.delete_class", "POST", "/teach/classes/{c2}/delete", (LOGIN, 403, 403, OK, OK)),
 ]
@@ -187,8 +216,16 @@ class World:
         first = start(self.clients["A"], bank)
         self.attempt = int(re.search(r"/attempts/(\d+)", first).group(1))
         self.answer_first_question(first)
+        with app.test_request_context():
+            assignment = assignments.create(c1, Settings(title="Matrix", draw=[(bank, 1)])).id
         self.ids = dict(
-            attempt=self.attempt, bank=bank, c1=c1, c2=c2, review=self.review(ids["a"]), **ids
+            attempt=self.attempt,
+            bank=bank,
+            c1=c1,
+            c2=c2,
+            review=self.review(ids["a"]),
+            assignment=assignment,
+            **ids,
         )
 
     def login(self, username):

@@ -66,6 +66,9 @@
     });
     if (!due.length) return;
     var last = due[due.length - 1];
+    WARNINGS.forEach(function (w) {
+      if (w.region !== last.region) w.region.textContent = ""; // an earlier warning is stale
+    });
     last.region.textContent = warningText(ms);
     remember(given.concat(due.map(function (w) { return w.at; })));
   }

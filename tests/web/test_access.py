@@ -16,6 +16,8 @@ from quizapp.learning import cards
 from quizapp.learning.review import submit_review
 from quizapp.models import Question, QuestionVersion, User
 from quizapp.models.content import utcnow
+from quizapp.teaching import assignments
+from quizapp.teaching.assignments import Settings
 from tests.conftest import Auth, csrf_from
 from tests.factories import create_class, join, make_user
 from tests.quizhelp import start
@@ -72,6 +74,8 @@ MATRIX = [
     signed_in("auth.password", "/auth/password", "POST"),
     signed_in("learner.quizzes", "/quizzes"),
     signed_in("learner.start", "/quizzes/{bank}/start", "POST"),
+    # An assignment of I1's class: only its students may start it; to others it does not exist
+    owner_only("learner.start_assignment", "/assignments/{assignment}/start", "POST"),
     signed_in("learner.dashboard", "/progress"),
     signed_in("learner.review_home", "/review"),
     signed_in("learner.review_home", "/review", "POST"),
@@ -187,8 +191,16 @@ class World:
         first = start(self.clients["A"], bank)
         self.attempt = int(re.search(r"/attempts/(\d+)", first).group(1))
         self.answer_first_question(first)
+        with app.test_request_context():
+            assignment = assignments.create(c1, Settings(title="Matrix", draw=[(bank, 1)])).id
         self.ids = dict(
-            attempt=self.attempt, bank=bank, c1=c1, c2=c2, review=self.review(ids["a"]), **ids
+            attempt=self.attempt,
+            bank=bank,
+            c1=c1,
+            c2=c2,
+            review=self.review(ids["a"]),
+            assignment=assignment,
+            **ids,
         )
 
     def login(self, username):

@@ -13,8 +13,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, func, select
 
+from quizapp.db import prepared
+from quizapp.db.prepared import Prepared
 from quizapp.db.transactions import read, take_turn_on_postgresql, unit_of_work
-from quizapp.extensions import db
+from quizapp.extensions import db, table
 from quizapp.learning import attempts
 from quizapp.learning.draw import draw
 from quizapp.learning.schedule import (
@@ -36,7 +38,7 @@ from quizapp.models import (
     User,
 )
 from quizapp.models.content import utcnow
-from quizapp.models.rows import AttemptLike
+from quizapp.models.rows import AttemptAssignmentRow, AttemptLike
 from quizapp.teaching import assignments as setting
 
 
@@ -280,3 +282,46 @@ def assigned_to(user_id: int) -> list[AssignedRow]:
     result.sort(key=lambda r: (order[r.status.state], r.status.closes or datetime.max,
                                r.assignment.title))  # fmt: skip
     return result
+
+
+# What the attempt pages read: one small primary-key read per request, and none for practice.
+
+_ASSIGNMENTS = table(Assignment)
+_COURSES = table(Course)
+_OF_ATTEMPT = Prepared(
+    select(
+        _ASSIGNMENTS.c.id,
+        _ASSIGNMENTS.c.title,
+        _ASSIGNMENTS.c.opens_at,
+        _ASSIGNMENTS.c.closes_at,
+        _ASSIGNMENTS.c.time_limit,
+        _ASSIGNMENTS.c.attempts_allowed,
+        _ASSIGNMENTS.c.feedback,
+        _ASSIGNMENTS.c.feedback_from,
+        _COURSES.c.name.label("course_name"),
+        func.coalesce(_COURSES.c.timezone, "UTC").label("timezone"),
+    )
+    .select_from(_ASSIGNMENTS.outerjoin(_COURSES, _COURSES.c.id == _ASSIGNMENTS.c.course_id))
+    .where(_ASSIGNMENTS.c.id == bindparam("assignment")),
+    row=AttemptAssignmentRow,
+)
+
+
+def of_attempt(attempt: AttemptLike) -> AttemptAssignmentRow | None:
+    """Return the assignment of an attempt as its pages need it (None: practice, no query)."""
+    if attempt.assignment_id is None:
+        return None
+    return prepared.first(_OF_ATTEMPT, {"assignment": attempt.assignment_id})
+
+
+def set_for(user_id: int, assignment_id: int) -> Assignment | None:
+    """Return an assignment of one of the student's classes (not deleted), else None."""
+    return db.session.scalar(
+        select(Assignment)
+        .join(Membership, Membership.course_id == Assignment.course_id)
+        .where(
+            Assignment.id == assignment_id,
+            Assignment.deleted_at.is_(None),
+            Membership.user_id == user_id,
+        )
+    )

@@ -4,7 +4,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, bindparam, case, cast, func, select
+from sqlalchemy import Integer, bindparam, case, cast, func, or_, select
 from sqlalchemy.orm import aliased
 
 from quizapp.content.queries import SNIPPET
@@ -12,7 +12,18 @@ from quizapp.db import prepared
 from quizapp.db.transactions import read
 from quizapp.extensions import db
 from quizapp.learning.question_cache import Excerpt
-from quizapp.models import Answer, Attempt, Bank, Citation, Document, Passage, Question, Review
+from quizapp.models import (
+    Answer,
+    Assignment,
+    Attempt,
+    Bank,
+    Citation,
+    Document,
+    Passage,
+    Question,
+    Review,
+)
+from quizapp.models.content import utcnow
 
 
 @dataclass(frozen=True)
@@ -154,21 +165,52 @@ class ScorePoint:
     bank_id: str
     fraction: float
     attempt_id: int
+    assignment_id: int | None = None  # None: practice
+    assignment_title: str | None = None
 
 
+# The score columns only (the attempts' covering index): the few assignment attempts' titles
+# are read apart, and only when there are some.
 _HISTORY = (
-    select(Attempt.finished_at, Attempt.bank_id, Attempt.score, Attempt.max_score, Attempt.id)
+    select(
+        Attempt.finished_at,
+        Attempt.bank_id,
+        Attempt.score,
+        Attempt.max_score,
+        Attempt.id,
+        Attempt.assignment_id,
+    )
     .where(Attempt.user_id == bindparam("user"), Attempt.finished_at.is_not(None))
     .order_by(Attempt.finished_at)
+)
+_ASSIGNED_ATTEMPTS = (
+    select(Attempt.id, Assignment.title, Attempt.preview)
+    .join(Assignment, Assignment.id == Attempt.assignment_id)
+    .where(Attempt.user_id == bindparam("user"))
 )
 
 
 def score_history(user_id: int) -> list[ScorePoint]:
-    """Return each finished attempt's score over time."""
-    rows = read(_HISTORY, {"user": user_id})
+    """Return each finished attempt's score over time, an assignment's with its title.
+
+    Scores show once an attempt is finished whatever its feedback setting; an instructor's
+    previews are left out.
+    """
+    rows = read(_HISTORY, {"user": user_id}).all()
+    titles: dict[int, tuple[str, bool]] = {}
+    if any(row.assignment_id is not None for row in rows):
+        titles = {i: (t, p) for i, t, p in read(_ASSIGNED_ATTEMPTS, {"user": user_id})}
     return [
-        ScorePoint(when, bank, (score or 0) / max_score if max_score else 0.0, attempt_id)
-        for when, bank, score, max_score, attempt_id in rows
+        ScorePoint(
+            when,
+            bank,
+            (score or 0) / max_score if max_score else 0.0,
+            attempt_id,
+            assignment_id,
+            titles[attempt_id][0] if assignment_id is not None else None,
+        )
+        for when, bank, score, max_score, attempt_id, assignment_id in rows
+        if assignment_id is None or not titles[attempt_id][1]
     ]
 
 
@@ -248,6 +290,22 @@ def _evidence(model, who):
     return select(model.version_id, model.correct).where(who).subquery()
 
 
+# A student's assignment attempts whose feedback is still withheld: schedule.released's rule
+# in SQL (immediately; released early or closed for all by ``now``; after the attempt, once
+# finished). Their answers stay out of the dashboard's passage counts until then, which
+# would otherwise tell right from wrong and which passages the questions cite.
+_WITHHELD = (
+    select(Attempt.id)
+    .join(Assignment, Assignment.id == Attempt.assignment_id)
+    .where(
+        Attempt.user_id == bindparam("user"),
+        Assignment.feedback != "immediately",
+        or_(Assignment.feedback_from.is_(None), Assignment.feedback_from > bindparam("now")),
+        or_(Assignment.feedback != "after_attempt", Attempt.finished_at.is_(None)),
+    )
+)
+
+
 def _reviews():
     """A student's reviews per passage; the citations read are only those of their versions."""
     reviewed = select(Review.version_id).where(Review.user_id == bindparam("user"))
@@ -261,7 +319,13 @@ def _reviews():
 # than SQLite's).
 _STUDENT_MASTERY: list[prepared.Prepared[Any]] = [
     prepared.Prepared(
-        _mastery_statement(_evidence(Answer, Answer.user_id == bindparam("user")), False)
+        _mastery_statement(
+            _evidence(
+                Answer,
+                (Answer.user_id == bindparam("user")) & Answer.attempt_id.not_in(_WITHHELD),
+            ),
+            False,
+        )
     ),
     prepared.Prepared(_reviews()),
 ]
@@ -270,11 +334,16 @@ _STUDENT_MASTERY: list[prepared.Prepared[Any]] = [
 def passage_mastery(user_ids, doc_id: str | None = None) -> dict[int, PassageMastery]:
     """Return per passage how many answers citing it were given and how many were right.
 
-    ``user_ids`` is one student's id (their quiz answers and reviews) or a class's ids (a list
-    or a subquery; quiz answers only); ``doc_id`` limits it to one article.
+    ``user_ids`` is one student's id (their quiz answers, but those whose feedback is still
+    withheld, and their reviews) or a class's ids (a list or a subquery; quiz answers only);
+    ``doc_id`` limits it to one article.
     """
     if isinstance(user_ids, int):
-        rows = [r for p in _STUDENT_MASTERY for r in prepared.run(p, {"user": user_ids})]
+        answers, reviews = _STUDENT_MASTERY
+        rows = [
+            *prepared.run(answers, {"user": user_ids, "now": utcnow()}),
+            *prepared.run(reviews, {"user": user_ids}),
+        ]
         rows = [r for r in rows if doc_id is None or r[1] == doc_id]
     else:
         who = Answer.user_id.in_(user_ids)

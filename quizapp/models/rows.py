@@ -111,3 +111,18 @@ class AttemptLike(Protocol):
     def assignment_id(self) -> int | None: ...
     @property
     def deadline(self) -> datetime | None: ...
+
+
+class AttemptAssignmentRow(NamedTuple):
+    """What an attempt's pages need of its assignment: the rules, the title, the class's zone."""
+
+    id: int
+    title: str
+    opens_at: datetime | None
+    closes_at: datetime | None
+    time_limit: int | None
+    attempts_allowed: int | None
+    feedback: str
+    feedback_from: datetime | None
+    course_name: str | None  # None once the class is deleted
+    timezone: str

@@ -7,14 +7,17 @@ from typing import overload
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from quizapp.content.markup import render_markdown
 from quizapp.content.queries import find_document, list_documents, passage_map
-from quizapp.learning import attempts, cards, charts, progress, review
+from quizapp.learning import assigned, attempts, cards, charts, progress, review
 from quizapp.learning.question_cache import question_view
+from quizapp.learning.schedule import overdue, release_time, released
 from quizapp.learning.timing import elapsed_ms, issue_stamp
 from quizapp.models.content import utcnow
-from quizapp.models.rows import AttemptAtRow, AttemptLike, AttemptRow
+from quizapp.models.rows import AttemptAssignmentRow, AttemptAtRow, AttemptLike, AttemptRow
 from quizapp.teaching import classes, gradebook
 from quizapp.web.forms import JoinForm, ReviewForm, ReviewLimitForm
+from quizapp.web.templating import clock_text
 
 bp = Blueprint("learner", __name__)
 
@@ -55,9 +58,33 @@ def _position_or_404(attempt, number: int) -> int:
 
 
 @bp.get("/quizzes")
-def quizzes():
-    """List every quiz with the student's best score and completion."""
-    return render_template("learner/quizzes.html", rows=progress.quiz_list(current_user.id))
+def quizzes() -> str:
+    """List what the student's classes set them (by class), then every quiz to practise."""
+    by_class: dict[int, list[assigned.AssignedRow]] = {}
+    for row in assigned.assigned_to(current_user.id):
+        by_class.setdefault(row.course.id, []).append(row)
+    return render_template(
+        "learner/quizzes.html",
+        rows=progress.quiz_list(current_user.id),
+        classes=sorted(
+            by_class.values(), key=lambda rows: (rows[0].course.name, rows[0].course.id)
+        ),
+        release_time=release_time,
+        markdown=render_markdown,
+    )
+
+
+@bp.post("/assignments/<int:assignment_id>/start")
+def start_assignment(assignment_id: int):
+    """Start an assignment, or resume the open attempt at it; say why not when it is refused."""
+    assignment = assigned.set_for(current_user.id, assignment_id)
+    if assignment is None:  # not set for one of the student's classes: it does not exist for them
+        abort(404, description="There is no such assignment in your classes.")
+    started = assigned.start(assignment, current_user.id)
+    if started.attempt is None:
+        flash(started.refusal or "This assignment cannot be started.", "error")
+        return redirect(url_for(".quizzes"), 303)
+    return redirect(url_for(".resume", attempt_id=started.attempt.id), 303)
 
 
 @bp.post("/quizzes/<bank_id>/start")
@@ -73,13 +100,76 @@ def start(bank_id: str):
 def resume(attempt_id: int):
     """Continue an attempt at its first unanswered question."""
     attempt = _attempt_or_404(attempt_id)
+    if ended := _end_if_time_is_up(attempt):
+        return ended
     position = attempts.first_unanswered(attempt)
     if position is None or attempt.finished_at is not None:
         return redirect(url_for(".results", attempt_id=attempt.id))
     return redirect(url_for(".question", attempt_id=attempt.id, number=position + 1))
 
 
-def _render_question(attempt, position: int, error: str | None = None, status: int = 200):
+# Assignment attempts: the deadline, and what shows before feedback is released.
+
+TIME_UP = "Time was up at {}, so your attempt was submitted with the answers that came in time."
+LATE = (
+    "Time was up at {}, so that answer was not recorded. "
+    "Your attempt was scored with the answers that came in time."
+)
+SUBMITTED_AT_ZERO = "Time was up at {}, so your attempt was submitted."
+
+
+def _end_if_time_is_up(attempt: AttemptLike, assignment: AttemptAssignmentRow | None = None):
+    """Finish an open attempt past its deadline (and grace) and go to its results; else None.
+
+    Any page of the attempt does this, so no scheduler is needed and nothing waits for one.
+    """
+    if attempt.finished_at is not None or not overdue(attempt.deadline, utcnow()):
+        return None
+    assert attempt.deadline is not None  # overdue() says there is one
+    attempts.finish_at(attempt.id, attempt.deadline)
+    flash(TIME_UP.format(_clock(attempt, assignment)), "info")
+    return redirect(url_for(".results", attempt_id=attempt.id), 303)
+
+
+def _clock(attempt: AttemptLike, assignment: AttemptAssignmentRow | None = None) -> str:
+    """Return the attempt's deadline as read where its class meets ("10:20 BST")."""
+    assignment = assignment or assigned.of_attempt(attempt)
+    zone = assignment.timezone if assignment else "UTC"
+    return clock_text(attempt.deadline, zone) if attempt.deadline else ""
+
+
+def _ran_out(attempt: AttemptLike) -> bool:
+    """Return whether a finished attempt was ended by its deadline (not by the student)."""
+    return (
+        attempt.deadline is not None
+        and attempt.finished_at is not None
+        and attempt.finished_at >= attempt.deadline
+    )
+
+
+def _timing(attempt: AttemptLike, assignment: AttemptAssignmentRow | None) -> dict | None:
+    """Return what the deadline line and the countdown need, for an open attempt with one."""
+    if attempt.deadline is None or attempt.finished_at is not None:
+        return None
+    return {
+        "deadline": attempt.deadline,
+        "zone": assignment.timezone if assignment else "UTC",
+        "now": utcnow(),  # the countdown runs on the server's clock, whatever the device's says
+    }
+
+
+def _shown(attempt: AttemptLike, assignment: AttemptAssignmentRow | None) -> bool:
+    """Return whether the attempt's key, explanations and cited passages may show now."""
+    return released(assignment, attempt.finished_at is not None, utcnow())
+
+
+def _render_question(
+    attempt,
+    position: int,
+    error: str | None = None,
+    status: int = 200,
+    assignment: AttemptAssignmentRow | None = None,
+):
     view = question_view(attempt.items[position][1])
     order = attempts.choice_order(attempt, position, view)
     choices = [
@@ -97,6 +187,8 @@ def _render_question(attempt, position: int, error: str | None = None, status: i
         hidden=[("shown", issue_stamp())],
         error=error,
         previous=request.form.getlist("answer") if error else [],
+        assignment=assignment,
+        timing=_timing(attempt, assignment),
     ), status
 
 
@@ -109,7 +201,10 @@ def question(attempt_id: int, number: int):
         return redirect(url_for(".feedback", attempt_id=attempt.id, number=number))
     if attempt.finished_at is not None:
         return redirect(url_for(".results", attempt_id=attempt.id))
-    return _render_question(attempt, position)
+    assignment = assigned.of_attempt(attempt)
+    if ended := _end_if_time_is_up(attempt, assignment):
+        return ended
+    return _render_question(attempt, position, assignment=assignment)
 
 
 ALREADY_ANSWERED = "You had already answered this question; your first answer stands."
@@ -130,17 +225,45 @@ def answer(attempt_id: int, number: int):
         flash(ALREADY_ANSWERED, "info")
         return redirect(feedback, 303)
     if attempt.finished_at is not None:  # finished in another tab, or from "Finish now"
+        if _ran_out(attempt):  # ... or by its deadline
+            return _too_late(attempt)
         return _not_recorded(attempt.id)
+    if overdue(attempt.deadline, utcnow()):  # even an answer that would not parse
+        assert attempt.deadline is not None
+        attempts.finish_at(attempt.id, attempt.deadline)
+        return _too_late(attempt)
+    # The countdown sends what was answered at zero with ``timeup``: then the attempt ends.
+    time_up = attempt.deadline is not None and bool(request.form.get("timeup"))
     result = attempts.submit_answer(
         attempt, position, request.form.getlist("answer"), elapsed_ms(request.form.get("shown"))
     )
+    if result.late:  # the server's clock decides: past the deadline and its grace
+        return _too_late(attempt)
+    if result.error and time_up:  # nothing usable came with it: submit what is stored
+        return _submit_at_zero(attempt)
     if result.error:
-        return _render_question(attempt, position, result.error, 400)
+        assignment = assigned.of_attempt(attempt)
+        return _render_question(attempt, position, result.error, 400, assignment)
     if result.finished:  # "Finish now" won the race with this answer
         return _not_recorded(attempt.id)
     if result.duplicate:  # the same question submitted twice at once
         flash(ALREADY_ANSWERED, "info")
+    if time_up:
+        return _submit_at_zero(attempt)
     return redirect(feedback, 303)
+
+
+def _too_late(attempt: AttemptLike):
+    """Show the results, saying the answer came after the time was up and was not stored."""
+    flash(LATE.format(_clock(attempt)), "info")
+    return redirect(url_for(".results", attempt_id=attempt.id), 303)
+
+
+def _submit_at_zero(attempt: AttemptLike):
+    """Finish a timed attempt the countdown submitted at zero; show its results."""
+    attempts.finish_attempt(attempt)
+    flash(SUBMITTED_AT_ZERO.format(_clock(attempt)), "info")
+    return redirect(url_for(".results", attempt_id=attempt.id), 303)
 
 
 def _not_recorded(attempt_id: int):
@@ -151,14 +274,32 @@ def _not_recorded(attempt_id: int):
 
 @bp.get("/attempts/<int:attempt_id>/q/<int:number>/feedback")
 def feedback(attempt_id: int, number: int):
-    """Show right or wrong, why, and the cited excerpts."""
+    """Show right or wrong, why, and the cited excerpts (or only "Answer saved" until an
+    assignment's feedback is released)."""
     attempt = _attempt_or_404(attempt_id)
     position = _position_or_404(attempt, number)
+    assignment = assigned.of_attempt(attempt)
+    if ended := _end_if_time_is_up(attempt, assignment):
+        return ended
     answer = attempts.answer_at(attempt.id, position)
     if answer is None:
         return redirect(url_for(".question", attempt_id=attempt.id, number=number))
     view = question_view(answer.version_id)
     next_position = attempts.first_unanswered(attempt)
+    if not _shown(attempt, assignment):
+        assert assignment is not None  # practice always shows its feedback
+        return render_template(
+            "learner/saved.html",
+            attempt=attempt,
+            assignment=assignment,
+            number=number,
+            total=len(attempt.items),
+            view=view,
+            answer=answer,
+            next_number=None if next_position is None else next_position + 1,
+            timing=_timing(attempt, assignment),
+            release=release_time(assignment, attempt.finished_at is not None),
+        )
     return render_template(
         "learner/feedback.html",
         attempt=attempt,
@@ -168,6 +309,8 @@ def feedback(attempt_id: int, number: int):
         answer=answer,
         next_number=None if next_position is None else next_position + 1,
         choice_order=attempts.choice_order(attempt, position, view),  # as the question showed them
+        assignment=assignment,
+        timing=_timing(attempt, assignment),
     )
 
 
@@ -177,45 +320,80 @@ def finish(attempt_id: int):
     attempt = _attempt_or_404(attempt_id)
     if attempt.finished_at is not None:
         return redirect(url_for(".results", attempt_id=attempt.id), 303)
+    assignment = assigned.of_attempt(attempt)
+    if ended := _end_if_time_is_up(attempt, assignment):
+        return ended
     if request.method == "GET":  # one tap beside "Submit answer" must not end the quiz
         unanswered = len(attempt.items) - len(attempts.answers_by_position(attempt.id))
-        return render_template("learner/finish.html", attempt=attempt, unanswered=unanswered)
+        return render_template(
+            "learner/finish.html",
+            attempt=attempt,
+            unanswered=unanswered,
+            assignment=assignment,
+            timing=_timing(attempt, assignment),
+            release=release_time(assignment, True) if assignment else None,
+            shown_after=assignment is not None and released(assignment, True, utcnow()),
+        )
+    if attempt.deadline is not None and request.form.get("timeup"):
+        return _submit_at_zero(attempt)
     attempts.finish_attempt(attempt)
     return redirect(url_for(".results", attempt_id=attempt.id), 303)
 
 
 @bp.get("/attempts/<int:attempt_id>/results")
 def results(attempt_id: int):
-    """Show the score, every answer beside the right one, and the passages to reread."""
+    """Show the score, every answer beside the right one, and the passages to reread; until
+    an assignment's feedback is released, the score alone (once finished) and when it comes."""
     attempt = _attempt_or_404(attempt_id)
+    assignment = assigned.of_attempt(attempt)
+    if ended := _end_if_time_is_up(attempt, assignment):
+        return ended
     answers = attempts.answers_by_position(attempt.id)
     items = []
     for position, (_qid, version_id) in enumerate(attempt.items):
         answer = answers.get(position)
         view = question_view(answer.version_id if answer else version_id)
         items.append((position + 1, view, answer))
-    reread = progress.passages_to_reread(items, attempt.finished_at is not None)
-    return render_template("learner/results.html", attempt=attempt, items=items, reread=reread)
+    finished = attempt.finished_at is not None
+    shown = _shown(attempt, assignment)
+    return render_template(
+        "learner/results.html",
+        attempt=attempt,
+        items=items,
+        reread=progress.passages_to_reread(items, finished) if shown else [],
+        assignment=assignment,
+        shown=shown,
+        release=release_time(assignment, finished) if assignment else None,
+        timing=_timing(attempt, assignment),
+    )
 
 
 @bp.get("/progress")
 def dashboard():
-    """Show progress per quiz, the score over time and passage mastery per article."""
+    """Show progress per quiz, the score over time and passage mastery per article.
+
+    Assignment attempts count in the history (their scores show once finished) under their
+    own titles; their answers join the passage counts only once their feedback is released.
+    """
+    assigned.finish_overdue(user_id=current_user.id)
     history = progress.score_history(current_user.id)
     rows = progress.quiz_list(current_user.id)
     titles = {row.bank_id: row.title for row in rows}
-    if any(p.bank_id not in titles for p in history):  # a retired quiz's attempts keep its title
-        titles = gradebook.bank_titles()
+    if any(p.bank_id not in titles for p in history if p.assignment_id is None):
+        titles = gradebook.bank_titles()  # a retired quiz's attempts keep its title
     # "attempt 2", not a date: the date would be UTC, the finish time beside it is local.
-    numbers = attempts.attempt_numbers((p.attempt_id, p.bank_id) for p in history)
+    numbers = attempts.attempt_numbers((p.attempt_id, _quiz_of(p)) for p in history)
+    names = [
+        f"{p.assignment_title} (assignment)"
+        if p.assignment_id is not None
+        else titles.get(p.bank_id, p.bank_id)
+        for p in history
+    ]
     labels = [
-        f"{titles.get(p.bank_id, p.bank_id)}, attempt {numbers[p.attempt_id]}" for p in history
+        f"{name}, attempt {numbers[p.attempt_id]}" for p, name in zip(history, names, strict=True)
     ]
     points, series = charts.score_lines(
-        [
-            (titles.get(p.bank_id, p.bank_id), label, p.fraction)
-            for p, label in zip(history, labels, strict=True)
-        ]
+        [(name, label, p.fraction) for p, name, label in zip(history, names, labels, strict=True)]
     )
     documents = list_documents()
     every_passage = progress.passage_mastery(current_user.id)  # one query serves both views
@@ -248,6 +426,11 @@ def dashboard():
         doc_titles={d.id: d.title for d in documents},
         review_budget=cards.budget(current_user.id, utcnow()),
     )
+
+
+def _quiz_of(point: progress.ScorePoint):
+    """Return what a point's attempt was at: its assignment, or the bank practised."""
+    return ("assignment", point.assignment_id) if point.assignment_id else point.bank_id
 
 
 @bp.route("/review", methods=["GET", "POST"])

@@ -7,6 +7,7 @@ from flask import Flask, render_template, request, url_for
 from markupsafe import Markup
 
 from quizapp.content.markup import render_inline
+from quizapp.models.content import utcnow
 from quizapp.rounding import half_up, percent
 from quizapp.teaching.zones import in_zone, zone_label
 
@@ -42,6 +43,24 @@ def format_zoned(value: datetime | None, zone: str) -> Markup:
     stamp = value.replace(tzinfo=None).isoformat(timespec="seconds")
     local = in_zone(value, zone)
     text = f"{local.strftime('%a %-d %b %Y, %H:%M')} {zone_label(value, zone)}"
+    return Markup('<time datetime="{}Z" data-zone="{}">{}</time>').format(stamp, zone, text)
+
+
+def clock_text(value: datetime, zone: str) -> str:
+    """Return a deadline as a clock reading in a class's zone: "10:20 BST" today, else with
+    its day ("Fri 11 Sep, 17:00 BST")."""
+    local = in_zone(value, zone)
+    today = in_zone(utcnow(), zone).date() == local.date()
+    shown = local.strftime("%H:%M" if today else "%a %-d %b, %H:%M")
+    return f"{shown} {zone_label(value, zone)}"
+
+
+def format_zoned_clock(value: datetime | None, zone: str) -> Markup:
+    """Return a deadline as a <time> reading ``clock_text`` (a timed attempt's "Submit by")."""
+    if value is None:
+        return Markup("")
+    stamp = value.replace(tzinfo=None).isoformat(timespec="seconds")
+    text = clock_text(value, zone)
     return Markup('<time datetime="{}Z" data-zone="{}">{}</time>').format(stamp, zone, text)
 
 
@@ -98,6 +117,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(format_day, "day")
     app.add_template_filter(format_zoned, "zoned")
+    app.add_template_filter(format_zoned_clock, "zoned_clock")
     app.add_template_filter(format_points, "points")
     app.add_template_filter(format_percent, "percent")
     app.add_template_filter(format_decimal, "decimal")

@@ -35,11 +35,11 @@ def test_quiz_list_shows_every_bank_with_counts(app, student):
 
 def test_quiz_cards_show_the_banks_description_and_link_its_article(app, student):
     html = student.get("/quizzes").text
-    card = html.split("Sample: China&#39;s big-science bet</h2>", 1)[1].split("</li>", 1)[0]
+    card = html.split("Sample: China&#39;s big-science bet</h3>", 1)[1].split("</li>", 1)[0]
     assert re.search(r'On <a href="/read/big-science">“China’s big-science bet”', card)
     description = "Sample questions on China&#39;s big-science facilities and what they are for."
     assert f'<p class="quiz-description">{description}</p>' in card
-    cross = html.split("Sample: across the articles</h2>", 1)[1].split("</li>", 1)[0]
+    cross = html.split("Sample: across the articles</h3>", 1)[1].split("</li>", 1)[0]
     assert 'Across <a href="/">the articles</a>' in cross
     assert "quiz-description" not in cross  # a bank without one shows none
 

@@ -76,6 +76,8 @@ MATRIX = [
     signed_in("auth.password", "/auth/password", "POST"),
     signed_in("learner.quizzes", "/quizzes"),
     signed_in("learner.start", "/quizzes/{bank}/start", "POST"),
+    # An assignment of I1's class: only its students may start it; to others it does not exist
+    owner_only("learner.start_assignment", "/assignments/{assignment}/start", "POST"),
     signed_in("learner.dashboard", "/progress"),
     signed_in("learner.review_home", "/review"),
     signed_in("learner.review_home", "/review", "POST"),

@@ -94,13 +94,13 @@ def upgrade():
         batch_op.drop_index("ix_attempt_user_scores")
         batch_op.create_index("ix_attempt_user_scores", NEW_SCORES, unique=False)
         batch_op.create_index("ix_attempt_assignment", ["assignment_id", "user_id"], unique=False)
-        batch_op.create_index("ix_attempt_deadline", ["deadline"], unique=False)
+        batch_op.create_index("ix_attempt_open_deadline", ["finished_at", "deadline"], unique=False)
 
 
 def downgrade():
     # Assignment attempts become practice attempts at the bank their draw started from.
     with op.batch_alter_table("attempt", schema=None) as batch_op:
-        batch_op.drop_index("ix_attempt_deadline")
+        batch_op.drop_index("ix_attempt_open_deadline")
         batch_op.drop_index("ix_attempt_assignment")
         batch_op.drop_index("ix_attempt_user_scores")
         batch_op.create_index("ix_attempt_user_scores", OLD_SCORES, unique=False)

@@ -115,7 +115,12 @@ def released(assignment: AssignmentLike | None, finished: bool, now: datetime) -
 
 
 def release_time(assignment: AssignmentLike, finished: bool) -> datetime | None | str:
-    """Return when feedback will show, for the finish page: a time, "finish" or None (never)."""
-    if assignment.feedback == "after_attempt" and not finished:
+    """Return when feedback shows: "now" (whatever the time), "finish" (once submitted), a
+    time (the release; it may be past: ask ``released`` first), or None (never)."""
+    if assignment.feedback == "immediately" or (
+        assignment.feedback == "after_attempt" and finished
+    ):
+        return "now"
+    if assignment.feedback == "after_attempt":
         return "finish"
     return assignment.feedback_from

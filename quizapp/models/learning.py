@@ -24,8 +24,9 @@ class Attempt(Model):
         ),  # fmt: skip
         Index("ix_attempt_bank", "bank_id"),
         Index("ix_attempt_assignment", "assignment_id", "user_id"),
-        # Open attempts past their deadline are finished by the next read (no scheduler).
-        Index("ix_attempt_deadline", "deadline"),
+        # Open attempts past their deadline are finished by the next read (no scheduler): the
+        # open ones first, so finished attempts never widen the range it reads.
+        Index("ix_attempt_open_deadline", "finished_at", "deadline"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -352,11 +352,13 @@ def sentences(text: str) -> list[Sentence]:
     return [Sentence.read(s) for s in SENTENCE_END.split(text) if s.strip()]
 
 
-def _digits(text: str) -> set[float]:
-    """Return the numbers a text writes in digits (5213, 5,213, 5 213, 2.5)."""
+def _digits(text: str, signed: bool = False) -> set[float]:
+    """Return the numbers a text writes in digits (5213, 5,213, 5 213, 2.5), with their
+    minus signs if ``signed``."""
     return {
-        float(re.sub(r"\D", "", whole) + decimals)
-        for _, whole, decimals in NUMBER.findall(text)
+        (-1 if signed and sign in ("-", "\u2212") else 1)
+        * float(re.sub(r"\D", "", whole) + decimals)
+        for sign, whole, decimals in NUMBER.findall(text)
         if whole
     }
 
@@ -387,8 +389,12 @@ class KeyTerm:
             return self.said in sentence.said
         if self.near is not None:
             value, tolerance = self.near
-            numbers = _digits(sentence.text)
-            if abs(value) <= max(NUMBER_WORDS.values()):
+            if value < 0:  # "-40 °C", "−40" or "minus 40", never the 40 of "40 percent"
+                negative = _digits(sentence.text, signed=True)
+                negative |= {-float(n) for n in re.findall(r"\bminus (\d+)", sentence.text)}
+                return any(abs(n - value) <= tolerance for n in negative)
+            numbers = _digits(sentence.text)  # "10-15 years": the hyphen is no minus sign
+            if value <= max(NUMBER_WORDS.values()):
                 numbers |= numbers_in(sentence.text)
             return any(abs(n - value) <= tolerance for n in numbers)
         if self.phrase is not None:
@@ -449,7 +455,12 @@ class _Bank:
         return self.spread[term] > self.limit
 
     def common_key(self, key: KeyTerm) -> bool:
-        """Return whether a piece of a key is shown by too many questions to give it away."""
+        """Return whether a piece of a key is shown by too many questions to give it away.
+
+        A number is never too common: "40 percent" in five questions is five cues, not noise.
+        """
+        if key.near is not None or any(t.startswith("#") for t in key.terms):
+            return False
         return sum(any(key.in_(s) for _, s in read) for read in self.read) > self.limit
 
     def key_terms(self, question: Shown) -> list[KeyTerm]:

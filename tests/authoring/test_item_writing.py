@@ -256,3 +256,26 @@ def test_true_false_keys_and_a_question_by_itself_are_never_cued():
         "Name the observatory on a Tibetan plateau.", "LHAASO", explanation="LHAASO, on a plateau."
     )
     assert cued(own) == []
+
+
+def test_a_number_shown_by_many_questions_still_gives_its_answer_away():
+    share = numeric("What share of nano papers did Chinese researchers publish in 2018?", 40)
+    givers = [
+        single("Which is evidence?", f"{text}, at 40 percent", "None")
+        for text in ("Its share", "Its nano work", "Its papers", "Chinese output", "Researchers")
+    ]
+    others = [single(f"Which lab is number {n}?", f"Lab {n}", "None") for n in range(3)]
+    # "40" is in 6 of 9 questions: a name this common would single nothing out
+    assert len(cues([share, *givers, *others])) == 5
+
+
+def test_a_negative_answer_is_given_away_only_with_its_minus_sign():
+    cold = numeric("At what temperature in Celsius does the Dalian battery still work?", -40)
+    for text, warned in [
+        ("The Dalian battery works at -40 °C.", True),
+        ("The Dalian battery works at −40 °C.", True),
+        ("The Dalian battery works at minus 40 degrees.", True),
+        ("The Dalian battery keeps 40 percent of its charge.", False),
+    ]:
+        giver = single("Why does space matter?", "Cold", "Size", explanation=text)
+        assert (cued(cold, giver) == [(0, 1)]) is warned, text

@@ -4,6 +4,7 @@ Each finding is a warning with a stable code that a bank may silence per questio
 reason, under ``allow:``. The rules are deliberately simple; a warning asks the author to look.
 """
 
+import functools
 import math
 import re
 import unicodedata
@@ -347,9 +348,10 @@ class Sentence:
         return cls(text, said, frozenset(terms), pairs, tuple(capitalised), frozenset(lowercase))
 
 
-def sentences(text: str) -> list[Sentence]:
+@functools.lru_cache(maxsize=4096)  # a bank's texts are read once per question pair otherwise
+def sentences(text: str) -> tuple[Sentence, ...]:
     """Return the sentences of a text (clauses after a semicolon count as sentences)."""
-    return [Sentence.read(s) for s in SENTENCE_END.split(text) if s.strip()]
+    return tuple(Sentence.read(s) for s in SENTENCE_END.split(text) if s.strip())
 
 
 def _digits(text: str, signed: bool = False) -> set[float]:

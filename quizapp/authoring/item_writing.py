@@ -4,9 +4,13 @@ Each finding is a warning with a stable code that a bank may silence per questio
 reason, under ``allow:``. The rules are deliberately simple; a warning asks the author to look.
 """
 
+import functools
 import math
 import re
-from dataclasses import dataclass
+import unicodedata
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from quizapp.content.passages import normalize
@@ -27,6 +31,7 @@ CODES = {
     "answer-not-quoted": "the numeric or typed answer appears in none of the quotes",
     "repeated-quote": "the explanation repeats a quote word for word",
     "short-quote": "a quote of fewer than 5 words",
+    "cued-by-other": "another question of the bank shows this question's key beside its subject",
 }
 ABSOLUTES = frozenset(
     _listed(
@@ -243,3 +248,310 @@ def quotes_text(quote: str, accepted: list[str]) -> bool:
     """Return whether a quote contains one of the accepted answers as whole words."""
     said = f" {normalise(quote)} "
     return any(f" {without_the(normalise(a))} " in said for a in accepted)
+
+
+# Cues across questions: what one question shows (its prompt, choices, feedback, explanation)
+# may hand over another's key. A student meets the questions in a shuffled order and sees each
+# one's feedback before the next, so any question may be read before any other.
+
+CUED_BY_OTHER = "cued-by-other"
+# Words that say what a prompt asks, not what it is about: no subject to tie a key to.
+QUESTION_WORDS = frozenset(
+    _listed(
+        """name names named give gives given which whose how why when where editorial describe
+    describes described call calls called suppose would could might may must can best following
+    statement true false point points make makes reason reasons way ways use used uses using show
+    shows example examples kind kinds case like compare compared comparison different differ
+    differs difference role main answer question quote passage paragraph section sentence account
+    argue argues argument view"""
+    )
+)
+# A term in more of a bank's questions than this (and than CUE_COMMON_MIN) is part of what the
+# bank is about, like "China" or "Beijing": it singles out no question's answer, nor its subject.
+CUE_COMMON_SHARE = 0.2
+CUE_COMMON_MIN = 3
+SUBJECT_NUMBER = 100
+SENTENCE_END = re.compile(r"(?<=[.;!?])\s+")
+# Punctuation between two words ends a phrase: "Earthlab, a virtual lab" pairs no two words.
+PHRASE_BREAK = re.compile(r"[,.;:!?()\[\]\"“”‘’«»–—/]")
+Path = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Shown:
+    """What a student sees of one question: the texts a cue can hide in, and where each is."""
+
+    type: str
+    prompt: str
+    explanation: str
+    spec: dict[str, Any] = field(hash=False)
+
+    def texts(self) -> Iterator[tuple[Path, str]]:
+        """Yield each text a student sees, with its path in the question's mapping."""
+        yield ("prompt",), self.prompt
+        for i, choice in enumerate(self.spec.get("choices", ())):
+            yield ("choices", i, "text"), choice["text"]
+            if choice.get("feedback"):
+                yield ("choices", i, "feedback"), choice["feedback"]
+        yield ("explanation",), self.explanation
+
+
+def fold(word: str) -> str:
+    """Return a word case-folded, without accents or a possessive 's ("Conlé’s" -> "conle")."""
+    bare = "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
+    return re.sub(r"['’]s$", "", bare.casefold())
+
+
+def _content(word: str) -> str | None:
+    """Return the stem of a folded word that carries meaning, else None."""
+    if word in STOP_WORDS or word in QUESTION_WORDS or len(word) < 3 or not word.isalpha():
+        return None
+    return stem(word)
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence as the cue rule reads it."""
+
+    text: str
+    said: str  # normalised as typed answers are, padded: " the high energy photon source "
+    terms: frozenset[str]  # content stems, folded words and numbers ("#18000")
+    pairs: dict[tuple[str, str], str]  # consecutive content stems in a phrase -> as written
+    capitalised: tuple[str, ...]  # folded words written with a capital, not first
+    lowercase: frozenset[str]  # folded words written in lower case
+
+    @classmethod
+    def read(cls, text: str) -> "Sentence":
+        terms: set[str] = {_number_term(n) for n in _digits(text)}
+        pairs: dict[tuple[str, str], str] = {}
+        capitalised, lowercase = [], set()
+        previous: tuple[str, str] | None = None  # stem, word
+        end = 0
+        for i, match in enumerate(WORD.finditer(text)):
+            word, folded = match.group(), fold(match.group())
+            if PHRASE_BREAK.search(text[end : match.start()]):
+                previous = None
+            end = match.end()
+            terms.add(folded)
+            if word[:1].islower():
+                lowercase.add(folded)
+            elif word[:1].isupper() and i > 0:
+                capitalised.append(folded)
+            content = _content(folded)
+            if content is None:
+                continue
+            terms.add(content)
+            if previous is not None:
+                pairs.setdefault((previous[0], content), f"{previous[1]} {word}")
+            previous = content, word
+        said = f" {normalise(text)} "
+        return cls(text, said, frozenset(terms), pairs, tuple(capitalised), frozenset(lowercase))
+
+
+@functools.lru_cache(maxsize=4096)  # a bank's texts are read once per question pair otherwise
+def sentences(text: str) -> tuple[Sentence, ...]:
+    """Return the sentences of a text (clauses after a semicolon count as sentences)."""
+    return tuple(Sentence.read(s) for s in SENTENCE_END.split(text) if s.strip())
+
+
+def _digits(text: str, signed: bool = False) -> set[float]:
+    """Return the numbers a text writes in digits (5213, 5,213, 5 213, 2.5), with their
+    minus signs if ``signed``."""
+    return {
+        (-1 if signed and sign in ("-", "\u2212") else 1)
+        * float(re.sub(r"\D", "", whole) + decimals)
+        for sign, whole, decimals in NUMBER.findall(text)
+        if whole
+    }
+
+
+def _number_term(value: float) -> str:
+    return f"#{value:g}"
+
+
+def _shown(value: float) -> str:
+    """Return a number as a reader writes it: 18,000 but 2016."""
+    return f"{value:,.10g}" if abs(value) >= 10_000 else f"{value:.10g}"
+
+
+@dataclass(frozen=True)
+class KeyTerm:
+    """A piece of a key that a student could recognise elsewhere: a name, number or phrase."""
+
+    label: str  # as the message shows it
+    at: Path  # the key it comes from
+    terms: frozenset[str]  # what a sentence must have (all of it), in Sentence.terms' form
+    phrase: tuple[str, str] | None = None  # or these two stems in a row
+    said: str | None = None  # or this typed answer, normalised and padded
+    near: tuple[float, float] | None = None  # or a number within a tolerance
+
+    def in_(self, sentence: Sentence) -> bool:
+        """Return whether a sentence shows this piece of the key."""
+        if self.said is not None:
+            return self.said in sentence.said
+        if self.near is not None:
+            value, tolerance = self.near
+            if value < 0:  # "-40 °C", "−40" or "minus 40", never the 40 of "40 percent"
+                negative = _digits(sentence.text, signed=True)
+                negative |= {-float(n) for n in re.findall(r"\bminus (\d+)", sentence.text)}
+                return any(abs(n - value) <= tolerance for n in negative)
+            numbers = _digits(sentence.text)  # "10-15 years": the hyphen is no minus sign
+            if value <= max(NUMBER_WORDS.values()):
+                numbers |= numbers_in(sentence.text)
+            return any(abs(n - value) <= tolerance for n in numbers)
+        if self.phrase is not None:
+            return self.phrase in sentence.pairs
+        return self.terms <= sentence.terms
+
+
+@dataclass(frozen=True)
+class Cue:
+    """Question ``giver`` shows question ``cued``'s key in a sentence about its subject."""
+
+    cued: int  # indexes in the bank's list of questions
+    giver: int
+    key: KeyTerm
+    given_at: Path  # where in the giver
+    subject: str  # the word of the cued prompt that the sentence shares
+    sentence: str
+
+    def message(self, giver: str) -> str:
+        """Return the warning, naming the giving question as the caller locates it."""
+        shown = self.sentence if len(self.sentence) <= 80 else self.sentence[:79] + "…"
+        return (
+            f'{giver} gives this key away: it shows "{self.key.label}" beside "{self.subject}",'
+            f' a word of this prompt ("{shown}"); a student who reads it first can answer'
+            " without the article: say it there without the key, or rework this question"
+        )
+
+
+@dataclass
+class _Bank:
+    """The sentences of every question of a bank, and in how many questions each term is."""
+
+    questions: Sequence[Shown]
+    read: list[list[tuple[Path, Sentence]]] = field(default_factory=list)
+    spread: Counter[str] = field(default_factory=Counter)
+    names: set[str] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        capitalised: set[str] = set()
+        lowercase: set[str] = set()
+        for question in self.questions:
+            read = [(at, s) for at, text in question.texts() for s in sentences(text)]
+            self.read.append(read)
+            self.spread.update(set().union(*(s.terms for _, s in read)))
+            for _, s in read:
+                capitalised.update(s.capitalised)
+                lowercase |= s.lowercase
+        # A name is written with a capital inside a sentence and never without one.
+        self.names = {w for w in capitalised - lowercase if w not in STOP_WORDS}
+
+    @property
+    def limit(self) -> float:
+        """Return in how many questions a term may be and still single one out."""
+        return max(CUE_COMMON_MIN, CUE_COMMON_SHARE * len(self.questions))
+
+    def common(self, term: str) -> bool:
+        """Return whether a term is in too many of the bank's questions to say anything."""
+        return self.spread[term] > self.limit
+
+    def common_key(self, key: KeyTerm) -> bool:
+        """Return whether a piece of a key is shown by too many questions to give it away.
+
+        A number is never too common: "40 percent" in five questions is five cues, not noise.
+        """
+        if key.near is not None or any(t.startswith("#") for t in key.terms):
+            return False
+        return sum(any(key.in_(s) for _, s in read) for read in self.read) > self.limit
+
+    def key_terms(self, question: Shown) -> list[KeyTerm]:
+        """Return the pieces of a question's key that no wrong choice and not its prompt has."""
+        spec = question.spec
+        if question.type == "short_text":
+            found = []
+            for answer in spec["accept"]:
+                said = without_the(normalise(answer))
+                folded = {fold(w) for w in said.split()}
+                if not any(w in self.names or _content(w) for w in folded):
+                    continue  # "yes", "a share": no word a student could spot
+                terms = frozenset(t for w in folded for t in (w, _content(w)) if t)
+                found.append(KeyTerm(answer, ("accept",), terms, said=f" {said} "))
+            return found
+        if question.type == "numeric":
+            value, tolerance = spec["answer"], spec["tolerance"]
+            return [KeyTerm(_shown(value), ("answer",), frozenset(), near=(value, tolerance))]
+        if question.type not in ("single", "multiple"):
+            return []  # a true/false key is a truth value: nothing to spot elsewhere
+        others = [sentences(c["text"]) for c in spec["choices"] if not c["correct"]]
+        others.append(sentences(question.prompt))
+        taken = set().union(*(s.terms for ss in others for s in ss))
+        taken_pairs = {pair for ss in others for s in ss for pair in s.pairs}
+        found = []
+        for i, choice in enumerate(spec["choices"]):
+            if not choice["correct"]:
+                continue
+            at: Path = ("choices", i, "text")
+            for s in sentences(choice["text"]):
+                for number in sorted(_digits(s.text)):
+                    term = _number_term(number)
+                    if term not in taken:
+                        found.append(KeyTerm(_shown(number), at, frozenset({term})))
+                named: set[str] = set()
+                for match in WORD.finditer(s.text):
+                    name = fold(match.group())
+                    if name in self.names and name not in taken | named:
+                        named.add(name)
+                        found.append(KeyTerm(match.group(), at, frozenset({name})))
+                for pair, written in s.pairs.items():
+                    if pair not in taken_pairs and not set(pair) <= taken:
+                        found.append(KeyTerm(written, at, frozenset(pair), phrase=pair))
+        return found
+
+    def subject(self, question: Shown) -> dict[str, str]:
+        """Return the terms of a prompt that say what it is about (term -> word as written)."""
+        found: dict[str, str] = {}
+        for s in sentences(question.prompt):
+            for match in WORD.finditer(s.text):
+                folded = fold(match.group())
+                term = _content(folded) or (folded if folded in self.names else None)
+                if term and not self.common(term):
+                    found.setdefault(term, match.group())
+            for number in _digits(s.text):
+                term = _number_term(number)
+                # A year or a figure says what a prompt is about; "2" or "15" says little.
+                if number >= SUBJECT_NUMBER and not self.common(term):
+                    found.setdefault(term, _shown(number))
+        return found
+
+
+def cues(questions: Sequence[Shown]) -> list[Cue]:
+    """Return, per pair of questions, the first place where one shows the other's key beside a
+    word of its prompt (true/false keys are truth values and are never cued)."""
+    bank = _Bank(questions)
+    found = []
+    for cued, question in enumerate(questions):
+        key = [k for k in bank.key_terms(question) if not bank.common_key(k)]
+        subject = bank.subject(question)
+        if not key or not subject:
+            continue
+        for giver, read in enumerate(bank.read):
+            if giver == cued:
+                continue
+            for at, sentence in read:
+                # "Observatory" in a prompt is no subject for the key "... Observatory".
+                hit = next(
+                    (
+                        (piece, term)
+                        for piece in key
+                        if piece.in_(sentence)
+                        for term in subject
+                        if term in sentence.terms - piece.terms
+                    ),
+                    None,
+                )
+                if hit is not None:
+                    piece, term = hit
+                    found.append(Cue(cued, giver, piece, at, subject[term], sentence.text))
+                    break
+    return found

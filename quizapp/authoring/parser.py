@@ -4,8 +4,8 @@ import math
 from collections.abc import Collection, Mapping, MutableMapping
 from typing import Any, cast
 
-from quizapp.authoring.diagnostics import Reporter, did_you_mean
-from quizapp.authoring.item_writing import CODES, findings
+from quizapp.authoring.diagnostics import Reporter, did_you_mean, value_pos
+from quizapp.authoring.item_writing import CODES, CUED_BY_OTHER, Shown, cues, findings
 from quizapp.authoring.source import (
     BANK_KEYS,
     CITE_KEYS,
@@ -110,7 +110,8 @@ class BankParser:
             self.report.value(doc, "doc", corpus.resolve(default_doc, "").message())
             self.bad_default_doc = True  # one error here, not one per cite relying on it
         description = self.text(doc, "description", required=False)
-        questions = []
+        questions: list[QuestionSource] = []
+        nodes: list[Any] = []  # each question's mapping, for where to warn
         node = doc.get("questions")
         if "questions" not in doc:
             self.missing(doc, "questions")
@@ -126,6 +127,8 @@ class BankParser:
                 question = self.question(item, default_doc)
                 if question is not None:
                     questions.append(question)
+                    nodes.append(item)
+            self.cross_question(nodes, questions)
         if bank_id is None or title is None:
             return None
         line, col = doc.lc.value("bank")
@@ -256,11 +259,18 @@ class BankParser:
         for finding in findings(qtype, prompt, explanation, quotes, spec):
             if finding.code in allow:
                 continue
-            *path, key = finding.at
-            parent = node
-            for step in path:
-                parent = parent[step]
-            self.report.warn_value(parent, key, finding.message, finding.code)
+            self.report.warn_value(*_parent(node, finding.at), finding.message, finding.code)
+
+    def cross_question(self, nodes: list[Any], questions: list[QuestionSource]) -> None:
+        """Warn at a question's key where another question of the bank gives it away."""
+        shown = [Shown(q.type, q.prompt, q.explanation, q.spec) for q in questions]
+        for cue in cues(shown):
+            if CUED_BY_OTHER in questions[cue.cued].allow:
+                continue
+            line, _ = value_pos(*_parent(nodes[cue.giver], cue.given_at))
+            giver = f'question "{questions[cue.giver].id}" (line {line + 1})'
+            parent, key = _parent(nodes[cue.cued], cue.key.at)
+            self.report.warn_value(parent, key, cue.message(giver), CUED_BY_OTHER)
 
     def check_unique(self, node: Any, qid: str) -> None:
         line, col = node.lc.value("id")
@@ -330,3 +340,11 @@ class BankParser:
                 f'quote starts or ends inside the word "{word}": quote whole words, '
                 "or the highlight would split it",
             )
+
+
+def _parent(node: Any, at: tuple[str | int, ...]) -> tuple[Any, str | int]:
+    """Return the mapping (or list) holding the value at a path of keys, and its last key."""
+    *path, key = at
+    for step in path:
+        node = node[step]
+    return node, key

@@ -466,3 +466,21 @@ def test_a_short_text_without_reject_keeps_its_spec_and_so_its_version(corpus):
     [changed] = check_text(rejecting, "r.yaml", corpus).banks
     assert changed.questions[0].spec["reject"] == ["Mencius"]
     assert changed.questions[0].content_hash() != micius.content_hash()  # it grades otherwise
+
+
+def test_a_cue_from_another_question_is_counted_by_report_and_fails_strict(tmp_path):
+    path = ROOT / "tests/data/warn/cued-by-other.yaml"
+    runner = CliRunner()
+    report = runner.invoke(check_command, [str(path), "--seeds", str(SEEDS), "--report"])
+    assert report.exit_code == 0, report.output
+    assert "  warnings: cued-by-other 1, few-above-recall 1\n" in report.output
+    strict = runner.invoke(check_command, [str(path), "--seeds", str(SEEDS), "--strict"])
+    assert strict.exit_code == 1
+    assert strict.output.splitlines()[-1] == "failed: --strict counts the 1 warning as errors"
+    # Reworded so that it no longer says how deep JUNO's laboratory lies, the bank passes
+    fixed = tmp_path / "fixed.yaml"
+    fixed.write_text(
+        path.read_text().replace("700 m is how deep JUNO's laboratory lies.", "700 is no mass.")
+    )
+    passed = runner.invoke(check_command, [str(fixed), "--seeds", str(SEEDS), "--strict"])
+    assert passed.exit_code == 0, passed.output

@@ -71,7 +71,9 @@ def test_an_absolute_word_in_a_distractor_warns_unless_a_key_has_it_too():
 
 @pytest.mark.parametrize("word", ["sole", "purely", "invariably", "exclusive", "forever"])
 def test_sole_and_its_kin_are_absolutes_in_a_distractor_and_in_a_false_statement(word):
-    assert codes(choice_findings("Q?", choices("Some labs", f"The {word} lab"))) == ["absolute-word"]
+    assert codes(choice_findings("Q?", choices("Some labs", f"The {word} lab"))) == [
+        "absolute-word"
+    ]
     assert codes(false_statement_findings(f"He was the {word} recipient of the award.")) == [
         "absolute-word"
     ]

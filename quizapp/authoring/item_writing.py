@@ -36,7 +36,8 @@ CODES = {
 ABSOLUTES = frozenset(
     _listed(
         "only always never all none entirely completely altogether solely every any nothing "
-        "everything everyone nobody wholly totally exclusively"
+        "everything everyone nobody wholly totally exclusively exclusive sole purely invariably "
+        "forever nowhere whatsoever universally"
     )
 )
 STOP_WORDS = frozenset(

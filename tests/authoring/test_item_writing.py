@@ -6,6 +6,7 @@ from quizapp.authoring.item_writing import (
     Shown,
     choice_findings,
     cues,
+    false_statement_findings,
     findings,
     quotes_number,
     quotes_text,
@@ -66,6 +67,16 @@ def test_an_absolute_word_in_a_distractor_warns_unless_a_key_has_it_too():
     assert codes(choice_findings("Q?", choices("Some labs", "Never any labs"))) == ["absolute-word"]
     assert codes(choice_findings("Q?", choices("Never in Beijing", "Never in Shanghai"))) == []
     assert codes(choice_findings("Q?", choices("Some labs", "Most labs"))) == []
+
+
+@pytest.mark.parametrize("word", ["sole", "purely", "invariably", "exclusive", "forever"])
+def test_sole_and_its_kin_are_absolutes_in_a_distractor_and_in_a_false_statement(word):
+    assert codes(choice_findings("Q?", choices("Some labs", f"The {word} lab"))) == [
+        "absolute-word"
+    ]
+    assert codes(false_statement_findings(f"He was the {word} recipient of the award.")) == [
+        "absolute-word"
+    ]
 
 
 def test_a_give_away_is_a_prompt_word_in_the_key_and_in_no_distractor_whatever_the_case():

@@ -35,21 +35,34 @@ LONG_HEADER = [
 ]
 
 
-def wide(course: Course | None, policy: str = "best") -> tuple[list[str], Iterator[list]]:
-    """Return the header and rows of the gradebook: one row per student, a column per bank."""
+def wide(course: Course | None) -> tuple[list[str], Iterator[list]]:
+    """Return the header and rows of the gradebook: one row per student, a column per assignment.
+
+    Each column is headed "Title (out of N)" and holds the grade in points, ready for an LMS
+    import (Moodle's grade items, Canvas's assignments). Practice is left out: it never counts,
+    and a column in this file is a grade waiting to be imported (Canvas makes an assignment of
+    every column it does not know). The long file has every practice answer.
+    """
     if course is not None:
-        banks, rows = gradebook.gradebook(course.id, course.score_policy)
+        book = gradebook.gradebook(course.id, course.score_policy)
     else:
-        banks, rows = gradebook.everyone(policy)
+        book = gradebook.everyone()
+    columns = book.assignments
+
+    def title(c: gradebook.AssignmentColumn) -> str:
+        # Every class's columns side by side: the class tells them apart ("Week 1" in each).
+        return c.title if course is not None else f"{c.course_name}: {c.title}"
+
     header = ["username", "full name", "email", "class"] + [
-        f"{b.title} (out of {number(b.out_of)})" for b in banks
+        f"{title(c)} (out of {number(c.out_of)})" for c in columns
     ]
     class_name = course.name if course is not None else ""
 
     def body():
-        for row in sorted(rows, key=lambda r: r.username):
+        for row in sorted(book.rows, key=lambda r: r.username):
             yield [row.username, row.full_name, row.email or "", class_name] + [
-                number(row.scores[b.id] * b.out_of) if b.id in row.scores else None for b in banks
+                number(row.grades[c.key] * c.out_of) if c.key in row.grades else None
+                for c in columns
             ]
 
     return header, body()
@@ -250,7 +263,7 @@ SCORE_EXPORTS: dict[str, ScoreExport] = {
             "export_scores",
             "gradebook CSV",
             True,
-            "a column per bank",
+            "a column per assignment",
             lambda course: f"class-{course.id if course else 0}-gradebook.csv",
             wide,
         ),

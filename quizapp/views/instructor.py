@@ -22,7 +22,7 @@ from quizapp.content.passages import word_diff
 from quizapp.content.queries import find_document, list_documents, passage_map
 from quizapp.formats import BANK_FORMATS
 from quizapp.formats.csvout import stream_rows
-from quizapp.learning import attempts, charts, progress
+from quizapp.learning import assigned, attempts, charts, progress
 from quizapp.learning.question_cache import question_view
 from quizapp.models import Course
 from quizapp.teaching import classes, exports, gradebook, item_report, stored_reports
@@ -78,7 +78,7 @@ def home():
 @bp.route("/classes/<int:course_id>", methods=["GET", "POST"])
 @instructor_required
 def course(course_id: int):
-    """The gradebook of a class: students x quizzes, sortable and paginated."""
+    """The gradebook of a class: students x assignments, then practice apart; sortable, paged."""
     course = course_or_404(course_id)
     form = PolicyForm(policy=course.score_policy)
     if form.validate_on_submit():
@@ -96,6 +96,8 @@ def course(course_id: int):
     return render_template(
         "instructor/course.html",
         course=course,
+        assignments=shown.assignments,
+        grade_averages=shown.grade_averages,
         banks=shown.banks,
         rows=shown.rows,
         total=shown.total,
@@ -161,14 +163,20 @@ def _member_or_404(course, user_id: int):
 @bp.get("/classes/<int:course_id>/students/<int:user_id>")
 @instructor_required
 def student(course_id: int, user_id: int):
-    """One student: their attempts, each linked to its answers."""
+    """One student: their attempts at the class's assignments, then their practice."""
     course = course_or_404(course_id)
     member = _member_or_404(course, user_id)
+    assigned.finish_overdue(user_id=member.id)
+    labels = gradebook.class_assignments(course.id)
+    numbered = attempts.numbered_attempts(member.id)
     return render_template(
         "instructor/student.html",
         course=course,
         member=member,
-        attempts=attempts.numbered_attempts(member.id),
+        # Another class's assignments are its instructors' business.
+        graded=[(a, n) for a, n in numbered if a.assignment_id in labels],
+        attempts=[(a, n) for a, n in numbered if a.assignment_id is None],
+        labels=labels,
         titles=gradebook.bank_titles(),
     )
 

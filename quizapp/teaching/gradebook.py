@@ -6,7 +6,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy import (
+    ColumnElement,
+    func,
+    select,
+)
 
 from quizapp.db.transactions import read
 from quizapp.learning import assigned
@@ -22,6 +26,7 @@ from quizapp.models import (
     Review,
     User,
 )
+from quizapp.teaching import grades as grading
 from quizapp.teaching.classes import member_ids
 
 
@@ -224,75 +229,19 @@ def assignment_columns(course_id: int | None = None) -> list[AssignmentColumn]:
     ]
 
 
-def _grades(user_ids, assignment_ids: list[int]):
-    """Return a select of (user_id, assignment_id, best, average, first, latest) fractions.
-
-    Every policy's value in one pass (two window ranks, then one GROUP BY), so a class whose
-    assignments use all four policies still costs one query; the caller picks each column's.
-    Finished attempts only, previews never; an attempt out of nothing counts 0, as the
-    student's own page (learning.assigned.policy_score) has it.
-    """
-    part = (Attempt.user_id, Attempt.assignment_id)
-    ranked = (
-        select(
-            Attempt.user_id,
-            Attempt.assignment_id,
-            func.coalesce(_fraction(), 0.0).label("f"),
-            func.row_number()
-            .over(partition_by=part, order_by=(Attempt.finished_at, Attempt.id))
-            .label("first"),
-            func.row_number()
-            .over(partition_by=part, order_by=(Attempt.finished_at.desc(), Attempt.id.desc()))
-            .label("latest"),
-        )
-        .where(
-            Attempt.assignment_id.in_(assignment_ids),
-            Attempt.user_id.in_(user_ids),
-            Attempt.finished_at.is_not(None),
-            Attempt.preview.is_(False),
-        )
-        .subquery()
-    )
-    return select(
-        ranked.c.user_id,
-        ranked.c.assignment_id,
-        func.max(ranked.c.f),
-        func.avg(ranked.c.f),
-        func.max(case((ranked.c.first == 1, ranked.c.f))),
-        func.max(case((ranked.c.latest == 1, ranked.c.f))),
-    ).group_by(ranked.c.user_id, ranked.c.assignment_id)
+def _policies(columns: Sequence[AssignmentColumn]) -> dict[int, str]:
+    return {c.assignment_id: c.policy for c in columns}
 
 
-_POLICY_INDEX = {"best": 0, "average": 1, "first": 2, "latest": 3}
-
-
-def grades(user_ids, columns: Sequence[AssignmentColumn]) -> dict[tuple[int, str], float]:
-    """Return (user, assignment key) -> grade fraction under each assignment's own policy."""
-    if not columns:
-        return {}
-    by_id = {c.assignment_id: c for c in columns}
-    found = {}
-    for uid, aid, *values in read(_grades(user_ids, list(by_id))).all():
-        column = by_id[aid]
-        found[uid, column.key] = float(values[_POLICY_INDEX.get(column.policy, 0)] or 0)
-    return found
-
-
-def _add_grades(rows: dict[int, StudentRow], found: dict[tuple[int, str], float]) -> None:
-    for (uid, key), fraction in found.items():
+def _add_grades(
+    rows: dict[int, StudentRow],
+    columns: Sequence[AssignmentColumn],
+    found: dict[tuple[int, int], float],
+) -> None:
+    keys = {c.assignment_id: c.key for c in columns}
+    for (uid, aid), fraction in found.items():
         if uid in rows:
-            rows[uid].grades[key] = fraction
-
-
-def grade_averages(
-    rows: Sequence[StudentRow], columns: Sequence[AssignmentColumn]
-) -> dict[str, float | None]:
-    """Return the mean grade fraction per assignment over the students who have one."""
-    result: dict[str, float | None] = {}
-    for column in columns:
-        values = [r.grades[column.key] for r in rows if column.key in r.grades]
-        result[column.key] = sum(values) / len(values) if values else None
-    return result
+            rows[uid].grades[keys[aid]] = fraction
 
 
 def _finish_overdue(columns: Sequence[AssignmentColumn]) -> None:
@@ -313,7 +262,7 @@ def gradebook(course_id: int, policy: str) -> Book:
     columns = assignment_columns(course_id)
     _finish_overdue(columns)
     rows = _students(course_id)
-    _add_grades(rows, grades(member_ids(course_id), columns))
+    _add_grades(rows, columns, grading.grades(_policies(columns), course_id))
     _add_scores(rows, scores(member_ids(course_id), policy))
     _add_activity(rows, course_id)
     return Book(columns, bank_columns(), list(rows.values()))
@@ -346,26 +295,32 @@ class Page:
 def page(course_id: int, policy: str, sort: str, descending: bool, number: int, size: int) -> Page:
     """Return one page of the class gradebook, sorted by any of its columns.
 
-    Assignments first: overdue attempts are finished, then every grade of the class is read in
-    one aggregate query (a few per student: sorting, the submitted counts and the averages all
-    come from it). For practice only the sort key is read for the whole class and the averages
-    come from one aggregate query; scores and activity are read for the shown students alone
-    (for 1,000 students, 12 ms a page in-process instead of 28). Practice completion needs
-    every score of the class: one query.
+    Overdue attempts at the class's assignments are finished first. Only the sort key is read
+    for the whole class; grades, scores and activity are read for the shown students alone
+    (for 1,000 students, 12 ms a page in-process instead of 28). The averages come from one
+    aggregate query each, the assignments' kept until an attempt finishes (teaching.grades).
+    The submitted counts and practice completion need every grade or score of the class: one
+    query.
     """
     columns = assignment_columns(course_id)
     _finish_overdue(columns)
     banks = bank_columns()
+    graded = {c.key: c for c in columns}
     keys = {"name", "username", "activity", "completed", "submitted"}
-    if sort not in keys | {c.key for c in columns} | {b.id for b in banks}:
+    if sort not in keys | set(graded) | {b.id for b in banks}:
         sort = "name"
     rows = _students(course_id)
-    _add_grades(rows, grades(member_ids(course_id), columns))
     if sort == "activity":
         _add_activity(rows, course_id)
     elif sort == "completed":
         _add_scores(rows, scores(member_ids(course_id), policy))
-    elif sort not in keys and sort not in {c.key for c in columns}:
+    elif sort == "submitted":
+        _add_grades(rows, columns, grading.grades(_policies(columns), course_id))
+    elif sort in graded:
+        column = graded[sort]
+        found = grading.grades({column.assignment_id: column.policy}, course_id)
+        _add_grades(rows, columns, found)
+    elif sort not in keys:
         _add_scores(rows, scores(member_ids(course_id), policy, sort))
     ordered = sort_rows(list(rows.values()), sort, descending, banks, columns)
     count = max(1, -(-len(ordered) // size))
@@ -373,6 +328,7 @@ def page(course_id: int, policy: str, sort: str, descending: bool, number: int, 
     shown = ordered[(number - 1) * size : number * size]
     ids = [r.user_id for r in shown]
     if ids:
+        _add_grades(rows, columns, grading.grades(_policies(columns), user_ids=ids))
         _add_scores(rows, scores(ids, policy))
         if sort != "activity":
             _add_activity(rows, course_id, ids)
@@ -385,8 +341,15 @@ def page(course_id: int, policy: str, sort: str, descending: bool, number: int, 
         number,
         count,
         columns,
-        grade_averages(ordered, columns),
+        _means(course_id, columns, frozenset(rows)),
     )
+
+
+def _means(
+    course_id: int, columns: Sequence[AssignmentColumn], students: frozenset[int]
+) -> dict[str, float | None]:
+    found = grading.class_means(course_id, _policies(columns), students)
+    return {c.key: found.get(c.assignment_id) for c in columns}
 
 
 def sort_rows(
@@ -440,6 +403,6 @@ def everyone(policy: str = "best") -> Book:
             select(User.id, User.username, User.full_name, User.email).where(User.role == "student")
         ).all()
     }
-    _add_grades(rows, grades(students, columns))
+    _add_grades(rows, columns, grading.grades(_policies(columns)))
     _add_scores(rows, scores(students, policy))
     return Book(columns, bank_columns(), list(rows.values()))

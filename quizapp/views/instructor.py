@@ -28,6 +28,7 @@ from quizapp.models import Course
 from quizapp.teaching import classes, exports, gradebook, item_report, stored_reports
 from quizapp.web.forms import ConfirmUploadForm, CourseForm, PolicyForm, RenameForm, UploadForm
 from quizapp.web.ids import query_id
+from quizapp.web.templating import format_percent, format_points
 
 bp = Blueprint("instructor", __name__, url_prefix="/teach")
 PAGE_SIZE = 50
@@ -97,9 +98,21 @@ def course(course_id: int):
         "instructor/course.html",
         course=course,
         assignments=shown.assignments,
-        grade_averages=shown.grade_averages,
+        grade_averages=_points_texts(shown.grade_averages, shown.assignments),
         banks=shown.banks,
         rows=shown.rows,
+        # Each student's link, for both tables, and the cells as text: a page shows 900, and a
+        # Jinja expression for each cost more than the rest of the page.
+        links={
+            r.user_id: url_for(".student", course_id=course.id, user_id=r.user_id)
+            for r in shown.rows
+        },
+        grades={r.user_id: _points_texts(r.grades, shown.assignments) for r in shown.rows},
+        practice={
+            r.user_id: [format_percent(r.scores.get(b.id)) for b in shown.banks]
+            + [format_percent(r.completion(shown.banks))]
+            for r in shown.rows
+        },
         total=shown.total,
         averages=shown.averages,
         sort=shown.sort,
@@ -109,6 +122,14 @@ def course(course_id: int):
         form=form,
         score_exports=exports.SCORE_EXPORTS.values(),
     )
+
+
+def _points_texts(grades: dict[str, float | None], columns) -> list[str]:
+    """Return a grade per column as points for reading ("—": none)."""
+    return [
+        "—" if grades.get(c.key) is None else format_points(grades[c.key] * c.out_of)
+        for c in columns
+    ]
 
 
 @bp.route("/classes/<int:course_id>/settings", methods=["GET", "POST"])

@@ -5,6 +5,7 @@ item analysis and the heatmap filtered by assignment."""
 import csv
 import io
 import re
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import pytest
@@ -166,6 +167,32 @@ def test_practice_is_shown_apart_and_counts_in_no_grade(app, teacher, klass):
     with app.test_request_context():
         shown = gradebook.page(course_id, "best", "name", False, 1, 50)
     assert shown.averages[BIG] == 1.0
+
+
+def test_the_class_average_follows_each_finished_attempt_and_the_class(app, teacher, klass):
+    course_id, ids = klass
+    week = _set(app, course_id)
+    take(app, week, ids["ana"], 3)
+
+    def average() -> str:
+        page = teacher.get(f"/teach/classes/{course_id}").text
+        return re.search(r'Class average</th>\s*<td class="num">([^<]+)</td>', table(page, GRADES))[
+            1
+        ]
+
+    assert average() == "9"
+    take(app, week, ids["ben"], 1)
+    assert average() == "6"  # (9 + 3) / 2: kept means are of the attempts finished since too
+    take(app, week, ids["ben"], 3, finish=False)  # answering the last question finishes it
+    assert average() == "9"
+    with app.test_request_context():
+        classes.remove_member(course_id, ids["ben"])
+    assert average() == "9"
+    with app.test_request_context():
+        made = db.session.get(Assignment, week)
+        assignments.change(made, replace(Settings.of(made), score_policy="average"))
+    take(app, week, ids["ana"], 0)
+    assert average() == "4.5"  # ana's average of 9 and 0 under the new policy
 
 
 def test_sorting_by_an_assignment_pages_the_whole_class(app, teacher, klass):

@@ -9,6 +9,7 @@ the class as parameters: building them cost as much as running them.
 
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import String, bindparam, cast, func, select, union_all
 
@@ -18,7 +19,7 @@ from quizapp.models import Attempt, Membership, User
 from quizapp.models.assignments import ASSIGNMENT_POLICIES
 
 # Whose grades: a class's students, some students, or every student.
-_WHO = {
+_WHO: dict[str, Any] = {
     "class": select(Membership.user_id)
     .join(User, User.id == Membership.user_id)
     .where(Membership.course_id == bindparam("course"), User.role == "student"),

@@ -1,5 +1,6 @@
 """Instructor pages: classes, gradebook, drill-down, item analysis, heatmap, exports, upload."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import wraps
 
@@ -124,7 +125,7 @@ def course(course_id: int):
     )
 
 
-def _points_texts(grades: dict[str, float | None], columns) -> list[str]:
+def _points_texts(grades: Mapping[str, float | None], columns) -> list[str]:
     """Return a grade per column as points for reading ("—": none)."""
     return [
         "—" if grades.get(c.key) is None else format_points(grades[c.key] * c.out_of)

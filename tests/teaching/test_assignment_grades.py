@@ -285,6 +285,28 @@ def test_the_wide_csv_has_a_column_per_assignment_out_of_its_points(app, teacher
     assert rows["cal"]["email"] == "cal@example.org" and rows["cal"]["class"] == "Policy 101"
 
 
+def test_the_long_csv_names_each_answers_assignment_and_leaves_previews_out(
+    app, teacher, klass, runner
+):
+    course_id, ids = klass
+    week = _set(app, course_id, title="Week 1")
+    take(app, week, ids["ana"], 2)
+    take(app, week, ids["ana"], 3)
+    take(app, week, ids["ana"], 3, preview=True)  # an instructor's kind of try
+    practise(app, ids["ana"], 1)
+    rows = _csv(teacher, f"/teach/classes/{course_id}/scores.csv?format=long")
+    seen = [(r["attempt kind"], r["assignment"], r["attempt"]) for r in rows]
+    assert seen == [("assignment", "Week 1", "1")] * 2 + [("assignment", "Week 1", "2")] * 3 + [
+        ("practice", "", "1")
+    ]
+    header = list(rows[0])
+    assert header.index("attempt kind") == header.index("attempt id") + 1
+    assert header[header.index("attempt kind") + 1] == "assignment"
+    everyone = runner.invoke(args=["export", "scores", "--format", "long"])
+    assert everyone.exit_code == 0, everyone.output
+    assert len(list(csv.DictReader(io.StringIO(everyone.output)))) == 6
+
+
 def test_exports_finish_overdue_attempts_first(app, teacher, klass, frozen):
     course_id, ids = klass
     week = _set(app, course_id, time_limit=20)

@@ -22,6 +22,9 @@ branch_labels = None
 depends_on = None
 
 OLD_SCORES = ["user_id", "bank_id", "finished_at", "score", "max_score"]
+# A student's grade at an assignment, read from the index alone (the row holds the question
+# list before its score columns).
+GRADES = ["assignment_id", "user_id", "bank_id", "preview", "finished_at", "score", "max_score"]
 NEW_SCORES = ["user_id", "bank_id", "assignment_id", "finished_at", "score", "max_score"]
 
 
@@ -93,7 +96,7 @@ def upgrade():
         )
         batch_op.drop_index("ix_attempt_user_scores")
         batch_op.create_index("ix_attempt_user_scores", NEW_SCORES, unique=False)
-        batch_op.create_index("ix_attempt_assignment", ["assignment_id", "user_id"], unique=False)
+        batch_op.create_index("ix_attempt_assignment", GRADES, unique=False)
         batch_op.create_index("ix_attempt_open_deadline", ["finished_at", "deadline"], unique=False)
 
 

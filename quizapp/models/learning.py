@@ -23,9 +23,20 @@ class Attempt(Model):
             "max_score",
         ),  # fmt: skip
         Index("ix_attempt_bank", "bank_id"),
-        Index("ix_attempt_assignment", "assignment_id", "user_id"),
-        # Open attempts past their deadline are finished by the next read (no scheduler): the
-        # open ones first, so finished attempts never widen the range it reads.
+        # Each student's grade at each assignment read from the index alone (as above), and
+        # the practice of a class (assignment_id IS NULL) too, which SQLite reads by it.
+        Index(
+            "ix_attempt_assignment",
+            "assignment_id",
+            "user_id",
+            "bank_id",
+            "preview",
+            "finished_at",
+            "score",
+            "max_score",
+        ),  # fmt: skip
+        # Open attempts past their deadline are finished by the next read (no scheduler):
+        # the open ones first, so finished attempts are never read to find them.
         Index("ix_attempt_open_deadline", "finished_at", "deadline"),
     )
 

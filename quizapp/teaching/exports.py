@@ -13,8 +13,18 @@ from sqlalchemy import String, cast, select
 from quizapp.db.transactions import read
 from quizapp.extensions import db, table
 from quizapp.formats.csvout import Cells, cell, number
+from quizapp.learning import assigned
 from quizapp.learning.attempts import attempt_numbers
-from quizapp.models import Answer, Attempt, Citation, Course, Passage, QuestionVersion, User
+from quizapp.models import (
+    Answer,
+    Assignment,
+    Attempt,
+    Citation,
+    Course,
+    Passage,
+    QuestionVersion,
+    User,
+)
 from quizapp.qtypes import get_type
 from quizapp.teaching import gradebook
 
@@ -24,8 +34,10 @@ LONG_HEADER = [
     "bank",
     "question id",
     "question version",
-    "attempt",  # the student's 1st, 2nd... attempt at the bank
+    "attempt",  # the student's 1st, 2nd... attempt at the bank (practice) or the assignment
     "attempt id",  # the same attempt in every export, whichever class it is read for
+    "attempt kind",  # practice (never counted) or assignment
+    "assignment",  # the assignment's title; empty for practice
     "submitted at",
     "answer",
     "correct",
@@ -35,21 +47,34 @@ LONG_HEADER = [
 ]
 
 
-def wide(course: Course | None, policy: str = "best") -> tuple[list[str], Iterator[list]]:
-    """Return the header and rows of the gradebook: one row per student, a column per bank."""
+def wide(course: Course | None) -> tuple[list[str], Iterator[list]]:
+    """Return the header and rows of the gradebook: one row per student, a column per assignment.
+
+    Each column is headed "Title (out of N)" and holds the grade in points, ready for an LMS
+    import (Moodle's grade items, Canvas's assignments). Practice is left out: it never counts,
+    and a column in this file is a grade waiting to be imported (Canvas makes an assignment of
+    every column it does not know). The long file has every practice answer.
+    """
     if course is not None:
-        banks, rows = gradebook.gradebook(course.id, course.score_policy)
+        book = gradebook.gradebook(course.id, course.score_policy)
     else:
-        banks, rows = gradebook.everyone(policy)
+        book = gradebook.everyone()
+    columns = book.assignments
+
+    def title(c: gradebook.AssignmentColumn) -> str:
+        # Every class's columns side by side: the class tells them apart ("Week 1" in each).
+        return c.title if course is not None else f"{c.course_name}: {c.title}"
+
     header = ["username", "full name", "email", "class"] + [
-        f"{b.title} (out of {number(b.out_of)})" for b in banks
+        f"{title(c)} (out of {number(c.out_of)})" for c in columns
     ]
     class_name = course.name if course is not None else ""
 
     def body():
-        for row in sorted(rows, key=lambda r: r.username):
+        for row in sorted(book.rows, key=lambda r: r.username):
             yield [row.username, row.full_name, row.email or "", class_name] + [
-                number(row.scores[b.id] * b.out_of) if b.id in row.scores else None for b in banks
+                number(row.grades[c.key] * c.out_of) if c.key in row.grades else None
+                for c in columns
             ]
 
     return header, body()
@@ -68,12 +93,36 @@ def _citations() -> dict[int, str]:
     return {k: " ".join(dict.fromkeys(v)) for k, v in cited.items()}
 
 
-def _attempt_numbers() -> dict[int, int]:
-    """Return each attempt's number among its student's attempts at its bank (1 is the first)."""
+def _attempts() -> tuple[dict[int, int], dict[int, str | int | float]]:
+    """Return each attempt's number (the student's 1st, 2nd... at its bank for practice, at
+    its assignment otherwise) and, for assignment attempts, the assignment's title as a cell.
+
+    Previews are in neither: an instructor's try never counts.
+    """
+    titles = {
+        aid: cell(title)
+        for aid, title in db.session.execute(select(Assignment.id, Assignment.title))
+    }
     rows = db.session.execute(
-        select(Attempt.id, Attempt.user_id, Attempt.bank_id).order_by(Attempt.id)
-    )  # attempts are far fewer than answers
-    return attempt_numbers((attempt_id, (user, bank)) for attempt_id, user, bank in rows)
+        select(Attempt.id, Attempt.user_id, Attempt.bank_id, Attempt.assignment_id)
+        .where(Attempt.preview.is_(False))
+        .order_by(Attempt.id)
+    ).all()  # attempts are far fewer than answers
+    numbers = attempt_numbers(
+        (attempt_id, (user, bank) if aid is None else (user, "assignment", aid))
+        for attempt_id, user, bank, aid in rows
+    )
+    return numbers, {attempt_id: titles[aid] for attempt_id, _u, _b, aid in rows if aid}
+
+
+def _finish_overdue(course: Course | None) -> None:
+    """Finish the attempts left open past their deadline (a class's, or everyone's) first."""
+    if course is None:
+        assigned.finish_overdue()
+        return
+    ids = [c.assignment_id for c in gradebook.assignment_columns(course.id)]
+    if ids:
+        assigned.finish_overdue(ids)
 
 
 def _iso_utc(stamp: str) -> str:
@@ -86,10 +135,12 @@ def long(course: Course | None) -> tuple[list[str], Iterator[list]]:
 
     Up to a million rows: Core rows, times and responses read as text, each distinct
     (version, response) described once, and rows handed to the CSV writer as finished cells.
+    Each answer says whether it was practice or which assignment; previews are left out.
     """
     from quizapp.models import Question
     from quizapp.teaching.classes import member_ids
 
+    _finish_overdue(course)
     versions = {
         v.id: (get_type(v.type), v.spec)
         for v in db.session.execute(
@@ -99,7 +150,7 @@ def long(course: Course | None) -> tuple[list[str], Iterator[list]]:
     numbers = dict(db.session.execute(select(QuestionVersion.id, QuestionVersion.version)).all())
     banks = dict(db.session.execute(select(Question.id, Question.bank_id)).all())
     cited = {vid: cell(text) for vid, text in _citations().items()}
-    attempt_numbers = _attempt_numbers()
+    attempt_numbers, assigned_titles = _attempts()
     answers, users = table(Answer), table(User)
     stmt = (
         select(
@@ -126,6 +177,10 @@ def long(course: Course | None) -> tuple[list[str], Iterator[list]]:
         described: dict[tuple[int, str], str] = {}
         rows = read(stmt.execution_options(yield_per=5000))
         for username, qid, vid, attempt, when, response, correct, points, max_points in rows:
+            number_at = attempt_numbers.get(attempt)
+            if number_at is None:
+                continue  # a preview's answer
+            assignment = assigned_titles.get(attempt)
             text = described.get((vid, response))
             if text is None:
                 if len(described) > 100_000:  # free-text answers could be all different
@@ -141,8 +196,10 @@ def long(course: Course | None) -> tuple[list[str], Iterator[list]]:
                     cell(banks[qid]),
                     cell(qid),
                     numbers[vid],
-                    attempt_numbers[attempt],
+                    number_at,
                     attempt,
+                    "practice" if assignment is None else "assignment",
+                    "" if assignment is None else assignment,
                     _iso_utc(when),
                     text,
                     "true" if correct else "false",
@@ -250,7 +307,7 @@ SCORE_EXPORTS: dict[str, ScoreExport] = {
             "export_scores",
             "gradebook CSV",
             True,
-            "a column per bank",
+            "a column per assignment",
             lambda course: f"class-{course.id if course else 0}-gradebook.csv",
             wide,
         ),

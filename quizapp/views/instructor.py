@@ -1,5 +1,6 @@
 """Instructor pages: classes, gradebook, drill-down, item analysis, heatmap, exports, upload."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import wraps
 
@@ -22,7 +23,7 @@ from quizapp.content.passages import word_diff
 from quizapp.content.queries import find_document, list_documents, passage_map
 from quizapp.formats import BANK_FORMATS
 from quizapp.formats.csvout import stream_rows
-from quizapp.learning import attempts, charts, progress
+from quizapp.learning import assigned, attempts, charts, progress
 from quizapp.learning.question_cache import question_view
 from quizapp.models import Course
 from quizapp.teaching import classes, exports, gradebook, item_report, stored_reports
@@ -35,6 +36,7 @@ from quizapp.web.forms import (
     UploadForm,
 )
 from quizapp.web.ids import query_id
+from quizapp.web.templating import format_percent, format_points
 
 bp = Blueprint("instructor", __name__, url_prefix="/teach")
 PAGE_SIZE = 50
@@ -85,7 +87,7 @@ def home():
 @bp.route("/classes/<int:course_id>", methods=["GET", "POST"])
 @instructor_required
 def course(course_id: int):
-    """The gradebook of a class: students x quizzes, sortable and paginated."""
+    """The gradebook of a class: students x assignments, then practice apart; sortable, paged."""
     course = course_or_404(course_id)
     form = PolicyForm(policy=course.score_policy)
     if form.validate_on_submit():
@@ -103,8 +105,22 @@ def course(course_id: int):
     return render_template(
         "instructor/course.html",
         course=course,
+        assignments=shown.assignments,
+        grade_averages=_points_texts(shown.grade_averages, shown.assignments),
         banks=shown.banks,
         rows=shown.rows,
+        # Each student's link, for both tables, and the cells as text: a page shows 900, and a
+        # Jinja expression for each cost more than the rest of the page.
+        links={
+            r.user_id: url_for(".student", course_id=course.id, user_id=r.user_id)
+            for r in shown.rows
+        },
+        grades={r.user_id: _points_texts(r.grades, shown.assignments) for r in shown.rows},
+        practice={
+            r.user_id: [format_percent(r.scores.get(b.id)) for b in shown.banks]
+            + [format_percent(r.completion(shown.banks))]
+            for r in shown.rows
+        },
         total=shown.total,
         averages=shown.averages,
         sort=shown.sort,
@@ -114,6 +130,14 @@ def course(course_id: int):
         form=form,
         score_exports=exports.SCORE_EXPORTS.values(),
     )
+
+
+def _points_texts(grades: Mapping[str, float | None], columns) -> list[str]:
+    """Return a grade per column as points for reading ("—": none)."""
+    return [
+        "—" if grades.get(c.key) is None else format_points(grades[c.key] * c.out_of)
+        for c in columns
+    ]
 
 
 @bp.route("/classes/<int:course_id>/settings", methods=["GET", "POST"])
@@ -193,14 +217,20 @@ def _member_or_404(course, user_id: int):
 @bp.get("/classes/<int:course_id>/students/<int:user_id>")
 @instructor_required
 def student(course_id: int, user_id: int):
-    """One student: their attempts, each linked to its answers."""
+    """One student: their attempts at the class's assignments, then their practice."""
     course = course_or_404(course_id)
     member = _member_or_404(course, user_id)
+    assigned.finish_overdue(user_id=member.id)
+    labels = gradebook.class_assignments(course.id)
+    numbered = attempts.numbered_attempts(member.id)
     return render_template(
         "instructor/student.html",
         course=course,
         member=member,
-        attempts=attempts.numbered_attempts(member.id),
+        # Another class's assignments are its instructors' business.
+        graded=[(a, n) for a, n in numbered if a.assignment_id in labels],
+        attempts=[(a, n) for a, n in numbered if a.assignment_id is None],
+        labels=labels,
         titles=gradebook.bank_titles(),
     )
 

@@ -227,22 +227,19 @@ def test_student_gets_403_on_instructor_pages(client, auth):
         assert client.get(url).status_code == 403
 
 
-def test_wide_csv_has_out_of_headers_and_numbers(app, teacher):
+def test_wide_csv_leaves_practice_out_and_keeps_every_student(app, teacher):
     course_id, code = create_class(teacher)
     student = join(app, "csvstu", code, "Csv Student")
-    bank = bank_ids(app)[0]
-    take_quiz(app, student, bank)
+    take_quiz(app, student, bank_ids(app)[0])
     response = teacher.get(f"/teach/classes/{course_id}/scores.csv?format=wide")
     assert response.mimetype == "text/csv"
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
-    assert rows[0][:4] == ["username", "full name", "email", "class"]
-    assert all(re.search(r"\(out of \d+(\.\d+)?\)$", h) for h in rows[0][4:])
-    row = next(r for r in rows if r[0] == "csvstu")
-    assert row[1:4] == ["Csv Student", "csvstu@example.org", "Policy 101"]
-    scored = [i for i in range(4, len(row)) if row[i]]
-    assert scored, row
-    for i in scored:  # every answer was right: full marks, as plain numbers
-        assert float(row[i]) == pytest.approx(float(re.search(r"out of ([\d.]+)", rows[0][i])[1]))
+    # Practice never counts: an LMS import would take any column for a grade (assignment
+    # columns are tested in test_assignment_grades)
+    assert rows == [
+        ["username", "full name", "email", "class"],
+        ["csvstu", "Csv Student", "csvstu@example.org", "Policy 101"],
+    ]
 
 
 def test_long_csv_has_one_row_per_answer(app, teacher):
@@ -445,18 +442,20 @@ def test_each_gradebook_page_shows_what_the_whole_class_sorted_would(app, runner
         course_id, code = db.session.execute(select(Course.id, Course.join_code)).one()
     join(app, "idle", code)  # no score and no activity: sorts last either way
     with app.app_context():
-        banks, everyone = gradebook.gradebook(course_id, policy)
+        book = gradebook.gradebook(course_id, policy)
+        banks, everyone, graded = book.banks, book.rows, book.assignments
         assert {b for r in everyone for b in r.scores} and any(not r.scores for r in everyone)
-        for key in ["name", "username", "activity", "completed", *(b.id for b in banks)]:
+        keys = ["name", "username", "activity", "completed", "submitted"]
+        for key in [*keys, *(a.key for a in graded), *(b.id for b in banks)]:
             for descending in (False, True):
-                whole = gradebook.sort_rows(everyone, key, descending, banks)
+                whole = gradebook.sort_rows(everyone, key, descending, banks, graded)
                 pages = [
                     gradebook.page(course_id, policy, key, descending, n, 3) for n in (1, 2, 3)
                 ]
                 assert [p.count for p in pages] == [3, 3, 3] and pages[0].total == 8
                 shown = [r for p in pages for r in p.rows]
-                assert [(r.username, r.scores, r.last_activity) for r in shown] == [
-                    (r.username, r.scores, r.last_activity) for r in whole
+                assert [(r.username, r.scores, r.grades, r.last_activity) for r in shown] == [
+                    (r.username, r.scores, r.grades, r.last_activity) for r in whole
                 ], (key, descending)
         for bank in banks:
             values = [r.scores[bank.id] for r in everyone if bank.id in r.scores]
@@ -686,10 +685,10 @@ def test_gradebook_caption_counts_students_in_words(app, teacher):
     course_id, code = create_class(teacher)
     join(app, "only", code)
     page = teacher.get(f"/teach/classes/{course_id}").get_data(as_text=True)
-    assert "Scores of 1 student;" in page
+    assert "Practice scores of 1 student;" in page
     join(app, "second", code)
     page = teacher.get(f"/teach/classes/{course_id}").get_data(as_text=True)
-    assert "Scores of 2 students;" in page
+    assert "Practice scores of 2 students;" in page
 
 
 def test_gradebook_sorts_by_completion(app, teacher):

@@ -108,3 +108,45 @@ def test_finishing_twice_at_once_gives_one_finish_and_one_score(app, two_nodes):
     with app.app_context():
         attempt = db.session.get(Attempt, attempt_id)
         assert attempt.finished_at is not None and attempt.score == 1
+
+
+def test_starts_of_an_assignment_from_both_processes_at_once_hold_its_attempts(app, two_nodes):
+    """Attempts allowed holds across processes: ten Start presses at once make one attempt."""
+    from quizapp.models import User
+    from quizapp.teaching import assignments, classes
+    from quizapp.teaching.assignments import Settings
+    from tests.conftest import csrf_from
+
+    one, two = two_nodes
+    student = Student(one.url, "twostarts").register()
+    with app.app_context():
+        teacher = User(username="prof2", password_hash="x", role="instructor")
+        db.session.add(teacher)
+        db.session.commit()
+        course = classes.create_course(teacher.id, "Policy 101")
+        user_id = db.session.scalar(select(User.id).where(User.username == "twostarts"))
+        classes.join_course(user_id, course.join_code)
+        made = assignments.create(
+            course.id,
+            Settings(title="Once", draw=[(bank_ids(app)[0], 2)], attempts_allowed=1),
+        )
+        assignment_id = made.id
+    token = csrf_from(student.http.get(one.url + "/quizzes").text)
+    responses = _parallel(
+        [
+            lambda base=base: student.http.post(
+                f"{base}/assignments/{assignment_id}/start",
+                data={"csrf_token": token},
+                allow_redirects=False,
+                timeout=30,
+            )
+            for base in (one.url, two.url) * 5
+        ]
+    )
+    assert {r.status_code for r in responses} == {303}
+    assert len({r.headers["Location"] for r in responses}) == 1  # all resume the one attempt
+    with app.app_context():
+        count = db.session.scalar(
+            select(func.count()).where(Attempt.assignment_id == assignment_id)
+        )
+    assert count == 1

@@ -4,13 +4,14 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, bindparam, case, cast, func, or_, select
+from sqlalchemy import ColumnElement, Integer, bindparam, case, cast, func, or_, select
 from sqlalchemy.orm import aliased
 
 from quizapp.content.queries import SNIPPET
 from quizapp.db import prepared
 from quizapp.db.transactions import read
 from quizapp.extensions import db
+from quizapp.learning.answer_scope import ALL, AnswerScope
 from quizapp.learning.question_cache import Excerpt
 from quizapp.models import (
     Answer,
@@ -331,11 +332,14 @@ _STUDENT_MASTERY: list[prepared.Prepared[Any]] = [
 ]
 
 
-def passage_mastery(user_ids, doc_id: str | None = None) -> dict[int, PassageMastery]:
+def passage_mastery(
+    user_ids, doc_id: str | None = None, scope: AnswerScope = ALL
+) -> dict[int, PassageMastery]:
     """Return per passage how many answers citing it were given and how many were right.
 
     ``user_ids`` is one student's id (their quiz answers, but those whose feedback is still
-    withheld, and their reviews) or a class's ids (a list or a subquery; quiz answers only);
+    withheld, and their reviews) or a class's ids (a list or a subquery; quiz answers only, of
+    the ``scope``: all, practice or one assignment's);
     ``doc_id`` limits it to one article.
     """
     if isinstance(user_ids, int):
@@ -346,7 +350,10 @@ def passage_mastery(user_ids, doc_id: str | None = None) -> dict[int, PassageMas
         ]
         rows = [r for r in rows if doc_id is None or r[1] == doc_id]
     else:
-        who = Answer.user_id.in_(user_ids)
+        which = scope.condition()
+        who: ColumnElement[bool] = Answer.user_id.in_(user_ids)
+        if which is not None:
+            who = who & which
         stmt = _mastery_statement(_evidence(Answer, who), doc_id is not None)
         rows = read(stmt, {"doc": doc_id} if doc_id is not None else {}).all()
     mastery: dict[int, PassageMastery] = {}
@@ -373,13 +380,16 @@ class CitingQuestion:
         return self.correct / self.answers if self.answers else None
 
 
-def questions_citing(passage_id: int, user_ids) -> list[CitingQuestion]:
-    """Return the questions whose versions cite a passage, with the group's facility on them.
+def questions_citing(passage_id: int, user_ids, scope: AnswerScope = ALL) -> list[CitingQuestion]:
+    """Return the questions whose versions cite a passage, with the group's facility on them
+    (its answers of the ``scope``).
 
     The questions citing it now, and those whose earlier versions the group answered there, as
     the heatmap's shade counts every answer to a citing version.
     """
     from quizapp.models import QuestionVersion
+
+    which = scope.condition()
 
     answered = (
         select(
@@ -390,7 +400,11 @@ def questions_citing(passage_id: int, user_ids) -> list[CitingQuestion]:
             ),
         )
         .join(_CITED, _CITED.c.version_id == Answer.version_id)
-        .where(_CITED.c.passage_id == passage_id, Answer.user_id.in_(user_ids))
+        .where(
+            _CITED.c.passage_id == passage_id,
+            Answer.user_id.in_(user_ids),
+            *([which] if which is not None else []),
+        )
         .group_by(Answer.question_id)
         .subquery()
     )

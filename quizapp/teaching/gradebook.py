@@ -6,11 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import (
-    ColumnElement,
-    func,
-    select,
-)
+from sqlalchemy import ColumnElement, func, select
 
 from quizapp.db.transactions import read
 from quizapp.learning import assigned

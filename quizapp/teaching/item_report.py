@@ -29,6 +29,7 @@ from sqlalchemy import (
 )
 
 from quizapp.extensions import db
+from quizapp.learning.answer_scope import ALL, AnswerScope
 from quizapp.models import Answer, Bank, Question, QuestionVersion, User
 from quizapp.qtypes import get_type
 from quizapp.qtypes.base import TypedAnswer
@@ -85,16 +86,18 @@ def _choice_keys(q, version, response) -> list[str]:
     return [now.get(same.get(key) or "", EARLIER) for key in picked]
 
 
-def _first_answers(bank_id: str | None, user_ids):
-    """Return each student's first answer to each live question, with its fraction."""
+def _first_answers(bank_id: str | None, user_ids, scope: AnswerScope = ALL):
+    """Return each student's first answer (among the scope's) to each live question, with its
+    fraction."""
     # Students only: an instructor trying their own quiz must not move its statistics. One IN:
     # with a second one over every student SQLite read all their answers for a class's report.
     students = select(User.id).where(User.role == "student")
     if user_ids is not None:
         students = students.where(User.id.in_(user_ids))
+    which = scope.condition()
     first = (
         select(func.min(Answer.id).label("id"))
-        .where(Answer.user_id.in_(students))
+        .where(Answer.user_id.in_(students), *([which] if which is not None else []))
         .group_by(Answer.user_id, Answer.question_id)
         .subquery()
     )
@@ -415,10 +418,11 @@ def _item(q, row: dict | None, counts) -> ItemRow:
     )
 
 
-def report(bank_id: str | None = None, user_ids=None) -> list[BankReport]:
-    """Return per bank the statistics of every live question (answers by ``user_ids`` only)."""
+def report(bank_id: str | None = None, user_ids=None, scope: AnswerScope = ALL) -> list[BankReport]:
+    """Return per bank the statistics of every live question (answers by ``user_ids`` only, and
+    of the ``scope``: all, practice only or one assignment's)."""
     questions = _live_questions(bank_id)
-    f = _materialise(_first_answers(bank_id, user_ids))
+    f = _materialise(_first_answers(bank_id, user_ids, scope))
     try:
         rows = _item_rows(f, _with_rest_scores(f))
         counted = [q.id for q in questions if _labels(q)[0] or _typed(q.type)]

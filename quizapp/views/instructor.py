@@ -24,8 +24,10 @@ from quizapp.content.queries import find_document, list_documents, passage_map
 from quizapp.formats import BANK_FORMATS
 from quizapp.formats.csvout import stream_rows
 from quizapp.learning import assigned, attempts, charts, progress
+from quizapp.learning.answer_scope import ALL, PRACTICE, AnswerScope
 from quizapp.learning.question_cache import question_view
-from quizapp.models import Course
+from quizapp.models import Assignment, Course
+from quizapp.teaching import assignments as setting
 from quizapp.teaching import classes, exports, gradebook, item_report, stored_reports
 from quizapp.web.forms import (
     ConfirmUploadForm,
@@ -294,18 +296,16 @@ def heatmap(course_id: int):
     """Each article's passages tinted by the class's mastery of the questions citing them."""
 
     course = course_or_404(course_id)
+    answers = AnswersShown.from_request(course)
     documents = list_documents()
     doc_id = request.args.get("doc") or (documents[0].id if documents else None)
     document = find_document(documents, doc_id)
     if doc_id and document is None:
         abort(404, description="There is no such article.")
-    mastery = (
-        progress.passage_mastery(classes.member_ids(course.id), document.id) if document else {}
-    )
+    members = classes.member_ids(course.id)
+    mastery = progress.passage_mastery(members, document.id, answers.scope) if document else {}
     selected = request.args.get("passage", type=query_id)
-    questions = (
-        progress.questions_citing(selected, classes.member_ids(course.id)) if selected else []
-    )
+    questions = progress.questions_citing(selected, members, answers.scope) if selected else []
     return render_template(
         "instructor/heatmap.html",
         course=course,
@@ -316,7 +316,46 @@ def heatmap(course_id: int):
         chart=charts,
         selected=selected,
         questions=questions,
+        answers=answers,
     )
+
+
+@dataclass(frozen=True)
+class AnswersShown:
+    """Which of a class's answers a report reads: ``?assignment=`` an assignment's id,
+    "practice", or nothing for all of them (a GET form's select: no JavaScript)."""
+
+    scope: AnswerScope
+    value: str  # the query value ("" for all answers)
+    choices: list[tuple[str, str]]  # (value, label) for the select
+    assignment: Assignment | None = None
+
+    @classmethod
+    def from_request(cls, course: Course | None) -> "AnswersShown":
+        """Return the answers the request names; 400 or 404 for what names none of the class's."""
+        value = (request.args.get("assignment") or "").strip()
+        if course is None:
+            if value:
+                abort(400, description="Answers can be chosen by assignment in a class's item "
+                      "analysis only: choose the class first.")  # fmt: skip
+            return cls(ALL, "", [])
+        choices = [("", "All answers"), ("practice", "Practice only (never counted)")] + [
+            (str(a.id), f"Assignment: {a.title}") for a in setting.of_course(course.id)
+        ]
+        if value in ("", "all"):
+            return cls(ALL, "", choices)
+        if value == "practice":
+            return cls(PRACTICE, value, choices)
+        if not (value.isascii() and value.isdigit()):
+            abort(400, description="Choose the answers to read: all, practice only, or an "
+                  "assignment of this class by its number.")  # fmt: skip
+        try:
+            assignment = setting.get(course.id, query_id(value))
+        except ValueError:  # past any id
+            assignment = None
+        if assignment is None:
+            abort(404, description="This class has no assignment with that number.")
+        return cls(AnswerScope(assignment.id), str(assignment.id), choices, assignment)
 
 
 def _csv_response(header, rows, filename: str, bom: bool = False) -> Response:
@@ -338,24 +377,35 @@ class ItemFilter:
     course: Course | None  # the class, or None for every student
     bank: str | None  # a bank id: one bank's report at a time (all six ran to 69,000 px)
     banks: list[tuple[str, str]]  # (id, title) of the banks to choose from
+    answers: AnswersShown  # a class's answers: all, practice only, or one assignment's
 
     @classmethod
     def from_request(cls, all_banks: bool = False) -> "ItemFilter":
-        """Return the filter the request names; 404 for a class or bank that is not there."""
+        """Return the filter the request names; 404 for a class, assignment or bank that is not
+        there (an assignment's banks are those it draws from)."""
         course = None
         if request.args.get("course"):
             course = course_or_404(request.args.get("course", type=query_id))
+        answers = AnswersShown.from_request(course)
         banks = item_report.live_banks()
+        if answers.assignment is not None:
+            drawn = {d["bank"] for d in answers.assignment.draw}
+            banks = [(bank_id, title) for bank_id, title in banks if bank_id in drawn]
         bank = request.args.get("bank") or None
         if bank is not None and bank not in dict(banks):
-            abort(404, description="There is no such question bank.")
+            abort(404, description="There is no such question bank"
+                  + (" in this assignment." if answers.assignment else "."))  # fmt: skip
         if bank is None and banks and not all_banks:
             bank = banks[0][0]  # the page starts at the first bank; the CSV has them all
-        return cls(course, bank, banks)
+        return cls(course, bank, banks, answers)
 
     def args(self, **changes) -> dict:
         """Return the query arguments of this filter with ``changes``: for links to others."""
-        values = {"course": self.course.id if self.course else None, "bank": self.bank}
+        values = {
+            "course": self.course.id if self.course else None,
+            "bank": self.bank,
+            "assignment": self.answers.value or None,
+        }
         return {k: v for k, v in (values | changes).items() if v is not None}
 
     @property
@@ -386,7 +436,8 @@ def _item_reports(shown: ItemFilter):
         reports, fresh = stored_reports.everyone()
         return [r for r in reports if shown.bank in (None, r.bank_id)], fresh
     users = classes.member_ids(shown.course.id)
-    return item_report.report(bank_id=shown.bank, user_ids=users), None
+    reports = item_report.report(shown.bank, users, shown.answers.scope)
+    return [r for r in reports if r.bank_id in dict(shown.banks)], None  # an assignment's
 
 
 @bp.post("/items/recompute")
@@ -407,6 +458,11 @@ def export_items():
     export = exports.SCORE_EXPORTS["items"]
     header, rows = export.rows(shown.course, reports)
     name = export.filename(shown.course)
+    if shown.answers.value:
+        which = (
+            "practice" if shown.answers.assignment is None else "assignment-" + shown.answers.value
+        )
+        name = name.removesuffix(".csv") + f"-{which}.csv"
     if shown.bank:
         name = name.removesuffix(".csv") + f"-{shown.bank}.csv"
     return _csv_response(header, rows, name, bool(request.args.get("bom")))

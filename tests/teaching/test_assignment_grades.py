@@ -15,6 +15,7 @@ from quizapp import clock
 from quizapp.accounts.users import create_user
 from quizapp.extensions import db
 from quizapp.learning import assigned, attempts
+from quizapp.learning.question_cache import question_view
 from quizapp.models import Assignment, Attempt, Bank
 from quizapp.teaching import assignments, classes, gradebook
 from quizapp.teaching.assignments import Settings
@@ -314,3 +315,100 @@ def test_exports_finish_overdue_attempts_first(app, teacher, klass, frozen):
     frozen["now"] += timedelta(hours=1)
     rows = _csv(teacher, f"/teach/classes/{course_id}/scores.csv?format=wide")
     assert next(r for r in rows if r["username"] == "ana")["Week 1 (out of 9)"] == "3"
+
+
+def _wrong(attempt, position: int) -> list[str]:
+    """The form values of a wrong answer at one position (of the three-question bank)."""
+    view = question_view(attempt.items[position][1])
+    if view.qtype.has_choices:
+        wrong = next(c for c in view.choices if not c.correct)
+        return [attempts.choice_token(attempt.id, position, wrong.index)]
+    if view.type == "true_false":
+        return [str(not view.spec["answer"]).lower()]
+    return ["1"]  # numeric: far from 2,400
+
+
+def practise_wrongly(app, user_id: int) -> None:
+    with app.test_request_context():
+        attempt = attempts.start_attempt(user_id, BIG)
+        for position in range(len(attempt.items)):
+            attempts.submit_answer(attempt, position, _wrong(attempt, position), None)
+
+
+@pytest.fixture
+def answered(app, klass):
+    """ana takes Week 1 (every question of the bank) rightly; ben practises it wrongly."""
+    course_id, ids = klass
+    week = _set(app, course_id)
+    take(app, week, ids["ana"], 3)
+    practise_wrongly(app, ids["ben"])
+    return course_id, week
+
+
+def responses(html: str) -> dict[str, tuple[str, str]]:
+    """Return each question's (responses, facility) cells from an item-analysis page."""
+    found = re.findall(
+        r'<th scope="row"><code>([^<]+)</code>.*?</th>\s*<td class="num">(\d+)</td>\s*'
+        r'<td class="num">([^<]+)</td>',
+        html,
+        re.S,
+    )
+    return {qid: (n, facility) for qid, n, facility in found}
+
+
+def test_item_analysis_reads_all_answers_practice_or_one_assignments(app, teacher, answered):
+    course_id, week = answered
+    url = f"/teach/items?course={course_id}"
+    everything = teacher.get(url).text
+    assert '<label for="assignment">Answers</label>' in everything
+    assert f'<option value="{week}" >Assignment: Week 1</option>' in everything
+    assert set(responses(everything).values()) == {("2", "50%")}
+    graded = teacher.get(f"{url}&assignment={week}").text
+    assert set(responses(graded).values()) == {("1", "100%")}
+    assert f'<option value="{week}" selected>' in graded
+    assert "Answers to the assignment “Week 1” only" in graded
+    practice = teacher.get(f"{url}&assignment=practice").text
+    assert set(responses(practice).values()) == {("1", "0%")}
+    # The CSV link keeps the filter, and the file is the page's
+    link = re.search(r'href="(/teach/items\.csv\?[^"]+)"', graded)[1].replace("&amp;", "&")
+    assert f"assignment={week}" in link
+    rows = _csv(teacher, link)
+    assert {(r["bank"], r["responses"]) for r in rows} == {(BIG, "1")}
+
+
+def test_the_heatmap_reads_all_answers_practice_or_one_assignments(app, teacher, answered):
+    course_id, week = answered
+    url = f"/teach/classes/{course_id}/heatmap?doc=big-science"
+    labels = r'<span class="mastery-label">\s*\d+ of \d+ answers right \((\d+%)\)'
+    assert set(re.findall(labels, teacher.get(url).text)) == {"50%"}  # ana's and ben's
+    graded = teacher.get(f"{url}&assignment={week}").text
+    assert set(re.findall(labels, graded)) == {"100%"}
+    assert set(re.findall(labels, teacher.get(f"{url}&assignment=practice").text)) == {"0%"}
+    # A passage's questions keep the filter, and count its answers alone
+    link = re.search(r'href="([^"]*passage=\d+[^"]*)"', graded)[1].replace("&amp;", "&")
+    assert f"assignment={week}" in link
+    citing = teacher.get(link).text
+    assert re.search(r'<td class="num">1</td>\s*<td class="num">100%</td>', citing)
+
+
+def test_an_assignment_filter_names_one_of_the_class_or_says_why_not(app, teacher, answered):
+    course_id, week = answered
+    other, _code = create_class(teacher, name="Other class")
+    elsewhere = _set(app, other, title="Elsewhere")
+    gone = _set(app, course_id, title="Gone")
+    with app.test_request_context():
+        assignments.delete_assignment(db.session.get(Assignment, gone))
+    for base in (f"/teach/items?course={course_id}&", f"/teach/classes/{course_id}/heatmap?"):
+        for value in (elsewhere, gone, 99999999999999):
+            missing = teacher.get(f"{base}assignment={value}")
+            assert missing.status_code == 404, (base, value)
+            assert "This class has no assignment with that number." in missing.text
+        for value in ("abc", "-1", "1.5", "²"):
+            bad = teacher.get(f"{base}assignment={value}")
+            assert bad.status_code == 400, (base, value)
+            assert "an assignment of this class by its number" in bad.text
+    everyone = teacher.get(f"/teach/items?assignment={week}")
+    assert everyone.status_code == 400 and "choose the class first" in everyone.text
+    # An assignment's banks are those it draws on
+    outside = teacher.get(f"/teach/items?course={course_id}&assignment={week}&bank=sample-cross")
+    assert outside.status_code == 404 and "no such question bank in this assignment" in outside.text

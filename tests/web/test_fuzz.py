@@ -86,13 +86,13 @@ TARGETS = [
     Target("teacher", "POST", "/teach/", ("name", "policy")),
     Target("teacher", "GET", "/teach/classes/{course}", ("sort", "dir", "page", "policy")),
     Target("teacher", "POST", "/teach/classes/{course}", ("policy",)),
-    Target("teacher", "GET", "/teach/classes/{course}/heatmap", ("doc", "passage")),
+    Target("teacher", "GET", "/teach/classes/{course}/heatmap", ("doc", "passage", "assignment")),
     Target("teacher", "GET", "/teach/classes/{course}/scores.csv", ("format", "bom")),
     Target("teacher", "GET", "/teach/classes/{course}/students/{n}"),
     Target("teacher", "GET", "/teach/classes/{course}/students/{n}/attempts/{n}"),
     Target("teacher", "POST", "/teach/items/recompute"),
-    Target("teacher", "GET", "/teach/items", ("course",)),
-    Target("teacher", "GET", "/teach/items.csv", ("course", "bom")),
+    Target("teacher", "GET", "/teach/items", ("course", "bank", "assignment")),
+    Target("teacher", "GET", "/teach/items.csv", ("course", "bom", "assignment")),
     Target("teacher", "GET", "/teach/banks/{bank}.{fmt}"),
 ]
 

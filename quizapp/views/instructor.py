@@ -255,8 +255,16 @@ def attempt(course_id: int, user_id: int, attempt_id: int):
         attempt=attempt,
         attempt_number=number,
         items=items,
-        title=gradebook.bank_titles().get(attempt.bank_id, attempt.bank_id),
+        title=_attempt_title(attempt),
     )
+
+
+def _attempt_title(attempt) -> str:
+    """Name an attempt by its assignment ("Week 1 (assignment)") or the quiz practised."""
+    assignment = assigned.assignment_of(attempt)
+    if assignment is not None:
+        return f"{assignment.title} (assignment)"
+    return gradebook.bank_titles().get(attempt.bank_id, attempt.bank_id)
 
 
 @bp.route("/classes/<int:course_id>/students/<int:user_id>/remove", methods=["GET", "POST"])

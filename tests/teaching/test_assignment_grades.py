@@ -252,6 +252,10 @@ def test_the_student_page_lists_assignment_attempts_apart_from_practice(app, tea
     with app.app_context():
         title = db.session.get(Bank, BIG).title
     assert re.findall(r">([^<>]+), attempt (\d)</a>", practice) == [(str(escape(title)), "1")]
+    # Drilling down, the attempt is named by its assignment, not the bank it draws from.
+    link = re.search(r'href="([^"]+)">Week &lt;1&gt;, attempt 1</a>', graded).group(1)
+    answers = teacher.get(link.replace("&amp;", "&")).text
+    assert "<h1>Week &lt;1&gt; (assignment), attempt 1</h1>" in answers
 
 
 def _csv(teacher, url: str) -> list[dict]:

@@ -61,3 +61,35 @@ def schema_drift(app) -> list:
     with app.app_context(), db.engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"render_as_batch": True})
         return compare_metadata(context, db.metadata)
+
+
+def class_with_students(
+    app, names=("ana", "ben"), timezone: str = "UTC", teacher: str = "prof"
+) -> tuple[int, dict[str, int]]:
+    """Create an instructor's class (in ``timezone``) joined by students ``names``, through the
+    services; return its id and the students' ids by username."""
+    from quizapp.models import Course
+    from quizapp.teaching import classes
+
+    with app.app_context():
+        owner = create_user(teacher, Auth.PASSWORD, role="instructor")
+        db.session.commit()
+        made = classes.create_course(owner.id, "Policy 101")
+        db.session.get_one(Course, made.id).timezone = timezone
+        db.session.commit()
+        ids = {}
+        for name in names:
+            user = create_user(name, Auth.PASSWORD)
+            db.session.commit()
+            classes.join_course(user.id, made.join_code)
+            ids[name] = user.id
+        return made.id, ids
+
+
+def frozen_clock(monkeypatch, start):
+    """Make ``quizapp.clock.now`` read a time the test moves by hand (``state["now"]``)."""
+    from quizapp import clock
+
+    state = {"now": start}
+    monkeypatch.setattr(clock, "now", lambda: state["now"])
+    return state

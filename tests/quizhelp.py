@@ -6,6 +6,7 @@ import re
 from sqlalchemy import select
 
 from quizapp.extensions import db
+from quizapp.learning import attempts
 from quizapp.learning.question_cache import question_view
 from quizapp.models import Attempt, Bank
 from tests.conftest import csrf_from
@@ -147,3 +148,17 @@ def take_quiz_typing(app, client, bank_id: str, typed: str) -> int:
         feedback = client.get(response.location).get_data(as_text=True)
         url = htmlmod.unescape(re.search(r'class="btn" href="([^"]+)"', feedback).group(1))
     return attempt_id
+
+
+def right_values(attempt, position: int) -> list[str]:
+    """Return the form values of a right answer at one position of an attempt (in a request)."""
+    view = question_view(attempt.items[position][1])
+    if view.qtype.has_choices:
+        return [
+            attempts.choice_token(attempt.id, position, c.index) for c in view.choices if c.correct
+        ]
+    if view.type == "true_false":
+        return [str(view.spec["answer"]).lower()]
+    if view.type == "numeric":
+        return [str(view.spec["answer"])]
+    return [view.spec["accept"][0]]

@@ -163,7 +163,9 @@ def test_a_timed_assignment_with_an_extension_from_setting_to_feedback(
         assignment_id = db.session.query(Assignment.id).scalar()
     teacher.goto(f"{live_server}/teach/items?course={course_id}&assignment={assignment_id}")
     expect(teacher.get_by_role("heading", name="Item analysis")).to_be_visible()
-    expect(teacher.locator("select[name=assignment] option:checked")).to_have_text("Assignment: Week 1")
+    expect(teacher.locator("select[name=assignment] option:checked")).to_have_text(
+        "Assignment: Week 1"
+    )
     expect(teacher.get_by_role("row").filter(has_text="sample-").first).to_be_visible()
 
     # After the close (Ben's window ends with everyone's), the feedback shows.

@@ -7,13 +7,12 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from quizapp import clock
-from quizapp.accounts.users import create_user
 from quizapp.extensions import db
 from quizapp.learning import assigned, attempts
-from quizapp.models import Assignment, AssignmentOverride, Attempt, Course
-from quizapp.teaching import assignments, classes
-from tests.teaching.test_assignments import _right
+from quizapp.models import Assignment, AssignmentOverride, Attempt
+from quizapp.teaching import assignments
+from tests.factories import class_with_students, frozen_clock
+from tests.quizhelp import right_values
 
 MON = datetime(2026, 9, 7, 9, 0)  # UTC; 10:00 in London (BST)
 FRI = datetime(2026, 9, 11, 17, 0)
@@ -32,27 +31,13 @@ def _week_1_but(change: list[str]) -> list[str]:
 
 @pytest.fixture
 def frozen(monkeypatch):
-    state = {"now": MON + timedelta(hours=1)}
-    monkeypatch.setattr(clock, "now", lambda: state["now"])
-    return state
+    return frozen_clock(monkeypatch, MON + timedelta(hours=1))
 
 
 @pytest.fixture
 def course(app):
     """A class in London with two students; returns (course id, {username: id})."""
-    with app.app_context():
-        teacher = create_user("prof", "correct horse battery", role="instructor")
-        db.session.commit()
-        made = classes.create_course(teacher.id, "Policy 101")
-        db.session.get_one(Course, made.id).timezone = "Europe/London"
-        db.session.commit()
-        ids = {}
-        for name in ("ana", "ben"):
-            user = create_user(name, "correct horse battery")
-            db.session.commit()
-            classes.join_course(user.id, made.join_code)
-            ids[name] = user.id
-        return made.id, ids
+    return class_with_students(app, timezone="Europe/London")
 
 
 def _create(runner, course_id, *extra):
@@ -256,7 +241,7 @@ def _take(app, assignment_id: int, user_id: int, right: int) -> None:
         assignment = db.session.get_one(Assignment, assignment_id)
         attempt = assigned.start(assignment, user_id).attempt
         for position in range(right):
-            sent = attempts.submit_answer(attempt, position, _right(attempt, position), None)
+            sent = attempts.submit_answer(attempt, position, right_values(attempt, position), None)
             assert sent.error is None and not sent.late
         attempts.finish_attempt(attempt)
 

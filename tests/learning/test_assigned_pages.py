@@ -9,15 +9,15 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from quizapp import clock
 from quizapp.accounts.users import create_user
 from quizapp.extensions import db
 from quizapp.learning.question_cache import question_view
-from quizapp.models import Answer, Assignment, Attempt, Course
+from quizapp.models import Answer, Assignment, Attempt
 from quizapp.rounding import percent
-from quizapp.teaching import assignments, classes
+from quizapp.teaching import assignments
 from quizapp.teaching.assignments import Settings
 from tests.conftest import Auth, csrf_from
+from tests.factories import class_with_students, frozen_clock
 from tests.quizhelp import answer, answer_values, attempt_id_of, bank_ids, start, take_quiz
 
 # The class meets in London: 09:00 UTC is 10:00 BST in September.
@@ -28,25 +28,13 @@ LONDON = "Europe/London"
 
 @pytest.fixture
 def frozen(monkeypatch):
-    state = {"now": MON + timedelta(hours=1)}  # 11:00 BST
-    monkeypatch.setattr(clock, "now", lambda: state["now"])
-    return state
+    return frozen_clock(monkeypatch, MON + timedelta(hours=1))  # 11:00 BST
 
 
 @pytest.fixture
 def course(app):
     """A class in London with its instructor and two students; returns its id."""
-    with app.app_context():
-        teacher = create_user("prof", Auth.PASSWORD, role="instructor")
-        db.session.commit()
-        made = classes.create_course(teacher.id, "Policy 101")
-        for name in ("ana", "ben"):
-            user = create_user(name, Auth.PASSWORD)
-            db.session.commit()
-            classes.join_course(user.id, made.join_code)
-        db.session.get(Course, made.id).timezone = LONDON
-        db.session.commit()
-        return made.id
+    return class_with_students(app, timezone=LONDON)[0]
 
 
 def signed_in(app, username: str):

@@ -21,7 +21,7 @@ from quizapp.teaching import assignments, classes, gradebook
 from quizapp.teaching.assignments import Settings
 from tests.conftest import Auth
 from tests.factories import create_class
-from tests.teaching.test_assignments import _right
+from tests.quizhelp import right_values
 
 MON = datetime(2026, 9, 7, 9, 0)
 FRI = datetime(2026, 9, 11, 17, 0)
@@ -61,7 +61,9 @@ def _set(app, course_id: int, **changes) -> int:
 def _answer(attempt, right: int) -> None:
     """Answer the first ``right`` questions rightly and leave the rest unanswered."""
     for position in range(right):
-        assert not attempts.submit_answer(attempt, position, _right(attempt, position), None).late
+        assert not attempts.submit_answer(
+            attempt, position, right_values(attempt, position), None
+        ).late
 
 
 def take(app, assignment_id: int, user_id: int, right: int, finish=True, preview=False) -> int:

@@ -16,8 +16,7 @@ from quizapp.models import Assignment, AssignmentOverride, Attempt, Course, User
 from quizapp.teaching import assignments
 from tests.conftest import Auth, csrf_from
 from tests.factories import create_class, join, make_user
-from tests.quizhelp import answer
-from tests.teaching.test_assignments import _right
+from tests.quizhelp import answer, right_values
 
 MON = datetime(2026, 9, 7, 9, 0)
 FRI = datetime(2026, 9, 11, 17, 0)
@@ -131,7 +130,7 @@ def test_the_list_counts_submissions_and_the_mean_under_the_policy(app, teacher,
     with app.test_request_context():
         first = db.session.get(Attempt, ana_first)
         for position in range(len(first.items)):
-            attempts.submit_answer(first, position, _right(first, position), None)
+            attempts.submit_answer(first, position, right_values(first, position), None)
         attempts.finish_attempt(first)
     ana_second = _start(app, assignment_id, "ana")
     with app.test_request_context():

@@ -7,14 +7,14 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from quizapp import clock
-from quizapp.accounts.users import create_user
 from quizapp.extensions import db
 from quizapp.learning import assigned, attempts
 from quizapp.learning.question_cache import question_view
 from quizapp.models import Answer, Attempt, Course
 from quizapp.teaching import assignments, classes
 from quizapp.teaching.assignments import Invalid, OverrideSettings, Settings
+from tests.factories import class_with_students, frozen_clock
+from tests.quizhelp import right_values
 
 MON = datetime(2026, 9, 7, 9, 0)
 FRI = datetime(2026, 9, 11, 17, 0)
@@ -22,25 +22,14 @@ FRI = datetime(2026, 9, 11, 17, 0)
 
 @pytest.fixture
 def frozen(monkeypatch):
-    state = {"now": MON + timedelta(hours=1)}
-    monkeypatch.setattr(clock, "now", lambda: state["now"])
-    return state
+    return frozen_clock(monkeypatch, MON + timedelta(hours=1))
 
 
 @pytest.fixture
 def course(app):
-    """A class with its instructor and two students; yields (course id, student ids)."""
-    with app.test_request_context():
-        teacher = create_user("prof", "correct horse battery", role="instructor")
-        db.session.commit()
-        made = classes.create_course(teacher.id, "Policy 101")
-        ids = []
-        for name in ("ana", "ben"):
-            user = create_user(name, "correct horse battery")
-            db.session.commit()
-            classes.join_course(user.id, made.join_code)
-            ids.append(user.id)
-        yield made.id, ids
+    """A class with its instructor and two students; returns (course id, student ids)."""
+    course_id, ids = class_with_students(app)
+    return course_id, list(ids.values())
 
 
 def _settings(**changes) -> Settings:
@@ -55,20 +44,6 @@ def _settings(**changes) -> Settings:
     )
     values.update(changes)
     return Settings(**values)
-
-
-def _right(attempt, position: int) -> list[str]:
-    """The form values of a right answer at one position."""
-    view = question_view(attempt.items[position][1])
-    if view.qtype.has_choices:
-        return [
-            attempts.choice_token(attempt.id, position, c.index) for c in view.choices if c.correct
-        ]
-    if view.type == "true_false":
-        return [str(view.spec["answer"]).lower()]
-    if view.type == "numeric":
-        return [str(view.spec["answer"])]
-    return [view.spec["accept"][0]]
 
 
 def test_settings_are_checked_field_by_field(app, course):
@@ -142,11 +117,11 @@ def test_an_answer_after_the_deadline_is_refused_and_the_attempt_scored_with_wha
         made = assignments.create(course_id, _settings())
         attempt = assigned.start(made, ana).attempt
         frozen["now"] += timedelta(minutes=5)
-        assert not attempts.submit_answer(attempt, 0, _right(attempt, 0), None).late
+        assert not attempts.submit_answer(attempt, 0, right_values(attempt, 0), None).late
         frozen["now"] = attempt.deadline + timedelta(seconds=8)  # within the grace
-        assert not attempts.submit_answer(attempt, 1, _right(attempt, 1), None).late
+        assert not attempts.submit_answer(attempt, 1, right_values(attempt, 1), None).late
         frozen["now"] = attempt.deadline + timedelta(seconds=11)
-        assert attempts.submit_answer(attempt, 2, _right(attempt, 2), None).late
+        assert attempts.submit_answer(attempt, 2, right_values(attempt, 2), None).late
         row = db.session.get(Attempt, attempt.id)
         db.session.refresh(row)
         assert row.finished_at == attempt.deadline
@@ -226,7 +201,7 @@ def test_withheld_answers_do_not_join_the_review_deck(app, course, frozen):
     with app.test_request_context():
         made = assignments.create(course_id, _settings())
         attempt = assigned.start(made, ana).attempt
-        attempts.submit_answer(attempt, 0, _right(attempt, 0), None)
+        attempts.submit_answer(attempt, 0, right_values(attempt, 0), None)
         assert db.session.scalar(select(func.count()).select_from(ReviewCard)) == 0
 
 

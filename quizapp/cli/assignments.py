@@ -334,9 +334,7 @@ def _settings_options(command):
 
 # The commands
 
-
-@assignment_group.command("create")
-@click.option(
+CLASS_OPTION = click.option(
     "--class",
     "course_id",
     type=ID,
@@ -344,6 +342,10 @@ def _settings_options(command):
     metavar="ID",
     help="Class id (see the Teach page).",
 )
+
+
+@assignment_group.command("create")
+@CLASS_OPTION
 @_settings_options
 @with_database
 def assignment_create(course_id: int, **options) -> None:
@@ -451,14 +453,7 @@ def _table(rows: list[list[str]]) -> str:
 
 
 @assignment_group.command("list")
-@click.option(
-    "--class",
-    "course_id",
-    type=ID,
-    required=True,
-    metavar="ID",
-    help="Class id (see the Teach page).",
-)
+@CLASS_OPTION
 @click.option(
     "--format",
     "fmt",

@@ -109,7 +109,7 @@ def check_gradebook(page, live_server, demo_class, size):
     expect(sorted_header).to_have_count(1)
     expect(sorted_header.locator(".sort-arrow")).to_have_text("▼")
     expect(sorted_header.locator(".sort-arrow")).to_be_visible()
-    box = page.get_by_role("region", name=re.compile("^Gradebook"))
+    box = page.get_by_role("region", name=re.compile("^Assignment grades"))
     assert box.locator("tbody tr").count() == 50  # a page of the class of 60
     assert_every_column_reachable(page, box)
     # 50 students in a few screens: the rows are compact

@@ -20,10 +20,10 @@ from quizapp.accounts.users import normalise_username
 from quizapp.authoring.source import DIFFICULTIES
 from quizapp.cli.database import with_database
 from quizapp.extensions import db
-from quizapp.learning.schedule import attempts_for, closes_for, minutes_for, released
+from quizapp.learning.assigned import released_for
+from quizapp.learning.schedule import attempts_for, closes_for, minutes_for
 from quizapp.models import Assignment, Course, User
 from quizapp.models.assignments import ASSIGNMENT_POLICIES
-from quizapp.models.content import utcnow
 from quizapp.rounding import half_up, percent
 from quizapp.teaching import assignments
 from quizapp.teaching.assignments import (
@@ -411,11 +411,6 @@ def _iso(value: datetime | None, zone: str | None = None) -> str | None:
     return value.replace(tzinfo=UTC).astimezone(ZoneInfo(zone)).isoformat(timespec="seconds")
 
 
-def _released(row) -> bool:
-    """Return whether feedback shows now for every attempt, open ones too."""
-    return released(row, False, utcnow())
-
-
 def _as_json(row: assignments.Summary, zone: str) -> dict:
     a = row.assignment
     return {
@@ -431,7 +426,7 @@ def _as_json(row: assignments.Summary, zone: str) -> dict:
         "attempts": a.attempts_allowed,
         "policy": a.score_policy,
         "feedback": FEEDBACK_WORDS[a.feedback],
-        "feedback_released": _released(a),
+        "feedback_released": released_for(a, finished=False),
         "points": a.points,
         "submitted": row.submitted,
         "in_progress": row.in_progress,
@@ -493,7 +488,7 @@ def assignment_list(course_id: int, fmt: str) -> None:
             _attempts_shown(row.assignment.attempts_allowed),
             row.assignment.score_policy,
             FEEDBACK_WORDS[row.assignment.feedback]
-            + (" (released)" if _released(row.assignment) else ""),
+            + (" (released)" if released_for(row.assignment, finished=False) else ""),
             str(row.submitted),
             "-" if row.mean is None else f"{percent(row.mean)}%",
         ]
@@ -637,7 +632,7 @@ def assignment_release(assignment_id: int) -> None:
       quizapp assignment release 7
     """
     assignment, _ = _assignment(assignment_id, "ASSIGNMENT_ID")
-    if _released(assignment):
+    if released_for(assignment, finished=False):
         click.echo(f"the feedback of {assignment.title!r} already shows")
         return
     assignments.release_feedback(assignment)

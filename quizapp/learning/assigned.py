@@ -35,7 +35,6 @@ from quizapp.models import (
     Course,
     Membership,
     QuestionVersion,
-    User,
 )
 from quizapp.models.content import utcnow
 from quizapp.models.rows import AttemptAssignmentRow, AttemptLike
@@ -91,9 +90,6 @@ class Started:
     refusal: str | None = None  # why not, in words for the student
 
 
-_LOCK_USER = select(User.id).where(User.id == bindparam("user")).with_for_update(key_share=True)
-
-
 def start(assignment: Assignment, user_id: int, preview: bool = False) -> Started:
     """Resume the student's open attempt or start a new one within the window and attempts.
 
@@ -102,7 +98,7 @@ def start(assignment: Assignment, user_id: int, preview: bool = False) -> Starte
     """
     finish_overdue([assignment.id], user_id)
     with unit_of_work() as session:
-        take_turn_on_postgresql(session, _LOCK_USER, {"user": user_id})
+        take_turn_on_postgresql(session, attempts.LOCK_USER, {"user": user_id})
         open_attempt = session.scalar(
             select(Attempt)
             .where(

@@ -63,9 +63,9 @@ def open_attempt(user_id: int, bank_id: str) -> Attempt | None:
 
 
 # Taken before looking for the open attempt, so two Start presses at once queue and the
-# second finds the first's attempt. NO KEY UPDATE: it leaves the user's foreign keys free
-# (answers, sign-ins) meanwhile.
-_LOCK_USER = select(User.id).where(User.id == bindparam("user")).with_for_update(key_share=True)
+# second finds the first's attempt (practice and assignment starts alike). NO KEY UPDATE: it
+# leaves the user's foreign keys free (answers, sign-ins) meanwhile.
+LOCK_USER = select(User.id).where(User.id == bindparam("user")).with_for_update(key_share=True)
 
 
 def start_attempt(user_id: int, bank_id: str) -> Attempt | None:
@@ -74,7 +74,7 @@ def start_attempt(user_id: int, bank_id: str) -> Attempt | None:
     if bank is None or bank.retired:
         return None
     with unit_of_work() as session:
-        take_turn_on_postgresql(session, _LOCK_USER, {"user": user_id})
+        take_turn_on_postgresql(session, LOCK_USER, {"user": user_id})
         attempt = open_attempt(user_id, bank_id)
         if attempt is not None:
             return attempt

@@ -40,7 +40,7 @@ def create_app(config: dict | None = None) -> Flask:
         configure_engine(extensions.db.engine, app.config["SQLITE_SYNCHRONOUS"])
 
     from quizapp.learning.question_cache import QuestionCache
-    from quizapp.views import auth, health, instructor, learner, reader
+    from quizapp.views import auth, health, instructor, learner, lti, reader
     from quizapp.web import errors, guards, security, templating
     from quizapp.web.ids import IdConverter
 
@@ -54,7 +54,7 @@ def create_app(config: dict | None = None) -> Flask:
     # Its routes join the instructor blueprint: imported before the blueprint is registered
     from quizapp.views import teach_assignments  # noqa: F401
 
-    for blueprint in (reader.bp, auth.bp, learner.bp, instructor.bp, health.bp):
+    for blueprint in (reader.bp, auth.bp, learner.bp, instructor.bp, health.bp, lti.bp):
         app.register_blueprint(blueprint)
 
     from quizapp.cli import register_commands

@@ -40,7 +40,7 @@ def create_app(config: dict | None = None) -> Flask:
         configure_engine(extensions.db.engine, app.config["SQLITE_SYNCHRONOUS"])
 
     from quizapp.learning.question_cache import QuestionCache
-    from quizapp.views import auth, health, instructor, learner, lti, reader
+    from quizapp.views import admin, auth, health, instructor, learner, lti, reader
     from quizapp.web import errors, guards, security, templating
     from quizapp.web.ids import IdConverter
 
@@ -51,10 +51,10 @@ def create_app(config: dict | None = None) -> Flask:
     errors.init_app(app)
     guards.init_app(app)
     app.url_map.converters["int"] = IdConverter
-    # Its routes join the instructor blueprint: imported before the blueprint is registered
-    from quizapp.views import teach_assignments  # noqa: F401
+    # Their routes join the instructor and lti blueprints: imported before those are registered
+    from quizapp.views import lti_config, teach_assignments  # noqa: F401
 
-    for blueprint in (reader.bp, auth.bp, learner.bp, instructor.bp, health.bp, lti.bp):
+    for blueprint in (reader.bp, auth.bp, learner.bp, instructor.bp, health.bp, lti.bp, admin.bp):
         app.register_blueprint(blueprint)
 
     from quizapp.cli import register_commands

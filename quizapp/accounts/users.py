@@ -175,7 +175,12 @@ class SignedIn(UserMixin):
 
     @property
     def is_instructor(self) -> bool:
-        return self.role == "instructor"
+        """Whether the user may teach: instructors, and admins (who may do all they do)."""
+        return self.role in ("instructor", "admin")
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
 
     def get_id(self) -> str:
         """Return what the session cookie stores: the login session's id, never the user id."""

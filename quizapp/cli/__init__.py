@@ -2,7 +2,8 @@
 
 One module per topic: ``content`` (load, retire, setup), ``banks`` (check, schema), ``users``,
 ``backup`` (backup, restore), ``demo``, ``interchange`` (export, import), ``assignments``
-(assignment create, list, update, delete, override, release); this module holds the
+(assignment create, list, update, delete, override, release), ``lti`` (add-platform, list,
+remove, add-deployment, rotate-key, drop-old-keys, config); this module holds the
 group, its error handling and Flask's ``run`` with its checks.
 """
 
@@ -24,6 +25,7 @@ def register_commands(app) -> None:
     from quizapp.cli.content import load_command, retire_command, setup_command
     from quizapp.cli.demo import demo_command
     from quizapp.cli.interchange import export_group, import_group
+    from quizapp.cli.lti import lti_group
     from quizapp.cli.users import user_group
 
     for command in (
@@ -39,6 +41,7 @@ def register_commands(app) -> None:
         export_group,
         import_group,
         assignment_group,
+        lti_group,
     ):
         app.cli.add_command(command)
 

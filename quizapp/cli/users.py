@@ -17,8 +17,12 @@ def user_group() -> None:
     \b
     Examples:
       quizapp user create prof --role instructor
+      quizapp user create ops --role admin
       quizapp user password alice
       quizapp user set-role alice instructor
+
+    Roles: a student takes quizzes; an instructor also runs classes and assignments; an admin
+    also registers LMS platforms (the Admin page, `quizapp lti`).
     """
 
 
@@ -36,7 +40,13 @@ def _account_rule(problem):
 
 @user_group.command("create")
 @click.argument("username", callback=_account_rule(username_problem))
-@click.option("--role", type=click.Choice(ROLES), default="student", show_default=True)
+@click.option(
+    "--role",
+    type=click.Choice(ROLES),
+    default="student",
+    show_default=True,
+    help="An admin can also do all an instructor does.",
+)
 @click.option(
     "--email", default=None, callback=_account_rule(email_problem), help="Email address (optional)."
 )
@@ -97,7 +107,7 @@ def user_password(username: str, password: str) -> None:
 @click.argument("role", type=click.Choice(ROLES))
 @with_database
 def user_set_role(username: str, role: str) -> None:
-    """Change a user's role, e.g.: quizapp user set-role alice instructor"""
+    """Change a user's role, e.g.: quizapp user set-role alice instructor (or admin)"""
     with unit_of_work():
         user = _user_named(username)
         user.role = role

@@ -1,14 +1,24 @@
 """Registering LMS platforms (an administrator's job): checked fields, one unit of work."""
 
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 
+from quizapp import clock
 from quizapp.db.transactions import unit_of_work
 from quizapp.extensions import db
 from quizapp.lti import keys
-from quizapp.models import LtiDeployment, LtiPlatform
+from quizapp.models import (
+    LtiContext,
+    LtiDeployment,
+    LtiIdentity,
+    LtiKey,
+    LtiLink,
+    LtiPlatform,
+    LtiScore,
+)
 
 
 class Invalid(ValueError):
@@ -32,6 +42,16 @@ class PlatformSettings:
 
 
 URL_FIELDS = ("auth_login_url", "auth_token_url", "key_set_url")
+# The columns' sizes (models.lti): longer values are refused with a message, not a database error.
+LIMITS = {
+    "name": 200,
+    "issuer": 500,
+    "client_id": 500,
+    "auth_login_url": 2000,
+    "auth_token_url": 2000,
+    "key_set_url": 2000,
+    "auth_audience": 2000,
+}
 
 
 def _url_problem(value: str, *, required: bool = True) -> str | None:
@@ -62,12 +82,26 @@ def check(s: PlatformSettings) -> dict[str, list[str]]:
     problem = _url_problem(s.auth_audience.strip(), required=False)
     if problem:
         errors["auth_audience"] = [problem]
+    for name, limit in LIMITS.items():
+        if name not in errors and len(getattr(s, name).strip()) > limit:
+            errors[name] = [f"At most {limit} characters."]
     ids = [d.strip() for d in s.deployment_ids if d.strip()]
     if not ids:
         errors["deployment_ids"] = ["Give at least one deployment id (the platform shows it)."]
-    elif any(len(d) > 500 for d in ids):
-        errors["deployment_ids"] = ["A deployment id is at most 500 characters."]
+    else:
+        problems = {deployment_problem(d) for d in ids} - {None}
+        if problems:
+            errors["deployment_ids"] = sorted(p for p in problems if p)
     return errors
+
+
+def deployment_problem(deployment_id: str) -> str | None:
+    """Return why a deployment id is refused, or None when it is fine."""
+    if not deployment_id.strip():
+        return "Give the deployment id the platform shows."
+    if len(deployment_id.strip()) > 500:
+        return "A deployment id is at most 500 characters."
+    return None
 
 
 def add_platform(s: PlatformSettings) -> LtiPlatform:
@@ -104,8 +138,14 @@ def add_platform(s: PlatformSettings) -> LtiPlatform:
 
 
 def add_deployment(platform_id: int, deployment_id: str) -> bool:
-    """Accept launches from one more deployment of a platform; False if it was known."""
+    """Accept launches from one more deployment of a platform; False if it was known.
+
+    Raises ``Invalid`` (field ``deployment_ids``) for an empty or overlong id.
+    """
     deployment_id = deployment_id.strip()
+    problem = deployment_problem(deployment_id)
+    if problem:
+        raise Invalid({"deployment_ids": [problem]})
     with unit_of_work() as session:
         known = session.scalar(
             select(LtiDeployment.id).where(
@@ -122,3 +162,117 @@ def add_deployment(platform_id: int, deployment_id: str) -> bool:
 def platforms() -> list[LtiPlatform]:
     """Return every registered platform, by name."""
     return list(db.session.scalars(select(LtiPlatform).order_by(LtiPlatform.name, LtiPlatform.id)))
+
+
+class NotFound(LookupError):
+    """No platform, or more than one, answers to what was given; the message says which."""
+
+
+def platform_by(ref: str) -> LtiPlatform:
+    """Return the platform with this id or issuer; raise ``NotFound`` for none or several."""
+    ref = ref.strip()
+    if ref.isdigit():
+        found = db.session.get(LtiPlatform, int(ref)) if len(ref) < 19 else None
+        if found is None:
+            raise NotFound(f"no platform with id {ref}")
+        return found
+    matches = list(db.session.scalars(select(LtiPlatform).where(LtiPlatform.issuer == ref)))
+    if not matches:
+        raise NotFound(f"no platform with issuer {ref!r}")
+    if len(matches) > 1:
+        ids = ", ".join(str(p.id) for p in matches)
+        raise NotFound(f"{len(matches)} platforms have issuer {ref!r} (ids {ids}): give the id")
+    return matches[0]
+
+
+@dataclass
+class Usage:
+    """What launches from a platform left behind: all of it goes when the platform does."""
+
+    users: int = 0  # LMS users mapped to quizapp accounts (the accounts stay)
+    courses: int = 0  # LMS courses mapped to classes (the classes stay)
+    links: int = 0  # links placed in those courses (the assignments stay)
+    unsent_scores: int = 0  # grades not yet delivered to the LMS
+
+    def __str__(self) -> str:
+        def n(count: int, one: str, many: str) -> str:
+            return f"{count} {one if count == 1 else many}"
+
+        return ", ".join(
+            [
+                n(self.users, "LMS user", "LMS users"),
+                n(self.courses, "course", "courses"),
+                n(self.links, "link", "links"),
+                n(self.unsent_scores, "unsent grade", "unsent grades"),
+            ]
+        )
+
+
+def _contexts(platform_id: int):
+    return select(LtiContext.id).where(LtiContext.platform_id == platform_id)
+
+
+def _links(platform_id: int):
+    return select(LtiLink.id).where(LtiLink.context_id.in_(_contexts(platform_id)))
+
+
+def usage(platform_id: int) -> Usage:
+    """Return how many users, courses, links and unsent grades a platform's launches made."""
+    session = db.session
+
+    def count(stmt) -> int:
+        return session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+
+    return Usage(
+        users=count(select(LtiIdentity.id).where(LtiIdentity.platform_id == platform_id)),
+        courses=count(_contexts(platform_id)),
+        links=count(_links(platform_id)),
+        unsent_scores=count(
+            select(LtiScore.id).where(
+                LtiScore.link_id.in_(_links(platform_id)),
+                LtiScore.sent_version < LtiScore.version,
+            )
+        ),
+    )
+
+
+def remove_platform(platform_id: int) -> Usage:
+    """Forget a platform, its deployments and what its launches mapped; return what went.
+
+    Accounts, classes, assignments and attempts are quizapp's own and stay: a student who
+    launched keeps their work and can still sign in with a password link.
+    """
+    with unit_of_work() as session:
+        gone = usage(platform_id)
+        links = _links(platform_id)
+        session.execute(delete(LtiScore).where(LtiScore.link_id.in_(links)))
+        session.execute(delete(LtiLink).where(LtiLink.id.in_(links)))
+        session.execute(delete(LtiContext).where(LtiContext.platform_id == platform_id))
+        session.execute(delete(LtiIdentity).where(LtiIdentity.platform_id == platform_id))
+        platform = session.get(LtiPlatform, platform_id)
+        if platform is not None:
+            session.delete(platform)  # its deployments go with it (delete-orphan)
+    return gone
+
+
+# The tool's key pair. Platforms cache the tool's JWKS (quizapp says five minutes; an LMS may
+# keep it longer), so a key retired less than this long ago may still be the one they hold.
+KEEP_RETIRED = timedelta(hours=1)
+
+
+def tool_keys() -> list[LtiKey]:
+    """Return the tool's keys still published, the signing one first."""
+    return keys.published(db.session())
+
+
+def rotate_key() -> LtiKey:
+    """Make a new signing key; the old one stays in the JWKS until dropped."""
+    with unit_of_work() as session:
+        return keys.rotate(session)
+
+
+def drop_old_keys(retired_for: timedelta = KEEP_RETIRED) -> int:
+    """Stop publishing keys retired at least ``retired_for`` ago; return how many."""
+    before: datetime = clock.now() - retired_for
+    with unit_of_work() as session:
+        return keys.drop_retired(session, before)

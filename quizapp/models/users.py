@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from quizapp.extensions import Model
 from quizapp.models.content import utcnow
 
-ROLES = ("student", "instructor")
+ROLES = ("student", "instructor", "admin")
 DAILY_REVIEWS = 20  # reviews a day unless the student chooses otherwise (review page)
 
 
@@ -39,7 +39,12 @@ class User(Model):
 
     @property
     def is_instructor(self) -> bool:
-        return self.role == "instructor"
+        """Whether the account may teach: instructors, and admins (who may do all they do)."""
+        return self.role in ("instructor", "admin")
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
 
 
 class LoginSession(Model):

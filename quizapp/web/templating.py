@@ -105,7 +105,7 @@ def _site_links(script_root: str, role: str) -> Markup:
 
 
 def site_links(role: str) -> Markup:
-    """Return the header's main links for a role (anonymous, student or instructor).
+    """Return the header's main links for a role (anonymous, student, instructor or admin).
 
     They differ only by role, so each is rendered once per mount point and kept.
     """

@@ -277,6 +277,28 @@ def test_instructor_created_from_the_cli(app, runner):
     assert result.exit_code != 0 and "no user" in result.output.lower()
 
 
+def test_an_admin_created_from_the_cli_teaches_and_administers(app, client, auth, runner):
+    password = "a long password 1"
+    result = runner.invoke(
+        args=["user", "create", "root", "--role", "admin", "--password", password]
+    )
+    assert (result.exit_code, result.stdout) == (0, "created admin root\n")
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.username == "root"))
+        assert (user.role, user.is_admin, user.is_instructor) == ("admin", True, True)
+    auth.login("root", password)
+    assert client.get("/teach/").status_code == 200  # an admin does what an instructor does
+    assert client.get("/admin/lti").status_code == 200
+    result = runner.invoke(args=["user", "set-role", "root", "instructor"])
+    assert (result.exit_code, result.stdout) == (0, "root is now instructor\n")
+    assert client.get("/admin/lti").status_code == 403
+    assert client.get("/teach/").status_code == 200
+    result = runner.invoke(args=["user", "set-role", "root", "admin"])
+    assert result.exit_code == 0 and client.get("/admin/lti").status_code == 200
+    refused = runner.invoke(args=["user", "set-role", "root", "superuser"])
+    assert refused.exit_code == 2 and "'superuser' is not one of" in refused.stderr
+
+
 def test_header_links_follow_the_role(client, auth, runner):
     def links() -> set[str]:
         nav = client.get("/").get_data(as_text=True).split('aria-label="Main"')[1]
@@ -293,6 +315,11 @@ def test_header_links_follow_the_role(client, auth, runner):
     auth.logout()
     auth.login("prof", password)
     assert any(link.startswith("/teach") for link in links())
+    assert "/admin/lti" not in links()
+    runner.invoke(args=["user", "create", "root", "--role", "admin", "--password", password])
+    auth.logout()
+    auth.login("root", password)
+    assert "/admin/lti" in links() and any(link.startswith("/teach") for link in links())
     auth.logout()
     assert links() == anonymous
 

@@ -125,7 +125,7 @@ def test_adding_a_platform_shows_it_in_the_list(app, admin):
     page = admin.get(response.location).get_data(as_text=True)
     assert "Moodle is registered" in page
     listed = admin.get("/admin/lti").get_data(as_text=True)
-    row = listed.split("Registered platforms")[1].split("</table>")[0]
+    row = listed.split('id="platforms"')[1].split("</table>")[0]
     assert "Moodle" in row and MOODLE in row and "abc123" in row
     assert "<code>1</code>, <code>2</code>" in row
 
@@ -263,3 +263,23 @@ def test_canvas_json_is_valid_with_absolute_urls_and_the_deep_linking_placements
 def test_canvas_json_follows_the_address_behind_a_path_prefix(client):
     response = client.get("/lti/config/canvas.json", base_url="http://host:8080/quiz/")
     assert response.get_json()["public_jwk_url"] == "http://host:8080/quiz/lti/jwks"
+
+
+def test_the_configured_paths_are_the_routes_that_serve_them(app):
+    from flask import url_for
+
+    from quizapp.lti import configuration
+
+    served = {
+        "lti.jwks": configuration.JWKS_PATH,
+        "lti_config": configuration.CANVAS_JSON_PATH,
+        # The launch endpoints, once their routes are in (lti-launch): the same paths.
+        "lti.login": configuration.LOGIN_PATH,
+        "lti.launch": configuration.LAUNCH_PATH,
+    }
+    with app.test_request_context():
+        assert url_for("lti.jwks") == configuration.JWKS_PATH
+        assert url_for("lti.canvas_json") == configuration.CANVAS_JSON_PATH
+        for endpoint, path in served.items():
+            if endpoint in app.view_functions:
+                assert url_for(endpoint) == path, endpoint

@@ -124,10 +124,25 @@ class Platform:
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen[bytes] | None = None
 
-    issuer = property(lambda self: self.url, doc="The platform's issuer (iss): its base URL.")
-    auth_login_url = property(lambda self: self.url + "/authorize")
-    auth_token_url = property(lambda self: self.url + "/token")
-    key_set_url = property(lambda self: self.url + "/jwks")
+    @property
+    def issuer(self) -> str:
+        """The platform's issuer (iss): its base URL."""
+        return self.url
+
+    @property
+    def auth_login_url(self) -> str:
+        """The OIDC authorization endpoint the tool redirects the browser to."""
+        return self.url + "/authorize"
+
+    @property
+    def auth_token_url(self) -> str:
+        """The OAuth2 token endpoint (client_credentials with a signed client assertion)."""
+        return self.url + "/token"
+
+    @property
+    def key_set_url(self) -> str:
+        """The platform's JWKS."""
+        return self.url + "/jwks"
 
     # -- the process ------------------------------------------------------------------------
 

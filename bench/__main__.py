@@ -40,6 +40,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--db-dir", help="folder for the temp databases (e.g. /dev/shm)")
     parser.add_argument("--keep", action="store_true", help="keep the temp databases")
+    parser.add_argument(
+        "--launch-only",
+        action="store_true",
+        help="only compare an LTI launch with a sign-in (about a minute; prints, writes nothing)",
+    )
     return parser.parse_args(argv)
 
 
@@ -76,10 +81,26 @@ def header(opts: Options, facts: dict, elapsed: float) -> str:
     )
 
 
+def launch_only(opts: Options) -> int:
+    """Build a small database and print the launch-against-sign-in rows alone."""
+    import tempfile
+
+    from bench import data, launch, report
+
+    log = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
+    with tempfile.TemporaryDirectory(prefix="quizapp-bench-", dir=opts.db_dir) as tmp:
+        db = Path(tmp) / "launch.sqlite3"
+        data.create(db, launch.FLOWS + 10, log)
+        print(report.table(launch.rows(launch.measure(db, log))))
+    return 0
+
+
 def main(argv=None) -> int:
     """Run the benchmark, print the table and write it under bench/results/."""
     args = parse_args(argv)
     opts = options(args)
+    if args.launch_only:
+        return launch_only(opts)
     started = time.perf_counter()
     table, notes, facts = run(opts, log=lambda m: print(m, file=sys.stderr, flush=True))
     text = header(opts, facts, time.perf_counter() - started) + "\n" + table + "\n"

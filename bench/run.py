@@ -11,7 +11,7 @@ from pathlib import Path
 
 import requests
 
-from bench import data, floor, plan, wrk
+from bench import data, floor, launch, plan, wrk
 from bench.export import run_export
 from bench.servers import Server
 
@@ -301,6 +301,8 @@ def run(opts: Options, log=print) -> tuple[str, list[str], dict]:
                 report.endpoint_row("answer (NORMAL)", reference, paired, None, label, floor_share)
             )
     rows.append(report.csv_row(facts["answers"][big.name], seconds, peak_mb - base_mb))
+    log("measuring an LTI launch against a sign-in")
+    rows += launch.rows(launch.measure(main, log))
     facts["export"] = (
         f"{seconds:.1f} s, peak RSS {peak_mb:.0f} MB (1k-answer baseline {base_mb:.0f} MB)"
     )

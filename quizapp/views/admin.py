@@ -9,7 +9,7 @@ from quizapp.extensions import db
 from quizapp.lti import configuration, platforms
 from quizapp.lti.platforms import Invalid
 from quizapp.models import LtiPlatform
-from quizapp.web.forms import DeploymentForm, PlatformForm, add_errors
+from quizapp.web.platform_forms import DeploymentForm, PlatformForm, add_errors
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

@@ -162,7 +162,18 @@ def lti_add_platform(
     )
 
 
-def _as_json(platform: LtiPlatform) -> dict:
+def _course_json(course: platforms.LmsCourse) -> dict:
+    return {
+        "id": course.id,
+        "context_id": course.context_id,
+        "title": course.title,
+        "class_id": course.class_id,
+        "class": course.class_name,
+        "roster_synced": _iso(course.roster_synced_at),
+    }
+
+
+def _as_json(platform: LtiPlatform, courses: list[platforms.LmsCourse]) -> dict:
     return {
         "id": platform.id,
         "name": platform.name,
@@ -174,6 +185,7 @@ def _as_json(platform: LtiPlatform) -> dict:
         "jwks_url": platform.key_set_url,
         "audience": platform.auth_audience,
         "created": _iso(platform.created_at),
+        "courses": [_course_json(c) for c in courses if c.platform_id == platform.id],
     }
 
 
@@ -196,9 +208,10 @@ def _table(rows: list[list[str]]) -> str:
 )
 @with_database
 def lti_list(fmt: str) -> None:
-    """List platforms and the tool's keys.
+    """List platforms, LMS courses and the tool's keys.
 
-    The registered platforms with their deployments, then the keys /lti/jwks publishes.
+    The registered platforms with their deployments, the LMS courses their launches mapped
+    to classes, then the keys /lti/jwks publishes.
 
     \b
     Examples:
@@ -206,8 +219,9 @@ def lti_list(fmt: str) -> None:
       quizapp lti list --format json
     """
     registered = platforms.platforms()
+    courses = platforms.courses()
     if fmt == "json":
-        click.echo(json.dumps([_as_json(p) for p in registered], indent=2))
+        click.echo(json.dumps([_as_json(p, courses) for p in registered], indent=2))
         return
     if not registered:
         click.echo("no platforms registered yet: add one with `quizapp lti add-platform`", err=True)
@@ -223,6 +237,21 @@ def lti_list(fmt: str) -> None:
                 _when(p.created_at),
             ]
             for p in registered
+        ]
+        click.echo(_table([header, *rows]))
+    if courses:
+        click.echo("")
+        click.echo("LMS courses (ID: what `quizapp lti sync-roster` takes):")
+        header = ["ID", "PLATFORM", "COURSE", "CLASS", "ROSTER SYNCED"]
+        rows = [
+            [
+                str(c.id),
+                str(c.platform_id),
+                c.title or c.context_id,
+                "-" if c.class_id is None else f"{c.class_id}: {c.class_name}",
+                _when(c.roster_synced_at),
+            ]
+            for c in courses
         ]
         click.echo(_table([header, *rows]))
     keys = platforms.tool_keys()

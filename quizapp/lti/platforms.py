@@ -11,6 +11,7 @@ from quizapp.db.transactions import unit_of_work
 from quizapp.extensions import db
 from quizapp.lti import keys
 from quizapp.models import (
+    Course,
     LtiContext,
     LtiDeployment,
     LtiIdentity,
@@ -276,3 +277,37 @@ def drop_old_keys(retired_for: timedelta = KEEP_RETIRED) -> int:
     before: datetime = clock.now() - retired_for
     with unit_of_work() as session:
         return keys.drop_retired(session, before)
+
+
+@dataclass
+class LmsCourse:
+    """An LMS course that launched quizapp, and the class it maps to."""
+
+    id: int  # what `quizapp lti sync-roster` takes
+    platform_id: int
+    context_id: str
+    title: str
+    class_id: int | None
+    class_name: str | None
+    roster_synced_at: datetime | None
+
+
+def courses() -> list[LmsCourse]:
+    """Return every LMS course known from launches, by platform and title."""
+    rows = db.session.execute(
+        select(LtiContext, Course.name)
+        .outerjoin(Course, Course.id == LtiContext.course_id)
+        .order_by(LtiContext.platform_id, LtiContext.title, LtiContext.id)
+    )
+    return [
+        LmsCourse(
+            id=context.id,
+            platform_id=context.platform_id,
+            context_id=context.context_id,
+            title=context.title,
+            class_id=context.course_id,
+            class_name=name,
+            roster_synced_at=context.roster_synced_at,
+        )
+        for context, name in rows
+    ]

@@ -89,8 +89,13 @@ def platform(platform_id: int):
         else:
             flash(f"Deployment {deployment_id} was accepted already.", "info")
         return redirect(url_for(".platform", platform_id=found.id), 303)
+    courses = [c for c in platforms.courses() if c.platform_id == found.id]
     return render_template(
-        "admin/platform.html", platform=found, form=form, usage=platforms.usage(found.id)
+        "admin/platform.html",
+        platform=found,
+        form=form,
+        usage=platforms.usage(found.id),
+        courses=courses,
     ), (400 if form.errors else 200)
 
 

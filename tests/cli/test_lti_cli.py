@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from quizapp import clock
 from quizapp.extensions import db
 from quizapp.models import LtiContext, LtiIdentity, LtiPlatform, User
-from tests.factories import frozen_clock, make_user
+from tests.factories import class_with_students, frozen_clock, make_user
 
 MOODLE = "https://moodle.example.edu"
 SHOWN = "the platform shows it once the tool is added."
@@ -114,9 +114,39 @@ def test_list_shows_platforms_as_text_and_json(app, runner):
             "jwks_url": f"{MOODLE}/mod/lti/certs.php",
             "audience": None,
             "created": listed[0]["created"],
+            "courses": [],
         }
     ]
     assert listed[0]["created"].endswith("+00:00")
+
+
+def test_list_shows_the_lms_courses_with_their_classes(app, runner):
+    runner.invoke(args=ADD_MOODLE)
+    (made,) = _platforms(app)
+    course_id, _ = class_with_students(app, names=())
+    with app.app_context():
+        context = LtiContext(
+            platform_id=made.id, deployment_id="1", context_id="c-9", title="POL 101",
+            course_id=course_id,
+        )  # fmt: skip
+        db.session.add(context)
+        db.session.commit()
+        context_id = context.id
+    text = runner.invoke(args=["lti", "list"]).stdout
+    courses = text.split("LMS courses")[1].split("Tool keys")[0].splitlines()
+    assert courses[2].split() == [str(context_id), str(made.id), "POL", "101",
+                                  f"{course_id}:", "Policy", "101", "-"]  # fmt: skip
+    listed = json.loads(runner.invoke(args=["lti", "list", "--format", "json"]).stdout)
+    assert listed[0]["courses"] == [
+        {
+            "id": context_id,
+            "context_id": "c-9",
+            "title": "POL 101",
+            "class_id": course_id,
+            "class": "Policy 101",
+            "roster_synced": None,
+        }
+    ]
 
 
 def test_list_refuses_an_unknown_format(app, runner):

@@ -12,9 +12,9 @@ from sqlalchemy import select
 from quizapp import clock
 from quizapp.extensions import db
 from quizapp.lti import platforms
-from quizapp.models import LtiPlatform
+from quizapp.models import LtiContext, LtiPlatform
 from tests.conftest import Auth, csrf_from
-from tests.factories import frozen_clock, make_user
+from tests.factories import class_with_students, frozen_clock, make_user
 
 MOODLE = "https://moodle.example.edu"
 FORM = {
@@ -178,6 +178,22 @@ def test_an_admin_adds_a_deployment_and_an_empty_one_is_an_error(app, admin):
     assert "deployment-7 are accepted now" in page and "<code>deployment-7</code>" in page
     again = _post(admin, url, {"deployment_id": "deployment-7"})
     assert "was accepted already" in admin.get(again.location).get_data(as_text=True)
+
+
+def test_the_platform_page_lists_its_lms_courses_and_their_classes(app, admin):
+    platform_id = _register(app)
+    url = f"/admin/lti/platforms/{platform_id}"
+    assert "No course has launched quizapp" in admin.get(url).get_data(as_text=True)
+    course_id, _ = class_with_students(app, names=())
+    with app.app_context():
+        db.session.add(
+            LtiContext(platform_id=platform_id, deployment_id="1", context_id="c-1",
+                       title="POL 101 <autumn>", course_id=course_id)
+        )  # fmt: skip
+        db.session.commit()
+    page = admin.get(url).get_data(as_text=True)
+    row = page.split('id="courses"')[1].split("</table>")[0]
+    assert "POL 101 &lt;autumn&gt;" in row and "Policy 101" in row and "not yet" in row
 
 
 def test_removing_a_platform_asks_first_then_forgets_it(app, admin):

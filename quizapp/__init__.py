@@ -45,14 +45,17 @@ def create_app(config: dict | None = None) -> Flask:
     from quizapp.web.ids import IdConverter
 
     app.extensions["quizapp.questions"] = QuestionCache()
+    # The Canvas JSON's route joins the lti blueprint: imported before the blueprint is registered
+    from quizapp.views import lti_config  # noqa: F401
+
     app.jinja_env.add_extension("jinja2.ext.do")
     security.init_app(app)
     templating.init_app(app)
     errors.init_app(app)
     guards.init_app(app)
     app.url_map.converters["int"] = IdConverter
-    # Their routes join the instructor and lti blueprints: imported before those are registered
-    from quizapp.views import lti_config, teach_assignments  # noqa: F401
+    # Its routes join the instructor blueprint: imported before the blueprint is registered
+    from quizapp.views import teach_assignments  # noqa: F401
 
     for blueprint in (reader.bp, auth.bp, learner.bp, instructor.bp, health.bp, lti.bp, admin.bp):
         app.register_blueprint(blueprint)

@@ -93,9 +93,10 @@ class Launched:
     form: LaunchForm | None
 
 
-def replay(http: requests.Session, form: LaunchForm) -> requests.Response:
+def replay(http: requests.Session, form: LaunchForm, follow: bool = True) -> requests.Response:
     """Post a launch's id_token and state to the tool again (a replayed nonce)."""
-    return http.post(form.action, data={"id_token": form.id_token, "state": form.state})
+    data = {"id_token": form.id_token, "state": form.state}
+    return http.post(form.action, data=data, allow_redirects=follow)
 
 
 def submit(http: requests.Session, response: requests.Response) -> requests.Response:
@@ -255,11 +256,13 @@ class Platform:
         message: str = "resource",
         custom: dict[str, Any] | None = None,
         tamper: str | None = None,
+        follow: bool = True,
     ) -> Launched:
         """Play the browser through a launch and return the tool's final answer.
 
         GET /start, follow the redirects through the tool's /lti/login to /authorize, then post
-        the id_token and state to the tool's launch URL, following its redirects.
+        the id_token and state to the tool's launch URL, following its redirects (or, with
+        ``follow=False``, returning the launch's own answer).
         """
         params = _start_params(
             user=user,
@@ -279,7 +282,7 @@ class Platform:
             return Launched(response=page, form=None)
         fields = forms[0].fields
         form = LaunchForm(forms[0].action, fields["id_token"], fields["state"])
-        return Launched(response=replay(http, form), form=form)
+        return Launched(response=replay(http, form, follow), form=form)
 
     def deep_link_launch(self, http: requests.Session, *, user: str, **kwargs: Any) -> Launched:
         """Play a deep-linking launch (message=deep_link); roles default to Instructor."""

@@ -54,6 +54,11 @@ def class_owner(endpoint, url, method="GET"):
     return Row(endpoint, method, url, (LOGIN, 403, 403, OK, 404))
 
 
+def admins(endpoint, url, method="GET"):
+    # No one in this world is an administrator (tests/lti/test_admin_pages.py signs one in).
+    return Row(endpoint, method, url, (LOGIN, 403, 403, 403, 403))
+
+
 ATTEMPT = "/attempts/{attempt}"
 ASSIGNMENTS = "/teach/classes/{c1}/assignments"
 ASSIGNMENT = ASSIGNMENTS + "/{assignment}"
@@ -95,6 +100,20 @@ MATRIX = [
     owner_only("learner.results", ATTEMPT + "/results"),
     owner_only("learner.finish", ATTEMPT + "/finish"),
     owner_only("learner.finish", ATTEMPT + "/finish", "POST"),
+    # LTI endpoints an LMS and its browsers call: public, their own checks are in tests/lti
+    everyone("lti.jwks", "/lti/jwks"),
+    everyone("lti.canvas_json", "/lti/config/canvas.json"),
+    admins("admin.home", "/admin/"),
+    admins("admin.lti", "/admin/lti"),
+    admins("admin.lti", "/admin/lti", "POST"),
+    admins("admin.platform", "/admin/lti/platforms/1"),
+    admins("admin.platform", "/admin/lti/platforms/1", "POST"),
+    admins("admin.remove_platform", "/admin/lti/platforms/1/remove"),
+    admins("admin.remove_platform", "/admin/lti/platforms/1/remove", "POST"),
+    admins("admin.rotate_key", "/admin/lti/keys/rotate"),
+    admins("admin.rotate_key", "/admin/lti/keys/rotate", "POST"),
+    admins("admin.drop_old_keys", "/admin/lti/keys/drop"),
+    admins("admin.drop_old_keys", "/admin/lti/keys/drop", "POST"),
     instructors("instructor.home", "/teach/"),
     instructors("instructor.home", "/teach/", "POST"),
     instructors("instructor.banks", "/teach/banks"),

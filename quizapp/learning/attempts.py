@@ -20,6 +20,7 @@ from quizapp.extensions import db, table
 from quizapp.learning import cards
 from quizapp.learning.question_cache import QuestionView, question_view
 from quizapp.learning.schedule import overdue
+from quizapp.lti import scores
 from quizapp.models import Answer, Assignment, Attempt, Bank, Question, User
 from quizapp.models.content import utcnow
 from quizapp.models.rows import (
@@ -329,6 +330,8 @@ def _finish(attempt_id: int, now: datetime) -> None:
     """Score and close an attempt whose turn this transaction holds (``_lock_if_open``)."""
     score = prepared.one(_SCORE, {"attempt": attempt_id}).score
     prepared.run(_FINISH, {"attempt": attempt_id, "finished": now, "new_score": score})
+    # The LMS's copy of the grade, committed with the finish (the score outbox).
+    scores.attempt_finished(db.session(), attempt_id)
 
 
 def finish_attempt(attempt: AttemptLike) -> None:

@@ -145,6 +145,9 @@ class LtiScore(Model):
     tries: Mapped[int] = mapped_column(default=0)
     next_try_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # Set while a sender posts the row (quizapp.lti.sender): no other process claims it until
+    # it is cleared or lapses (a sender that died), so one row's posts never overlap.
+    claimed_until: Mapped[datetime | None]
 
 
 class LtiLaunchState(Model):

@@ -14,6 +14,7 @@ from quizapp.extensions import db
 from quizapp.learning.draw import PoolItem
 from quizapp.learning.schedule import Status, deadline_for
 from quizapp.learning.schedule import status as window_status
+from quizapp.lti import scores
 from quizapp.models import (
     Assignment,
     AssignmentOverride,
@@ -214,6 +215,8 @@ def change(assignment: Assignment, settings: Settings) -> Assignment:
         session.flush()
         _set_feedback_from(session, stored)
         _reset_deadlines(session, stored)
+        # Points or the score policy may have changed every grade the LMS holds.
+        scores.record(session, stored.id)
     return stored
 
 

@@ -1,5 +1,6 @@
 """Instructor pages for a class's assignments: the list, setting, changing, copying and
-deleting one, releasing its feedback, previewing it as a student, and accommodations.
+deleting one, releasing its feedback, previewing it as a student, accommodations, and the
+LMS grade sync of an assignment an LMS shows (resending its grades).
 
 Routes on the instructor blueprint (its access rules: instructors only, their own classes).
 """
@@ -11,6 +12,7 @@ from wtforms.fields.choices import SelectChoice
 from quizapp.content.markup import render_markdown
 from quizapp.learning import assigned
 from quizapp.learning.schedule import status as window_status
+from quizapp.lti import scores, sender
 from quizapp.models.content import utcnow
 from quizapp.teaching import assignments, classes
 from quizapp.teaching.assignments import Invalid, Settings
@@ -115,6 +117,8 @@ def assignment(course_id: int, assignment_id: int):
         status=window_status(found, None, utcnow()),
         released=assignments.feedback_open(found),
         started=assignments.has_attempts(found.id),
+        grade_sync=scores.sync_status(found.id),
+        now=utcnow(),
     )
 
 
@@ -277,3 +281,43 @@ def remove_override(course_id: int, assignment_id: int, user_id: int):
     assignments.remove_override(found, member.id)
     flash(f"{member.full_name or member.username} has no accommodation now.", "success")
     return _to(".overrides", found)
+
+
+# LMS grade sync
+
+
+def _say_sent(report: sender.Report) -> None:
+    """Flash what a resend did: how many grades the LMS took, and why it refused any."""
+    sent, failed = len(report.sent), len(report.failed)
+    if not sent and not failed:
+        flash("There was no grade to send: none is waiting, or it is being sent now.", "info")
+        return
+    if sent:
+        flash(f"The LMS took {sent} grade{'s' * (sent != 1)}.", "success")
+    if failed:
+        reason = report.failed[0].error
+        flash(
+            f"The LMS did not take {failed} grade{'s' * (failed != 1)}: {reason} quizapp "
+            "tries again later, with longer waits.",
+            "error",
+        )
+
+
+@bp.post(ONE + "/lms-grades/resend")
+@instructor_required
+def resend_grades(course_id: int, assignment_id: int):
+    """Send every student's grade to the LMS again now, whatever it is waiting for."""
+    course = course_or_404(course_id)
+    found = _assignment_or_404(course, assignment_id)
+    _say_sent(sender.resend(found.id))
+    return _to(".assignment", found, _anchor="lms-grades")
+
+
+@bp.post(ONE + "/lms-grades/<int:user_id>/resend")
+@instructor_required
+def resend_grade(course_id: int, assignment_id: int, user_id: int):
+    """Send one student's grade to the LMS again now."""
+    course = course_or_404(course_id)
+    found = _assignment_or_404(course, assignment_id)
+    _say_sent(sender.resend(found.id, user_id))
+    return _to(".assignment", found, _anchor="lms-grades")

@@ -155,6 +155,8 @@ MATRIX = [
     class_owner("instructor.override", ASSIGNMENT + "/overrides/{a}"),
     class_owner("instructor.override", ASSIGNMENT + "/overrides/{a}", "POST"),
     class_owner("instructor.remove_override", ASSIGNMENT + "/overrides/{a}/remove", "POST"),
+    class_owner("instructor.resend_grades", ASSIGNMENT + "/lms-grades/resend", "POST"),
+    class_owner("instructor.resend_grade", ASSIGNMENT + "/lms-grades/{a}/resend", "POST"),
     # B is not in I1's class: no accommodation for them, even through the right assignment
     Row("instructor.override", "GET", ASSIGNMENT + "/overrides/{b}", (LOGIN, 403, 403, 404, 404)),
     Row(

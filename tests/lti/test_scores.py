@@ -164,3 +164,371 @@ def test_a_finished_attempt_sends_the_grade_to_the_lms(app, lms):
     assert item["scoreMaximum"] == 9.0
     with app.app_context():
         assert db.session.get(LtiLink, lms.link_id).lineitem_url == item["id"]
+
+
+def test_the_grade_is_recorded_with_the_finish_and_only_for_students_the_lms_knows(app, lms):
+    take(app, lms, "ana", right=1, finish=False)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(LtiScore)) == 0
+    take(app, lms, "cal", right=3)  # cal never launched from the LMS: no LMS account
+    with app.test_request_context():  # an instructor's preview never counts
+        found = db.session.get(Assignment, lms.assignment_id)
+        preview = assigned.start(found, lms.students["ben"], preview=True).attempt
+        attempts.finish_attempt(preview)
+        practice = attempts.start_attempt(lms.students["ben"], BIG)  # practice: no assignment
+        attempts.finish_attempt(practice)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(LtiScore)) == 0
+    with app.test_request_context():
+        open_attempt = db.session.scalar(
+            select(Attempt).where(
+                Attempt.user_id == lms.students["ana"], Attempt.finished_at.is_(None)
+            )
+        )
+        attempts.finish_attempt(open_attempt)
+    stored = row(app, lms, "ana")
+    assert (stored.score_given, stored.score_maximum) == (3.0, 9.0)
+    assert (stored.activity_progress, stored.grading_progress) == ("Completed", "FullyGraded")
+    assert (stored.version, stored.sent_version) == (1, 0)
+
+
+def test_two_sends_in_a_row_post_nothing_new(app, lms):
+    take(app, lms, "ana", right=3)
+    take(app, lms, "ben", right=0)
+    first = send(app)
+    assert sorted(d.row.username for d in first.sent) == ["ana", "ben"]
+    counts = lms.platform.requests()
+    again = send(app)
+    assert len(again) == 0
+    assert lms.platform.requests() == counts  # not even a token request
+    assert [(s["userId"], s["scoreGiven"]) for s in posted(lms)] == [
+        ("lms-ana", 9.0),
+        ("lms-ben", 0.0),
+    ]
+
+
+def test_an_unchanged_grade_makes_no_new_version(app, lms):
+    take(app, lms, "ana", right=2)
+    send(app)
+    take(app, lms, "ana", right=1)  # best of 2/3 and 1/3: still 2/3
+    assert row(app, lms, "ana").version == 1
+    assert len(send(app)) == 0
+    assert len(posted(lms, "lms-ana")) == 1
+
+
+def _change(app, lms: Lms, **changes) -> None:
+    with app.test_request_context():
+        found = db.session.get(Assignment, lms.assignment_id)
+        settings = Settings.of(found)
+        for name, value in changes.items():
+            setattr(settings, name, value)
+        assignments.change(found, settings)
+
+
+def test_a_points_or_policy_change_sends_the_new_grade(app, lms):
+    take(app, lms, "ana", right=2)
+    take(app, lms, "ana", right=1)
+    take(app, lms, "ben", right=1, finish=False)  # ben has started only
+    send(app)
+    assert [s["scoreGiven"] for s in posted(lms, "lms-ana")] == [6.0]
+
+    _change(app, lms, points=12.0)
+    assert row(app, lms, "ana").version == 2
+    # ben's open attempt is no grade yet: Started, nothing given, and it goes too
+    ben = row(app, lms, "ben")
+    assert (ben.score_given, ben.activity_progress, ben.grading_progress) == (
+        None,
+        "Started",
+        "NotReady",
+    )
+    send(app)
+    latest = posted(lms, "lms-ana")[-1]
+    assert (latest["scoreGiven"], latest["scoreMaximum"]) == (8.0, 12.0)
+    (ben_score,) = posted(lms, "lms-ben")
+    assert "scoreGiven" not in ben_score and ben_score["activityProgress"] == "Started"
+
+    _change(app, lms, score_policy="latest")  # the 1/3 attempt finished last
+    send(app)
+    assert [s["scoreGiven"] for s in posted(lms, "lms-ana")] == [6.0, 8.0, 4.0]
+    timestamps = [s["timestamp"] for s in posted(lms, "lms-ana")]
+    assert timestamps == sorted(timestamps) and len(set(timestamps)) == 3
+
+    _change(app, lms, title="Week 1 quiz (renamed)")  # no grade changed: nothing to send
+    assert len(send(app)) == 0
+
+
+def test_a_timed_out_attempt_finished_later_sends_its_grade(app, lms, monkeypatch):
+    _change(app, lms, time_limit=10)
+    start = clock.now()
+    take(app, lms, "ana", right=2, finish=False)
+    monkeypatch.setattr(clock, "now", lambda: start + timedelta(hours=1))
+    with app.test_request_context():
+        assert assigned.finish_overdue([lms.assignment_id]) == 1
+    send(app)
+    (score,) = posted(lms, "lms-ana")
+    assert (score["scoreGiven"], score["activityProgress"]) == (6.0, "Completed")
+
+
+def test_a_platform_down_keeps_the_grade_failing_then_delivers_it_once(app, lms):
+    lms.platform.stop()
+    take(app, lms, "ana", right=3)
+    before = clock.now()
+    report = send(app)
+    assert not report.sent
+    (failed,) = report.failed
+    assert failed.error == f"Could not reach the LMS at 127.0.0.1:{lms.platform.port}."
+    stored = row(app, lms, "ana")
+    assert (stored.tries, stored.sent_version, stored.version) == (1, 0, 1)
+    assert stored.last_error == failed.error
+    wait = stored.next_try_at - before
+    assert timedelta(seconds=30) <= wait < timedelta(seconds=40)
+    with app.app_context():
+        (status,) = scores.sync_status(lms.assignment_id)
+    assert (status.state, status.last_error) == ("Failing", failed.error)
+
+    lms.platform.restart()
+    assert len(send(app)) == 0  # not due yet: it waits out its 30 seconds
+    assert posted(lms) == []
+    report = send(app, now=stored.next_try_at)
+    assert [d.row.username for d in report.sent] == ["ana"]
+    stored = row(app, lms, "ana")
+    assert (stored.tries, stored.last_error, stored.sent_version) == (0, None, 1)
+    assert len(send(app, now=stored.next_try_at + timedelta(hours=7))) == 0
+    assert [s["scoreGiven"] for s in posted(lms)] == [9.0]
+    assert lms.platform.requests()["ags.scores"] == 1
+    with app.app_context():
+        (status,) = scores.sync_status(lms.assignment_id)
+    assert status.state == "Sent"
+
+
+def test_the_wait_after_each_failure_doubles_up_to_six_hours(app, lms):
+    assert [sender.backoff(n).total_seconds() for n in (1, 2, 3, 4)] == [30, 60, 120, 240]
+    assert sender.backoff(10) == timedelta(seconds=30 * 2**9)  # 4 h 16 min
+    assert sender.backoff(11) == timedelta(hours=6) == sender.backoff(500)
+    lms.platform.stop()
+    take(app, lms, "ana", right=1)
+    now, waits = clock.now(), []
+    for _ in range(4):
+        assert len(send(app, now=now).failed) == 1
+        stored = row(app, lms, "ana")
+        waits.append((stored.next_try_at - now).total_seconds())
+        now = stored.next_try_at
+    assert waits == [30, 60, 120, 240]
+    assert row(app, lms, "ana").tries == 4
+
+
+def test_a_refused_token_fails_with_the_lms_reason(app, lms):
+    with app.app_context():
+        platform = db.session.get(platforms.LtiPlatform, lms.platform_id)
+        platform.client_id = "not-the-client"
+        db.session.commit()
+    take(app, lms, "ana", right=1)
+    take(app, lms, "ben", right=1)
+    report = send(app)
+    assert len(report.failed) == 2 and not report.sent
+    assert report.failed[0].error == (
+        "The LMS refused quizapp's access token request (HTTP 401): "
+        "the client assertion must be issued by quizapp-client."
+    )
+    # The platform refused the token once: ben's grade was not tried against it again.
+    assert lms.platform.requests()["token"] == 1
+    assert "ags" not in lms.platform.requests()
+
+
+def test_a_grade_changed_while_being_posted_is_sent_after_it(app, lms):
+    take(app, lms, "ana", right=1)
+    now = clock.now()
+    with app.app_context():
+        claimed, registrations = sender._claim(now, 10, None)
+        assert [c.version for c in claimed] == [1]
+        # Another process finds nothing to claim while this one posts.
+        assert sender._claim(now, 10, None) == ([], {})
+    take(app, lms, "ana", right=3)  # a new version while version 1 is in flight
+    with app.app_context():
+        done = sender._post_all(claimed, registrations)
+        sender._record(done, now)
+    stored = row(app, lms, "ana")
+    assert (stored.sent_version, stored.version, stored.claimed_until) == (1, 2, None)
+    send(app)
+    assert [s["scoreGiven"] for s in posted(lms)] == [3.0, 9.0]
+    assert row(app, lms, "ana").sent_version == 2
+
+
+def test_a_lapsed_claim_is_taken_over_and_its_late_outcome_ignored(app, lms):
+    take(app, lms, "ana", right=1)
+    now = clock.now()
+    with app.app_context():
+        stale, registrations = sender._claim(now, 10, None)
+    later = now + sender.LEASE + timedelta(seconds=1)  # the first sender died, say
+    send(app, now=later)
+    assert row(app, lms, "ana").sent_version == 1
+    with app.app_context():
+        failed = [sender.Delivery(c, "late failure") for c in stale]
+        sender._record(failed, later)  # not its claim any more: changes nothing
+    stored = row(app, lms, "ana")
+    assert (stored.tries, stored.last_error, stored.sent_version) == (0, None, 1)
+    assert len(posted(lms)) == 1
+
+
+# The instructor's page
+
+
+def _instructor(app):
+    client = app.test_client()
+    Auth(client).login("prof")
+    return client
+
+
+def _page(client, lms: Lms) -> str:
+    url = f"/teach/classes/{lms.course_id}/assignments/{lms.assignment_id}"
+    response = client.get(url)
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def _status_row(page: str, name: str) -> str:
+    section = page.split('id="lms-grades"', 1)[1]
+    rows = re.findall(r"<tr>(.*?)</tr>", section, re.S)
+    found = next(r for r in rows if f'<th scope="row">{name}' in r)
+    return " ".join(re.sub(r"<[^>]+>", " ", found).split())
+
+
+def _resend_form(page: str, name: str) -> tuple[str, str]:
+    """Return the action and CSRF token of the Resend button in a student's row."""
+    section = page.split('id="lms-grades"', 1)[1]
+    rows = re.findall(r"<tr>(.*?)</tr>", section, re.S)
+    found = next(r for r in rows if f'<th scope="row">{name}' in r)
+    action = re.search(r'<form method="post" action="([^"]+)"', found)[1]
+    return action, csrf_from(found)
+
+
+def test_the_assignment_page_shows_each_students_sync_and_resends(app, lms):
+    client = _instructor(app)
+    page = _page(client, lms)
+    assert "LMS grade sync" in page and "No grade to send yet" in page
+
+    lms.platform.stop()
+    take(app, lms, "ana", right=2)
+    take(app, lms, "ben", right=3)
+    send(app)
+    page = _page(client, lms)
+    reason = f"Could not reach the LMS at 127.0.0.1:{lms.platform.port}."
+    assert "Failing" in _status_row(page, "Ana Student")
+    assert reason in _status_row(page, "Ana Student")
+    assert "Tried 1 time; next try" in _status_row(page, "Ana Student")
+    assert "6 / 9" in _status_row(page, "Ana Student")
+
+    lms.platform.restart()
+    action, token = _resend_form(page, "Ana Student")
+    response = client.post(action, data={"csrf_token": token})
+    assert response.status_code == 303 and response.location.endswith("#lms-grades")
+    page = _page(client, lms)
+    assert "The LMS took 1 grade." in page
+    assert "6 / 9 Sent The LMS took it" in _status_row(page, "Ana Student")
+    assert "Failing" in _status_row(page, "Ben Student")  # still waiting out its 30 s
+    assert [s["userId"] for s in posted(lms)] == ["lms-ana"]
+
+    # Every grade again: ben's is due at once, ana's (sent) goes again as the newest.
+    token = csrf_from(page.split('id="lms-grades"', 1)[1])
+    url = f"/teach/classes/{lms.course_id}/assignments/{lms.assignment_id}/lms-grades/resend"
+    response = client.post(url, data={"csrf_token": token})
+    assert response.status_code == 303
+    page = _page(client, lms)
+    assert "The LMS took 2 grades." in page
+    assert "9 / 9 Sent" in _status_row(page, "Ben Student")
+    assert [(s["userId"], s["scoreGiven"]) for s in posted(lms)] == [
+        ("lms-ana", 6.0),
+        ("lms-ana", 6.0),
+        ("lms-ben", 9.0),
+    ]
+    first, second = (s["timestamp"] for s in posted(lms, "lms-ana"))
+    assert second > first  # the LMS takes the resent grade as the newest
+
+
+def test_resend_needs_the_forms_csrf_token(app, lms):
+    take(app, lms, "ana", right=2)
+    client = _instructor(app)
+    url = f"/teach/classes/{lms.course_id}/assignments/{lms.assignment_id}/lms-grades/resend"
+    assert client.post(url).status_code == 400
+    assert posted(lms) == []
+
+
+def test_a_resend_failing_says_the_lms_reason(app, lms):
+    take(app, lms, "ana", right=2)
+    lms.platform.stop()
+    client = _instructor(app)
+    page = _page(client, lms)
+    action, token = _resend_form(page, "Ana Student")
+    client.post(action, data={"csrf_token": token})
+    page = _page(client, lms)
+    assert "The LMS did not take 1 grade: Could not reach the LMS" in page
+    assert "Failing" in _status_row(page, "Ana Student")
+
+
+def test_the_section_shows_only_for_an_assignment_an_lms_shows(app, lms):
+    with app.test_request_context():
+        other = assignments.create(lms.course_id, Settings(title="Offline", draw=[(BIG, 1)]))
+    client = _instructor(app)
+    page = client.get(f"/teach/classes/{lms.course_id}/assignments/{other.id}")
+    assert "LMS grade sync" not in page.get_data(as_text=True)
+
+
+def test_finishing_through_the_pages_sends_the_grade_after_the_response(app, lms, live_server):
+    with requests.Session() as http:
+        login = http.get(f"{live_server}/auth/login")
+        http.post(
+            f"{live_server}/auth/login",
+            data={
+                "username": "ana",
+                "password": Auth.PASSWORD,
+                "csrf_token": csrf_from(login.text),
+            },
+        )
+        quizzes = http.get(f"{live_server}/quizzes")
+        started = http.post(
+            f"{live_server}/assignments/{lms.assignment_id}/start",
+            data={"csrf_token": csrf_from(quizzes.text)},
+        )
+        attempt_id = int(re.search(r"/attempts/(\d+)", started.url)[1])
+        confirm = http.get(f"{live_server}/attempts/{attempt_id}/finish")
+        finished = http.post(
+            f"{live_server}/attempts/{attempt_id}/finish",
+            data={"csrf_token": csrf_from(confirm.text)},
+        )
+        assert finished.status_code == 200 and "/results" in finished.url
+    (score,) = posted(lms)
+    assert (score["userId"], score["scoreGiven"], score["activityProgress"]) == (
+        "lms-ana",
+        0.0,
+        "Completed",
+    )
+    assert row(app, lms, "ana").sent_version == 1
+
+
+# The command line
+
+
+def test_send_scores_reports_what_it_sent_and_what_failed(app, lms, runner):
+    take(app, lms, "ana", right=2)
+    result = runner.invoke(args=["lti", "send-scores"])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "sent 1 grade; 0 failed"
+
+    lms.platform.stop()
+    _change(app, lms, points=18.0)
+    result = runner.invoke(args=["lti", "send-scores"])
+    assert result.exit_code == 0  # a failure is kept for later, not a misuse
+    assert "sent 0 grades; 1 failed" in result.stdout
+    assert re.search(
+        r"failed: ana in 'Week 1 quiz' \(try 1, next try \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\): "
+        r"Could not reach the LMS at 127\.0\.0\.1:\d+\.",
+        result.stderr,
+    ), result.stderr
+
+
+def test_send_scores_refuses_an_interval_without_loop(app, runner):
+    result = runner.invoke(args=["lti", "send-scores", "--interval", "5"])
+    assert result.exit_code == 2
+    assert "--interval applies to --loop only" in result.output
+    result = runner.invoke(args=["lti", "send-scores", "--loop", "--interval", "0"])
+    assert result.exit_code == 2

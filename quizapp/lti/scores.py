@@ -103,12 +103,13 @@ def record(session: Session, assignment_id: int, user_ids: Iterable[int] | None 
     )
     assignment = session.get_one(Assignment, assignment_id)
     link_ids = [link_id for link_id, _ in links]
+    user_ids = None if user_ids is None else list(user_ids)
     existing = {
         (row.link_id, row.user_id): row
         for row in session.scalars(
             select(LtiScore).where(
                 LtiScore.link_id.in_(link_ids),
-                *([LtiScore.user_id.in_(list(user_ids))] if user_ids is not None else []),
+                *([LtiScore.user_id.in_(user_ids)] if user_ids is not None else []),
             )
         )
     }
@@ -166,7 +167,12 @@ def record(session: Session, assignment_id: int, user_ids: Iterable[int] | None 
 def _store(
     session: Session, row: LtiScore | None, link_id: int, user_id: int, value: Wanted, now
 ) -> bool:
-    """Write ``value`` into the student's row (made if missing); return whether it changed."""
+    """Write ``value`` into the student's row (made if missing); return whether it changed.
+
+    No row is made for a student who has not even started: the LMS has nothing to learn.
+    """
+    if row is None and value.activity_progress == INITIALIZED:
+        return False
     if row is None:
         session.add(
             LtiScore(

@@ -370,6 +370,22 @@ def test_a_lapsed_claim_is_taken_over_and_its_late_outcome_ignored(app, lms):
     assert len(posted(lms)) == 1
 
 
+def test_resending_every_grade_catches_up_a_student_the_lms_learned_of_later(app, lms):
+    take(app, lms, "cal", right=1)  # before cal ever launched: no LMS account to send to
+    with app.app_context():
+        db.session.add(
+            LtiIdentity(platform_id=lms.platform_id, subject="lms-cal", user_id=lms.students["cal"])
+        )
+        db.session.commit()
+    with app.test_request_context():
+        assert len(sender.resend(lms.assignment_id, lms.students["ben"])) == 0  # never started
+        report = sender.resend(lms.assignment_id)
+    assert [d.row.username for d in report.sent] == ["cal"]
+    assert [(s["userId"], s["scoreGiven"]) for s in posted(lms)] == [("lms-cal", 3.0)]
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(LtiScore)) == 1
+
+
 # The instructor's page
 
 

@@ -548,3 +548,36 @@ def test_send_scores_refuses_an_interval_without_loop(app, runner):
     assert "--interval applies to --loop only" in result.output
     result = runner.invoke(args=["lti", "send-scores", "--loop", "--interval", "0"])
     assert result.exit_code == 2
+
+
+@pytest.mark.browser
+def test_the_sync_section_has_no_serious_accessibility_issue(app, lms, browser, database_url):
+    if not database_url.startswith("sqlite"):
+        pytest.skip("page markup: checked on SQLite only")
+    from tests.browser.forms import log_in
+    from tests.browser.test_a11y import problems
+    from tests.conftest import VIEWPORTS
+
+    take(app, lms, "ana", right=2)
+    send(app)
+    lms.platform.stop()
+    take(app, lms, "ben", right=1)
+    send(app)  # ana Sent, ben Failing
+    url = f"{lms.platform.tool_url}/teach/classes/{lms.course_id}/assignments/{lms.assignment_id}"
+    found = {}
+    for scheme in ("light", "dark"):
+        context = browser.new_context(color_scheme=scheme)
+        page = context.new_page()
+        log_in(page, lms.platform.tool_url, "prof")
+        for size, viewport in VIEWPORTS.items():
+            page.set_viewport_size(viewport)
+            page.goto(url + "#lms-grades")
+            assert page.get_by_role("button", name="Resend Ben Student's grade").count() == 1
+            if issues := problems(page):
+                found[f"{scheme}, {size}"] = issues
+        # The buttons are plain form posts (no script needed), answered with a redirect.
+        page.get_by_role("button", name="Resend every grade").click()
+        page.wait_for_url(re.compile(r"#lms-grades$"))
+        assert page.get_by_text("The LMS did not take").count() == 1
+        context.close()
+    assert found == {}, "\n".join(f"{k}: {v}" for k, v in found.items())

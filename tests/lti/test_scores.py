@@ -8,6 +8,7 @@ make (deployment, context, link, identities) are made here directly.
 """
 
 import re
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -352,6 +353,30 @@ def test_a_grade_changed_while_being_posted_is_sent_after_it(app, lms):
     send(app)
     assert [s["scoreGiven"] for s in posted(lms)] == [3.0, 9.0]
     assert row(app, lms, "ana").sent_version == 2
+
+
+def test_senders_running_at_once_post_each_grade_once(app, lms):
+    for name in ("ana", "ben"):
+        take(app, lms, name, right=2)
+    start = threading.Barrier(4)
+    reports, errors = [], []
+
+    def sending():
+        try:
+            with app.app_context():
+                start.wait(10)
+                reports.append(sender.send_due())
+        except Exception as exc:  # re-raised below, in the test's thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=sending) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    assert sorted(d.row.username for r in reports for d in r.sent) == ["ana", "ben"]
+    assert sorted(s["userId"] for s in posted(lms)) == ["lms-ana", "lms-ben"]
 
 
 def test_a_lapsed_claim_is_taken_over_and_its_late_outcome_ignored(app, lms):

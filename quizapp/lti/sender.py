@@ -126,7 +126,12 @@ def send_due(
         claimed, registrations = _claim(moment, min(BATCH, limit - len(report)), only)
         if not claimed:
             break
-        done = _post_all(claimed, registrations)
+        try:
+            done = _post_all(claimed, registrations)
+        except Exception as exc:  # a bug must not leave the claims until they lapse
+            current_app.logger.exception("posting LMS grades failed")
+            reason = f"quizapp failed while sending it ({type(exc).__name__}); see its log."
+            done = [Delivery(row, reason) for row in claimed]
         _record(done, now or clock.now())
         for delivery in done:
             (report.failed if delivery.error else report.sent).append(delivery)
@@ -334,6 +339,10 @@ def _post(
         if token:
             raise _Unreachable(message) from exc
         return Delivery(row, message, lineitem_url=made)
+    except ValueError:  # pylti1p3 reads each answer as JSON
+        return Delivery(row, "The LMS answered with something other than JSON.", lineitem_url=made)
+    except requests.RequestException as exc:  # a bad address, too many redirects, ...
+        return Delivery(row, _short(f"The request to the LMS failed: {exc}"), lineitem_url=made)
     return Delivery(row, None, lineitem_url=made)
 
 

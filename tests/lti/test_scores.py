@@ -336,6 +336,17 @@ def test_a_refused_token_fails_with_the_lms_reason(app, lms):
     assert "ags" not in lms.platform.requests()
 
 
+def test_an_answer_that_is_not_json_fails_with_a_reason(app, lms):
+    with app.app_context():
+        context = db.session.scalar(select(LtiContext))
+        context.lineitems_url = lms.platform.tool_url + "/"  # a web page, not a service
+        db.session.commit()
+    take(app, lms, "ana", right=1)
+    (failed,) = send(app).failed
+    assert failed.error == "The LMS answered with something other than JSON."
+    assert row(app, lms, "ana").tries == 1
+
+
 def test_a_grade_changed_while_being_posted_is_sent_after_it(app, lms):
     take(app, lms, "ana", right=1)
     now = clock.now()

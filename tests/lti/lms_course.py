@@ -41,6 +41,8 @@ def map_course(
 
     ``memberships_url`` "" means the platform's own NRPS address for the context.
     """
+    if memberships_url == "":
+        memberships_url = f"{lms.url}/nrps/{context}/memberships"
     with app.app_context():
         row = LtiContext(
             platform_id=platform_id,
@@ -48,11 +50,7 @@ def map_course(
             context_id=context,
             title=title,
             course_id=course_id,
-            memberships_url=(
-                f"{lms.url}/nrps/{context}/memberships"
-                if memberships_url == ""
-                else memberships_url
-            ),
+            memberships_url=memberships_url,
         )
         db.session.add(row)
         db.session.commit()

@@ -27,6 +27,8 @@ DEEP_LINK = "LtiDeepLinkingRequest"
 DEEP_LINK_SETTINGS = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"
 # A nonce is kept as long as an id_token may live, with room for clock skew.
 NONCE_LIFETIME = timedelta(hours=2)
+# An instructor's launch refreshes the class's roster from the LMS at most this often.
+ROSTER_EVERY = timedelta(minutes=5)
 # The custom parameter a deep-linked resource link carries (LTI custom keys are lowercase).
 ASSIGNMENT_KEY = "quizapp_assignment"
 
@@ -117,6 +119,7 @@ class Accepted:
     link_id: int | None
     assignment_id: int | None
     new_class: bool = False
+    sync_roster: bool = False  # an instructor launch of a course whose roster is not fresh
 
 
 def accept(session: Session, claims: Claims) -> Accepted:
@@ -173,7 +176,15 @@ def accept(session: Session, claims: Claims) -> Accepted:
         link_id=link.id if link else None,
         assignment_id=link.assignment_id if link else None,
         new_class=new_class,
+        sync_roster=instructor and _roster_stale(context),
     )
+
+
+def _roster_stale(context: LtiContext) -> bool:
+    if not context.memberships_url:
+        return False
+    synced = context.roster_synced_at
+    return synced is None or synced <= clock.now() - ROSTER_EVERY
 
 
 def _use_nonce(session: Session, claims: Claims) -> None:

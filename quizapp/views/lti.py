@@ -10,7 +10,9 @@ from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
+    Response,
     abort,
+    current_app,
     g,
     jsonify,
     redirect,
@@ -27,7 +29,7 @@ from pylti1p3.lineitem import LineItem
 from quizapp.accounts import users
 from quizapp.db.transactions import unit_of_work
 from quizapp.extensions import csrf, db, limiter
-from quizapp.lti import keys, launches, linking
+from quizapp.lti import keys, launches, linking, roster
 from quizapp.lti.tool import Tool
 from quizapp.models import Assignment
 from quizapp.teaching import assignments
@@ -153,20 +155,46 @@ def launch():
         "deep_link": claims.deep_link,
         "frame": _frame_origins(claims.issuer, data),
     }
-    if claims.deep_link:
-        return redirect(url_for(".choose"), 303)
+    response = redirect(_destination(accepted, claims.deep_link), 303)
+    if accepted.sync_roster and accepted.context_row_id is not None:
+        _sync_roster_after(response, accepted.context_row_id)
+    return response
+
+
+def _destination(accepted: launches.Accepted, deep_link: bool) -> str:
+    if deep_link:
+        return url_for(".choose")
     if accepted.assignment_id is None:
-        return redirect(url_for(".choose" if accepted.instructor else ".not_set_up"), 303)
+        return url_for(".choose" if accepted.instructor else ".not_set_up")
     if accepted.instructor:
-        return redirect(
-            url_for(
-                "instructor.assignment",
-                course_id=accepted.course_id,
-                assignment_id=accepted.assignment_id,
-            ),
-            303,
+        return url_for(
+            "instructor.assignment",
+            course_id=accepted.course_id,
+            assignment_id=accepted.assignment_id,
         )
-    return redirect(url_for("learner.assignment", assignment_id=accepted.assignment_id), 303)
+    return url_for("learner.assignment", assignment_id=accepted.assignment_id)
+
+
+def _sync_roster_after(response: Response, context_id: int) -> None:
+    """Fill the class's roster from the LMS once the instructor's page is on its way.
+
+    The platform's roster service can be slow or down: the launch never waits for it, and a
+    failure is logged (the class page's Sync roster from the LMS says why when asked).
+    """
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+    def sync() -> None:
+        with app.app_context():
+            try:
+                report = roster.sync(context_id)
+            except roster.RosterError as exc:
+                log.warning("roster sync at launch (LMS course %s): %s", context_id, exc)
+            except Exception:  # never into the server's close(); the next launch tries again
+                log.exception("roster sync at launch (LMS course %s) failed", context_id)
+            else:
+                log.info("roster sync at launch (LMS course %s): %s", context_id, report)
+
+    response.call_on_close(sync)
 
 
 def _frame_origins(issuer: str, data: dict) -> list[str]:

@@ -3,6 +3,7 @@ backends: accounts and classes made at first launch, deep linking to an assignme
 opening it, and every kind of forged or stale launch refused with a clear page."""
 
 import re
+import time
 
 import pytest
 import requests
@@ -257,3 +258,35 @@ def test_a_student_links_the_account_they_already_had_once(app, lms):
     assert f"/assignments/{assignment_id}" in page.url
     refused = again.get(page.url.split("/assignments/")[0] + "/lti/link-account")
     assert "can be linked once" in refused.text
+
+
+def test_an_instructor_launch_fills_the_class_roster_from_the_lms(app, lms):
+    lms.set_members(
+        "course-1",
+        [
+            {"user_id": "teacher-1", "name": "Ada Teacher", "roles": ["Instructor"]},
+            {"user_id": "student-7", "name": "Never Launched", "roles": ["Learner"]},
+        ],
+    )
+    page = lms.launch(requests.Session(), user="teacher-1", roles="Instructor").response
+    assert page.status_code == 200
+    course_id = _course_of(app)
+    deadline = time.monotonic() + 15  # the sync runs once the instructor's page is sent
+    while time.monotonic() < deadline:
+        member = _user(app, "student-7")
+        if member is not None:
+            break
+        time.sleep(0.1)
+    assert member is not None and member.full_name == "Never Launched"
+    with app.app_context():
+        assert db.session.scalar(
+            select(Membership.id).where(
+                Membership.course_id == course_id, Membership.user_id == member.id
+            )
+        )
+        assert db.session.get(LtiContext, _context_id(app)).roster_synced_at is not None
+
+
+def _context_id(app, context="course-1"):
+    with app.app_context():
+        return db.session.scalar(select(LtiContext.id).where(LtiContext.context_id == context))

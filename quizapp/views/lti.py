@@ -30,7 +30,7 @@ from quizapp.accounts import users
 from quizapp.db.transactions import unit_of_work
 from quizapp.extensions import csrf, db, limiter
 from quizapp.lti import keys, launches, linking, roster
-from quizapp.lti.tool import Tool
+from quizapp.lti.tool import NONCE_KEY, NONCES, Tool
 from quizapp.models import Assignment
 from quizapp.teaching import assignments
 from quizapp.web.lti_session import LAUNCH, launched
@@ -113,8 +113,9 @@ def login():
             "quizapp's Admin page.",
             400,
         )
-    with unit_of_work() as write:
-        tool.store.flush(write)
+    if tool.store.pending:  # nothing, as pylti1p3 stores only the nonce (in the session)
+        with unit_of_work() as write:
+            tool.store.flush(write)
     return response
 
 
@@ -127,25 +128,31 @@ def launch():
             "This address is where an LMS sends launches; open quizapp from your course.", 400
         )
     tool = Tool()
-    message = tool.message_launch()
     try:
-        data = message.get_launch_data()  # validates: signature, aud, exp, state, deployment
+        message = tool.validated()  # signature, aud, exp, state, nonce known, deployment
+        data = message.get_launch_data()
     except LtiException as exc:
         log.warning("LTI launch refused: %s", exc)
         return refused(explain(exc), 401)
     claims = launches.claims_of(data)
     try:
         with unit_of_work() as write:
+            accepted = launches.accept(write, claims)  # refuses a replay before any write
             tool.store.flush(write)
-            accepted = launches.accept(write, claims)
             if claims.deep_link and not accepted.instructor:
                 raise launches.Refused("Only the course's instructors add quizapp activities.")
-            user = launches.user_of(write, accepted.user_id)
+            # The login session in the same commit: one write to disk for the whole launch.
+            signed_in = users.open_session(launches.user_of(write, accepted.user_id))
     except launches.Refused as refusal:
         return refused(refusal.message, refusal.status)
-    signed_in = users.open_session(user)
-    session.clear()  # a fresh session: nothing from before the launch survives
+    # A fresh session: nothing from before the launch survives but the nonces of launches
+    # still under way in other tabs (this launch's own is spent).
+    spent = NONCE_KEY + claims.nonce
+    others = [n for n in session.get(NONCES, []) if n != spent]
+    session.clear()
     login_user(signed_in)
+    if others:
+        session[NONCES] = others
     session[LAUNCH] = {
         "id": message.get_launch_id(),
         "platform": accepted.platform_id,

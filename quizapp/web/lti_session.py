@@ -23,8 +23,11 @@ def launched() -> dict[str, Any] | None:
 
 def _cross_site() -> bool:
     # Secure cookies only travel over HTTPS: over plain HTTP (a developer's machine) the
-    # cookie stays Lax, which a same-site test platform still receives.
-    return request.is_secure and launched() is not None
+    # cookie stays Lax, which a same-site test platform still receives. The LTI endpoints'
+    # cookie must come back with the platform's cross-site launch POST (it holds the nonce).
+    if not request.is_secure:
+        return False
+    return request.blueprint == "lti" or launched() is not None
 
 
 class FramedSessionInterface(SecureCookieSessionInterface):

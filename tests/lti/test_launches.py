@@ -9,7 +9,9 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
+from quizapp.db.transactions import unit_of_work
 from quizapp.extensions import db
+from quizapp.lti import launches
 from quizapp.models import (
     Course,
     LtiContext,
@@ -25,6 +27,7 @@ from quizapp.teaching.assignments import Settings
 from tests.conftest import csrf_from
 from tests.factories import make_user
 from tests.lti.platform import forms_in, replay
+from tests.lti.platform_server import LIS
 
 
 def _course_of(app, context="course-1"):
@@ -184,10 +187,33 @@ def test_a_replayed_launch_is_refused(app, lms):
     http = requests.Session()
     first = lms.launch(http, user="teacher-1", roles="Instructor")
     assert first.response.status_code == 200
-    again = replay(requests.Session(), first.form)
-    assert again.status_code == 401 and "already used" in again.text
+    # The nonce left the browser's session with the launch; no other browser ever had it.
+    for browser in (http, requests.Session()):
+        again = replay(browser, first.form)
+        assert again.status_code == 401 and "could not be matched to its start" in again.text
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(LtiNonce)) == 1
+
+
+def test_a_nonce_is_good_for_one_launch_only(app, lms):
+    # Two posts of one id_token racing from one browser both pass pylti1p3's checks: the
+    # database's record of used nonces lets only the first through.
+    claims = launches.Claims(
+        issuer=lms.issuer,
+        client_id=lms.client_id,
+        deployment_id=lms.deployment_id,
+        subject="teacher-1",
+        nonce="n-1",
+        message="LtiResourceLinkRequest",
+        roles=(LIS + "Instructor",),
+        context_id="course-1",
+        resource_link_id="link-1",
+    )
+    with app.test_request_context():
+        with unit_of_work() as session:
+            launches.accept(session, claims)
+        with pytest.raises(launches.Refused, match="already used"), unit_of_work() as session:
+            launches.accept(session, claims)
 
 
 def test_an_unregistered_platform_is_refused_at_login(app, lti_platform):

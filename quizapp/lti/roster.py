@@ -34,6 +34,10 @@ class RosterError(Exception):
     """The roster could not be synced; the message says why, for an instructor to read."""
 
 
+class UnknownCourse(RosterError):
+    """No LMS course has the id given."""
+
+
 @dataclass(frozen=True)
 class Member:
     """One member of an LMS course as NRPS lists them."""
@@ -266,14 +270,16 @@ def sync(context_id: int, *, http: requests.Session | None = None) -> Report:
     """
     context = db.session.get(LtiContext, context_id)
     if context is None:
-        raise RosterError(f"There is no LMS course with id {context_id} (see `quizapp lti list`).")
+        raise UnknownCourse(
+            f"There is no LMS course with id {context_id} (see `quizapp lti list`)."
+        )
     _class_of(db.session(), context)
     members = fetch(context, http=http)
     with unit_of_work() as session:
         # Read again in the write transaction: the course may have changed during the fetch.
         context = session.get(LtiContext, context_id, populate_existing=True)
         if context is None:
-            raise RosterError(f"The LMS course with id {context_id} was removed meanwhile.")
+            raise UnknownCourse(f"The LMS course with id {context_id} was removed meanwhile.")
         report = apply(session, context, members)
         context.roster_synced_at = clock.now()
     return report

@@ -7,6 +7,7 @@ the LMS course stay in the class (their answers and grades are quizapp's) and ar
 """
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -283,3 +284,34 @@ def sync(context_id: int, *, http: requests.Session | None = None) -> Report:
         report = apply(session, context, members)
         context.roster_synced_at = clock.now()
     return report
+
+
+@dataclass(frozen=True)
+class LinkedCourse:
+    """An LMS course a class is mapped to, as the class page shows it."""
+
+    id: int  # the LtiContext: what ``sync`` and `quizapp lti sync-roster` take
+    platform_name: str
+    title: str
+    roster_synced_at: datetime | None
+    has_roster: bool  # the platform offered NRPS at the last launch
+
+
+def linked_courses(course_id: int) -> list[LinkedCourse]:
+    """Return the LMS courses mapped to a class (usually one), by platform and title."""
+    rows = db.session.execute(
+        select(LtiContext, LtiPlatform.name)
+        .join(LtiPlatform, LtiPlatform.id == LtiContext.platform_id)
+        .where(LtiContext.course_id == course_id)
+        .order_by(LtiPlatform.name, LtiContext.title, LtiContext.id)
+    )
+    return [
+        LinkedCourse(
+            id=context.id,
+            platform_name=name,
+            title=_course_name(context),
+            roster_synced_at=context.roster_synced_at,
+            has_roster=bool(context.memberships_url),
+        )
+        for context, name in rows
+    ]

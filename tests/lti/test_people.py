@@ -1,10 +1,12 @@
 """LMS users as accounts: LIS roles mapped (pure), usernames made (pure), and on both backends
 accounts found or made, refreshed, promoted but never demoted, and students put in classes."""
 
+import threading
+import time
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from quizapp.accounts.users import authenticate
 from quizapp.db.transactions import unit_of_work
@@ -232,3 +234,58 @@ def test_identities_of_two_platforms_are_two_accounts(app, moodle):
             )
         ).id
         assert _account(moodle, "42").id != _account(other, "42").id
+
+
+def test_two_first_launches_at_once_make_one_account(app, moodle):
+    """PostgreSQL only: SQLite queues writers, so the second never starts before the first ends."""
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("SQLite writers take turns: the race cannot happen")
+    inside, release = threading.Event(), threading.Event()
+    made: dict[str, int] = {}
+
+    def first():
+        with app.app_context(), unit_of_work() as session:
+            platform = session.get_one(LtiPlatform, moodle)
+            user = people.member_account(
+                session, platform, "s-race", name="Ra Ce", email="race@example.org",
+                roles=["Learner"], launched=True,
+            )  # fmt: skip
+            made["first"] = user.id
+            inside.set()
+            assert release.wait(20)
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    assert inside.wait(20)
+
+    def second():
+        with app.app_context():
+            made["second"] = _account(moodle, "s-race", name="Ra Ce", email="race@example.org").id
+
+    other = threading.Thread(target=second)
+    other.start()
+    # The second waits on the first's uncommitted username (or identity) until it commits.
+    deadline = time.monotonic() + 10
+    while not _waiting_on_a_lock(app):
+        assert time.monotonic() < deadline, "the second launch never waited on the first"
+        time.sleep(0.02)
+    release.set()
+    thread.join(20)
+    other.join(20)
+    assert made["first"] == made["second"]
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(LtiIdentity)) == 1
+        assert db.session.scalar(select(func.count()).where(User.username.like("ra%"))) == 1
+
+
+def _waiting_on_a_lock(app) -> bool:
+    with app.app_context(), db.engine.connect() as conn:
+        return bool(
+            conn.scalar(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                )
+            )
+        )

@@ -49,6 +49,8 @@ SYSTEM = LIS + "system/person#"
         ([""], None),
         (["https://example.org/roles#Instructor"], None),  # another vocabulary
         ([LIS + "membershipX#Instructor"], None),
+        (CONTEXT + "Instructor", "instructor"),  # one role, not in a list
+        ("Mentor", None),
     ],
 )
 def test_role_of_maps_lis_roles(roles, role):

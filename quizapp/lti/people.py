@@ -94,6 +94,8 @@ def role_of(roles: Iterable[str]) -> str | None:
     Context roles decide when there are any; institution, then system roles, only otherwise.
     Instructor beats Learner. quizapp's admin role is never given from an LMS.
     """
+    if isinstance(roles, str):
+        roles = [roles]  # one role given bare would otherwise be read letter by letter
     found: dict[str, set[str]] = {"context": set(), "institution": set(), "system": set()}
     for role in roles:
         parsed = _principal(role) if isinstance(role, str) else None

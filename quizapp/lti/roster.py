@@ -7,6 +7,7 @@ the LMS course stay in the class (their answers and grades are quizapp's) and ar
 """
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -32,6 +33,10 @@ MAX_PAGES = 1000  # a platform whose "next" links never end is not waited on for
 
 class RosterError(Exception):
     """The roster could not be synced; the message says why, for an instructor to read."""
+
+
+class UnknownCourse(RosterError):
+    """No LMS course has the id given."""
 
 
 @dataclass(frozen=True)
@@ -266,14 +271,47 @@ def sync(context_id: int, *, http: requests.Session | None = None) -> Report:
     """
     context = db.session.get(LtiContext, context_id)
     if context is None:
-        raise RosterError(f"There is no LMS course with id {context_id} (see `quizapp lti list`).")
+        raise UnknownCourse(
+            f"There is no LMS course with id {context_id} (see `quizapp lti list`)."
+        )
     _class_of(db.session(), context)
     members = fetch(context, http=http)
     with unit_of_work() as session:
         # Read again in the write transaction: the course may have changed during the fetch.
         context = session.get(LtiContext, context_id, populate_existing=True)
         if context is None:
-            raise RosterError(f"The LMS course with id {context_id} was removed meanwhile.")
+            raise UnknownCourse(f"The LMS course with id {context_id} was removed meanwhile.")
         report = apply(session, context, members)
         context.roster_synced_at = clock.now()
     return report
+
+
+@dataclass(frozen=True)
+class LinkedCourse:
+    """An LMS course a class is mapped to, as the class page shows it."""
+
+    id: int  # the LtiContext: what ``sync`` and `quizapp lti sync-roster` take
+    platform_name: str
+    title: str
+    roster_synced_at: datetime | None
+    has_roster: bool  # the platform offered NRPS at the last launch
+
+
+def linked_courses(course_id: int) -> list[LinkedCourse]:
+    """Return the LMS courses mapped to a class (usually one), by platform and title."""
+    rows = db.session.execute(
+        select(LtiContext, LtiPlatform.name)
+        .join(LtiPlatform, LtiPlatform.id == LtiContext.platform_id)
+        .where(LtiContext.course_id == course_id)
+        .order_by(LtiPlatform.name, LtiContext.title, LtiContext.id)
+    )
+    return [
+        LinkedCourse(
+            id=context.id,
+            platform_name=name,
+            title=_course_name(context),
+            roster_synced_at=context.roster_synced_at,
+            has_roster=bool(context.memberships_url),
+        )
+        for context, name in rows
+    ]

@@ -67,6 +67,15 @@ def member(user_id: str, name: str, roles="Learner", email: str | None = "") -> 
     }
 
 
+# A course's roster: three students (one without an email) and its teacher.
+CLASS_ROSTER = [
+    member("u-ana", "Ana Souza"),
+    member("u-ben", "Ben Okafor"),
+    member("u-cy", "Cy Tran", email=None),
+    member("u-prof", "Prof Ada", roles="Instructor"),
+]
+
+
 class World:
     """The test platform registered, an instructor's class and the LMS course mapped to it."""
 

@@ -14,14 +14,7 @@ from quizapp.lti.roster import Report, RosterError
 from quizapp.models import LtiContext, LtiIdentity, Membership, User
 from tests.conftest import Auth
 from tests.factories import make_user
-from tests.lti.lms_course import World, map_course, member, register
-
-CLASS_ROSTER = [
-    member("u-ana", "Ana Souza"),
-    member("u-ben", "Ben Okafor"),
-    member("u-cy", "Cy Tran", email=None),
-    member("u-prof", "Prof Ada", roles="Instructor"),
-]
+from tests.lti.lms_course import CLASS_ROSTER, World, map_course, member, register
 
 
 @pytest.fixture

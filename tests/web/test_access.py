@@ -145,6 +145,7 @@ MATRIX = [
     class_owner("instructor.export_items", "/teach/items.csv?course={c1}"),
     class_owner("instructor.course", "/teach/classes/{c1}"),
     class_owner("instructor.course", "/teach/classes/{c1}", "POST"),
+    class_owner("instructor.sync_roster", "/teach/classes/{c1}/sync-roster", "POST"),
     class_owner("instructor.heatmap", "/teach/classes/{c1}/heatmap"),
     class_owner("instructor.settings", "/teach/classes/{c1}/settings"),
     class_owner("instructor.settings", "/teach/classes/{c1}/settings", "POST"),

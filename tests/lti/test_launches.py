@@ -316,3 +316,24 @@ def test_an_instructor_launch_fills_the_class_roster_from_the_lms(app, lms):
 def _context_id(app, context="course-1"):
     with app.app_context():
         return db.session.scalar(select(LtiContext.id).where(LtiContext.context_id == context))
+
+
+def test_an_assignment_created_while_adding_an_activity_leads_back_to_the_list(app, lms):
+    teacher = requests.Session()
+    lms.launch(teacher, user="teacher-1", roles="Instructor")
+    page = lms.deep_link_launch(teacher, user="teacher-1").response
+    assert "This class has no assignments yet" in page.text
+    new = teacher.get(lms.tool_url + f"/teach/classes/{_course_of(app)}/assignments/new")
+    with app.app_context():
+        bank = db.session.scalar(select(Question.bank_id).order_by(Question.bank_id))
+    form = {
+        "csrf_token": csrf_from(new.text),
+        "title": "Made in the LMS",
+        "points": "5",
+        f"draw-{bank}": "1",
+        "score_policy": "best",
+        "feedback": "immediately",
+    }
+    back = teacher.post(new.url, data=form)
+    assert back.url.endswith("/lti/assignments"), back.url
+    assert "Made in the LMS" in back.text and "Add to course" in back.text

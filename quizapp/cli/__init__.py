@@ -26,6 +26,7 @@ def register_commands(app) -> None:
     from quizapp.cli.demo import demo_command
     from quizapp.cli.interchange import export_group, import_group
     from quizapp.cli.lti import lti_group
+    from quizapp.cli.lti_roster import lti_sync_roster  # noqa: F401 (adds it to lti_group)
     from quizapp.cli.lti_scores import lti_send_scores  # noqa: F401  (joins lti_group)
     from quizapp.cli.users import user_group
 

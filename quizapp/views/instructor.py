@@ -26,6 +26,7 @@ from quizapp.formats.csvout import stream_rows
 from quizapp.learning import assigned, attempts, charts, progress
 from quizapp.learning.answer_scope import ALL, PRACTICE, AnswerScope
 from quizapp.learning.question_cache import question_view
+from quizapp.lti import roster
 from quizapp.models import Assignment, Course
 from quizapp.teaching import assignments as setting
 from quizapp.teaching import classes, exports, gradebook, item_report, stored_reports
@@ -131,7 +132,27 @@ def course(course_id: int):
         pages=shown.count,
         form=form,
         score_exports=exports.SCORE_EXPORTS.values(),
+        lms_courses=roster.linked_courses(course.id),
     )
+
+
+@bp.post("/classes/<int:course_id>/sync-roster")
+@instructor_required
+def sync_roster(course_id: int):
+    """Fill the class's roster from the LMS course(s) it is mapped to, now."""
+    course = course_or_404(course_id)
+    linked = roster.linked_courses(course.id)
+    if not linked:
+        flash("This class is not linked to an LMS course: its students join with the code.", "info")
+    for lms in linked:
+        source = f"{lms.platform_name}: {lms.title}"
+        try:
+            report = roster.sync(lms.id)
+        except roster.RosterError as exc:
+            flash(f"The roster of {source} was not synced. {exc}", "error")
+        else:
+            flash(f"Roster synced from {source}: {report}.", "success")
+    return redirect(url_for(".course", course_id=course.id), 303)
 
 
 def _points_texts(grades: Mapping[str, float | None], columns) -> list[str]:

@@ -13,10 +13,12 @@ from quizapp.learning import assigned, attempts, cards, charts, progress, review
 from quizapp.learning.question_cache import question_view
 from quizapp.learning.schedule import overdue, release_time, released
 from quizapp.learning.timing import elapsed_ms, issue_stamp
+from quizapp.lti import linking
 from quizapp.models.content import utcnow
 from quizapp.models.rows import AttemptAssignmentRow, AttemptAtRow, AttemptLike, AttemptRow
 from quizapp.teaching import classes, gradebook
 from quizapp.web.forms import JoinForm, ReviewForm, ReviewLimitForm
+from quizapp.web.lti_session import launched
 from quizapp.web.templating import clock_text
 
 bp = Blueprint("learner", __name__)
@@ -71,6 +73,24 @@ def quizzes() -> str:
         ),
         release_time=release_time,
         markdown=render_markdown,
+    )
+
+
+@bp.get("/assignments/<int:assignment_id>")
+def assignment(assignment_id: int) -> str:
+    """One assignment of the student's classes: what an LMS link opens."""
+    rows = [
+        row for row in assigned.assigned_to(current_user.id) if row.assignment.id == assignment_id
+    ]
+    if not rows:
+        abort(404, description="There is no such assignment in your classes.")
+    return render_template(
+        "learner/assignment.html",
+        row=rows[0],
+        classes=[rows],
+        release_time=release_time,
+        markdown=render_markdown,
+        can_link=launched() is not None and linking.refusal(current_user.id) is None,
     )
 
 

@@ -25,6 +25,7 @@ from quizapp.web.forms import (
     assignment_form,
     override_form,
 )
+from quizapp.web.lti_session import launched
 
 CLASS = "/classes/<int:course_id>/assignments"
 ONE = CLASS + "/<int:assignment_id>"
@@ -98,6 +99,10 @@ def new_assignment(course_id: int):
             form.add_errors(invalid.errors)
         else:
             flash(f"“{made.title}” is set for {course.name}.", "success")
+            lms = launched()
+            if lms and lms.get("instructor") and lms.get("course") == course.id:
+                # Adding an activity from the LMS: back to the list to pick it.
+                return redirect(url_for("lti.choose"), 303)
             return _to(".assignment", made)
     return _form_page(course, form)
 

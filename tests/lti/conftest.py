@@ -23,3 +23,28 @@ def lti_platform(live_server, tmp_path):
     platform = Platform(live_server, tmp_path / "lti-platform").start()
     yield platform
     platform.stop()
+
+
+def register(app, platform: Platform, **changes) -> int:
+    """Register the test platform in the app's database (as an administrator would)."""
+    from quizapp.lti import platforms
+
+    settings = dict(
+        name="Test LMS",
+        issuer=platform.issuer,
+        client_id=platform.client_id,
+        auth_login_url=platform.auth_login_url,
+        auth_token_url=platform.auth_token_url,
+        key_set_url=platform.key_set_url,
+        deployment_ids=[platform.deployment_id],
+    )
+    settings.update(changes)
+    with app.app_context():
+        return platforms.add_platform(platforms.PlatformSettings(**settings)).id
+
+
+@pytest.fixture
+def lms(app, lti_platform):
+    """The test platform, registered with the live app: launches are accepted."""
+    register(app, lti_platform)
+    return lti_platform

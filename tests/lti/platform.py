@@ -242,6 +242,10 @@ class Platform:
             .url
         )
 
+    def course_url(self, **params: Any) -> str:
+        """Return the URL of a course page framing the launch params describe (as launch())."""
+        return self.start_url(**params).replace("/start?", "/course?", 1)
+
     def launch(
         self,
         http: requests.Session,

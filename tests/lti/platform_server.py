@@ -658,6 +658,18 @@ def create_app(state_path: Path, base_url: str, tool_url: str) -> flask.Flask:
             login.set_deeplinking_launch_url()
         return login.initiate_login(pending["user"])
 
+    @app.get("/course")
+    def course() -> flask.Response:
+        """A course page that shows the tool in an iframe, as an LMS does (for browser tests)."""
+        start = "/start?" + flask.request.query_string.decode("ascii", "replace")
+        page = (
+            '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+            "<title>Course</title></head><body><h1>Course page</h1>"
+            f'<iframe title="quizapp" src="{html.escape(start)}" width="1000" height="900">'
+            "</iframe></body></html>"
+        )
+        return flask.Response(page, mimetype="text/html")
+
     @app.route("/authorize", methods=["GET", "POST"])
     def authorize() -> flask.Response:
         request = FlaskPlatformRequest(flask.request)

@@ -59,6 +59,11 @@ def admins(endpoint, url, method="GET"):
     return Row(endpoint, method, url, (LOGIN, 403, 403, 403, 403))
 
 
+def launched_only(endpoint, url, method="GET"):
+    # Pages of a session an LMS launch opened (tests/lti/test_launches.py opens them).
+    return Row(endpoint, method, url, (LOGIN, 403, 403, 403, 403))
+
+
 ATTEMPT = "/attempts/{attempt}"
 ASSIGNMENTS = "/teach/classes/{c1}/assignments"
 ASSIGNMENT = ASSIGNMENTS + "/{assignment}"
@@ -82,6 +87,7 @@ MATRIX = [
     signed_in("learner.quizzes", "/quizzes"),
     signed_in("learner.start", "/quizzes/{bank}/start", "POST"),
     # An assignment of I1's class: only its students may start it; to others it does not exist
+    owner_only("learner.assignment", "/assignments/{assignment}"),
     owner_only("learner.start_assignment", "/assignments/{assignment}/start", "POST"),
     signed_in("learner.dashboard", "/progress"),
     signed_in("learner.review_home", "/review"),
@@ -103,6 +109,16 @@ MATRIX = [
     # LTI endpoints an LMS and its browsers call: public, their own checks are in tests/lti
     everyone("lti.jwks", "/lti/jwks"),
     everyone("lti.canvas_json", "/lti/config/canvas.json"),
+    # Without an LMS's parameters these say where launches come from (400: OK here)
+    everyone("lti.login", "/lti/login"),
+    everyone("lti.login", "/lti/login", "POST"),
+    everyone("lti.launch", "/lti/launch", "POST"),
+    # Pages of a launched session: anyone else is told to open quizapp from the LMS
+    launched_only("lti.choose", "/lti/assignments"),
+    launched_only("lti.choose", "/lti/assignments", "POST"),
+    launched_only("lti.link_account", "/lti/link-account"),
+    launched_only("lti.link_account", "/lti/link-account", "POST"),
+    signed_in("lti.not_set_up", "/lti/not-set-up"),
     admins("admin.home", "/admin/"),
     admins("admin.lti", "/admin/lti"),
     admins("admin.lti", "/admin/lti", "POST"),
@@ -129,6 +145,7 @@ MATRIX = [
     class_owner("instructor.export_items", "/teach/items.csv?course={c1}"),
     class_owner("instructor.course", "/teach/classes/{c1}"),
     class_owner("instructor.course", "/teach/classes/{c1}", "POST"),
+    class_owner("instructor.sync_roster", "/teach/classes/{c1}/sync-roster", "POST"),
     class_owner("instructor.heatmap", "/teach/classes/{c1}/heatmap"),
     class_owner("instructor.settings", "/teach/classes/{c1}/settings"),
     class_owner("instructor.settings", "/teach/classes/{c1}/settings", "POST"),

@@ -7,10 +7,16 @@ The launch that maps LMS users, courses and links is another module's: the rows 
 make (deployment, context, link, identities) are made here directly.
 """
 
+import os
 import re
+import signal
+import subprocess
+import sys
 import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 import requests
@@ -576,6 +582,42 @@ def test_send_scores_reports_what_it_sent_and_what_failed(app, lms, runner):
         r"Could not reach the LMS at 127\.0\.0\.1:\d+\.",
         result.stderr,
     ), result.stderr
+
+
+def test_the_worker_sends_until_sigterm_stops_it(app, lms, database_url):
+    take(app, lms, "ana", right=2)
+    quizapp = Path(sys.executable).with_name("quizapp")
+    env = dict(os.environ, DATABASE_URL=database_url, SECRET_KEY="worker-test")
+    worker = subprocess.Popen(
+        [str(quizapp), "lti", "send-scores", "--loop", "--interval", "1"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not posted(lms) and time.monotonic() < deadline and worker.poll() is None:
+            time.sleep(0.2)
+        assert [s["scoreGiven"] for s in posted(lms)] == [6.0]
+        take(app, lms, "ben", right=3)  # the next pass, a second later, sends this one
+        deadline = time.monotonic() + 30
+        while len(posted(lms)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        worker.send_signal(signal.SIGTERM)
+        out, err = worker.communicate(timeout=30)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait()
+    assert worker.returncode == 0, err
+    assert out.splitlines() == [
+        "sending grades every 1 seconds; stop with Ctrl-C",
+        "sent 1 grade; 0 failed",
+        "sent 1 grade; 0 failed",
+        "stopped",
+    ]
+    assert [s["userId"] for s in posted(lms)] == ["lms-ana", "lms-ben"]
 
 
 def test_send_scores_refuses_an_interval_without_loop(app, runner):

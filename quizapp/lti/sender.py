@@ -63,6 +63,7 @@ LEASE = timedelta(minutes=10)
 FIRST_WAIT, LONGEST_WAIT = timedelta(seconds=30), timedelta(hours=6)
 BATCH = 50  # rows claimed at a time
 AFTER_REQUEST_LIMIT = 20  # rows a request's own pass posts (the worker does the rest)
+RESEND_NOW = 40  # rows a resend posts before its page answers
 ERROR_LENGTH = 500
 
 
@@ -110,6 +111,7 @@ class Report:
 
     sent: list[Delivery] = field(default_factory=list)
     failed: list[Delivery] = field(default_factory=list)
+    later: int = 0  # due rows left for after the response (a resend of many)
 
     def __len__(self) -> int:
         return len(self.sent) + len(self.failed)
@@ -139,12 +141,20 @@ def send_due(
 
 
 def resend(assignment_id: int, user_id: int | None = None) -> Report:
-    """Send an assignment's grades again now (one student's, or all), whatever their waits."""
+    """Send an assignment's grades again now (one student's, or all), whatever their waits.
+
+    At most ``RESEND_NOW`` in the instructor's own request, which must answer before the
+    server's timeout; the rest go right after its response (or with the worker).
+    """
     with unit_of_work() as session:
         ids = scores.mark_for_resend(session, assignment_id, user_id)
     if not ids:
         return Report()
-    return send_due(ids=ids, limit=len(ids))
+    report = send_due(ids=ids[:RESEND_NOW], limit=RESEND_NOW)
+    report.later = len(ids[RESEND_NOW:])
+    if report.later:
+        send_after_request()
+    return report
 
 
 # 1. Claim

@@ -294,6 +294,11 @@ def remove_override(course_id: int, assignment_id: int, user_id: int):
 def _say_sent(report: sender.Report) -> None:
     """Flash what a resend did: how many grades the LMS took, and why it refused any."""
     sent, failed = len(report.sent), len(report.failed)
+    if report.later:
+        more = report.later
+        flash(
+            f"{more} more grade{'s' * (more != 1)} will be sent shortly, in the background.", "info"
+        )
     if not sent and not failed:
         flash("There was no grade to send: none is waiting, or it is being sent now.", "info")
         return

@@ -523,6 +523,20 @@ def test_a_resend_failing_says_the_lms_reason(app, lms):
     assert "Failing" in _status_row(page, "Ana Student")
 
 
+def test_a_resend_of_many_sends_some_before_the_page_answers(app, lms, monkeypatch):
+    monkeypatch.setattr(sender, "RESEND_NOW", 1)
+    take(app, lms, "ana", right=1)
+    take(app, lms, "ben", right=2)
+    client = _instructor(app)
+    token = csrf_from(_page(client, lms).split('id="lms-grades"', 1)[1])
+    url = f"/teach/classes/{lms.course_id}/assignments/{lms.assignment_id}/lms-grades/resend"
+    client.post(url, data={"csrf_token": token}).close()  # closed: its after-response pass
+    page = _page(client, lms)
+    assert "The LMS took 1 grade." in page
+    assert "1 more grade will be sent shortly, in the background." in page
+    assert sorted(s["userId"] for s in posted(lms)) == ["lms-ana", "lms-ben"]
+
+
 def test_the_section_shows_only_for_an_assignment_an_lms_shows(app, lms):
     with app.test_request_context():
         other = assignments.create(lms.course_id, Settings(title="Offline", draw=[(BIG, 1)]))

@@ -104,13 +104,17 @@ def record(session: Session, assignment_id: int, user_ids: Iterable[int] | None 
     assignment = session.get_one(Assignment, assignment_id)
     link_ids = [link_id for link_id, _ in links]
     user_ids = None if user_ids is None else list(user_ids)
+    # Read afresh, under the turn just taken: an object this session loaded in an earlier
+    # transaction may hold a version another process has bumped since.
     existing = {
         (row.link_id, row.user_id): row
         for row in session.scalars(
-            select(LtiScore).where(
+            select(LtiScore)
+            .where(
                 LtiScore.link_id.in_(link_ids),
                 *([LtiScore.user_id.in_(user_ids)] if user_ids is not None else []),
             )
+            .execution_options(populate_existing=True)
         )
     }
     if user_ids is None:
@@ -226,7 +230,9 @@ def mark_for_resend(session: Session, assignment_id: int, user_id: int | None = 
     if user_id is not None:
         stmt = stmt.where(LtiScore.user_id == user_id)
     ids = []
-    for row in session.scalars(stmt.order_by(LtiScore.id)):
+    for row in session.scalars(
+        stmt.order_by(LtiScore.id).execution_options(populate_existing=True)
+    ):
         if row.sent_version >= row.version:
             _new_version(row, now)
         row.next_try_at = now

@@ -264,6 +264,23 @@ def test_a_points_or_policy_change_sends_the_new_grade(app, lms):
     assert len(send(app)) == 0
 
 
+def test_a_session_holding_an_old_copy_of_the_row_still_makes_a_new_version(app, lms):
+    take(app, lms, "ana", right=2)
+    with app.test_request_context():  # one request's session, across its transactions
+        kept = db.session.scalar(select(LtiScore))  # loaded, and kept in the identity map
+        assert kept.version == 1
+        db.session.commit()
+        other = threading.Thread(target=_change, args=(app, lms), kwargs={"points": 12.0})
+        other.start()  # another request, on its own session: version 2
+        other.join(30)
+        found = db.session.get(Assignment, lms.assignment_id)
+        settings = Settings.of(found)
+        settings.points = 15.0
+        assignments.change(found, settings)
+    stored = row(app, lms, "ana")
+    assert (stored.version, stored.score_given, stored.score_maximum) == (3, 10.0, 15.0)
+
+
 def test_a_timed_out_attempt_finished_later_sends_its_grade(app, lms, monkeypatch):
     _change(app, lms, time_limit=10)
     start = clock.now()

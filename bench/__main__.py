@@ -90,7 +90,7 @@ def launch_only(opts: Options) -> int:
     log = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
     with tempfile.TemporaryDirectory(prefix="quizapp-bench-", dir=opts.db_dir) as tmp:
         db = Path(tmp) / "launch.sqlite3"
-        data.create(db, launch.FLOWS + 10, log)
+        data.create(db, 2 * launch.FLOWS + 10, log)
         print(report.table(launch.rows(launch.measure(db, log))))
     return 0
 

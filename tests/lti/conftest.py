@@ -17,12 +17,23 @@ def worker_id():
     return os.environ.get("PYTEST_XDIST_WORKER", "master")
 
 
-@pytest.fixture
-def lti_platform(live_server, tmp_path):
-    """A started LTI platform whose tool is the live app (not registered in the app's database)."""
-    platform = Platform(live_server, tmp_path / "lti-platform").start()
+@pytest.fixture(scope="session")
+def _platform_process(tmp_path_factory):
+    """One platform process per test worker: starting one costs a second, resetting it nothing."""
+    platform = Platform("http://127.0.0.1:9", tmp_path_factory.mktemp("lti-platform"))
     yield platform
     platform.stop()
+
+
+@pytest.fixture
+def lti_platform(live_server, _platform_process):
+    """A started LTI platform, reset, whose tool is the live app (not registered in the app's
+    database). A test may stop or restart it; the next test's starts it again if need be."""
+    platform = _platform_process
+    if not platform.running:
+        platform.tool_url = live_server
+        platform.start()
+    return platform.reset(live_server)
 
 
 def register(app, platform: Platform, **changes) -> int:

@@ -203,6 +203,15 @@ class Platform:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
+    def reset(self, tool_url: str) -> Platform:
+        """Forget all launches, items, scores and rosters; serve the tool at ``tool_url``."""
+        self.tool_url = tool_url.rstrip("/")
+        with requests.post(
+            self.url + "/_test/reset", json={"tool": self.tool_url}, timeout=10
+        ) as answer:
+            answer.raise_for_status()
+        return self
+
     # -- what the platform recorded ---------------------------------------------------------
 
     def _get(self, path: str) -> Any:

@@ -133,6 +133,23 @@ def _public_key(private_pem: str) -> str:
     )
 
 
+def fresh_data(private_key: str, forger_key: str) -> dict[str, t.Any]:
+    """Return a platform's data with nothing launched, posted or recorded yet."""
+    return {
+        "private_key": private_key,
+        "forger_key": forger_key,
+        "next_id": 1,
+        "pending": {},
+        "contexts": {},
+        "resource_links": {},
+        "lineitems": {},
+        "scores": [],
+        "deep_links": [],
+        "members": {},
+        "requests": {},
+    }
+
+
 class State:
     """The platform's durable data: one JSON file, rewritten whole (atomically) on each change."""
 
@@ -142,20 +159,8 @@ class State:
         if path.exists():
             self.data = json.loads(path.read_text())
         else:
-            self.data = {
-                "private_key": _new_private_key(),
-                # Signs the tamper=signature launches: a key the tool has never seen.
-                "forger_key": _new_private_key(),
-                "next_id": 1,
-                "pending": {},
-                "contexts": {},
-                "resource_links": {},
-                "lineitems": {},
-                "scores": [],
-                "deep_links": [],
-                "members": {},
-                "requests": {},
-            }
+            # forger_key signs the tamper=signature launches: a key the tool has never seen.
+            self.data = fresh_data(_new_private_key(), _new_private_key())
             self._save()
 
     def _save(self) -> None:
@@ -745,6 +750,20 @@ def create_app(state_path: Path, base_url: str, tool_url: str) -> flask.Flask:
             "</script></body></html>"
         )
         return flask.Response(page, mimetype="text/html")
+
+    @app.post("/_test/reset")
+    def test_reset() -> flask.Response:
+        """Forget everything but the keys and serve another tool (one process, many tests)."""
+        body = flask.request.get_json(silent=True)
+        tool = body.get("tool") if isinstance(body, dict) else None
+        if not isinstance(tool, str) or not tool.startswith("http"):
+            raise BadRequest('send {"tool": "http://..."}')
+        with state.edit() as data:
+            keys = data["private_key"], data["forger_key"]
+            data.clear()
+            data.update(fresh_data(*keys))
+        urls.tool = tool.rstrip("/")
+        return flask.jsonify({"tool": urls.tool})
 
     @app.get("/_test/scores")
     def test_scores() -> flask.Response:

@@ -337,3 +337,33 @@ def test_an_assignment_created_while_adding_an_activity_leads_back_to_the_list(a
     back = teacher.post(new.url, data=form)
     assert back.url.endswith("/lti/assignments"), back.url
     assert "Made in the LMS" in back.text and "Add to course" in back.text
+
+
+def test_a_student_launched_from_the_lms_finishes_and_the_grade_reaches_its_column(app, lms):
+    teacher = requests.Session()
+    lms.launch(teacher, user="teacher-1", roles="Instructor")
+    assignment_id = _assignment(app, _course_of(app), points=10)
+    record = _deep_link(app, lms, teacher, assignment_id)
+    link = record["created"][0]["resource_link_id"]
+    column = record["created"][0]["lineitem"]["id"]
+
+    student = requests.Session()
+    page = lms.launch(student, user="student-1", link=link).response
+    started = student.post(
+        lms.tool_url + f"/assignments/{assignment_id}/start",
+        data={"csrf_token": csrf_from(page.text)},
+    )
+    attempt = re.search(r"/attempts/(\d+)", started.url)[1]
+    confirm = student.get(lms.tool_url + f"/attempts/{attempt}/finish")
+    finished = student.post(confirm.url, data={"csrf_token": csrf_from(confirm.text)})
+    assert finished.status_code == 200 and "/results" in finished.url
+
+    deadline = time.monotonic() + 15  # sent once the results page is on its way
+    while time.monotonic() < deadline and not lms.scores():
+        time.sleep(0.1)
+    (posted,) = lms.scores()
+    assert column.endswith("/" + posted["lineitem_id"])  # the column deep linking made
+    score = posted["score"]
+    assert score["userId"] == "student-1"
+    assert (score["scoreGiven"], score["scoreMaximum"]) == (0, 10)
+    assert (score["activityProgress"], score["gradingProgress"]) == ("Completed", "FullyGraded")

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from quizapp import clock
-from quizapp.lti import people
+from quizapp.lti import people, scores
 from quizapp.lti.tool import find_platform
 from quizapp.models import Assignment, Course, LtiContext, LtiLink, LtiNonce, LtiPlatform, User
 from quizapp.teaching.classes import create_course
@@ -167,6 +167,9 @@ def accept(session: Session, claims: Claims) -> Accepted:
     if not instructor:
         people.join_class(session, context.course_id, user)
     link = _link(session, context, claims) if not claims.deep_link else None
+    if link is not None and link.assignment_id is not None and not instructor:
+        # A grade earned before this link knew the student (a first launch after finishing)
+        scores.record(session, link.assignment_id, [user.id])
     return Accepted(
         user_id=user.id,
         instructor=instructor,
@@ -266,6 +269,8 @@ def bind_link(session: Session, link_id: int, assignment_id: int, course_id: int
     if link is None or owned is None:
         return False
     link.assignment_id = assignment_id
+    session.flush()
+    scores.record(session, assignment_id)  # grades already earned go to the new column
     return True
 
 

@@ -367,3 +367,29 @@ def test_a_student_launched_from_the_lms_finishes_and_the_grade_reaches_its_colu
     assert score["userId"] == "student-1"
     assert (score["scoreGiven"], score["scoreMaximum"]) == (0, 10)
     assert (score["activityProgress"], score["gradingProgress"]) == ("Completed", "FullyGraded")
+
+
+def test_a_grade_earned_before_the_link_opened_the_assignment_is_sent_once_it_does(app, lms):
+    teacher = requests.Session()
+    page = lms.launch(teacher, user="teacher-1", roles="Instructor", link="plain-link").response
+    assignment_id = _assignment(app, _course_of(app), points=4)
+    student = requests.Session()
+    lost = lms.launch(student, user="student-1", link="plain-link").response
+    assert "not set up yet" in lost.text
+    # The student finds the assignment in their quizzes and finishes it: no column to send to.
+    quizzes = student.get(lms.tool_url + "/quizzes")
+    started = student.post(
+        lms.tool_url + f"/assignments/{assignment_id}/start",
+        data={"csrf_token": csrf_from(quizzes.text)},
+    )
+    confirm = student.get(started.url.split("/q/")[0] + "/finish")
+    student.post(confirm.url, data={"csrf_token": csrf_from(confirm.text)})
+    assert lms.scores() == []
+    # The instructor points the link at it: the grade goes to the column made for the link.
+    _choose(teacher, teacher.get(page.url), assignment_id)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and not lms.scores():
+        time.sleep(0.1)
+    (posted,) = lms.scores()
+    assert posted["score"]["userId"] == "student-1"
+    assert posted["score"]["scoreMaximum"] == 4

@@ -3,8 +3,9 @@
 One module per topic: ``content`` (load, retire, setup), ``banks`` (check, schema), ``users``,
 ``backup`` (backup, restore), ``demo``, ``interchange`` (export, import), ``assignments``
 (assignment create, list, update, delete, override, release), ``lti`` (add-platform, list,
-remove, add-deployment, rotate-key, drop-old-keys, config); this module holds the
-group, its error handling and Flask's ``run`` with its checks.
+remove, add-deployment, rotate-key, drop-old-keys, config), ``lti_roster`` (lti sync-roster)
+and ``lti_scores`` (lti send-scores); this module holds the group, its error handling and
+Flask's ``run`` with its checks.
 """
 
 import copy

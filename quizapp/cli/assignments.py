@@ -19,6 +19,7 @@ from sqlalchemy import select
 from quizapp.accounts.users import normalise_username
 from quizapp.authoring.source import DIFFICULTIES
 from quizapp.cli.database import with_database
+from quizapp.cli.tables import table
 from quizapp.extensions import db
 from quizapp.learning.assigned import released_for
 from quizapp.learning.schedule import attempts_for, closes_for, minutes_for
@@ -439,14 +440,6 @@ def _attempts_shown(allowed: int | None) -> str:
     return "unlimited" if allowed is None else str(allowed)
 
 
-def _table(rows: list[list[str]]) -> str:
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return "\n".join(
-        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-        for row in rows
-    )
-
-
 @assignment_group.command("list")
 @CLASS_OPTION
 @click.option(
@@ -477,7 +470,7 @@ def assignment_list(course_id: int, fmt: str) -> None:
         return
     header = ["ID", "TITLE", "STATUS", "OPENS", "CLOSES", "LIMIT", "ATTEMPTS", "POLICY",
               "FEEDBACK", "SUBMITTED", "MEAN"]  # fmt: skip
-    table = [header] + [
+    rows = [header] + [
         [
             str(row.assignment.id),
             row.assignment.title,
@@ -495,7 +488,7 @@ def assignment_list(course_id: int, fmt: str) -> None:
         for row in listed
     ]
     click.echo(f"{course.name} (class {course.id}; times in {zone})")
-    click.echo(_table(table))
+    click.echo(table(rows))
 
 
 @assignment_group.command("delete")

@@ -16,6 +16,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from quizapp.cli.database import with_database
+from quizapp.cli.tables import table
 from quizapp.lti import configuration, platforms
 from quizapp.lti.platforms import Invalid, PlatformSettings
 from quizapp.models import LtiPlatform
@@ -189,14 +190,6 @@ def _as_json(platform: LtiPlatform, courses: list[platforms.LmsCourse]) -> dict:
     }
 
 
-def _table(rows: list[list[str]]) -> str:
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return "\n".join(
-        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-        for row in rows
-    )
-
-
 @lti_group.command("list")
 @click.option(
     "--format",
@@ -238,7 +231,7 @@ def lti_list(fmt: str) -> None:
             ]
             for p in registered
         ]
-        click.echo(_table([header, *rows]))
+        click.echo(table([header, *rows]))
     if courses:
         click.echo("")
         click.echo("LMS courses (ID: what `quizapp lti sync-roster` takes):")
@@ -253,7 +246,7 @@ def lti_list(fmt: str) -> None:
             ]
             for c in courses
         ]
-        click.echo(_table([header, *rows]))
+        click.echo(table([header, *rows]))
     keys = platforms.tool_keys()
     if keys:
         click.echo("")

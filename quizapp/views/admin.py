@@ -1,36 +1,19 @@
 """Administrators' pages: LMS platforms registered for LTI 1.3, the tool's keys and settings."""
 
-from functools import wraps
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
 
 from quizapp.extensions import db
 from quizapp.lti import configuration, platforms
 from quizapp.lti.platforms import Invalid
 from quizapp.models import LtiPlatform
+from quizapp.web.guards import no_store, requires
 from quizapp.web.platform_forms import DeploymentForm, PlatformForm, add_errors
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
-def admin_required(view):
-    """Allow administrators only: anonymous users sign in, everyone else gets 403."""
-
-    @wraps(view)
-    @login_required
-    def wrapper(*args, **kwargs):
-        if not current_user.is_admin:
-            abort(403, description="This page is for administrators.")
-        return view(*args, **kwargs)
-
-    return wrapper
-
-
-@bp.after_request
-def _private(response):
-    response.headers.setdefault("Cache-Control", "no-store")
-    return response
+admin_required = requires("is_admin", "This page is for administrators.")
+bp.after_request(no_store)
 
 
 def tool_urls() -> configuration.ToolUrls:

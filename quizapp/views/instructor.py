@@ -2,7 +2,6 @@
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import wraps
 
 from flask import (
     Blueprint,
@@ -15,7 +14,7 @@ from flask import (
     stream_with_context,
     url_for,
 )
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from quizapp.accounts import password_reset
 from quizapp.authoring import upload
@@ -38,6 +37,7 @@ from quizapp.web.forms import (
     TimezoneForm,
     UploadForm,
 )
+from quizapp.web.guards import no_store, requires
 from quizapp.web.ids import query_id
 from quizapp.web.templating import format_percent, format_points
 
@@ -46,23 +46,8 @@ PAGE_SIZE = 50
 SHOWN_WARNINGS = 10  # after a load, as flashed messages
 
 
-def instructor_required(view):
-    """Allow instructors only: anonymous users log in, students get 403."""
-
-    @wraps(view)
-    @login_required
-    def wrapper(*args, **kwargs):
-        if not current_user.is_instructor:
-            abort(403, description="This page is for instructors.")
-        return view(*args, **kwargs)
-
-    return wrapper
-
-
-@bp.after_request
-def _private(response):
-    response.headers.setdefault("Cache-Control", "no-store")
-    return response
+instructor_required = requires("is_instructor", "This page is for instructors.")
+bp.after_request(no_store)
 
 
 def course_or_404(course_id: int | None):

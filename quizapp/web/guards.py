@@ -1,6 +1,33 @@
-"""Input refused before any view runs: requests that carry a NUL character."""
+"""Who may open a page (by role), and input refused before any view runs: NUL characters."""
 
-from flask import Flask, abort, request
+from collections.abc import Callable
+from functools import wraps
+
+from flask import Flask, Response, abort, request
+from flask_login import current_user, login_required
+
+
+def requires(attribute: str, description: str) -> Callable:
+    """Return a view decorator: anonymous users sign in; the signed-in user must have
+    ``attribute`` (``is_instructor``, ``is_admin``) or gets 403 with ``description``."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        @login_required
+        def wrapper(*args, **kwargs):
+            if not getattr(current_user, attribute):
+                abort(403, description=description)
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def no_store(response: Response) -> Response:
+    """Keep personal pages out of every cache (an after-request hook of their blueprints)."""
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
 
 
 def has_nul() -> bool:

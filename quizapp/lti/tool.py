@@ -146,7 +146,11 @@ class LaunchStore:
         self.pending[key] = (value, exp)
 
     def flush(self, session: Session) -> None:
-        """Write the held values (inside the caller's unit of work; the keys are new)."""
+        """Write the held values (inside the caller's unit of work; the keys are new), and
+        drop the launch state past its lifetime, so the table holds a day of launches."""
+        if not self.pending:
+            return
+        purge_expired(session)
         now = clock.now()
         for key, (value, exp) in self.pending.items():
             expires = now + (timedelta(seconds=exp) if exp else LIFETIME)
@@ -189,7 +193,7 @@ key_sets = KeySetCache()
 
 
 def purge_expired(session: Session) -> None:
-    """Delete launch state past its lifetime (called now and then by writers)."""
+    """Delete launch state past its lifetime (each launch's write does)."""
     session.execute(delete(LtiLaunchState).where(LtiLaunchState.expires_at <= clock.now()))
 
 

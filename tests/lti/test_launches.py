@@ -4,6 +4,7 @@ opening it, and every kind of forged or stale launch refused with a clear page."
 
 import re
 import time
+from datetime import timedelta
 
 import pytest
 import requests
@@ -16,12 +17,14 @@ from quizapp.models import (
     Course,
     LtiContext,
     LtiIdentity,
+    LtiLaunchState,
     LtiLink,
     LtiNonce,
     Membership,
     Question,
     User,
 )
+from quizapp.models.content import utcnow
 from quizapp.teaching import assignments
 from quizapp.teaching.assignments import Settings
 from tests.conftest import csrf_from
@@ -393,3 +396,15 @@ def test_a_grade_earned_before_the_link_opened_the_assignment_is_sent_once_it_do
     (posted,) = lms.scores()
     assert posted["score"]["userId"] == "student-1"
     assert posted["score"]["scoreMaximum"] == 4
+
+
+def test_launch_state_past_its_lifetime_is_dropped_by_the_next_launch(app, lms):
+    with app.app_context():
+        db.session.add(
+            LtiLaunchState(key="old-launch", value={}, expires_at=utcnow() - timedelta(seconds=1))
+        )
+        db.session.commit()
+    lms.launch(requests.Session(), user="teacher-1", roles="Instructor")
+    with app.app_context():
+        assert db.session.get(LtiLaunchState, "old-launch") is None
+        assert db.session.scalar(select(func.count()).select_from(LtiLaunchState)) >= 1

@@ -120,9 +120,12 @@ def measure(db: Path, log=print) -> list[Timing]:
     from tests.lti.platform import Platform
 
     _course, students = plan.demo_class(db)
-    registered = students[FLOWS + 3 : 2 * FLOWS + 3]
-    if len(registered) < FLOWS:
-        raise RuntimeError(f"the launch bench needs {2 * FLOWS + 3} demo students")
+    # Two disjoint sets of demo students (cheap hash, then the app's own); a quick run's class
+    # is smaller, so each kind then runs fewer flows.
+    flows = min(FLOWS, (len(students) - 3) // 2)
+    if flows < 5:
+        raise RuntimeError("the launch bench needs at least 13 demo students")
+    cheap, registered = students[:flows], students[flows + 3 : 2 * flows + 3]
     give_real_passwords(db, registered)
     with (
         Server("quizapp:create_app()", data.env(db)) as server,
@@ -134,13 +137,13 @@ def measure(db: Path, log=print) -> list[Timing]:
         teacher = lms.launch(requests.Session(), user="bench-teacher", roles="Instructor")
         if teacher.form is None:
             raise RuntimeError("the instructor's launch did not reach the tool")
-        users = [f"bench-student-{i}" for i in range(FLOWS)]
+        users = [f"bench-student-{i}" for i in range(flows)]
         # Warm both paths (imports, the JWKS fetch's connection) before timing.
-        sign_ins(server.url, students[FLOWS : FLOWS + 3])
+        sign_ins(server.url, students[flows : flows + 3])
         launches(lms, server.url, ["bench-warm-1", "bench-warm-2"], "warm")
         timings = [
             sign_ins(server.url, registered, "sign-in"),
-            sign_ins(server.url, students[:FLOWS], "sign-in, demo account (cheap hash)"),
+            sign_ins(server.url, cheap, "sign-in, demo account (cheap hash)"),
             launches(lms, server.url, users, "first launch"),
             launches(lms, server.url, users, "returning launch"),
         ]

@@ -4,6 +4,7 @@ import re
 import secrets
 from functools import cache
 
+from flask import current_app
 from flask_login import UserMixin
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
@@ -23,13 +24,17 @@ USERNAME = re.compile(r"[A-Za-z0-9_.-]+")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
+def _new_hash(password: str) -> str:
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
 @cache
-def _dummy_hash() -> str:
+def _dummy_hash(method: str) -> str:
     """Return the hash an unknown username is checked against, so both failures take as long.
 
     Made on first use: scrypt takes about 0.3 s, which every CLI command and worker start paid.
     """
-    return generate_password_hash("not-a-real-password", method="scrypt")
+    return generate_password_hash("not-a-real-password", method=method)
 
 
 class AccountError(ValueError):
@@ -113,7 +118,7 @@ def create_user(
             email=email,
             full_name=full_name.strip(),
             role=role,
-            password_hash=generate_password_hash(password, method="scrypt"),
+            password_hash=_new_hash(password),
         )
         try:
             with session.begin_nested():  # a savepoint: losing a race undoes only this insert
@@ -149,7 +154,10 @@ def _email_taken(session, email: str) -> bool:
 def authenticate(username: str, password: str) -> User | None:
     """Return the user when the password matches; the same work is done when it does not."""
     user = db.session.scalar(select(User).where(User.username == normalise_username(username)))
-    ok = check_password_hash(user.password_hash if user else _dummy_hash(), password)
+    ok = check_password_hash(
+        user.password_hash if user else _dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]),
+        password,
+    )
     return user if user and ok else None
 
 
@@ -215,7 +223,7 @@ def set_password(user_id: int, password: str, keep_session: str | None = None) -
     _refuse_problems(password=password_problem(password))
     with unit_of_work() as session:
         user = session.get_one(User, user_id)
-        user.password_hash = generate_password_hash(password, method="scrypt")
+        user.password_hash = _new_hash(password)
         session.execute(
             update(LoginSession)
             .where(LoginSession.user_id == user.id, LoginSession.id != (keep_session or ""))

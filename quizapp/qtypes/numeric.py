@@ -41,7 +41,8 @@ MAX_LENGTH = 100  # as the answer field's maxlength
 
 # Ways of writing one unit: a bank may use any of them, a learner may type any of them.
 _SAME_UNIT = [
-    ("%", "percent", "per cent"),
+    # A change in a percentage is written either way: "by 25%" or "by 25 percentage points".
+    ("%", "percent", "per cent", "percentage points", "percentage point", "pp"),
     ("×", "x", "times", "fold"),
     ("°c", "°", "c", "℃", "degrees", "degrees c", "degrees celsius", "celsius"),
     ("m", "metres", "meters", "metre", "meter"),

@@ -167,6 +167,13 @@ def test_numeric_without_unit_refuses_units():
     assert parse_number(".5") == 0.5
 
 
+@pytest.mark.parametrize("unit", ["%", "percentage points"])
+def test_a_change_in_percentage_points_may_be_typed_either_way(unit):
+    for typed in ("25", "25%", "nearly 25 %", "25 per cent", "25 percentage points", "25 pp"):
+        assert parse_number(typed, unit) == 25.0, typed
+    assert parse_number("25 km", unit) is None
+
+
 # The parser as it was before it read hedges, words and sizes: what it accepted must not change.
 _OLD_SAME_UNIT = [
     ("%", "percent", "per cent"),
